@@ -1,0 +1,7 @@
+//! Signal kernels.
+
+pub mod moments;
+pub mod quantile;
+pub mod stats;
+
+pub use stats::{Stats, StatsConfig};

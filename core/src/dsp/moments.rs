@@ -1,0 +1,263 @@
+//! Count, mean and sum of squared deviations, accumulated so that any split of the input
+//! gives bit-identical results.
+//!
+//! Floating-point addition is not associative, so a naive parallel sum differs from the
+//! serial one in the last bits. Here the reduction is defined on fixed **blocks** of
+//! [`BLOCK`] samples at absolute positions: within a block, samples are summed in [`LANES`]
+//! lanes chosen by absolute index, relative to a shift (the block's first finite value) for
+//! numerical stability; blocks then combine (Chan et al.) along a canonical binary tree over
+//! block indices. The tree depends only on which blocks exist, never on how the input was
+//! chunked or split, so serial, chunked and parallel runs produce the same bits as long as
+//! parallel splits fall on block boundaries.
+
+use alloc::vec::Vec;
+
+use crate::Merge;
+use crate::Result;
+
+/// Samples per block (a power of two).
+pub const BLOCK: u64 = 4096;
+/// Independent accumulators within a block (lets the compiler vectorise).
+pub const LANES: usize = 8;
+
+/// Count, mean and sum of squared deviations from the mean of some samples.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Moments {
+    /// Number of samples.
+    pub n: u64,
+    /// Arithmetic mean (0 when `n == 0`).
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+impl Moments {
+    /// Combine two disjoint sets (Chan, Golub and LeVeque's pairwise update).
+    pub fn combine(a: Moments, b: Moments) -> Moments {
+        if a.n == 0 {
+            return b;
+        }
+        if b.n == 0 {
+            return a;
+        }
+        let n = a.n + b.n;
+        let (na, nb, nf) = (a.n as f64, b.n as f64, n as f64);
+        let delta = b.mean - a.mean;
+        Moments {
+            n,
+            mean: a.mean + delta * (nb / nf),
+            m2: a.m2 + b.m2 + delta * delta * (na * nb / nf),
+        }
+    }
+}
+
+/// A node of the canonical tree: the combined moments of blocks `lo .. lo + 2^level`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Node {
+    lo: u64,
+    level: u32,
+    moments: Moments,
+}
+
+/// The block being filled.
+#[derive(Debug, Clone, PartialEq)]
+struct OpenBlock {
+    index: u64,
+    shift: Option<f64>,
+    n: u64,
+    s: [f64; LANES],
+    q: [f64; LANES],
+}
+
+impl OpenBlock {
+    fn new(index: u64) -> Self {
+        OpenBlock {
+            index,
+            shift: None,
+            n: 0,
+            s: [0.0; LANES],
+            q: [0.0; LANES],
+        }
+    }
+
+    fn moments(&self) -> Moments {
+        let Some(k) = self.shift else {
+            return Moments::default();
+        };
+        let (s, q) = (self.s.iter().sum::<f64>(), self.q.iter().sum::<f64>());
+        let n = self.n as f64;
+        let d = s / n;
+        Moments {
+            n: self.n,
+            mean: k + d,
+            m2: (q - s * d).max(0.0),
+        }
+    }
+
+    /// Add samples whose absolute indices are `start ..`, all within this block.
+    fn add(&mut self, start: u64, mut xs: &[f64]) {
+        let mut lane = (start % LANES as u64) as usize;
+        let k = match self.shift {
+            Some(k) => k,
+            None => {
+                // The shift is the block's first non-NaN value.
+                let Some(first) = xs.iter().position(|x| !x.is_nan()) else {
+                    return;
+                };
+                lane = (lane + first) % LANES;
+                xs = &xs[first..];
+                self.shift = Some(xs[0]);
+                xs[0]
+            }
+        };
+        // Head: up to the next lane-0 index.
+        let head = ((LANES - lane) % LANES).min(xs.len());
+        for &x in &xs[..head] {
+            self.one(lane, k, x);
+            lane = (lane + 1) % LANES;
+        }
+        let body = &xs[head..];
+        let mut chunks = body.chunks_exact(LANES);
+        let (mut s, mut q, mut n) = (self.s, self.q, [0u64; LANES]);
+        for c in &mut chunks {
+            for j in 0..LANES {
+                let x = c[j];
+                let ok = x == x;
+                let d = if ok { x - k } else { 0.0 };
+                s[j] += d;
+                q[j] += d * d;
+                n[j] += u64::from(ok);
+            }
+        }
+        self.s = s;
+        self.q = q;
+        self.n += n.iter().sum::<u64>();
+        for (j, &x) in chunks.remainder().iter().enumerate() {
+            self.one(j, k, x);
+        }
+    }
+
+    #[inline]
+    fn one(&mut self, lane: usize, k: f64, x: f64) {
+        if !x.is_nan() {
+            let d = x - k;
+            self.s[lane] += d;
+            self.q[lane] += d * d;
+            self.n += 1;
+        }
+    }
+}
+
+/// Streaming, split-invariant accumulator of [`Moments`] (NaN samples are skipped).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MomentsAcc {
+    /// The first block, when this accumulator's input started inside it.
+    head: Option<(u64, Moments)>,
+    /// Complete blocks, as canonical tree nodes in increasing order.
+    nodes: Vec<Node>,
+    /// The block being filled, and whether the input started inside it.
+    open: Option<(OpenBlock, bool)>,
+}
+
+impl MomentsAcc {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add samples whose absolute indices are `start .. start + xs.len()`. Calls must
+    /// cover increasing, contiguous index ranges.
+    pub fn add(&mut self, mut start: u64, mut xs: &[f64]) {
+        while !xs.is_empty() {
+            let index = start / BLOCK;
+            if !matches!(&self.open, Some((b, _)) if b.index == index) {
+                self.close();
+                self.open = Some((OpenBlock::new(index), start % BLOCK != 0));
+            }
+            let room = (BLOCK - start % BLOCK) as usize;
+            let take = room.min(xs.len());
+            if let Some((b, _)) = &mut self.open {
+                b.add(start, &xs[..take]);
+            }
+            if take == room {
+                self.close();
+            }
+            xs = &xs[take..];
+            start += take as u64;
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some((b, partial)) = self.open.take() {
+            self.push_block(b.index, b.moments(), partial);
+        }
+    }
+
+    fn push_block(&mut self, index: u64, moments: Moments, partial: bool) {
+        if partial && self.head.is_none() && self.nodes.is_empty() {
+            self.head = Some((index, moments));
+        } else {
+            self.push_node(Node {
+                lo: index,
+                level: 0,
+                moments,
+            });
+        }
+    }
+
+    /// Push a node and combine it with its left sibling, as far up as possible.
+    fn push_node(&mut self, mut node: Node) {
+        while let Some(&top) = self.nodes.last() {
+            let size = 1u64 << top.level;
+            let sibling =
+                top.level == node.level && top.lo % (size * 2) == 0 && top.lo + size == node.lo;
+            if !sibling {
+                break;
+            }
+            self.nodes.pop();
+            node = Node {
+                lo: top.lo,
+                level: top.level + 1,
+                moments: Moments::combine(top.moments, node.moments),
+            };
+        }
+        self.nodes.push(node);
+    }
+
+    /// The moments of everything added.
+    pub fn total(&self) -> Moments {
+        // Close a copy: the open block joins the tree exactly as a merge would put it there.
+        let mut closed = self.clone();
+        closed.close();
+        let head = closed.head.map(|(_, m)| m);
+        head.into_iter()
+            .chain(closed.nodes.iter().map(|n| n.moments))
+            .fold(Moments::default(), Moments::combine)
+    }
+}
+
+impl Merge for MomentsAcc {
+    /// Bit-exact when `self`'s input ends on a block boundary; a block split between the two
+    /// parts is combined pairwise (correct to rounding).
+    fn merge(&mut self, mut later: Self) -> Result<()> {
+        later.close();
+        let pending = self.open.take();
+        match (pending, later.head.take()) {
+            (Some((b, partial)), Some((index, m))) if b.index == index => {
+                self.push_block(index, Moments::combine(b.moments(), m), partial);
+            }
+            (pending, head) => {
+                if let Some((b, partial)) = pending {
+                    self.push_block(b.index, b.moments(), partial);
+                }
+                if let Some((index, m)) = head {
+                    self.push_block(index, m, true);
+                }
+            }
+        }
+        for node in later.nodes {
+            self.push_node(node);
+        }
+        Ok(())
+    }
+}

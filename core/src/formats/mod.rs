@@ -1,0 +1,9 @@
+//! Format readers. Each reader is a push-based parser: feed it bytes in chunks of any size
+//! and it emits decoded sample [`Block`](crate::Block)s to a [`BlockSink`](crate::BlockSink).
+
+pub mod dtype;
+pub mod npy;
+mod npy_header;
+
+pub use dtype::{Dtype, DtypeKind};
+pub use npy::{NpyHeader, NpyReader};

@@ -1,0 +1,54 @@
+//! The streaming contract shared by every reader and kernel.
+//!
+//! - A **chunk** is any slice of the input, of any length, including empty.
+//! - A [`Push`] state machine consumes chunks in order and produces its output at
+//!   [`Push::finish`]. Splitting the same input differently never changes the output.
+//! - A [`Block`] is a run of decoded samples of one channel with its absolute sample index.
+//! - A [`Merge`] reduction combines the result of a later, contiguous part of the input into
+//!   the result of an earlier part, so that split-then-merge equals serial processing.
+
+use crate::Result;
+
+/// A push-based state machine over a stream of `T`.
+pub trait Push<T> {
+    /// What the machine produces once the input is complete.
+    type Output;
+    /// Consume the next chunk of input.
+    fn push(&mut self, chunk: &[T]) -> Result<()>;
+    /// Flush and produce the output.
+    fn finish(self) -> Result<Self::Output>;
+}
+
+/// A reduction whose partial results combine.
+pub trait Merge: Sized {
+    /// Append the result of the input that directly follows the input of `self`.
+    fn merge(&mut self, later: Self) -> Result<()>;
+}
+
+/// A run of consecutive samples of one channel.
+#[derive(Debug, Clone, Copy)]
+pub struct Block<'a> {
+    /// Channel index (0-based).
+    pub channel: usize,
+    /// Absolute index of `samples[0]` within the channel.
+    pub start: u64,
+    /// Decoded sample values.
+    pub samples: &'a [f64],
+}
+
+/// The shape of a multi-channel signal, known once a reader has parsed its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Number of channels.
+    pub channels: usize,
+    /// Number of samples per channel.
+    pub samples: u64,
+}
+
+/// A consumer of decoded sample blocks (the output side of a reader).
+pub trait BlockSink {
+    /// Called once, before the first block, when the layout is known.
+    fn begin(&mut self, layout: Layout) -> Result<()>;
+    /// Consume one block. Blocks of one channel arrive in order and contiguous.
+    fn block(&mut self, block: Block<'_>) -> Result<()>;
+}

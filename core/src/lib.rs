@@ -1,0 +1,32 @@
+//! # scopekit-core
+//!
+//! The analysis core of scopekit: format readers, kernels and the serde structs of every
+//! result. It does no I/O, spawns no threads and holds no platform code, so the native CLI
+//! and the wasm module share it unchanged.
+//!
+//! ## The streaming contract
+//! Every reader and kernel is a push-based state machine ([`Push`]): it takes chunks of any
+//! size and `finish()` flushes. Output never depends on where chunks split, and reductions
+//! implement [`Merge`], so a file split across threads gives exactly the serial result.
+//! [`testkit`] (feature `test-util`) proves both for any kernel.
+//!
+//! ## Features
+//! - `std` (default): use the standard library. Without it the crate is `no_std` + `alloc`.
+//! - `test-util`: the chunk-invariance and parallel == serial checkers in [`testkit`].
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod dsp;
+pub mod error;
+pub mod formats;
+pub mod job;
+pub mod kernel;
+pub mod math;
+pub mod report;
+#[cfg(feature = "test-util")]
+pub mod testkit;
+
+pub use error::{Error, Result};
+pub use kernel::{Block, BlockSink, Layout, Merge, Push};

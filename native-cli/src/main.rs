@@ -1,0 +1,121 @@
+//! `scopekit`: the native command line. Argument parsing, file access, threads, progress and
+//! output formatting only; every analysis lives in `scopekit-core`.
+//!
+//! Exit status: 0 success, 1 bad input or failed analysis, 2 usage error.
+
+mod args;
+mod error;
+mod out;
+mod par;
+mod progress;
+mod serve;
+mod source;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use scopekit_core::dsp::StatsConfig;
+use scopekit_core::formats::npy::{NpyHeader, MAX_HEADER_LEN};
+use scopekit_core::report::InfoReport;
+
+use crate::args::{Args, Command};
+use crate::error::CliError;
+use crate::source::Source;
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), CliError> {
+    match args.command {
+        Command::Info { file, json } => {
+            let info = in_file(&file, || {
+                let source = Source::open(&file)?;
+                Ok(InfoReport::from(&read_header(&source)?))
+            })?;
+            print(if json {
+                to_json(&info)?
+            } else {
+                out::info(&info)
+            })
+        }
+        Command::Stats {
+            file,
+            channel,
+            json,
+            threads,
+        } => {
+            let config = StatsConfig {
+                channels: channel.map(|c| vec![c]),
+            };
+            let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1);
+            let report = in_file(&file, || {
+                let source = Source::open(&file)?;
+                let header = read_header(&source)?;
+                let bar = progress::bytes(header.data_len);
+                let partial = par::stats(&source, &header, &config, threads, &bar)?;
+                bar.finish_and_clear();
+                Ok(partial.report())
+            })?;
+            print(if json {
+                to_json(&report)?
+            } else {
+                out::stats(&report)
+            })
+        }
+        Command::Serve { host, port } => serve::run(&host, port),
+    }
+}
+
+/// Run `f`, prefixing any error with the file's path.
+fn in_file<T>(path: &Path, f: impl FnOnce() -> Result<T, CliError>) -> Result<T, CliError> {
+    f().map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+}
+
+/// Parse the header and check the file holds exactly the data it promises.
+fn read_header(source: &Source) -> Result<NpyHeader, CliError> {
+    let prefix_len = source.len().min(MAX_HEADER_LEN + 12);
+    let prefix = source.map(0, prefix_len as usize)?;
+    let header = NpyHeader::parse(&prefix)?;
+    header.check_file_len(source.len())?;
+    Ok(header)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {
+    serde_json::to_string_pretty(value)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))
+}
+
+/// Write to stdout; a closed pipe (`| head`) ends quietly.
+fn print(text: String) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::io("cannot write output", e))
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,91 @@
+//! Parallel analysis of one file: the data is cut into segments at block boundaries, each
+//! segment is streamed through its own job in windows of the memory map on a rayon worker,
+//! and the partial results are merged in file order — bit-identical to a serial run.
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use scopekit_core::dsp::StatsConfig;
+use scopekit_core::formats::NpyHeader;
+use scopekit_core::job::{StatsJob, StatsPartial};
+use scopekit_core::{Merge as _, Push as _};
+
+use crate::error::CliError;
+use crate::source::Source;
+
+/// Bytes mapped at a time per worker (the resident-set cost of a worker).
+const WINDOW: u64 = 8 << 20;
+/// Target bytes per segment: small enough to balance two busy cores, large enough that
+/// merging is negligible.
+const SEGMENT: u64 = 64 << 20;
+
+/// Run the statistics job over the data of `source` on `threads` workers.
+pub fn stats(
+    source: &Source,
+    header: &NpyHeader,
+    config: &StatsConfig,
+    threads: usize,
+    progress: &ProgressBar,
+) -> Result<StatsPartial, CliError> {
+    let unit = split_unit(header);
+    let segment = SEGMENT.div_ceil(unit) * unit;
+    let len = header.data_len;
+    let bounds: Vec<(u64, u64)> = if len == 0 {
+        vec![(0, 0)]
+    } else {
+        (0..len.div_ceil(segment))
+            .map(|i| (i * segment, ((i + 1) * segment).min(len)))
+            .collect()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let parts: Vec<Result<StatsPartial, CliError>> = pool.install(|| {
+        bounds
+            .par_iter()
+            .map(|&(start, end)| segment_stats(source, header, config, start, end, progress))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut total = parts
+        .next()
+        .unwrap_or_else(|| Err(CliError::msg("no data segment")))?;
+    for part in parts {
+        total.merge(part?)?;
+    }
+    Ok(total)
+}
+
+/// Split granularity: whole blocks (bit-identical merges) unless a block of every channel
+/// is larger than a window, then whole elements (identical to rounding).
+fn split_unit(header: &NpyHeader) -> u64 {
+    let unit = StatsJob::split_unit(header);
+    if unit <= WINDOW {
+        unit
+    } else if header.fortran_order {
+        header.dtype.size as u64
+    } else {
+        header.dtype.size as u64 * header.channels.max(1)
+    }
+}
+
+fn segment_stats(
+    source: &Source,
+    header: &NpyHeader,
+    config: &StatsConfig,
+    start: u64,
+    end: u64,
+    progress: &ProgressBar,
+) -> Result<StatsPartial, CliError> {
+    let mut job = StatsJob::resume(header.clone(), start, end, config.clone())?;
+    let mut at = start;
+    while at < end {
+        let len = WINDOW.min(end - at);
+        let window = source.map(header.data_offset + at, len as usize)?;
+        job.push(&window)?;
+        drop(window);
+        progress.inc(len);
+        at += len;
+    }
+    Ok(job.finish()?)
+}

@@ -1,0 +1,160 @@
+//! `scopekit serve`: a small static HTTP/1.1 server for the embedded web page.
+//!
+//! Hand-written on `std::net` (GET and HEAD of embedded files only) rather than pulling an
+//! HTTP stack into the binary. Every response carries the cross-origin isolation headers
+//! (`COOP: same-origin`, `COEP: require-corp`) that wasm threads need.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use crate::error::CliError;
+
+mod assets {
+    include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+}
+
+/// Longest request head accepted.
+const MAX_HEAD: usize = 16 << 10;
+
+/// The MIME type for a path's extension.
+fn mime(path: &str) -> &'static str {
+    match path.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Serve until the process is stopped.
+pub fn run(host: &str, port: u16) -> Result<(), CliError> {
+    let listener = TcpListener::bind((host, port))
+        .map_err(|e| CliError::io(&format!("cannot listen on {host}:{port}"), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::io("cannot read the bound address", e))?;
+    let shown = if addr.is_ipv6() {
+        format!("[{}]:{}", addr.ip(), addr.port())
+    } else {
+        addr.to_string()
+    };
+    println!("serving on http://{shown}/");
+    let _ = std::io::stdout().flush();
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "note: listening on a non-loopback address; anyone who can reach it can load the page"
+        );
+    }
+    for stream in listener.incoming().flatten() {
+        std::thread::spawn(move || {
+            let _ = handle(stream);
+        });
+    }
+    Ok(())
+}
+
+fn handle(mut stream: TcpStream) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    loop {
+        let mut head = Vec::new();
+        let mut line = String::new();
+        let mut first = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            if first.is_empty() {
+                first = line.trim_end().to_string();
+            }
+            head.extend_from_slice(line.as_bytes());
+            if head.len() > MAX_HEAD {
+                return respond(
+                    &mut stream,
+                    "431 Request Header Fields Too Large",
+                    "text/plain",
+                    b"",
+                    true,
+                );
+            }
+            if line == "\r\n" || line == "\n" {
+                break;
+            }
+        }
+        let keep_alive = !String::from_utf8_lossy(&head)
+            .to_ascii_lowercase()
+            .contains("connection: close");
+        let mut parts = first.split_whitespace();
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+        let path = target.split(['?', '#']).next().unwrap_or("/");
+        let path = if path == "/" { "/index.html" } else { path };
+        let found = assets::ASSETS.iter().find(|(p, _)| *p == path);
+        match (method, found) {
+            ("GET" | "HEAD", Some((p, body))) => {
+                let body: &[u8] = if method == "HEAD" { b"" } else { body };
+                respond_len(
+                    &mut stream,
+                    "200 OK",
+                    mime(p),
+                    body,
+                    found.map_or(0, |f| f.1.len()),
+                    keep_alive,
+                )?;
+            }
+            ("GET" | "HEAD", None) => respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                b"not found\n",
+                keep_alive,
+            )?,
+            _ => respond(
+                &mut stream,
+                "405 Method Not Allowed",
+                "text/plain",
+                b"only GET and HEAD\n",
+                keep_alive,
+            )?,
+        }
+        if !keep_alive {
+            return Ok(());
+        }
+    }
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    mime: &str,
+    body: &[u8],
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    respond_len(stream, status, mime, body, body.len(), keep_alive)
+}
+
+fn respond_len(
+    stream: &mut TcpStream,
+    status: &str,
+    mime: &str,
+    body: &[u8],
+    len: usize,
+    keep_alive: bool,
+) -> std::io::Result<()> {
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {len}\r\n\
+         Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n\
+         Cross-Origin-Resource-Policy: same-origin\r\nX-Content-Type-Options: nosniff\r\n\
+         Cache-Control: no-cache\r\nConnection: {connection}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()
+}

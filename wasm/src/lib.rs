@@ -1,0 +1,71 @@
+//! wasm-bindgen bindings of `scopekit-core` for the web page and for dashboards that embed
+//! it. Binding code only: every analysis lives in the core, and results cross the boundary
+//! as the same serde documents the CLI prints with `--json`.
+#![deny(unsafe_code)]
+
+use scopekit_core::dsp::StatsConfig;
+use scopekit_core::job::StatsJob;
+use scopekit_core::report::InfoReport;
+use scopekit_core::Push as _;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+fn js_error(e: scopekit_core::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Per-channel statistics of one capture, fed in chunks of any size.
+#[wasm_bindgen]
+pub struct Session {
+    job: Option<StatsJob>,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// A session for a file of `file_len` bytes (`File.size`); `channel` limits the
+    /// analysis to one channel.
+    #[wasm_bindgen(constructor)]
+    pub fn new(file_len: f64, channel: Option<u32>) -> Session {
+        let config = StatsConfig {
+            channels: channel.map(|c| vec![c as usize]),
+        };
+        Session {
+            job: Some(StatsJob::with_file_len(config, file_len as u64)),
+        }
+    }
+
+    /// Push the next chunk of the file. Throws on bad input, naming the byte offset.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        let job = self
+            .job
+            .as_mut()
+            .ok_or_else(|| JsError::new("session already finished"))?;
+        job.push(chunk).map_err(js_error)
+    }
+
+    /// What the header says (the `scopekit info --json` document), once it is parsed;
+    /// `undefined` before.
+    pub fn info(&self) -> Result<JsValue, JsError> {
+        match self.job.as_ref().and_then(|j| j.header()) {
+            Some(h) => to_js(&InfoReport::from(h)),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Finish and return the `scopekit stats --json` document.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let job = self
+            .job
+            .take()
+            .ok_or_else(|| JsError::new("session already finished"))?;
+        let report = job.finish().map_err(js_error)?.report();
+        to_js(&report)
+    }
+}

@@ -1,0 +1,233 @@
+// The scopekit page: file picker / drop zone → analyzeFile() → header and statistics table.
+
+import { analyzeFile } from './scopekit.js';
+
+const $ = (id) => document.getElementById(id);
+
+const dropZone = $('drop-zone');
+const fileInput = $('file-input');
+const channelInput = $('channel');
+const cancelButton = $('cancel');
+const statusBox = $('status-box');
+const fileNameEl = $('file-name');
+const statusText = $('status-text');
+const progressEl = $('progress');
+const errorEl = $('error');
+const resultEl = $('result');
+const infoBox = $('info-box');
+const infoEl = $('info');
+const statsBox = $('stats-box');
+const statsBody = $('stats-body');
+
+let current = null; // AbortController of the running analysis
+
+// ---------------------------------------------------------------- formatting
+
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = -1;
+  do {
+    v /= 1024;
+    i += 1;
+  } while (v >= 1024 && i < units.length - 1);
+  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+function formatCount(n) {
+  return n === null || n === undefined ? '—' : n.toLocaleString('en-US');
+}
+
+function formatValue(x) {
+  if (x === null || x === undefined) return '—';
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  if (a >= 1e6 || a < 1e-3) return x.toExponential(4).replace('e+', 'e');
+  return x.toLocaleString('en-US', { maximumSignificantDigits: 6, useGrouping: false });
+}
+
+function formatSeconds(s) {
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+function formatRate(bytes, seconds) {
+  if (!(seconds > 0)) return '';
+  return `${(bytes / seconds / 1e6).toFixed(0)} MB/s`;
+}
+
+// ---------------------------------------------------------------- rendering
+
+function el(tag, props = {}, text) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function showError(message) {
+  errorEl.textContent = message;
+  errorEl.hidden = false;
+}
+
+function clearError() {
+  errorEl.textContent = '';
+  errorEl.hidden = true;
+}
+
+function renderInfo(info) {
+  const rows = [
+    ['Format', `${info.format} ${info.version}`],
+    ['Data type', `${info.dtype} (${info.descr}, ${info.byte_order}-endian)`],
+    ['Shape', `(${info.shape.join(', ')}${info.shape.length === 1 ? ',' : ''})`],
+    ['Layout', info.fortran_order ? 'Fortran order (column-major)' : 'C order (row-major)'],
+    ['Channels', formatCount(info.channels)],
+    ['Samples per channel', formatCount(info.samples)],
+    ['Data', `${formatBytes(info.data_bytes)} (${formatCount(info.data_bytes)} bytes) from byte ${formatCount(info.data_offset)}`],
+  ];
+  infoEl.replaceChildren();
+  for (const [name, value] of rows) {
+    const wrap = el('div');
+    wrap.append(el('dt', {}, name), el('dd', {}, value));
+    infoEl.append(wrap);
+  }
+  infoBox.hidden = false;
+}
+
+function renderStats(report) {
+  statsBody.replaceChildren();
+  for (const c of report.channels) {
+    const tr = el('tr');
+    tr.append(el('th', { scope: 'row' }, String(c.channel)));
+    tr.append(el('td', {}, formatCount(c.count)));
+    tr.append(el('td', { className: c.nan_count > 0 ? 'warn' : '' }, formatCount(c.nan_count)));
+    for (const key of ['min', 'max', 'mean', 'rms', 'std', 'p50', 'p95', 'p99']) {
+      const v = c[key];
+      tr.append(el('td', { title: v === null ? 'no non-NaN samples' : String(v) }, formatValue(v)));
+    }
+    const method = c.quantiles === 'sampled'
+      ? `sampled (${formatCount(c.quantile_sample)})`
+      : 'exact';
+    tr.append(el('td', { className: 'method', title: `from ${formatCount(c.quantile_sample)} values` }, method));
+    statsBody.append(tr);
+  }
+  statsBox.hidden = false;
+}
+
+function resetResult() {
+  resultEl.dataset.state = 'idle';
+  delete resultEl.dataset.json;
+  infoBox.hidden = true;
+  statsBox.hidden = true;
+  infoEl.replaceChildren();
+  statsBody.replaceChildren();
+}
+
+// ---------------------------------------------------------------- analysis
+
+function readChannel() {
+  const raw = channelInput.value.trim();
+  if (raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`channel must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+async function run(file) {
+  current?.abort();
+  const controller = new AbortController();
+  current = controller;
+
+  clearError();
+  resetResult();
+  statusBox.hidden = false;
+  fileNameEl.textContent = file.name;
+  progressEl.max = Math.max(file.size, 1);
+  progressEl.value = 0;
+  statusText.textContent = `0 of ${formatBytes(file.size)}`;
+  cancelButton.hidden = false;
+  resultEl.dataset.state = 'running';
+
+  const started = performance.now();
+  try {
+    const channel = readChannel();
+    const report = await analyzeFile(file, {
+      channel,
+      signal: controller.signal,
+      onProgress({ loaded, total }) {
+        if (current !== controller) return;
+        progressEl.max = Math.max(total, 1);
+        progressEl.value = loaded;
+        const seconds = (performance.now() - started) / 1000;
+        const pct = total > 0 ? Math.floor((loaded / total) * 100) : 100;
+        statusText.textContent =
+          `${formatBytes(loaded)} of ${formatBytes(total)} (${pct} %)` +
+          (seconds > 0.2 ? ` · ${formatRate(loaded, seconds)}` : '');
+      },
+      onInfo(info) {
+        if (current === controller) renderInfo(info);
+      },
+    });
+    if (current !== controller) return;
+    const seconds = (performance.now() - started) / 1000;
+    progressEl.value = progressEl.max;
+    statusText.textContent =
+      `${formatBytes(file.size)} analysed in ${formatSeconds(seconds)} · ${formatRate(file.size, seconds)}`;
+    renderInfo(report.info);
+    renderStats(report);
+    resultEl.dataset.json = JSON.stringify(report);
+    resultEl.dataset.state = 'done';
+  } catch (e) {
+    if (current !== controller) return;
+    if (e?.name === 'AbortError') {
+      statusText.textContent = 'Cancelled.';
+      resultEl.dataset.state = 'idle';
+    } else {
+      statusText.textContent = 'Failed.';
+      showError(`Could not analyse “${file.name}”: ${e?.message ?? e}`);
+      resultEl.dataset.state = 'error';
+    }
+  } finally {
+    if (current === controller) {
+      current = null;
+      cancelButton.hidden = true;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+
+fileInput.addEventListener('change', () => {
+  const file = fileInput.files?.[0];
+  if (file) run(file);
+  // Allow choosing the same file again.
+  fileInput.value = '';
+});
+
+cancelButton.addEventListener('click', () => current?.abort());
+
+for (const type of ['dragenter', 'dragover']) {
+  dropZone.addEventListener(type, (event) => {
+    if (!event.dataTransfer?.types?.includes('Files')) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    dropZone.classList.add('dragging');
+  });
+}
+dropZone.addEventListener('dragleave', (event) => {
+  if (!dropZone.contains(event.relatedTarget)) dropZone.classList.remove('dragging');
+});
+dropZone.addEventListener('drop', (event) => {
+  event.preventDefault();
+  dropZone.classList.remove('dragging');
+  const files = event.dataTransfer?.files;
+  if (!files || files.length === 0) return;
+  run(files[0]); // one file at a time: extra files are ignored
+});
+
+// A file dropped outside the drop zone must not make the browser navigate away.
+window.addEventListener('dragover', (event) => event.preventDefault());
+window.addEventListener('drop', (event) => event.preventDefault());
+
+document.documentElement.dataset.ready = 'true';

@@ -1,0 +1,97 @@
+// Module worker: streams one File through the wasm core and reports back.
+//
+// Protocol (page → worker): one message `{ file: File|Blob, channel?: number }`.
+// Worker → page messages:
+//   { type: 'progress', loaded, total }   at most ~10×/s, plus a final one at 100 %
+//   { type: 'info', info }                 once, as soon as the header is parsed
+//   { type: 'result', report }             the `scopekit stats --json` document
+//   { type: 'error', message }             the core's message (names the byte offset)
+//
+// The file is never held in memory as a whole: it is read in CHUNK-sized slices with a few
+// reads in flight (Blob reads are the bottleneck, not the core), and pushed strictly in order.
+
+import init, { Session } from './pkg/scopekit_wasm.js';
+
+/** Bytes per read. */
+const CHUNK = 4 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed. */
+const IN_FLIGHT = 3;
+/** Minimum interval between progress messages, in ms. */
+const PROGRESS_INTERVAL = 100;
+
+let ready = null;
+
+function loadCore() {
+  if (!ready) ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) });
+  return ready;
+}
+
+function messageOf(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+async function analyze(file, channel) {
+  await loadCore();
+  const total = file.size;
+  const session = new Session(total, channel);
+  try {
+    let infoSent = false;
+    let lastProgress = -Infinity;
+    const progress = (loaded, force) => {
+      const now = performance.now();
+      if (force || now - lastProgress >= PROGRESS_INTERVAL) {
+        lastProgress = now;
+        self.postMessage({ type: 'progress', loaded, total });
+      }
+    };
+    progress(0, true);
+
+    // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
+    const pending = [];
+    let next = 0;
+    const refill = () => {
+      while (pending.length < IN_FLIGHT && next < total) {
+        const start = next;
+        const end = Math.min(start + CHUNK, total);
+        next = end;
+        const read = file.slice(start, end).arrayBuffer();
+        // Avoid an "unhandled rejection" for reads we abandon after an earlier error.
+        read.catch(() => {});
+        pending.push({ end, read });
+      }
+    };
+
+    refill();
+    while (pending.length > 0) {
+      const { end, read } = pending.shift();
+      const buffer = await read;
+      refill(); // start the next read before the (synchronous) push
+      session.push(new Uint8Array(buffer));
+      if (!infoSent) {
+        const info = session.info();
+        if (info !== undefined) {
+          infoSent = true;
+          self.postMessage({ type: 'info', info });
+        }
+      }
+      progress(end, false);
+    }
+    progress(total, true);
+
+    const report = session.finish();
+    return report;
+  } finally {
+    session.free();
+  }
+}
+
+self.onmessage = async (event) => {
+  const { file, channel } = event.data ?? {};
+  try {
+    const report = await analyze(file, channel ?? undefined);
+    self.postMessage({ type: 'result', report });
+  } catch (e) {
+    self.postMessage({ type: 'error', message: messageOf(e) });
+  }
+};
