@@ -20,6 +20,7 @@ const statsBox = $('stats-box');
 const statsBody = $('stats-body');
 
 let current = null; // AbortController of the running analysis
+let runs = 0; // analyses started, exposed as result[data-run] for tests and embedders
 
 // ---------------------------------------------------------------- formatting
 
@@ -54,7 +55,7 @@ function formatSeconds(s) {
 
 function formatRate(bytes, seconds) {
   if (!(seconds > 0)) return '';
-  return `${(bytes / seconds / 1e6).toFixed(0)} MB/s`;
+  return `${(bytes / seconds / 1048576).toFixed(0)} MiB/s`;
 }
 
 // ---------------------------------------------------------------- rendering
@@ -148,6 +149,7 @@ async function run(file) {
   statusText.textContent = `0 of ${formatBytes(file.size)}`;
   cancelButton.hidden = false;
   resultEl.dataset.state = 'running';
+  resultEl.dataset.run = String(++runs);
 
   const started = performance.now();
   try {
@@ -161,9 +163,10 @@ async function run(file) {
         progressEl.value = loaded;
         const seconds = (performance.now() - started) / 1000;
         const pct = total > 0 ? Math.floor((loaded / total) * 100) : 100;
-        statusText.textContent =
-          `${formatBytes(loaded)} of ${formatBytes(total)} (${pct} %)` +
-          (seconds > 0.2 ? ` · ${formatRate(loaded, seconds)}` : '');
+        statusText.textContent = loaded >= total && total > 0
+          ? `Read ${formatBytes(total)} · computing quantiles…`
+          : `${formatBytes(loaded)} of ${formatBytes(total)} (${pct} %)` +
+            (seconds > 0.2 ? ` · ${formatRate(loaded, seconds)}` : '');
       },
       onInfo(info) {
         if (current === controller) renderInfo(info);

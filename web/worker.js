@@ -32,37 +32,38 @@ function messageOf(e) {
 }
 
 async function analyze(file, channel) {
-  await loadCore();
   const total = file.size;
+  let lastProgress = -Infinity;
+  const progress = (loaded, force) => {
+    const now = performance.now();
+    if (force || now - lastProgress >= PROGRESS_INTERVAL) {
+      lastProgress = now;
+      self.postMessage({ type: 'progress', loaded, total });
+    }
+  };
+  progress(0, true);
+
+  // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
+  const pending = [];
+  let next = 0;
+  const refill = () => {
+    while (pending.length < IN_FLIGHT && next < total) {
+      const start = next;
+      const end = Math.min(start + CHUNK, total);
+      next = end;
+      const read = file.slice(start, end).arrayBuffer();
+      // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
+      read.catch(() => {});
+      pending.push({ end, read });
+    }
+  };
+
+  // Start the first reads while the wasm module compiles.
+  refill();
+  await loadCore();
   const session = new Session(total, channel);
   try {
     let infoSent = false;
-    let lastProgress = -Infinity;
-    const progress = (loaded, force) => {
-      const now = performance.now();
-      if (force || now - lastProgress >= PROGRESS_INTERVAL) {
-        lastProgress = now;
-        self.postMessage({ type: 'progress', loaded, total });
-      }
-    };
-    progress(0, true);
-
-    // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
-    const pending = [];
-    let next = 0;
-    const refill = () => {
-      while (pending.length < IN_FLIGHT && next < total) {
-        const start = next;
-        const end = Math.min(start + CHUNK, total);
-        next = end;
-        const read = file.slice(start, end).arrayBuffer();
-        // Avoid an "unhandled rejection" for reads we abandon after an earlier error.
-        read.catch(() => {});
-        pending.push({ end, read });
-      }
-    };
-
-    refill();
     while (pending.length > 0) {
       const { end, read } = pending.shift();
       const buffer = await read;

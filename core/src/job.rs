@@ -4,6 +4,8 @@
 use crate::dsp::{Stats, StatsConfig};
 use crate::formats::{NpyHeader, NpyReader};
 use crate::report::{InfoReport, StatsReport};
+use alloc::vec::Vec;
+
 use crate::{Merge, Push, Result};
 
 /// Per-channel statistics of an NPY file, pushed as bytes.
@@ -36,8 +38,8 @@ impl StatsJob {
     }
 
     /// A job over the data bytes `start..end` (relative to the data start) of a file whose
-    /// header is parsed: one part of a file split across threads. Split at multiples of
-    /// [`StatsJob::split_unit`] for results bit-identical to a serial run.
+    /// header is parsed: one part of a file split across threads, as cut by
+    /// [`StatsJob::segments`].
     pub fn resume(header: NpyHeader, start: u64, end: u64, config: StatsConfig) -> Result<Self> {
         let mut stats = Stats::new(config);
         crate::BlockSink::begin(&mut stats, header.layout())?;
@@ -49,15 +51,42 @@ impl StatsJob {
         })
     }
 
-    /// The data byte granularity at which parallel splits keep results bit-identical:
-    /// whole blocks of every channel.
-    pub fn split_unit(header: &NpyHeader) -> u64 {
-        let block = crate::dsp::moments::BLOCK * header.dtype.size as u64;
-        if header.fortran_order {
-            block
-        } else {
-            block * header.channels.max(1)
+    /// Cut the data of a file into parts of about `target` bytes for [`StatsJob::resume`].
+    /// Cuts fall on block boundaries of every channel, so the merged result is
+    /// bit-identical to a serial run; only when a block of every channel is larger than
+    /// `target` do they fall between rows (then results agree to rounding).
+    pub fn segments(header: &NpyHeader, target: u64) -> Vec<(u64, u64)> {
+        let size = header.dtype.size as u64;
+        let block = crate::dsp::moments::BLOCK * size;
+        let (row, channel_len) = (size * header.channels.max(1), header.samples * size);
+        let align = |pos: u64| {
+            if header.fortran_order {
+                let within = pos % channel_len.max(1);
+                pos - within + within / block * block
+            } else {
+                pos / (block * header.channels.max(1)) * (block * header.channels.max(1))
+            }
+        };
+        let align_element = |pos: u64| {
+            let unit = if header.fortran_order { size } else { row };
+            pos / unit * unit
+        };
+        let len = header.data_len;
+        let mut parts = Vec::new();
+        let mut at = 0;
+        while at < len {
+            let want = at.saturating_add(target.max(1));
+            let mut cut = if want >= len { len } else { align(want) };
+            if cut <= at {
+                cut = align_element(want).max(at + row.min(len - at));
+            }
+            parts.push((at, cut));
+            at = cut;
         }
+        if parts.is_empty() {
+            parts.push((0, 0));
+        }
+        parts
     }
 
     /// The header, once parsed.

@@ -25,7 +25,7 @@ pub mod job;
 pub mod kernel;
 pub mod math;
 pub mod report;
-#[cfg(feature = "test-util")]
+#[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
 
 pub use error::{Error, Result};

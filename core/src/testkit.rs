@@ -14,6 +14,63 @@ use proptest::test_runner::{Config, TestRunner};
 
 use crate::{Merge, Push};
 
+/// Encode `values` (in file order) as an NPY file: `descr` such as `<f4` or `>i2`, format
+/// version `major`.0, the header padded to 64 bytes as numpy does.
+///
+/// # Panics
+/// On a `descr` the reader does not support.
+pub fn npy_bytes(descr: &str, shape: &[u64], fortran: bool, major: u8, values: &[f64]) -> Vec<u8> {
+    let dtype = crate::formats::parse_npy_descr(descr).expect("supported descr");
+    let dims: Vec<alloc::string::String> = shape.iter().map(|d| format!("{d}")).collect();
+    let shape_text = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let order = if fortran { "True" } else { "False" };
+    let mut dict =
+        format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape_text}, }}");
+    let prefix = if major == 1 { 10 } else { 12 };
+    while (prefix + dict.len() + 1) % 64 != 0 {
+        dict.push(' ');
+    }
+    dict.push('\n');
+    let mut out = Vec::new();
+    out.extend_from_slice(crate::formats::npy::MAGIC);
+    out.extend_from_slice(&[major, 0]);
+    if major == 1 {
+        out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    } else {
+        out.extend_from_slice(&(dict.len() as u32).to_le_bytes());
+    }
+    out.extend_from_slice(dict.as_bytes());
+    for &v in values {
+        macro_rules! put {
+            ($t:ty) => {{
+                let x = v as $t;
+                if dtype.big_endian {
+                    out.extend_from_slice(&x.to_be_bytes())
+                } else {
+                    out.extend_from_slice(&x.to_le_bytes())
+                }
+            }};
+        }
+        use crate::formats::DtypeKind::*;
+        match (dtype.kind, dtype.size) {
+            (Int, 1) => put!(i8),
+            (UInt, 1) => put!(u8),
+            (Int, 2) => put!(i16),
+            (UInt, 2) => put!(u16),
+            (Int, 4) => put!(i32),
+            (UInt, 4) => put!(u32),
+            (Int, 8) => put!(i64),
+            (UInt, 8) => put!(u64),
+            (Float, 4) => put!(f32),
+            _ => put!(f64),
+        }
+    }
+    out
+}
+
 /// Feed `input` to a fresh machine split at `cuts` (sorted offsets) and finish it.
 pub fn run_split<T, P: Push<T>>(
     machine: P,
@@ -34,6 +91,27 @@ fn text<O: Debug>(r: &crate::Result<O>) -> alloc::string::String {
     format!("{r:?}")
 }
 
+/// Panic with the neighbourhood of the first difference (outputs can be huge).
+fn assert_same(expected: &str, got: &str, what: &str) {
+    if expected != got {
+        let at = expected
+            .bytes()
+            .zip(got.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let window = |s: &str| {
+            let from = s.floor_char_boundary(at.saturating_sub(200));
+            let to = s.ceil_char_boundary((at + 200).min(s.len()));
+            alloc::string::String::from(&s[from..to])
+        };
+        panic!(
+            "{what}: first difference at character {at}\nexpected: …{}…\n     got: …{}…",
+            window(expected),
+            window(got)
+        );
+    }
+}
+
 /// Assert that the whole input in one chunk, 1-element chunks, empty chunks and random
 /// splits (proptest, `cases` of them) all give the same output or the same error.
 ///
@@ -45,16 +123,16 @@ where
 {
     let whole = text(&run_split(make(), input, &[]));
     let ones: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(
-        whole,
-        text(&run_split(make(), input, &ones)),
-        "1-element chunks differ from the whole input"
+    assert_same(
+        &whole,
+        &text(&run_split(make(), input, &ones)),
+        "1-element chunks differ from the whole input",
     );
     let empties = [0, 0, input.len() / 2, input.len() / 2];
-    assert_eq!(
-        whole,
-        text(&run_split(make(), input, &empties)),
-        "empty chunks change the output"
+    assert_same(
+        &whole,
+        &text(&run_split(make(), input, &empties)),
+        "empty chunks change the output",
     );
     let mut runner = TestRunner::new(Config {
         cases,
@@ -65,7 +143,8 @@ where
     let strategy = proptest::collection::vec(0..=len, 0..16);
     let result = runner.run(&strategy, |mut cuts| {
         cuts.sort_unstable();
-        prop_assert_eq!(&whole, &text(&run_split(make(), input, &cuts)));
+        let got = text(&run_split(make(), input, &cuts));
+        prop_assert!(whole == got, "split at {:?} differs", cuts);
         Ok(())
     });
     if let Err(e) = result {
@@ -75,18 +154,20 @@ where
 
 /// Assert that splitting the input at `splits` (sorted offsets), running each part on its
 /// own machine from `make_at(part_start, part_end)` and merging the outputs in order equals
-/// one machine over the whole input (`make_at(0, input.len())`).
+/// one machine over the whole input (`make_at(0, input.len())`). Outputs are compared
+/// through `view` (e.g. the final report rather than the internal state).
 ///
 /// # Panics
 /// When the merged result differs from the serial one.
-pub fn assert_parallel_eq_serial<T: Debug, P: Push<T>>(
+pub fn assert_parallel_eq_serial<T: Debug, P: Push<T>, V: Debug>(
     make_at: impl Fn(usize, usize) -> P,
     input: &[T],
     splits: &[usize],
+    view: impl Fn(P::Output) -> V,
 ) where
-    P::Output: Debug + Merge,
+    P::Output: Merge,
 {
-    let serial = text(&run_split(make_at(0, input.len()), input, &[]));
+    let serial = text(&run_split(make_at(0, input.len()), input, &[]).map(&view));
     let mut bounds = Vec::with_capacity(splits.len() + 2);
     bounds.push(0);
     bounds.extend_from_slice(splits);
@@ -100,9 +181,9 @@ pub fn assert_parallel_eq_serial<T: Debug, P: Push<T>>(
         }
     }
     let merged = merged.expect("at least one part");
-    assert_eq!(
-        serial,
-        text(&Ok(merged)),
-        "parallel result differs from serial"
+    assert_same(
+        &serial,
+        &text(&Ok(view(merged))),
+        "parallel result differs from serial",
     );
 }

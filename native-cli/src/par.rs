@@ -26,16 +26,7 @@ pub fn stats(
     threads: usize,
     progress: &ProgressBar,
 ) -> Result<StatsPartial, CliError> {
-    let unit = split_unit(header);
-    let segment = SEGMENT.div_ceil(unit) * unit;
-    let len = header.data_len;
-    let bounds: Vec<(u64, u64)> = if len == 0 {
-        vec![(0, 0)]
-    } else {
-        (0..len.div_ceil(segment))
-            .map(|i| (i * segment, ((i + 1) * segment).min(len)))
-            .collect()
-    };
+    let bounds = StatsJob::segments(header, SEGMENT);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -54,19 +45,6 @@ pub fn stats(
         total.merge(part?)?;
     }
     Ok(total)
-}
-
-/// Split granularity: whole blocks (bit-identical merges) unless a block of every channel
-/// is larger than a window, then whole elements (identical to rounding).
-fn split_unit(header: &NpyHeader) -> u64 {
-    let unit = StatsJob::split_unit(header);
-    if unit <= WINDOW {
-        unit
-    } else if header.fortran_order {
-        header.dtype.size as u64
-    } else {
-        header.dtype.size as u64 * header.channels.max(1)
-    }
 }
 
 fn segment_stats(

@@ -21,17 +21,28 @@ pub const BLOCK: u64 = 4096;
 pub const LANES: usize = 8;
 
 /// Count, mean and sum of squared deviations from the mean of some samples.
+///
+/// The mean is kept as `shift + offset`, where `shift` is one of the samples: for a signal
+/// riding on a large offset, differences of means are then computed from differences of
+/// nearby values and keep their precision.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Moments {
     /// Number of samples.
     pub n: u64,
-    /// Arithmetic mean (0 when `n == 0`).
-    pub mean: f64,
+    /// A reference value (one of the samples).
+    pub shift: f64,
+    /// Mean minus `shift`.
+    pub offset: f64,
     /// Sum of squared deviations from the mean.
     pub m2: f64,
 }
 
 impl Moments {
+    /// The arithmetic mean (0 when `n == 0`).
+    pub fn mean(&self) -> f64 {
+        self.shift + self.offset
+    }
+
     /// Combine two disjoint sets (Chan, Golub and LeVeque's pairwise update).
     pub fn combine(a: Moments, b: Moments) -> Moments {
         if a.n == 0 {
@@ -42,10 +53,11 @@ impl Moments {
         }
         let n = a.n + b.n;
         let (na, nb, nf) = (a.n as f64, b.n as f64, n as f64);
-        let delta = b.mean - a.mean;
+        let delta = (b.shift - a.shift) + (b.offset - a.offset);
         Moments {
             n,
-            mean: a.mean + delta * (nb / nf),
+            shift: a.shift,
+            offset: a.offset + delta * (nb / nf),
             m2: a.m2 + b.m2 + delta * delta * (na * nb / nf),
         }
     }
@@ -89,7 +101,8 @@ impl OpenBlock {
         let d = s / n;
         Moments {
             n: self.n,
-            mean: k + d,
+            shift: k,
+            offset: d,
             m2: (q - s * d).max(0.0),
         }
     }

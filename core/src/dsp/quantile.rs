@@ -134,7 +134,11 @@ pub struct QuantileStore {
 impl QuantileStore {
     /// A store for a channel of `samples` samples.
     pub fn new(samples: u64) -> Self {
-        let mode = QuantileMode::for_len(samples);
+        Self::with_mode(QuantileMode::for_len(samples))
+    }
+
+    /// A store using `mode` whatever the channel length.
+    pub fn with_mode(mode: QuantileMode) -> Self {
         let sampler = match mode {
             QuantileMode::Exact => None,
             QuantileMode::Sampled(p) => Some(Sampler::new(p)),
@@ -187,7 +191,7 @@ impl QuantileStore {
         let mut sel = Selector {
             rest: &mut self.values,
             offset: 0,
-            last: 0.0,
+            picked: Vec::new(),
         };
         let mut out = Vec::with_capacity(qs.len());
         for &q in qs {
@@ -215,20 +219,24 @@ struct Selector<'a> {
     /// The values of ranks `offset ..`, in any order.
     rest: &'a mut [f64],
     offset: usize,
-    /// The value of rank `offset - 1`.
-    last: f64,
+    /// The ranks selected so far, with their values.
+    picked: Vec<(usize, f64)>,
 }
 
 impl Selector<'_> {
     fn select(&mut self, k: usize) -> f64 {
-        if k < self.offset {
-            return self.last;
+        if let Some(&(_, value)) = self.picked.iter().find(|(rank, _)| *rank == k) {
+            return value;
         }
+        debug_assert!(
+            k >= self.offset,
+            "ranks must be requested in increasing order"
+        );
         let slice = core::mem::take(&mut self.rest);
         let (_, &mut value, above) = slice.select_nth_unstable_by(k - self.offset, f64::total_cmp);
         self.rest = above;
         self.offset = k + 1;
-        self.last = value;
+        self.picked.push((k, value));
         value
     }
 }

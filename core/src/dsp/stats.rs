@@ -71,8 +71,8 @@ impl ChannelAcc {
             nan_count: self.count - m.n,
             min: some(self.min),
             max: some(self.max),
-            mean: some(m.mean),
-            rms: some(math::sqrt(m.mean * m.mean + var)),
+            mean: some(m.mean()),
+            rms: some(math::sqrt(m.mean() * m.mean() + var)),
             std: some(math::sqrt(var)),
             p50: q[0],
             p95: q[1],
@@ -174,3 +174,7 @@ impl Merge for Stats {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "stats_tests.rs"]
+mod tests;

@@ -7,3 +7,8 @@ mod npy_header;
 
 pub use dtype::{Dtype, DtypeKind};
 pub use npy::{NpyHeader, NpyReader};
+
+/// Parse a numpy type string such as `<f4` (used by writers and test helpers).
+pub fn parse_npy_descr(descr: &str) -> crate::Result<Dtype> {
+    npy_header::parse_descr(descr, 0)
+}

@@ -466,3 +466,7 @@ impl NpyHeader {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "npy_tests.rs"]
+mod tests;

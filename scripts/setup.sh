@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine of this kind lacks, and nothing it already has:
+# Rust targets and components, wasm-bindgen-cli pinned to the version in Cargo.lock,
+# Debian's chromium, python3's numpy, and the browser tests' npm packages.
+# Idempotent; tools are cached in $SCOPEKIT_TOOLS (default ~/.cache/scopekit-tools), outside
+# the work tree, so a fresh clone on the same machine (CI) skips the slow installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS=${SCOPEKIT_TOOLS:-$HOME/.cache/scopekit-tools}
+mkdir -p "$TOOLS"
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# Rust targets (wasm, and a bare-metal one that proves the core is no_std) and components.
+installed=$(rustup target list --installed)
+for target in wasm32-unknown-unknown thumbv7em-none-eabihf; do
+  grep -qx "$target" <<<"$installed" || { say "adding target $target"; rustup target add "$target"; }
+done
+components=$(rustup component list --installed)
+for component in clippy rustfmt; do
+  grep -q "^$component" <<<"$components" || { say "adding component $component"; rustup component add "$component"; }
+done
+
+# wasm-bindgen-cli: exactly the wasm-bindgen version Cargo.lock resolved.
+wb_version=$(awk '$1 == "name" && $3 == "\"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+[ -n "$wb_version" ] || { say "cannot find wasm-bindgen in Cargo.lock"; exit 1; }
+wb_root="$TOOLS/wasm-bindgen-$wb_version"
+if [ "$("$wb_root/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]; then
+  say "installing wasm-bindgen-cli $wb_version (a few minutes, once)"
+  # --locked fails on this registry (its lockfile pins a crate version the registry lacks).
+  cargo install wasm-bindgen-cli --version "$wb_version" --locked --root "$wb_root" \
+    || cargo install wasm-bindgen-cli --version "$wb_version" --root "$wb_root"
+fi
+
+# Debian's chromium for the browser tests (never a downloaded browser build).
+if ! command -v chromium >/dev/null; then
+  say "installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi
+
+# numpy: the oracle of the CLI tests and the sample writer of the demo.
+if ! python3 -c 'import numpy' 2>/dev/null; then
+  say "installing numpy"
+  python3 -m pip install -q numpy
+fi
+
+# playwright-core (drives /usr/bin/chromium) for the browser tests.
+if [ ! -d tests/browser/node_modules/playwright-core ] \
+  || [ tests/browser/package-lock.json -nt tests/browser/node_modules/.package-lock.json ]; then
+  say "installing browser test packages"
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi
+say "ready"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine and runs every check and test: formatting, clippy (native and
+# wasm32), the no_std build of the core, unit/property/integration tests, and the browser
+# test in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s\n' "$*" >&2; }
+
+scripts/setup.sh
+step "format"
+cargo fmt --all --check
+step "wasm module"
+scripts/build-wasm.sh
+step "clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p scopekit-wasm --target wasm32-unknown-unknown -- -D warnings
+step "no_std core (thumbv7em-none-eabihf)"
+cargo build -p scopekit-core --no-default-features --target thumbv7em-none-eabihf
+step "release CLI"
+cargo build --release -p scopekit-cli
+export SCOPEKIT_BIN="$PWD/target/release/scopekit"
+step "cargo tests"
+cargo test --workspace
+step "browser tests"
+node --test tests/browser/
