@@ -13,19 +13,6 @@ pub fn sqrt(x: f64) -> f64 {
     }
 }
 
-/// Natural logarithm.
-#[inline]
-pub fn ln(x: f64) -> f64 {
-    #[cfg(feature = "std")]
-    {
-        x.ln()
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        libm::log(x)
-    }
-}
-
 /// Largest integer not greater than `x`.
 #[inline]
 pub fn floor(x: f64) -> f64 {

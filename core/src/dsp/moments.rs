@@ -1,5 +1,5 @@
-//! Count, mean and sum of squared deviations, accumulated so that any split of the input
-//! gives bit-identical results.
+//! Count, extremes, mean and sum of squared deviations, accumulated in one pass so that
+//! any split of the input gives bit-identical results.
 //!
 //! Floating-point addition is not associative, so a naive parallel sum differs from the
 //! serial one in the last bits. Here the reduction is defined on fixed **blocks** of
@@ -18,14 +18,14 @@ use crate::Result;
 /// Samples per block (a power of two).
 pub const BLOCK: u64 = 4096;
 /// Independent accumulators within a block (lets the compiler vectorise).
-pub const LANES: usize = 8;
+pub const LANES: usize = 4;
 
-/// Count, mean and sum of squared deviations from the mean of some samples.
+/// Count, extremes, mean and sum of squared deviations from the mean of some samples.
 ///
 /// The mean is kept as `shift + offset`, where `shift` is one of the samples: for a signal
 /// riding on a large offset, differences of means are then computed from differences of
 /// nearby values and keep their precision.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Moments {
     /// Number of samples.
     pub n: u64,
@@ -35,9 +35,29 @@ pub struct Moments {
     pub offset: f64,
     /// Sum of squared deviations from the mean.
     pub m2: f64,
+    /// Smallest sample (`+inf` when `n == 0`).
+    pub min: f64,
+    /// Largest sample (`-inf` when `n == 0`).
+    pub max: f64,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Moments::EMPTY
+    }
 }
 
 impl Moments {
+    /// The moments of no samples.
+    pub const EMPTY: Moments = Moments {
+        n: 0,
+        shift: 0.0,
+        offset: 0.0,
+        m2: 0.0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+    };
+
     /// The arithmetic mean (0 when `n == 0`).
     pub fn mean(&self) -> f64 {
         self.shift + self.offset
@@ -59,6 +79,8 @@ impl Moments {
             shift: a.shift,
             offset: a.offset + delta * (nb / nf),
             m2: a.m2 + b.m2 + delta * delta * (na * nb / nf),
+            min: if b.min < a.min { b.min } else { a.min },
+            max: if b.max > a.max { b.max } else { a.max },
         }
     }
 }
@@ -79,6 +101,8 @@ struct OpenBlock {
     n: u64,
     s: [f64; LANES],
     q: [f64; LANES],
+    lo: [f64; LANES],
+    hi: [f64; LANES],
 }
 
 impl OpenBlock {
@@ -89,21 +113,28 @@ impl OpenBlock {
             n: 0,
             s: [0.0; LANES],
             q: [0.0; LANES],
+            lo: [f64::INFINITY; LANES],
+            hi: [f64::NEG_INFINITY; LANES],
         }
     }
 
     fn moments(&self) -> Moments {
         let Some(k) = self.shift else {
-            return Moments::default();
+            return Moments::EMPTY;
         };
         let (s, q) = (self.s.iter().sum::<f64>(), self.q.iter().sum::<f64>());
         let n = self.n as f64;
         let d = s / n;
+        let fold = |v: &[f64; LANES], pick: fn(f64, f64) -> bool| {
+            v.iter().fold(v[0], |m, &x| if pick(x, m) { x } else { m })
+        };
         Moments {
             n: self.n,
             shift: k,
             offset: d,
             m2: (q - s * d).max(0.0),
+            min: fold(&self.lo, |x, m| x < m),
+            max: fold(&self.hi, |x, m| x > m),
         }
     }
 
@@ -130,24 +161,39 @@ impl OpenBlock {
             lane = (lane + 1) % LANES;
         }
         let body = &xs[head..];
-        let mut chunks = body.chunks_exact(LANES);
-        let (mut s, mut q, mut n) = (self.s, self.q, [0u64; LANES]);
-        for c in &mut chunks {
-            for j in 0..LANES {
-                let x = c[j];
-                let ok = x == x;
-                let d = if ok { x - k } else { 0.0 };
-                s[j] += d;
-                q[j] += d * d;
-                n[j] += u64::from(ok);
+        let whole = body.len() / LANES * LANES;
+        if !self.add_lanes(k, &body[..whole]) {
+            // NaN (or +inf meeting -inf) poisoned a lane sum: redo these samples one by one,
+            // skipping NaN. Rare, so the fast loop carries no NaN test.
+            for (j, &x) in body[..whole].iter().enumerate() {
+                self.one(j % LANES, k, x);
             }
         }
-        self.s = s;
-        self.q = q;
-        self.n += n.iter().sum::<u64>();
-        for (j, &x) in chunks.remainder().iter().enumerate() {
+        for (j, &x) in body[whole..].iter().enumerate() {
             self.one(j, k, x);
         }
+    }
+
+    /// Add whole groups of [`LANES`] samples starting at lane 0. Returns false, leaving the
+    /// block unchanged, when a sum is NaN.
+    fn add_lanes(&mut self, k: f64, xs: &[f64]) -> bool {
+        let (mut s, mut q, mut lo, mut hi) = (self.s, self.q, self.lo, self.hi);
+        for c in xs.chunks_exact(LANES) {
+            for j in 0..LANES {
+                let x = c[j];
+                let d = x - k;
+                s[j] += d;
+                q[j] += d * d;
+                lo[j] = if x < lo[j] { x } else { lo[j] };
+                hi[j] = if x > hi[j] { x } else { hi[j] };
+            }
+        }
+        if s.iter().chain(&q).any(|v| v.is_nan()) {
+            return false;
+        }
+        (self.s, self.q, self.lo, self.hi) = (s, q, lo, hi);
+        self.n += xs.len() as u64;
+        true
     }
 
     #[inline]
@@ -157,6 +203,12 @@ impl OpenBlock {
             self.s[lane] += d;
             self.q[lane] += d * d;
             self.n += 1;
+            if x < self.lo[lane] {
+                self.lo[lane] = x;
+            }
+            if x > self.hi[lane] {
+                self.hi[lane] = x;
+            }
         }
     }
 }

@@ -25,8 +25,6 @@ pub struct StatsConfig {
 #[derive(Debug, Clone, PartialEq)]
 struct ChannelAcc {
     count: u64,
-    min: f64,
-    max: f64,
     moments: MomentsAcc,
     quantiles: QuantileStore,
 }
@@ -35,8 +33,6 @@ impl ChannelAcc {
     fn new(samples: u64) -> Self {
         ChannelAcc {
             count: 0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
             moments: MomentsAcc::new(),
             quantiles: QuantileStore::new(samples),
         }
@@ -44,18 +40,6 @@ impl ChannelAcc {
 
     fn add(&mut self, start: u64, xs: &[f64]) {
         self.count += xs.len() as u64;
-        let (mut lo, mut hi) = (self.min, self.max);
-        for &x in xs {
-            // Comparisons with NaN are false: NaN never becomes the min or max.
-            if x < lo {
-                lo = x;
-            }
-            if x > hi {
-                hi = x;
-            }
-        }
-        self.min = lo;
-        self.max = hi;
         self.moments.add(start, xs);
         self.quantiles.add(start, xs);
     }
@@ -69,8 +53,8 @@ impl ChannelAcc {
             channel,
             count: self.count,
             nan_count: self.count - m.n,
-            min: some(self.min),
-            max: some(self.max),
+            min: some(m.min),
+            max: some(m.max),
             mean: some(m.mean()),
             rms: some(math::sqrt(m.mean() * m.mean() + var)),
             std: some(math::sqrt(var)),
@@ -89,12 +73,6 @@ impl ChannelAcc {
 impl Merge for ChannelAcc {
     fn merge(&mut self, later: Self) -> Result<()> {
         self.count += later.count;
-        if later.min < self.min {
-            self.min = later.min;
-        }
-        if later.max > self.max {
-            self.max = later.max;
-        }
         self.moments.merge(later.moments)?;
         self.quantiles.merge(later.quantiles)
     }

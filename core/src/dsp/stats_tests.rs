@@ -230,13 +230,13 @@ fn sampler_depends_on_indices_only() {
     let xs = noise(300_000, 3);
     let kept = |cuts: &[usize], resume_at: Option<usize>| {
         let mut stores = Vec::new();
-        let mut store = QuantileStore::with_mode(QuantileMode::Sampled(0.01));
+        let mut store = QuantileStore::with_mode(QuantileMode::Sampled(100));
         let mut at = 0;
         for &cut in cuts.iter().chain([xs.len()].iter()) {
             if Some(at) == resume_at {
                 stores.push(core::mem::replace(
                     &mut store,
-                    QuantileStore::with_mode(QuantileMode::Sampled(0.01)),
+                    QuantileStore::with_mode(QuantileMode::Sampled(100)),
                 ));
             }
             store.add(at as u64, &xs[at..cut]);
@@ -259,7 +259,7 @@ fn sampler_depends_on_indices_only() {
 fn sampled_quantiles_stay_within_rank_error() {
     let n = 2_000_000;
     let xs = noise(n, 11);
-    let mut store = QuantileStore::with_mode(QuantileMode::Sampled(0.05));
+    let mut store = QuantileStore::with_mode(QuantileMode::Sampled(20));
     store.add(0, &xs);
     let m = store.len() as f64;
     assert!(
@@ -277,4 +277,20 @@ fn sampled_quantiles_stay_within_rank_error() {
             "q{q}: rank {rank}"
         );
     }
+}
+
+#[test]
+fn nan_inside_long_runs_takes_the_careful_path() {
+    let mut xs = noise(20_000, 5);
+    for i in [3, 4100, 4101, 9999, 19_999] {
+        xs[i] = f64::NAN;
+    }
+    let s = one_channel(&xs);
+    let finite: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
+    let t = one_channel(&finite);
+    assert_eq!(s.nan_count, 5);
+    assert_eq!((s.min, s.max, s.p50), (t.min, t.max, t.p50));
+    assert!(close(s.mean.unwrap(), t.mean.unwrap()) && close(s.std.unwrap(), t.std.unwrap()));
+    let bytes = npy_bytes("<f8", &[20_000], false, 1, &xs);
+    assert_chunk_invariant(|| StatsJob::new(StatsConfig::default()), &bytes, 16);
 }

@@ -53,28 +53,60 @@ impl Dtype {
         format!("{order}{kind}{}", self.size)
     }
 
-    /// Decode values spaced `stride` values apart: `out[i]` is the value that starts at byte
-    /// `i * stride * size` of `bytes`.
+    /// Decode consecutive values: `out[i]` is the value at byte `i * size` of `bytes`.
     ///
     /// # Panics
-    /// If `bytes` is too short for `out.len()` values at that stride.
-    pub fn decode_strided(&self, bytes: &[u8], stride: usize, out: &mut [f64]) {
+    /// If `bytes` is too short for `out.len()` values, or the dtype has an unsupported size.
+    pub fn decode(&self, bytes: &[u8], out: &mut [f64]) {
+        self.decode_rows(bytes, 1, out.len(), out, 0);
+    }
+
+    /// De-interleave `rows` rows of `channels` values each: the value of row `r`, channel
+    /// `c` goes to `out[c * pitch + r]`.
+    ///
+    /// # Panics
+    /// If `bytes` or `out` is too short, or the dtype has an unsupported size.
+    pub fn decode_rows(
+        &self,
+        bytes: &[u8],
+        channels: usize,
+        rows: usize,
+        out: &mut [f64],
+        pitch: usize,
+    ) {
         macro_rules! go {
             ($t:ty, $from:ident) => {{
                 const N: usize = core::mem::size_of::<$t>();
-                if stride == 1 {
-                    let src = bytes[..out.len() * N].chunks_exact(N);
-                    for (o, b) in out.iter_mut().zip(src) {
-                        let mut a = [0u8; N];
-                        a.copy_from_slice(b);
-                        *o = <$t>::$from(a) as f64;
+                let conv = |b: &[u8]| {
+                    let mut a = [0u8; N];
+                    a.copy_from_slice(b);
+                    <$t>::$from(a) as f64
+                };
+                let bytes = &bytes[..rows * channels * N];
+                if channels == 1 {
+                    for (o, b) in out[..rows].iter_mut().zip(bytes.chunks_exact(N)) {
+                        *o = conv(b);
                     }
                 } else {
-                    for (i, o) in out.iter_mut().enumerate() {
-                        let at = i * stride * N;
-                        let mut a = [0u8; N];
-                        a.copy_from_slice(&bytes[at..at + N]);
-                        *o = <$t>::$from(a) as f64;
+                    assert!(out.len() >= (channels - 1) * pitch + rows && pitch >= rows);
+                    // One pass per channel: sequential writes, and a fixed row size for the
+                    // common channel counts so the compiler can unroll and vectorise.
+                    macro_rules! per_channel {
+                        ($channels:expr) => {
+                            for c in 0..$channels {
+                                let dst = &mut out[c * pitch..c * pitch + rows];
+                                let src = bytes.chunks_exact(N * $channels);
+                                for (o, row) in dst.iter_mut().zip(src) {
+                                    *o = conv(&row[c * N..c * N + N]);
+                                }
+                            }
+                        };
+                    }
+                    match channels {
+                        2 => per_channel!(2),
+                        3 => per_channel!(3),
+                        4 => per_channel!(4),
+                        _ => per_channel!(channels),
                     }
                 }
             }};
@@ -99,7 +131,7 @@ impl Dtype {
             (DtypeKind::UInt, 8) => by_order!(u64),
             (DtypeKind::Float, 4) => by_order!(f32),
             (DtypeKind::Float, 8) => by_order!(f64),
-            _ => unreachable!("dtype constructed with an unsupported size"),
+            _ => panic!("unsupported dtype size {}", self.size),
         }
     }
 }

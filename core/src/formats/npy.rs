@@ -393,7 +393,7 @@ impl NpyReader {
                 let e = self.elem + done;
                 let (ch, s) = (e / n, e % n);
                 let m = (count - done).min(n - s).min(SCRATCH as u64) as usize;
-                h.dtype.decode_strided(at(done), 1, &mut self.scratch[..m]);
+                h.dtype.decode(at(done), &mut self.scratch[..m]);
                 sink.block(Block {
                     channel: ch as usize,
                     start: s,
@@ -408,7 +408,7 @@ impl NpyReader {
                 let (row, ch) = (e / c, e % c);
                 if ch != 0 || count - done < c {
                     // A partial row at either end of the pushed bytes: one element at a time.
-                    h.dtype.decode_strided(at(done), 1, &mut self.scratch[..1]);
+                    h.dtype.decode(at(done), &mut self.scratch[..1]);
                     sink.block(Block {
                         channel: ch as usize,
                         start: row,
@@ -418,17 +418,15 @@ impl NpyReader {
                     continue;
                 }
                 let rows = ((count - done) / c).min(rows_per_batch) as usize;
-                let row_bytes = at(done);
+                let pitch = rows_per_batch as usize;
+                h.dtype
+                    .decode_rows(at(done), c as usize, rows, &mut self.scratch, pitch);
                 for ch in 0..c as usize {
-                    h.dtype.decode_strided(
-                        &row_bytes[ch * size..],
-                        c as usize,
-                        &mut self.scratch[..rows],
-                    );
+                    let samples = &self.scratch[ch * pitch..ch * pitch + rows];
                     sink.block(Block {
                         channel: ch,
                         start: row,
-                        samples: &self.scratch[..rows],
+                        samples,
                     })?;
                 }
                 done += rows as u64 * c;
