@@ -135,8 +135,8 @@ impl QuantileStore {
         };
         let mut out = Vec::with_capacity(qs.len());
         for &q in qs {
-            // numpy: virtual index = n*q + (1 - q) - 1, clamped to the ends.
-            let virtual_index = n as f64 * q + (1.0 - q) - 1.0;
+            // numpy's "linear" method: virtual index (n - 1) * q, clamped to the ends.
+            let virtual_index = (n - 1) as f64 * q;
             let (lo, gamma) = if virtual_index < 0.0 {
                 (0, 0.0)
             } else if virtual_index >= (n - 1) as f64 {

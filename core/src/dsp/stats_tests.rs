@@ -23,7 +23,7 @@ fn noise(n: usize, seed: u64) -> Vec<f64> {
 /// numpy's percentile (linear method) on a sorted copy, the slow way.
 fn naive_percentile(sorted: &[f64], q: f64) -> f64 {
     let n = sorted.len();
-    let v = n as f64 * q + (1.0 - q) - 1.0;
+    let v = (n - 1) as f64 * q;
     let lo = (v.floor().max(0.0) as usize).min(n - 1);
     let hi = (lo + 1).min(n - 1);
     let g = if v >= (n - 1) as f64 {

@@ -1,0 +1,62 @@
+"""numpy oracle for the CLI tests.
+
+  oracle.py write PATH DESCR ROWS COLS FORTRAN VERSION SEED   write a seeded test array
+  oracle.py stats PATH                                         per-channel stats as JSON
+  oracle.py ranks PATH CHANNEL V...                            fraction of values < v and <= v
+"""
+import json
+import sys
+
+import numpy as np
+
+
+def channels(path):
+    a = np.load(path, mmap_mode="r")
+    if a.ndim < 2:
+        a = a.reshape(-1, 1)
+    return a
+
+
+def write(path, descr, rows, cols, fortran, version, seed):
+    rng = np.random.default_rng(int(seed))
+    rows, cols = int(rows), int(cols)
+    dtype = np.dtype(descr)
+    base = rng.standard_normal((rows, max(cols, 1))) * 1000 + np.arange(max(cols, 1)) * 50
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        base = np.clip(np.round(base / 1000 * min(info.max, 2**40) / 8), info.min, info.max)
+    a = base.astype(dtype)
+    if cols == 0:
+        a = a.reshape(rows)
+    a = np.asfortranarray(a) if fortran == "1" else np.ascontiguousarray(a)
+    with open(path, "wb") as f:
+        np.lib.format.write_array(f, a, version=(int(version), 0), allow_pickle=False)
+
+
+def stats(path):
+    out = []
+    a = channels(path)
+    for c in range(a.shape[1]):
+        x = np.asarray(a[:, c], dtype=np.float64)
+        finite = x[~np.isnan(x)]
+        entry = {"channel": c, "count": int(x.size), "nan_count": int(x.size - finite.size)}
+        if finite.size:
+            p = np.percentile(finite, [50, 95, 99])
+            entry.update(
+                min=float(finite.min()), max=float(finite.max()), mean=float(finite.mean()),
+                rms=float(np.sqrt(np.mean(finite * finite))), std=float(finite.std()),
+                p50=float(p[0]), p95=float(p[1]), p99=float(p[2]),
+            )
+        out.append(entry)
+    print(json.dumps({"shape": list(np.load(path, mmap_mode="r").shape), "channels": out}))
+
+
+def ranks(path, channel, values):
+    x = np.sort(np.asarray(channels(path)[:, int(channel)], dtype=np.float64))
+    n = x.size
+    print(json.dumps([[np.searchsorted(x, float(v), "left") / n, np.searchsorted(x, float(v), "right") / n] for v in values]))
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"write": write, "stats": stats, "ranks": lambda p, c, *v: ranks(p, c, v)}[cmd](*args)
