@@ -1,4 +1,5 @@
 //! scopekit's cross-crate tests: one test binary, one module per area.
+#![allow(clippy::unwrap_used, reason = "test code: a panic is how a test fails")]
 
 mod cli_errors;
 mod cli_stats;

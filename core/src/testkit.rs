@@ -95,14 +95,12 @@ fn text<O: Debug>(r: &crate::Result<O>) -> alloc::string::String {
 fn assert_same(expected: &str, got: &str, what: &str) {
     if expected != got {
         let at = expected
-            .bytes()
-            .zip(got.bytes())
+            .chars()
+            .zip(got.chars())
             .take_while(|(a, b)| a == b)
             .count();
-        let window = |s: &str| {
-            let from = s.floor_char_boundary(at.saturating_sub(200));
-            let to = s.ceil_char_boundary((at + 200).min(s.len()));
-            alloc::string::String::from(&s[from..to])
+        let window = |s: &str| -> alloc::string::String {
+            s.chars().skip(at.saturating_sub(200)).take(400).collect()
         };
         panic!(
             "{what}: first difference at character {at}\nexpected: …{}…\n     got: …{}…",

@@ -66,7 +66,7 @@ fn extreme_values_survive() {
         (">i8", &[-9.223372036854776e18, 1.0, -2.0]),
         (
             ">f4",
-            &[f32::MIN_POSITIVE as f64, f32::MAX as f64 * -1.0, 0.0],
+            &[f32::MIN_POSITIVE as f64, -(f32::MAX as f64), 0.0],
         ),
     ];
     for (descr, values) in cases {
