@@ -55,7 +55,8 @@ fn stats(c: &mut Criterion) {
     group.bench_function("stats_sampled", |b| {
         b.iter(|| {
             let end = data.len() as u64;
-            let mut job = StatsJob::resume(long.clone(), 0, long.data_len, StatsConfig::default()).expect("valid");
+            let mut job = StatsJob::resume(long.clone(), 0, long.data_len, StatsConfig::default())
+                .expect("valid");
             for chunk in data.chunks(4 << 20) {
                 job.push(chunk).expect("valid");
             }

@@ -64,10 +64,7 @@ fn extreme_values_survive() {
         ("<i1", &[-128.0, 127.0, -1.0]),
         ("<u2", &[0.0, 65535.0, 1.0]),
         (">i8", &[-9.223372036854776e18, 1.0, -2.0]),
-        (
-            ">f4",
-            &[f32::MIN_POSITIVE as f64, -(f32::MAX as f64), 0.0],
-        ),
+        (">f4", &[f32::MIN_POSITIVE as f64, -(f32::MAX as f64), 0.0]),
     ];
     for (descr, values) in cases {
         let (_, c) = read(&npy_bytes(descr, &[3], false, 1, values), 2).unwrap();
