@@ -54,13 +54,13 @@ fn stats(c: &mut Criterion) {
     long.data_len = long.samples * 8;
     group.bench_function("stats_sampled", |b| {
         b.iter(|| {
-            let end = data.len() as u64;
-            let mut job = StatsJob::resume(long.clone(), 0, long.data_len, StatsConfig::default())
-                .expect("valid");
+            let mut job =
+                StatsJob::resume(long.clone(), 0, data.len() as u64, StatsConfig::default())
+                    .expect("valid");
             for chunk in data.chunks(4 << 20) {
                 job.push(chunk).expect("valid");
             }
-            (job, end)
+            job.finish().expect("complete").report()
         })
     });
     group.finish();

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,8 @@ describe('scopekit web page', () => {
   let context;
   let page;
   const pageErrors = [];
+  const consoleLog = [];
+  const requests = [];
 
   before(async () => {
     assert.ok(existsSync(BIN), `scopekit binary not found at ${BIN}: build it with ` +
@@ -141,6 +143,13 @@ describe('scopekit web page', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    context.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
+    page.on('requestfailed', (r) => consoleLog.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+    page.on('worker', (w) => {
+      consoleLog.push(`worker started: ${w.url()}`);
+      w.on('console', (m) => consoleLog.push(`worker ${m.type()}: ${m.text()}`));
+    });
   });
 
   after(async () => {
@@ -154,20 +163,27 @@ describe('scopekit web page', () => {
   const errorBox = () => page.getByTestId('error');
 
   /** Select a file in the picker; wait until the analysis is done or failed; return the state. */
-  async function analyse(name) {
+  async function analyse(name, timeout = 30_000) {
     const previous = Number((await result().getAttribute('data-run')) ?? 0);
     await page.getByTestId('file-input').setInputFiles(file(name));
     // Wait for *this* run (data-run counts analyses) to settle, not a previous one.
-    const state = await page.waitForFunction((prev) => {
-      const r = document.querySelector('[data-testid="result"]');
-      const s = r.dataset.state;
-      return Number(r.dataset.run ?? 0) > prev && (s === 'done' || s === 'error') && s;
-    }, previous, { timeout: ANALYSIS_TIMEOUT, polling: 50 });
-    return state.jsonValue();
+    try {
+      const state = await page.waitForFunction((prev) => {
+        const r = document.querySelector('[data-testid="result"]');
+        const s = r.dataset.state;
+        return Number(r.dataset.run ?? 0) > prev && (s === 'done' || s === 'error') && s;
+      }, previous, { timeout, polling: 50 });
+      return await state.jsonValue();
+    } catch (e) {
+      const status = await page.getByTestId('status').textContent().catch(() => '?');
+      const state = await result().getAttribute('data-state').catch(() => '?');
+      e.message += `\n  ${name}: state ${state}, status "${status}"\n  page log:\n    ${consoleLog.join('\n    ')}`;
+      throw e;
+    }
   }
 
-  async function expectDone(name) {
-    const state = await analyse(name);
+  async function expectDone(name, timeout) {
+    const state = await analyse(name, timeout);
     if (state !== 'done') {
       assert.fail(`analysis of ${name} failed: ${await errorBox().textContent()}`);
     }
@@ -199,7 +215,7 @@ describe('scopekit web page', () => {
     assert.ok(size >= 64 * 1024 * 1024, `test file is only ${size} bytes`);
 
     const started = performance.now();
-    const fromPage = await expectDone('signal.npy');
+    const fromPage = await expectDone('signal.npy', ANALYSIS_TIMEOUT);
     const seconds = (performance.now() - started) / 1000;
     t.diagnostic(`page analysed ${(size / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s ` +
       `(${(size / 1e6 / seconds).toFixed(0)} MB/s, including file hand-over)`);
@@ -259,7 +275,75 @@ describe('scopekit web page', () => {
     assert.deepStrictEqual(one.channels[0], fromPage.channels[1]);
   });
 
-  test('no uncaught errors on the page', () => {
+  test('a file dropped on the drop zone is analysed', async () => {
+    const bytes = [...readFileSync(file('small.npy'))];
+    const previous = Number((await result().getAttribute('data-run')) ?? 0);
+    await page.getByTestId('drop-zone').evaluate((zone, data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped.npy'));
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }
+    }, bytes);
+    await page.waitForFunction((prev) => {
+      const r = document.querySelector('[data-testid="result"]');
+      return Number(r.dataset.run) > prev && r.dataset.state === 'done';
+    }, previous, { timeout: 30_000 });
+    assert.equal(await page.getByTestId('file-name').textContent(), 'dropped.npy');
+    const fromPage = JSON.parse(await result().getAttribute('data-json'));
+    assert.deepStrictEqual(fromPage, cliStats(file('small.npy')));
+  });
+
+  test('embeddable API: analyzeFile() with callbacks, errors and abort', async () => {
+    const bytes = [...readFileSync(file('small.npy'))];
+    const out = await page.evaluate(async (data) => {
+      const { analyzeFile } = await import('./scopekit.js');
+      const blob = new Blob([new Uint8Array(data)]);
+      const progress = [];
+      const infos = [];
+      const report = await analyzeFile(blob, {
+        channel: 0,
+        onProgress: (p) => progress.push(p),
+        onInfo: (info) => infos.push(info),
+      });
+      let badMessage = null;
+      try {
+        await analyzeFile(new Blob(['not an npy file']));
+      } catch (e) {
+        badMessage = e instanceof Error ? e.message : `not an Error: ${e}`;
+      }
+      const controller = new AbortController();
+      const pending = analyzeFile(blob, { signal: controller.signal });
+      controller.abort();
+      const abortName = await pending.then(() => 'resolved', (e) => e.name);
+      return { report, progress, infos, badMessage, abortName, size: blob.size };
+    }, bytes);
+    assert.deepStrictEqual(out.report, cliStats(file('small.npy'), ['--channel', '0']));
+    assert.equal(out.infos.length, 1);
+    assert.deepStrictEqual(out.infos[0], out.report.info);
+    assert.ok(out.progress.length >= 1);
+    assert.deepStrictEqual(out.progress.at(-1), { loaded: out.size, total: out.size });
+    assert.match(out.badMessage ?? '', /^at byte 0: /);
+    assert.equal(out.abortName, 'AbortError');
+  });
+
+  test('cancel stops a running analysis without an error', async () => {
+    const previous = Number((await result().getAttribute('data-run')) ?? 0);
+    await page.getByTestId('file-input').setInputFiles(file('signal.npy'));
+    await page.getByTestId('cancel').click({ timeout: 5_000 });
+    await page.waitForFunction((prev) => {
+      const r = document.querySelector('[data-testid="result"]');
+      return Number(r.dataset.run) > prev && r.dataset.state !== 'running';
+    }, previous, { timeout: 30_000 });
+    assert.equal(await result().getAttribute('data-state'), 'idle');
+    assert.equal(await result().getAttribute('data-json'), null);
+    assert.equal(await errorBox().isVisible(), false);
+    assert.equal(await page.getByTestId('cancel').isVisible(), false);
+  });
+
+  test('no uncaught errors, and no request leaves the server', () => {
     assert.deepEqual(pageErrors, []);
+    const foreign = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('data:'));
+    assert.deepEqual(foreign, []);
   });
 });
