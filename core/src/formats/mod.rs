@@ -4,6 +4,8 @@
 pub mod dtype;
 pub mod npy;
 mod npy_header;
+pub mod trc;
+pub mod wav;
 
 pub use dtype::{Dtype, DtypeKind};
 pub use npy::{NpyHeader, NpyReader};

@@ -1,0 +1,1 @@
+//! LeCroy `.trc` waveforms (placeholder: being written).

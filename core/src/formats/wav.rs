@@ -1,0 +1,1 @@
+//! WAV audio-format captures (placeholder: being written).
