@@ -35,12 +35,23 @@ fn header(dict: &str) -> Vec<u8> {
 #[test]
 fn bad_files_fail_clearly() {
     let dir = TempDir::new("errors");
-    fails(&dir, "empty.npy", b"", &["at byte 0", "NPY magic"]);
+    fails(
+        &dir,
+        "empty.npy",
+        b"",
+        &["at byte 0", "expected a capture format"],
+    );
     fails(
         &dir,
         "text.npy",
         b"time,value\n0,1\n",
-        &["at byte 0", "expected the NPY magic", "0x74"],
+        &["at byte 0", "expected a capture format", "'time,value.0'"],
+    );
+    fails(
+        &dir,
+        "short.npy",
+        b"\x93NUM",
+        &["ends at byte 4", "NPY magic"],
     );
     fails(
         &dir,

@@ -47,7 +47,7 @@ fn check_against_numpy(path: &str) -> Value {
         }
         assert_eq!(x["quantiles"], "exact");
     }
-    assert_eq!(ours["info"]["shape"], theirs["shape"]);
+    assert_eq!(ours["info"]["npy"]["shape"], theirs["shape"]);
     ours
 }
 
@@ -80,9 +80,11 @@ fn every_dtype_order_and_version_matches_numpy() {
             &i.to_string(),
         ]);
         let report = check_against_numpy(path);
-        assert_eq!(report["info"]["descr"].as_str().unwrap()[1..], descr[1..]);
-        assert_eq!(report["info"]["fortran_order"], *fortran == "1");
-        assert_eq!(report["info"]["version"], format!("{version}.0"));
+        let npy = &report["info"]["npy"];
+        assert_eq!(npy["descr"].as_str().unwrap()[1..], descr[1..]);
+        assert_eq!(npy["fortran_order"], *fortran == "1");
+        assert_eq!(npy["version"], format!("{version}.0"));
+        assert_eq!(report["info"]["format"], "npy");
     }
 }
 
@@ -141,7 +143,11 @@ fn channel_selection_and_info() {
     assert_eq!(one["channels"][0], all["channels"][2]);
     let info = json(&["info", path, "--json"]);
     assert_eq!(info, all["info"]);
-    assert_eq!(info["shape"], serde_json::json!([1000, 3]));
+    assert_eq!(info["npy"]["shape"], serde_json::json!([1000, 3]));
+    assert_eq!(
+        (&info["channels"], &info["samples"]),
+        (&serde_json::json!(3), &serde_json::json!(1000))
+    );
     let text = scopekit(&["stats", path]);
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(

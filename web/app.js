@@ -79,12 +79,15 @@ function clearError() {
 
 function renderInfo(info) {
   const rows = [
-    ['Format', `${info.format} ${info.version}`],
-    ['Data type', `${info.dtype} (${info.descr}, ${info.byte_order}-endian)`],
-    ['Shape', `(${info.shape.join(', ')}${info.shape.length === 1 ? ',' : ''})`],
-    ['Layout', info.fortran_order ? 'Fortran order (column-major)' : 'C order (row-major)'],
+    ['Format', info.npy ? `${info.format} ${info.npy.version}` : info.format],
+    ['Data type', info.npy ? `${info.dtype} (${info.npy.descr}, ${info.npy.byte_order}-endian)` : info.dtype],
+    ...(info.npy ? [
+      ['Shape', `(${info.npy.shape.join(', ')}${info.npy.shape.length === 1 ? ',' : ''})`],
+      ['Layout', info.npy.fortran_order ? 'Fortran order (column-major)' : 'C order (row-major)'],
+    ] : []),
     ['Channels', formatCount(info.channels)],
     ['Samples per channel', formatCount(info.samples)],
+    ...(info.sample_rate ? [['Sample rate', `${info.sample_rate} Sa/s`]] : []),
     ['Data', `${formatBytes(info.data_bytes)} (${formatCount(info.data_bytes)} bytes) from byte ${formatCount(info.data_offset)}`],
   ];
   infoEl.replaceChildren();

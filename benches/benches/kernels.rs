@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scopekit_benches::two_channel_f32;
 use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::NpyReader;
+use scopekit_core::formats::{Header, NpyReader};
 use scopekit_core::job::StatsJob;
 use scopekit_core::{Block, BlockSink, Layout, Push as _};
 
@@ -54,9 +54,13 @@ fn stats(c: &mut Criterion) {
     long.data_len = long.samples * 8;
     group.bench_function("stats_sampled", |b| {
         b.iter(|| {
-            let mut job =
-                StatsJob::resume(long.clone(), 0, data.len() as u64, StatsConfig::default())
-                    .expect("valid");
+            let mut job = StatsJob::resume(
+                Header::Npy(long.clone()),
+                0,
+                data.len() as u64,
+                StatsConfig::default(),
+            )
+            .expect("valid");
             for chunk in data.chunks(4 << 20) {
                 job.push(chunk).expect("valid");
             }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::formats::NpyHeader;
+use crate::formats::{Format, NpyHeader};
 
 /// How a channel's quantiles were computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,15 +60,34 @@ pub struct StatsReport {
     pub channels: Vec<ChannelStats>,
 }
 
-/// `scopekit info --json`: what a capture's header says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `scopekit info --json`: what a capture's header says. The first fields mean the same for
+/// every format; the format's own details follow in the section named after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InfoReport {
-    /// Format name (`npy`).
-    pub format: String,
+    /// The format.
+    pub format: Format,
+    /// Sample type as stored (numpy name, e.g. `float32`, `int16`).
+    pub dtype: String,
+    /// Number of channels.
+    pub channels: u64,
+    /// Samples per channel.
+    pub samples: u64,
+    /// Samples per second, when the format records it.
+    pub sample_rate: Option<f64>,
+    /// Offset of the first data byte.
+    pub data_offset: u64,
+    /// Length of the data in bytes.
+    pub data_bytes: u64,
+    /// NPY details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npy: Option<NpyInfo>,
+}
+
+/// What an NPY header says beyond the common fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NpyInfo {
     /// Format version, e.g. `1.0`.
     pub version: String,
-    /// Element type (numpy name, e.g. `float32`).
-    pub dtype: String,
     /// Element type as numpy writes it, e.g. `<f4`.
     pub descr: String,
     /// `little` or `big` (`little` for one-byte types).
@@ -77,30 +96,25 @@ pub struct InfoReport {
     pub shape: Vec<u64>,
     /// Columns stored one after another.
     pub fortran_order: bool,
-    /// Number of channels.
-    pub channels: u64,
-    /// Samples per channel.
-    pub samples: u64,
-    /// Offset of the first data byte.
-    pub data_offset: u64,
-    /// Length of the data in bytes.
-    pub data_bytes: u64,
 }
 
 impl From<&NpyHeader> for InfoReport {
     fn from(h: &NpyHeader) -> Self {
         InfoReport {
-            format: "npy".into(),
-            version: alloc::format!("{}.{}", h.version.0, h.version.1),
+            format: Format::Npy,
             dtype: h.dtype.name(),
-            descr: h.dtype.descr(),
-            byte_order: if h.dtype.big_endian { "big" } else { "little" }.into(),
-            shape: h.shape.clone(),
-            fortran_order: h.fortran_order,
             channels: h.channels,
             samples: h.samples,
+            sample_rate: None,
             data_offset: h.data_offset,
             data_bytes: h.data_len,
+            npy: Some(NpyInfo {
+                version: alloc::format!("{}.{}", h.version.0, h.version.1),
+                descr: h.dtype.descr(),
+                byte_order: if h.dtype.big_endian { "big" } else { "little" }.into(),
+                shape: h.shape.clone(),
+                fortran_order: h.fortran_order,
+            }),
         }
     }
 }

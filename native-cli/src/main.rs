@@ -17,8 +17,8 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::npy::{NpyHeader, MAX_HEADER_LEN};
-use scopekit_core::report::InfoReport;
+use scopekit_core::formats::npy::MAX_HEADER_LEN;
+use scopekit_core::formats::Header;
 
 use crate::args::{Args, Command};
 use crate::error::CliError;
@@ -50,7 +50,7 @@ fn run(args: Args) -> Result<(), CliError> {
         Command::Info { file, json } => {
             let info = in_file(&file, || {
                 let source = Source::open(&file)?;
-                Ok(InfoReport::from(&read_header(&source)?))
+                Ok(read_header(&source)?.info())
             })?;
             print(if json {
                 to_json(&info)?
@@ -71,7 +71,7 @@ fn run(args: Args) -> Result<(), CliError> {
             let report = in_file(&file, || {
                 let source = Source::open(&file)?;
                 let header = read_header(&source)?;
-                let bar = progress::bytes(header.data_len);
+                let bar = progress::bytes(source.len() - header.data_offset());
                 let partial = par::stats(&source, &header, &config, threads, &bar)?;
                 bar.finish_and_clear();
                 Ok(partial.report())
@@ -92,10 +92,10 @@ fn in_file<T>(path: &Path, f: impl FnOnce() -> Result<T, CliError>) -> Result<T,
 }
 
 /// Parse the header and check the file holds exactly the data it promises.
-fn read_header(source: &Source) -> Result<NpyHeader, CliError> {
+fn read_header(source: &Source) -> Result<Header, CliError> {
     let prefix_len = source.len().min(MAX_HEADER_LEN + 12);
     let prefix = source.map(0, prefix_len as usize)?;
-    let header = NpyHeader::parse(&prefix)?;
+    let header = Header::parse(&prefix)?;
     header.check_file_len(source.len())?;
     Ok(header)
 }

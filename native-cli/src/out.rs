@@ -22,29 +22,36 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
-/// `scopekit info` as aligned `key: value` lines.
+/// `scopekit info` as aligned `key: value` lines: the common fields, then the format's own.
 pub fn info(i: &InfoReport) -> String {
-    let shape: Vec<String> = i.shape.iter().map(u64::to_string).collect();
-    let order = if i.fortran_order {
-        "Fortran (columns)"
-    } else {
-        "C (rows)"
-    };
-    let rows = [
-        ("format", format!("{} {}", i.format, i.version)),
-        (
-            "dtype",
-            format!("{} ({}, {} endian)", i.dtype, i.descr, i.byte_order),
-        ),
-        ("shape", format!("({})", shape.join(", "))),
-        ("order", order.to_string()),
+    let mut rows = vec![
+        ("format", i.format.name().to_string()),
+        ("dtype", i.dtype.clone()),
         ("channels", i.channels.to_string()),
         ("samples", i.samples.to_string()),
-        (
-            "data",
-            format!("{} bytes from byte {}", i.data_bytes, i.data_offset),
-        ),
     ];
+    if let Some(rate) = i.sample_rate {
+        rows.push(("rate", format!("{} Sa/s", num(Some(rate)))));
+    }
+    rows.push((
+        "data",
+        format!("{} bytes from byte {}", i.data_bytes, i.data_offset),
+    ));
+    if let Some(npy) = &i.npy {
+        let shape: Vec<String> = npy.shape.iter().map(u64::to_string).collect();
+        let order = if npy.fortran_order {
+            "Fortran (columns)"
+        } else {
+            "C (rows)"
+        };
+        rows.push(("version", npy.version.clone()));
+        rows.push((
+            "descr",
+            format!("{} ({} endian)", npy.descr, npy.byte_order),
+        ));
+        rows.push(("shape", format!("({})", shape.join(", "))));
+        rows.push(("order", order.to_string()));
+    }
     let mut out = String::new();
     for (k, v) in rows {
         let _ = writeln!(out, "{k:>9}: {v}");

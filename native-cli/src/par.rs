@@ -5,7 +5,7 @@
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::NpyHeader;
+use scopekit_core::formats::Header;
 use scopekit_core::job::{StatsJob, StatsPartial};
 use scopekit_core::{Merge as _, Push as _};
 
@@ -21,12 +21,12 @@ const SEGMENT: u64 = 64 << 20;
 /// Run the statistics job over the data of `source` on `threads` workers.
 pub fn stats(
     source: &Source,
-    header: &NpyHeader,
+    header: &Header,
     config: &StatsConfig,
     threads: usize,
     progress: &ProgressBar,
 ) -> Result<StatsPartial, CliError> {
-    let bounds = StatsJob::segments(header, SEGMENT);
+    let bounds = header.segments(SEGMENT);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -49,7 +49,7 @@ pub fn stats(
 
 fn segment_stats(
     source: &Source,
-    header: &NpyHeader,
+    header: &Header,
     config: &StatsConfig,
     start: u64,
     end: u64,
@@ -59,7 +59,7 @@ fn segment_stats(
     let mut at = start;
     while at < end {
         let len = WINDOW.min(end - at);
-        let window = source.map(header.data_offset + at, len as usize)?;
+        let window = source.map(header.data_offset() + at, len as usize)?;
         job.push(&window)?;
         drop(window);
         progress.inc(len);

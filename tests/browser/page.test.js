@@ -227,7 +227,7 @@ describe('scopekit web page', () => {
     assert.deepStrictEqual(fromPage, fromCli);
 
     // Sanity of the document itself, so equal-but-wrong output does not pass unnoticed.
-    assert.deepEqual(fromPage.info.shape, [BIG_SAMPLES, 2]);
+    assert.deepEqual(fromPage.info.npy.shape, [BIG_SAMPLES, 2]);
     assert.equal(fromPage.info.dtype, 'float32');
     assert.equal(fromPage.channels.length, 2);
     assert.equal(fromPage.channels[1].nan_count, 1000);

@@ -5,7 +5,6 @@
 
 use scopekit_core::dsp::StatsConfig;
 use scopekit_core::job::StatsJob;
-use scopekit_core::report::InfoReport;
 use scopekit_core::Push as _;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -54,7 +53,7 @@ impl Session {
     /// `undefined` before.
     pub fn info(&self) -> Result<JsValue, JsError> {
         match self.job.as_ref().and_then(|j| j.header()) {
-            Some(h) => to_js(&InfoReport::from(h)),
+            Some(h) => to_js(&h.info()),
             None => Ok(JsValue::UNDEFINED),
         }
     }

@@ -3,6 +3,7 @@ use alloc::vec::Vec;
 use super::*;
 use crate::dsp::moments::BLOCK;
 use crate::dsp::quantile::{QuantileMode, QuantileStore};
+use crate::formats::Header;
 use crate::job::{StatsJob, StatsPartial};
 use crate::testkit::{assert_chunk_invariant, assert_parallel_eq_serial, npy_bytes};
 use crate::Push;
@@ -161,11 +162,17 @@ fn parallel_equals_serial_bit_for_bit() {
         let header = crate::formats::NpyHeader::parse(&bytes).unwrap();
         let data = &bytes[header.data_offset as usize..];
         let make_at = |s: usize, e: usize| {
-            StatsJob::resume(header.clone(), s as u64, e as u64, StatsConfig::default()).unwrap()
+            StatsJob::resume(
+                Header::Npy(header.clone()),
+                s as u64,
+                e as u64,
+                StatsConfig::default(),
+            )
+            .unwrap()
         };
         let block = BLOCK * header.dtype.size as u64 * if fortran { 1 } else { 3 };
         for target in [block, 2 * block, 3 * block + 5] {
-            let parts = StatsJob::segments(&header, target);
+            let parts = header.segments(target);
             assert!(parts.len() > 1);
             let cuts: Vec<usize> = parts[1..].iter().map(|p| p.0 as usize).collect();
             assert_parallel_eq_serial(make_at, data, &cuts, StatsPartial::report);
@@ -197,7 +204,7 @@ fn segments_cover_the_data_in_order() {
         );
         let header = crate::formats::NpyHeader::parse(&bytes).unwrap();
         for target in [1, 100, 8192, 1 << 30] {
-            let parts = StatsJob::segments(&header, target);
+            let parts = header.segments(target);
             assert_eq!(parts[0].0, 0);
             assert_eq!(parts.last().unwrap().1, header.data_len);
             assert!(parts

@@ -4,11 +4,15 @@
 pub mod dtype;
 pub mod npy;
 mod npy_header;
+pub mod probe;
+pub mod reader;
 pub mod trc;
 pub mod wav;
 
 pub use dtype::{Dtype, DtypeKind};
 pub use npy::{NpyHeader, NpyReader};
+pub use probe::{probe, Format};
+pub use reader::{Header, Reader};
 
 /// Parse a numpy type string such as `<f4` (used by writers and test helpers).
 pub fn parse_npy_descr(descr: &str) -> crate::Result<Dtype> {

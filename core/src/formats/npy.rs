@@ -134,6 +134,44 @@ impl NpyHeader {
         })
     }
 
+    /// Cut the data into parts of about `target` bytes for [`NpyReader::resume`].
+    /// Cuts fall on block boundaries of every channel, so the merged result is
+    /// bit-identical to a serial run; only when a block of every channel is larger than
+    /// `target` do they fall between rows (then results agree to rounding).
+    pub fn segments(&self, target: u64) -> Vec<(u64, u64)> {
+        let size = self.dtype.size as u64;
+        let block = crate::dsp::moments::BLOCK * size;
+        let (row, channel_len) = (size * self.channels.max(1), self.samples * size);
+        let align = |pos: u64| {
+            if self.fortran_order {
+                let within = pos % channel_len.max(1);
+                pos - within + within / block * block
+            } else {
+                pos / (block * self.channels.max(1)) * (block * self.channels.max(1))
+            }
+        };
+        let align_element = |pos: u64| {
+            let unit = if self.fortran_order { size } else { row };
+            pos / unit * unit
+        };
+        let len = self.data_len;
+        let mut parts = Vec::new();
+        let mut at = 0;
+        while at < len {
+            let want = at.saturating_add(target.max(1));
+            let mut cut = if want >= len { len } else { align(want) };
+            if cut <= at {
+                cut = align_element(want).max(at + row.min(len - at));
+            }
+            parts.push((at, cut));
+            at = cut;
+        }
+        if parts.is_empty() {
+            parts.push((0, 0));
+        }
+        parts
+    }
+
     fn elements(&self) -> u64 {
         self.samples * self.channels
     }
