@@ -6,8 +6,13 @@ pub mod npy;
 mod npy_header;
 pub mod probe;
 pub mod reader;
+pub mod csv;
+pub mod npz;
+pub mod sigrok;
 pub mod trc;
+pub mod vcd;
 pub mod wav;
+pub mod zip;
 
 pub use dtype::{Dtype, DtypeKind};
 pub use npy::{NpyHeader, NpyReader};

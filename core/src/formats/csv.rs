@@ -1,0 +1,1 @@
+//! CSV captures (placeholder: being written).
