@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, reason = "test code: a panic is how a test fails")]
 
 mod cli_errors;
+mod cli_formats;
 mod cli_stats;
 mod serve;

@@ -3,7 +3,7 @@
 use scopekit_tests::{oracle, scopekit, TempDir};
 use serde_json::Value;
 
-fn json(args: &[&str]) -> Value {
+pub fn json(args: &[&str]) -> Value {
     let out = scopekit(args);
     assert!(
         out.status.success(),
@@ -29,6 +29,13 @@ fn close(got: &Value, want: &Value, rel: f64, what: &str) {
 fn check_against_numpy(path: &str) -> Value {
     let ours = json(&["stats", path, "--json"]);
     let theirs = oracle(&["stats", path]);
+    compare(&ours, &theirs, path);
+    assert_eq!(ours["info"]["npy"]["shape"], theirs["shape"]);
+    ours
+}
+
+/// Compare a stats document with the oracle's per-channel numbers.
+pub fn compare(ours: &Value, theirs: &Value, path: &str) {
     let (a, b) = (
         ours["channels"].as_array().unwrap(),
         theirs["channels"].as_array().unwrap(),
@@ -47,8 +54,6 @@ fn check_against_numpy(path: &str) -> Value {
         }
         assert_eq!(x["quantiles"], "exact");
     }
-    assert_eq!(ours["info"]["npy"]["shape"], theirs["shape"]);
-    ours
 }
 
 #[test]

@@ -87,7 +87,20 @@ function renderInfo(info) {
     ] : []),
     ['Channels', formatCount(info.channels)],
     ['Samples per channel', formatCount(info.samples)],
-    ...(info.sample_rate ? [['Sample rate', `${info.sample_rate} Sa/s`]] : []),
+    ...(info.sample_rate ? [['Sample rate', `${formatValue(info.sample_rate)} Sa/s`]] : []),
+    ...(info.unit ? [['Unit', info.unit]] : []),
+    ...(info.trc ? [
+      ['Instrument', `${info.trc.instrument} #${info.trc.instrument_number} (${info.trc.template})`],
+      ['Source', [info.trc.wave_source, info.trc.coupling].filter(Boolean).join(', ')],
+      ['Segments', `${formatCount(info.trc.segments)} × ${formatCount(info.trc.points_per_segment)} points`],
+      ['Vertical', `${formatValue(info.trc.vertical_gain)} × raw − ${formatValue(info.trc.vertical_offset)}`],
+      ['Time', `${formatValue(info.trc.horiz_offset)} + i × ${formatValue(info.trc.horiz_interval)} s`],
+      ['Trigger', info.trc.trigger_time],
+    ] : []),
+    ...(info.wav ? [
+      ['Container', `${info.wav.container.toUpperCase()}, ${info.wav.sample_format} ${info.wav.bits_per_sample}-bit (${info.wav.valid_bits} valid)`],
+      ['Full scale', `value × ${formatValue(info.wav.full_scale)}`],
+    ] : []),
     ['Data', `${formatBytes(info.data_bytes)} (${formatCount(info.data_bytes)} bytes) from byte ${formatCount(info.data_offset)}`],
   ];
   infoEl.replaceChildren();

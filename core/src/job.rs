@@ -30,6 +30,7 @@ impl StatsJob {
     /// promises more or less data fails as soon as it is parsed, before any work.
     pub fn with_file_len(config: StatsConfig, file_len: u64) -> Self {
         StatsJob {
+            reader: Reader::with_file_len(file_len),
             file_len: Some(file_len),
             ..Self::new(config)
         }
@@ -42,7 +43,7 @@ impl StatsJob {
         let mut stats = Stats::new(config);
         crate::BlockSink::begin(&mut stats, header.layout())?;
         Ok(StatsJob {
-            reader: Reader::resume(header, start, end),
+            reader: Reader::resume(header, start, end)?,
             stats,
             file_len: None,
             checked: true,

@@ -36,13 +36,24 @@ pub struct Block<'a> {
     pub samples: &'a [f64],
 }
 
+/// `Layout::samples` of an input whose length is not known until it ends (a streamed WAV, a
+/// CSV, a serial device).
+pub const UNKNOWN_SAMPLES: u64 = u64::MAX;
+
 /// The shape of a multi-channel signal, known once a reader has parsed its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
     /// Number of channels.
     pub channels: usize,
-    /// Number of samples per channel.
+    /// Number of samples per channel, or [`UNKNOWN_SAMPLES`].
     pub samples: u64,
+}
+
+impl Layout {
+    /// The number of samples per channel, when known in advance.
+    pub fn known_samples(&self) -> Option<u64> {
+        (self.samples != UNKNOWN_SAMPLES).then_some(self.samples)
+    }
 }
 
 /// A consumer of decoded sample blocks (the output side of a reader).

@@ -7,6 +7,8 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::formats::trc::TrcHeader;
+use crate::formats::wav::{SampleFormat, WavContainer, WavHeader};
 use crate::formats::{Format, NpyHeader};
 
 /// How a channel's quantiles were computed.
@@ -74,6 +76,8 @@ pub struct InfoReport {
     pub samples: u64,
     /// Samples per second, when the format records it.
     pub sample_rate: Option<f64>,
+    /// Unit of the sample values (e.g. `V`), when the format records it.
+    pub unit: Option<String>,
     /// Offset of the first data byte.
     pub data_offset: u64,
     /// Length of the data in bytes.
@@ -81,6 +85,76 @@ pub struct InfoReport {
     /// NPY details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub npy: Option<NpyInfo>,
+    /// LeCroy details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trc: Option<TrcInfo>,
+    /// WAV details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wav: Option<WavInfo>,
+}
+
+/// What a LeCroy WAVEDESC says beyond the common fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrcInfo {
+    /// Instrument name, e.g. `LECROYWR64Xi-A`.
+    pub instrument: String,
+    /// Instrument serial number.
+    pub instrument_number: i32,
+    /// The trace label set on the scope.
+    pub trace_label: String,
+    /// Descriptor template, e.g. `LECROY_2_3`.
+    pub template: String,
+    /// Sequence (segmented) acquisition: number of segments (1 for a single sweep).
+    pub segments: u64,
+    /// Points per segment.
+    pub points_per_segment: u64,
+    /// Volts per ADC count: `value = vertical_gain * raw - vertical_offset`.
+    pub vertical_gain: f64,
+    /// Subtracted after scaling.
+    pub vertical_offset: f64,
+    /// Seconds between samples.
+    pub horiz_interval: f64,
+    /// Time of the first sample relative to the trigger (segment 0).
+    pub horiz_offset: f64,
+    /// Horizontal unit (normally `S`).
+    pub horizontal_unit: String,
+    /// ADC resolution the scope reports.
+    pub nominal_bits: i16,
+    /// Trigger timestamp of the acquisition, ISO 8601 (scope's clock, no zone).
+    pub trigger_time: String,
+    /// Record type, e.g. `single_sweep`, `sequence_obsolete`.
+    pub record_type: Option<String>,
+    /// Timebase setting, e.g. `200_ns/div`.
+    pub timebase: Option<String>,
+    /// Input coupling, e.g. `DC_50_Ohms`.
+    pub coupling: Option<String>,
+    /// Source channel, e.g. `CHANNEL_1`.
+    pub wave_source: Option<String>,
+    /// Probe attenuation.
+    pub probe_att: f64,
+    /// Per segment: trigger time (s since the first trigger) and offset of its first sample.
+    pub segment_triggers: Vec<[f64; 2]>,
+}
+
+/// What a WAV header says beyond the common fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WavInfo {
+    /// `riff`, `rf64` or `bw64`.
+    pub container: String,
+    /// `int` or `float`.
+    pub sample_format: String,
+    /// Container bits per sample.
+    pub bits_per_sample: u16,
+    /// Significant bits per sample.
+    pub valid_bits: u16,
+    /// Bytes per frame (all channels).
+    pub block_align: u16,
+    /// Speaker position mask of WAVE_FORMAT_EXTENSIBLE.
+    pub channel_mask: Option<u32>,
+    /// Multiply a value by this for full scale ±1.0 (values are the stored integers).
+    pub full_scale: f64,
+    /// The data size field said "until the end" (a recorder that streamed the file).
+    pub open_ended: bool,
 }
 
 /// What an NPY header says beyond the common fields.
@@ -106,14 +180,105 @@ impl From<&NpyHeader> for InfoReport {
             channels: h.channels,
             samples: h.samples,
             sample_rate: None,
+            unit: None,
             data_offset: h.data_offset,
             data_bytes: h.data_len,
+            trc: None,
+            wav: None,
             npy: Some(NpyInfo {
                 version: alloc::format!("{}.{}", h.version.0, h.version.1),
                 descr: h.dtype.descr(),
                 byte_order: if h.dtype.big_endian { "big" } else { "little" }.into(),
                 shape: h.shape.clone(),
                 fortran_order: h.fortran_order,
+            }),
+        }
+    }
+}
+
+impl From<&TrcHeader> for InfoReport {
+    fn from(h: &TrcHeader) -> Self {
+        let t = &h.trigger_time;
+        let whole = t.seconds as u64;
+        let nanos = ((t.seconds - whole as f64) * 1e9) as u64;
+        InfoReport {
+            format: Format::Trc,
+            dtype: h.dtype.name(),
+            channels: 1,
+            samples: h.wave_array_count,
+            sample_rate: (h.horiz_interval > 0.0).then(|| 1.0 / h.horiz_interval),
+            unit: Some(h.vertunit.clone()).filter(|u| !u.is_empty()),
+            data_offset: h.data_offset,
+            data_bytes: h.wave_array_count * h.dtype.size as u64,
+            npy: None,
+            wav: None,
+            trc: Some(TrcInfo {
+                instrument: h.instrument_name.clone(),
+                instrument_number: h.instrument_number,
+                trace_label: h.trace_label.clone(),
+                template: h.template_name.clone(),
+                segments: h.segments,
+                points_per_segment: h.points_per_segment,
+                vertical_gain: h.vertical_gain,
+                vertical_offset: h.vertical_offset,
+                horiz_interval: h.horiz_interval,
+                horiz_offset: h.horiz_offset,
+                horizontal_unit: h.horunit.clone(),
+                nominal_bits: h.nominal_bits,
+                trigger_time: alloc::format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}",
+                    t.year,
+                    t.months,
+                    t.days,
+                    t.hours,
+                    t.minutes,
+                    whole,
+                    nanos
+                ),
+                record_type: h.record_type_name().map(Into::into),
+                timebase: h.timebase_name(),
+                coupling: h.vert_coupling_name().map(Into::into),
+                wave_source: h.wave_source_name().map(Into::into),
+                probe_att: h.probe_att,
+                segment_triggers: h
+                    .triggers
+                    .iter()
+                    .map(|t| [t.trigger_time, t.trigger_offset])
+                    .collect(),
+            }),
+        }
+    }
+}
+
+impl From<&WavHeader> for InfoReport {
+    fn from(h: &WavHeader) -> Self {
+        let bits = h.container_bytes() * 8;
+        let float = h.sample_format == SampleFormat::Float;
+        InfoReport {
+            format: Format::Wav,
+            dtype: alloc::format!("{}{bits}", if float { "float" } else { "int" }),
+            channels: u64::from(h.channels),
+            samples: h.frames.unwrap_or(crate::kernel::UNKNOWN_SAMPLES),
+            sample_rate: Some(f64::from(h.sample_rate)),
+            unit: None,
+            data_offset: h.data_offset,
+            data_bytes: h.data_len.unwrap_or(0),
+            npy: None,
+            trc: None,
+            wav: Some(WavInfo {
+                container: match h.container {
+                    WavContainer::Riff => "riff",
+                    WavContainer::Rf64 => "rf64",
+                    WavContainer::Bw64 => "bw64",
+                }
+                .into(),
+                sample_format: if float { "float" } else { "int" }.into(),
+                bits_per_sample: h.bits_per_sample,
+                valid_bits: h.valid_bits,
+                block_align: h.block_align,
+                channel_mask: h.channel_mask,
+                full_scale: h.full_scale(),
+                open_ended: h.open_ended,
             }),
         }
     }

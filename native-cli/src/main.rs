@@ -17,7 +17,6 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::npy::MAX_HEADER_LEN;
 use scopekit_core::formats::Header;
 
 use crate::args::{Args, Command};
@@ -71,7 +70,7 @@ fn run(args: Args) -> Result<(), CliError> {
             let report = in_file(&file, || {
                 let source = Source::open(&file)?;
                 let header = read_header(&source)?;
-                let bar = progress::bytes(source.len() - header.data_offset());
+                let bar = progress::bytes(source.len());
                 let partial = par::stats(&source, &header, &config, threads, &bar)?;
                 bar.finish_and_clear();
                 Ok(partial.report())
@@ -91,13 +90,13 @@ fn in_file<T>(path: &Path, f: impl FnOnce() -> Result<T, CliError>) -> Result<T,
     f().map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
-/// Parse the header and check the file holds exactly the data it promises.
+/// The most of a file a header may span (LeCroy trigger-time arrays reach 16 MiB).
+const MAX_HEADER_SPAN: u64 = 17 << 20;
+
+/// Parse the header and check the file holds the data it promises.
 fn read_header(source: &Source) -> Result<Header, CliError> {
-    let prefix_len = source.len().min(MAX_HEADER_LEN + 12);
-    let prefix = source.map(0, prefix_len as usize)?;
-    let header = Header::parse(&prefix)?;
-    header.check_file_len(source.len())?;
-    Ok(header)
+    let prefix = source.map_prefix(source.len().min(MAX_HEADER_SPAN) as usize)?;
+    Ok(Header::parse(&prefix)?.with_file_len(source.len())?)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {

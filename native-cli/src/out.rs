@@ -33,6 +33,9 @@ pub fn info(i: &InfoReport) -> String {
     if let Some(rate) = i.sample_rate {
         rows.push(("rate", format!("{} Sa/s", num(Some(rate)))));
     }
+    if let Some(unit) = &i.unit {
+        rows.push(("unit", unit.clone()));
+    }
     rows.push((
         "data",
         format!("{} bytes from byte {}", i.data_bytes, i.data_offset),
@@ -51,6 +54,63 @@ pub fn info(i: &InfoReport) -> String {
         ));
         rows.push(("shape", format!("({})", shape.join(", "))));
         rows.push(("order", order.to_string()));
+    }
+    if let Some(t) = &i.trc {
+        rows.push((
+            "scope",
+            format!("{} #{} ({})", t.instrument, t.instrument_number, t.template),
+        ));
+        if !t.trace_label.is_empty() {
+            rows.push(("label", t.trace_label.clone()));
+        }
+        let some = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        rows.push((
+            "source",
+            format!("{}, {}", some(&t.wave_source), some(&t.coupling)),
+        ));
+        rows.push((
+            "record",
+            format!("{}, {}", some(&t.record_type), some(&t.timebase)),
+        ));
+        rows.push((
+            "segments",
+            format!("{} x {} points", t.segments, t.points_per_segment),
+        ));
+        rows.push((
+            "vertical",
+            format!(
+                "{} * raw - {}",
+                num(Some(t.vertical_gain)),
+                num(Some(t.vertical_offset))
+            ),
+        ));
+        rows.push((
+            "time",
+            format!(
+                "{} + i * {} {}",
+                num(Some(t.horiz_offset)),
+                num(Some(t.horiz_interval)),
+                t.horizontal_unit
+            ),
+        ));
+        rows.push(("trigger", t.trigger_time.clone()));
+    }
+    if let Some(w) = &i.wav {
+        rows.push((
+            "container",
+            format!(
+                "{} ({} {}-bit, {} valid)",
+                w.container, w.sample_format, w.bits_per_sample, w.valid_bits
+            ),
+        ));
+        rows.push(("frame", format!("{} bytes", w.block_align)));
+        if let Some(mask) = w.channel_mask {
+            rows.push(("mask", format!("0x{mask:x}")));
+        }
+        rows.push((
+            "scale",
+            format!("x {} for full scale 1.0", num(Some(w.full_scale))),
+        ));
     }
     let mut out = String::new();
     for (k, v) in rows {

@@ -1,6 +1,7 @@
 //! Parallel analysis of one file: the data is cut into segments at block boundaries, each
 //! segment is streamed through its own job in windows of the memory map on a rayon worker,
 //! and the partial results are merged in file order — bit-identical to a serial run.
+//! Formats that cannot be split are streamed in one pass.
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -26,7 +27,9 @@ pub fn stats(
     threads: usize,
     progress: &ProgressBar,
 ) -> Result<StatsPartial, CliError> {
-    let bounds = header.segments(SEGMENT);
+    let Some(bounds) = header.segments(SEGMENT) else {
+        return whole_file_stats(source, config, progress);
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -45,6 +48,23 @@ pub fn stats(
         total.merge(part?)?;
     }
     Ok(total)
+}
+
+/// One job over the whole file from its first byte, for formats read in one pass.
+fn whole_file_stats(
+    source: &Source,
+    config: &StatsConfig,
+    progress: &ProgressBar,
+) -> Result<StatsPartial, CliError> {
+    let mut job = StatsJob::with_file_len(config.clone(), source.len());
+    let mut at = 0;
+    while at < source.len() {
+        let len = WINDOW.min(source.len() - at);
+        job.push(&source.map(at, len as usize)?)?;
+        progress.inc(len);
+        at += len;
+    }
+    Ok(job.finish()?)
 }
 
 fn segment_stats(

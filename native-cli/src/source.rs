@@ -33,6 +33,16 @@ impl Source {
     /// Map bytes `offset .. offset + len` read-only, prefaulted. The mapping is released
     /// when the returned window is dropped.
     pub fn map(&self, offset: u64, len: usize) -> Result<Window, CliError> {
+        self.map_with(offset, len, true)
+    }
+
+    /// Map the first `len` bytes without prefaulting: a header parser touches only what it
+    /// reads.
+    pub fn map_prefix(&self, len: usize) -> Result<Window, CliError> {
+        self.map_with(0, len, false)
+    }
+
+    fn map_with(&self, offset: u64, len: usize, populate: bool) -> Result<Window, CliError> {
         if len == 0 {
             // Linux refuses to map zero bytes.
             return Ok(Window(None));
@@ -43,11 +53,12 @@ impl Source {
         // same), and a capture being analysed is not expected to shrink.
         #[allow(unsafe_code)]
         let map = unsafe {
-            MmapOptions::new()
-                .offset(offset)
-                .len(len)
-                .populate()
-                .map(&self.file)
+            let mut options = MmapOptions::new();
+            options.offset(offset).len(len);
+            if populate {
+                options.populate();
+            }
+            options.map(&self.file)
         };
         map.map(|m| Window(Some(m)))
             .map_err(|e| CliError::io("cannot map", e))

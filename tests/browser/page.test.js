@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,10 @@ describe('scopekit web page', () => {
       mkdirSync(dir, { recursive: true });
     }
     execFileSync('python3', ['-c', GENERATE, data, String(BIG_SAMPLES)], { stdio: 'inherit' });
+    copyFileSync(path.join(REPO, '..', 'shared', 'data', 'trc', 'pulse_sequence.trc'),
+      path.join(data, 'pulse_sequence.trc'));
+    execFileSync('python3', [path.join(REPO, 'tests', 'oracle.py'), 'wav', path.join(data, 'tone.wav'),
+      '24', '2', '100000', '96000', '5'], { stdio: 'ignore' });
 
     server = await startServer();
     context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
@@ -273,6 +277,15 @@ describe('scopekit web page', () => {
     assert.deepStrictEqual(one, cliStats(file('small.npy'), ['--channel', '1']));
     assert.equal(one.channels.length, 1);
     assert.deepStrictEqual(one.channels[0], fromPage.channels[1]);
+  });
+
+  test('LeCroy .trc and 24-bit WAV are recognised by content; reports equal the CLI', async () => {
+    for (const name of ['pulse_sequence.trc', 'tone.wav']) {
+      const fromPage = await expectDone(name);
+      assert.deepStrictEqual(fromPage, cliStats(file(name)), name);
+    }
+    const info = await page.getByTestId('info').textContent();
+    assert.match(info, /wav/i);
   });
 
   test('a file dropped on the drop zone is analysed', async () => {

@@ -13,6 +13,12 @@
 //!   (a miss probability below 1e-4 per quantile). The random position within each stratum
 //!   keeps periodic signals from aliasing with the stride.
 //!
+//! - **Thinned**, for inputs of unknown length: index `i` is kept while the hash of `i` has
+//!   at least `level` trailing zero bits. `level` starts at 0 (every value: exact) and, once
+//!   the channel passes [`EXACT_MAX`] values, rises to the smallest level that keeps at most
+//!   `2 * SAMPLE_TARGET` values (a Bernoulli sample of 4–8 Mi values). The level is a function
+//!   of the final data only, so splits and merges agree.
+//!
 //! The sample is a pure function of the sample **indices**, never of the chunking or the
 //! thread split, and quantiles are selected from the merged multiset, so chunked, parallel
 //! and serial runs — native or wasm — give identical results.
@@ -33,12 +39,16 @@ pub enum QuantileMode {
     Exact,
     /// One value is kept from each stratum of this many consecutive samples.
     Sampled(u64),
+    /// Length unknown: indices whose hash has at least this many trailing zeros are kept.
+    Thinned(u32),
 }
 
 impl QuantileMode {
     /// The mode for a channel of `samples` samples.
     pub fn for_len(samples: u64) -> Self {
-        if samples <= EXACT_MAX {
+        if samples == crate::kernel::UNKNOWN_SAMPLES {
+            QuantileMode::Thinned(0)
+        } else if samples <= EXACT_MAX {
             QuantileMode::Exact
         } else {
             QuantileMode::Sampled(samples.div_ceil(SAMPLE_TARGET))
@@ -87,6 +97,10 @@ pub struct QuantileStore {
     mode: QuantileMode,
     /// Order keys ([`key`]) of the kept values.
     values: Vec<i64>,
+    /// In thinned mode, the trailing zeros of each kept index's hash.
+    zeros: Vec<u8>,
+    /// [`EXACT_MAX`] and [`SAMPLE_TARGET`] (smaller in tests).
+    limits: (u64, u64),
 }
 
 impl QuantileStore {
@@ -100,12 +114,19 @@ impl QuantileStore {
         QuantileStore {
             mode,
             values: Vec::new(),
+            zeros: Vec::new(),
+            limits: (EXACT_MAX, SAMPLE_TARGET),
         }
     }
 
     /// The mode in use.
     pub fn mode(&self) -> QuantileMode {
         self.mode
+    }
+
+    /// Whether the quantiles come from every value.
+    pub fn is_exact(&self) -> bool {
+        matches!(self.mode, QuantileMode::Exact | QuantileMode::Thinned(0))
     }
 
     /// Number of values kept.
@@ -124,6 +145,16 @@ impl QuantileStore {
             QuantileMode::Exact => self
                 .values
                 .extend(xs.iter().filter(|x| !x.is_nan()).map(|&x| key(x))),
+            QuantileMode::Thinned(level) => {
+                for (i, &x) in (start..).zip(xs) {
+                    let zeros = mix(i).trailing_zeros().min(63) as u8;
+                    if !x.is_nan() && u32::from(zeros) >= level {
+                        self.values.push(key(x));
+                        self.zeros.push(zeros);
+                    }
+                }
+                self.thin();
+            }
             QuantileMode::Sampled(stride) => {
                 let values = &mut self.values;
                 for_each_kept(stride, start, start + xs.len() as u64, |i| {
@@ -134,6 +165,45 @@ impl QuantileStore {
                 });
             }
         }
+    }
+
+    /// Thinned mode: raise the level to the smallest that respects the bounds.
+    fn thin(&mut self) {
+        let QuantileMode::Thinned(level) = self.mode else {
+            return;
+        };
+        let (exact_max, target_len) = self.limits;
+        if level == 0 && self.len() <= exact_max {
+            return;
+        }
+        let kept = |level: u32| {
+            self.zeros
+                .iter()
+                .filter(|&&z| u32::from(z) >= level)
+                .count() as u64
+        };
+        let mut target = level.max(1);
+        while kept(target) > 2 * target_len {
+            target += 1;
+        }
+        if target != level {
+            self.retain_level(target);
+        }
+    }
+
+    /// Thinned mode: keep only the values of `level` and above.
+    fn retain_level(&mut self, level: u32) {
+        let mut k = 0;
+        for j in 0..self.values.len() {
+            if u32::from(self.zeros[j]) >= level {
+                self.values[k] = self.values[j];
+                self.zeros[k] = self.zeros[j];
+                k += 1;
+            }
+        }
+        self.values.truncate(k);
+        self.zeros.truncate(k);
+        self.mode = QuantileMode::Thinned(level);
     }
 
     /// The `qs` quantiles (each in 0..=1, increasing), numpy's linear interpolation, or
@@ -210,13 +280,60 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 impl Merge for QuantileStore {
     fn merge(&mut self, later: Self) -> Result<()> {
         self.values.extend_from_slice(&later.values);
+        self.zeros.extend_from_slice(&later.zeros);
+        if let (QuantileMode::Thinned(a), QuantileMode::Thinned(b)) = (self.mode, later.mode) {
+            self.retain_level(a.max(b));
+            self.thin();
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{key, value};
+    use super::{key, value, QuantileMode, QuantileStore};
+    use crate::Merge as _;
+
+    fn thinned() -> QuantileStore {
+        let mut s = QuantileStore::with_mode(QuantileMode::Thinned(0));
+        s.limits = (10_000, 1_000);
+        s
+    }
+
+    #[test]
+    fn thinned_mode_is_exact_then_samples_independently_of_splits() {
+        let xs: Vec<f64> = (0..50_000u64)
+            .map(|i| ((i * 7919) % 50_021) as f64)
+            .collect();
+        let mut small = thinned();
+        small.add(0, &xs[..9_000]);
+        assert!(small.is_exact() && small.len() == 9_000);
+        let mut whole = thinned();
+        whole.add(0, &xs);
+        assert!(
+            !whole.is_exact() && whole.len() <= 2_000 && whole.len() > 500,
+            "{}",
+            whole.len()
+        );
+        let mut chunked = thinned();
+        for (k, c) in xs.chunks(333).enumerate() {
+            chunked.add(k as u64 * 333, c);
+        }
+        let mut merged = thinned();
+        merged.add(0, &xs[..12_345]);
+        let mut later = thinned();
+        later.add(12_345, &xs[12_345..]);
+        merged.merge(later).unwrap();
+        let qs = [0.01, 0.5, 0.99];
+        let want = whole.quantiles(&qs);
+        assert_eq!(want, chunked.quantiles(&qs));
+        assert_eq!(want, merged.quantiles(&qs));
+        // Within a few percent of the exact ranks for a sample of ~1000.
+        for (q, got) in qs.iter().zip(&want) {
+            let rank = xs.iter().filter(|&&x| x < got.unwrap()).count() as f64 / xs.len() as f64;
+            assert!((rank - q).abs() < 0.03, "q{q}: rank {rank}");
+        }
+    }
 
     #[test]
     fn keys_order_like_total_cmp_and_invert() {

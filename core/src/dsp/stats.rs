@@ -9,7 +9,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use super::moments::MomentsAcc;
-use super::quantile::{QuantileMode, QuantileStore};
+use super::quantile::QuantileStore;
 use crate::kernel::{Block, BlockSink, Layout};
 use crate::report::{ChannelStats, QuantileMethod};
 use crate::{math, Error, Merge, Result};
@@ -61,9 +61,10 @@ impl ChannelAcc {
             p50: q[0],
             p95: q[1],
             p99: q[2],
-            quantiles: match self.quantiles.mode() {
-                QuantileMode::Exact => QuantileMethod::Exact,
-                QuantileMode::Sampled(_) => QuantileMethod::Sampled,
+            quantiles: if self.quantiles.is_exact() {
+                QuantileMethod::Exact
+            } else {
+                QuantileMethod::Sampled
             },
             quantile_sample: self.quantiles.len(),
         }

@@ -1,13 +1,13 @@
 //! Format readers. Each reader is a push-based parser: feed it bytes in chunks of any size
 //! and it emits decoded sample [`Block`](crate::Block)s to a [`BlockSink`](crate::BlockSink).
 
+pub mod csv;
 pub mod dtype;
 pub mod npy;
 mod npy_header;
+pub mod npz;
 pub mod probe;
 pub mod reader;
-pub mod csv;
-pub mod npz;
 pub mod sigrok;
 pub mod trc;
 pub mod vcd;

@@ -177,6 +177,12 @@ impl NpyHeader {
     }
 }
 
+/// Scratch for one batch of decoded rows: at least one row of every channel (bounded by
+/// `MAX_CHANNELS`).
+fn scratch_len(header: &NpyHeader) -> usize {
+    SCRATCH.max(header.channels as usize)
+}
+
 enum State {
     /// Collecting the magic, version and header length.
     Preamble,
@@ -240,10 +246,10 @@ impl NpyReader {
             buf: Vec::new(),
             elem: start / size,
             end_elem: end / size,
+            scratch: vec![0.0; scratch_len(&header)],
             header: Some(header),
             carry: [0; 8],
             carry_len: 0,
-            scratch: vec![0.0; SCRATCH],
         }
     }
 
@@ -366,9 +372,9 @@ impl NpyReader {
             let header = NpyHeader::from_dict(dict, (major, 0), self.offset, dict_at)?;
             self.end_elem = header.elements();
             sink.begin(header.layout())?;
+            self.scratch = vec![0.0; scratch_len(&header)];
             self.header = Some(header);
             self.buf = Vec::new();
-            self.scratch = vec![0.0; SCRATCH];
             self.state = State::Data;
         }
         Ok(&bytes[take..])

@@ -102,6 +102,22 @@ fn c_and_fortran_order_give_the_same_channels() {
 }
 
 #[test]
+fn more_channels_than_one_scratch_batch() {
+    let (n, ch) = (3usize, 5000usize);
+    let values: Vec<f64> = (0..n * ch).map(|i| (i % 977) as f64).collect();
+    for chunk in [7, 1 << 20] {
+        let (_, c) = read(
+            &npy_bytes("<i2", &[n as u64, ch as u64], false, 1, &values),
+            chunk,
+        )
+        .unwrap();
+        assert_eq!(c.channels.len(), ch);
+        assert!((0..ch)
+            .all(|k| c.channels[k] == (0..n).map(|r| values[r * ch + k]).collect::<Vec<_>>()));
+    }
+}
+
+#[test]
 fn scalar_and_empty_arrays() {
     let (h, c) = read(&npy_bytes("<f8", &[], false, 1, &[2.5]), 3).unwrap();
     assert_eq!((h.samples, h.channels, c.channels), (1, 1, vec![vec![2.5]]));

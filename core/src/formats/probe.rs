@@ -13,6 +13,10 @@ use crate::{Error, Result};
 pub enum Format {
     /// numpy `.npy` array.
     Npy,
+    /// LeCroy oscilloscope waveform (`.trc`).
+    Trc,
+    /// RIFF/RF64/BW64 WAVE audio-format capture.
+    Wav,
 }
 
 impl Format {
@@ -20,17 +24,22 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Npy => "npy",
+            Format::Trc => "trc",
+            Format::Wav => "wav",
         }
     }
 }
 
-/// How many leading bytes [`probe`] needs to decide.
-pub const PROBE_LEN: usize = 64;
+/// How many leading bytes [`probe`] needs to decide: a LeCroy descriptor may follow up to
+/// [`trc::MAX_PREFIX`](super::trc::MAX_PREFIX) bytes of block or command header.
+pub const PROBE_LEN: usize = super::trc::MAX_PREFIX + 8;
 
 const NPY_MAGIC: &[u8] = b"\x93NUMPY";
+const WAV_FORMS: [&[u8]; 3] = [b"RIFF", b"RF64", b"BW64"];
 
 /// What scopekit recognises, for error messages.
-const KNOWN: &str = "a capture format scopekit reads (the NPY magic \\x93NUMPY)";
+const KNOWN: &str = "a capture format scopekit reads (the NPY magic \\x93NUMPY, \
+     RIFF/RF64/BW64 ....WAVE, or a LeCroy WAVEDESC within the first 72 bytes)";
 
 /// Recognise `prefix`, the first bytes of an input: `Ok(None)` while it is too short to
 /// decide, an error naming what was expected at byte 0 for an unknown input.
@@ -38,20 +47,37 @@ pub fn probe(prefix: &[u8]) -> Result<Option<Format>> {
     if prefix.starts_with(NPY_MAGIC) {
         return Ok(Some(Format::Npy));
     }
-    if prefix.len() < PROBE_LEN && NPY_MAGIC.starts_with(prefix) {
+    if prefix.len() >= 12 && WAV_FORMS.contains(&&prefix[..4]) && &prefix[8..12] == b"WAVE" {
+        return Ok(Some(Format::Wav));
+    }
+    if prefix
+        .windows(super::trc::DESCRIPTOR_NAME.len())
+        .any(|w| w == super::trc::DESCRIPTOR_NAME)
+    {
+        return Ok(Some(Format::Trc));
+    }
+    if prefix.len() < PROBE_LEN {
+        // Anything short may still turn out to be a LeCroy file (the descriptor can follow
+        // a command echo), so only the full probe length decides "unknown".
         return Ok(None);
     }
     Err(unknown(prefix))
 }
 
-/// The error for an input that ended before [`probe`] could decide.
+/// The error for an input that ended before [`probe`] could decide: truncated if it is the
+/// start of a known magic, unknown otherwise.
 pub fn too_short(prefix: &[u8]) -> Error {
-    match probe(prefix) {
-        Ok(_) => Error::Truncated {
+    let head = &prefix[..prefix.len().min(4)];
+    let could_be = prefix.is_empty()
+        || NPY_MAGIC.starts_with(prefix)
+        || (prefix.len() < 12 && WAV_FORMS.iter().any(|m| m.starts_with(head)));
+    if could_be {
+        Error::Truncated {
             offset: prefix.len() as u64,
             expected: KNOWN.to_string(),
-        },
-        Err(e) => e,
+        }
+    } else {
+        unknown(prefix)
     }
 }
 
@@ -83,7 +109,9 @@ mod tests {
         assert_eq!(probe(b"\x93NUMPY\x01\x00").unwrap(), Some(Format::Npy));
         assert_eq!(probe(b"\x93NU").unwrap(), None);
         assert_eq!(probe(b"").unwrap(), None);
-        let e = probe(b"RIFX....").unwrap_err();
+        assert_eq!(probe(b"RIFF\0\0\0\0WAVEfmt ").unwrap(), Some(Format::Wav));
+        assert_eq!(probe(b"#9000000123WAVEDESC").unwrap(), Some(Format::Trc));
+        let e = probe(&[b'x'; PROBE_LEN]).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("at byte 0: expected a capture format"),

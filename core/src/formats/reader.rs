@@ -1,10 +1,13 @@
 //! One reader for every format: probes the first bytes, then hands everything to the
 //! format's own push parser. [`Header`] is what any format's header says.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::npy::{NpyHeader, NpyReader};
 use super::probe::{probe, too_short, Format, PROBE_LEN};
+use super::trc::{TrcHeader, TrcReader};
+use super::wav::{WavHeader, WavReader};
 use crate::kernel::{BlockSink, Layout};
 use crate::report::InfoReport;
 use crate::Result;
@@ -14,6 +17,10 @@ use crate::Result;
 pub enum Header {
     /// An NPY array.
     Npy(NpyHeader),
+    /// A LeCroy waveform (boxed: its descriptor is large).
+    Trc(Box<TrcHeader>),
+    /// A WAV file.
+    Wav(WavHeader),
 }
 
 impl Header {
@@ -21,6 +28,8 @@ impl Header {
     pub fn parse(prefix: &[u8]) -> Result<Header> {
         match probe(prefix)? {
             Some(Format::Npy) => NpyHeader::parse(prefix).map(Header::Npy),
+            Some(Format::Trc) => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
+            Some(Format::Wav) => WavHeader::parse(prefix).map(Header::Wav),
             None => Err(too_short(prefix)),
         }
     }
@@ -29,6 +38,8 @@ impl Header {
     pub fn format(&self) -> Format {
         match self {
             Header::Npy(_) => Format::Npy,
+            Header::Trc(_) => Format::Trc,
+            Header::Wav(_) => Format::Wav,
         }
     }
 
@@ -36,13 +47,26 @@ impl Header {
     pub fn layout(&self) -> Layout {
         match self {
             Header::Npy(h) => h.layout(),
+            Header::Trc(h) => h.layout(),
+            Header::Wav(h) => h.layout(),
         }
     }
 
-    /// Check a file of `file_len` bytes holds exactly the data the header promises.
+    /// Check a file of `file_len` bytes holds the data the header promises.
     pub fn check_file_len(&self, file_len: u64) -> Result<()> {
         match self {
             Header::Npy(h) => h.check_file_len(file_len),
+            Header::Trc(h) => h.check_file_len(file_len),
+            Header::Wav(h) => h.check_file_len(file_len),
+        }
+    }
+
+    /// [`Header::check_file_len`], and give a header whose data runs to the end of the
+    /// file (a streamed WAV) its real length.
+    pub fn with_file_len(self, file_len: u64) -> Result<Header> {
+        match self {
+            Header::Wav(h) => h.with_file_len(file_len).map(Header::Wav),
+            other => other.check_file_len(file_len).map(|()| other),
         }
     }
 
@@ -50,6 +74,8 @@ impl Header {
     pub fn data_offset(&self) -> u64 {
         match self {
             Header::Npy(h) => h.data_offset,
+            Header::Trc(h) => h.data_offset,
+            Header::Wav(h) => h.data_offset,
         }
     }
 
@@ -57,14 +83,34 @@ impl Header {
     pub fn info(&self) -> InfoReport {
         match self {
             Header::Npy(h) => InfoReport::from(h),
+            Header::Trc(h) => InfoReport::from(&**h),
+            Header::Wav(h) => InfoReport::from(h),
         }
     }
 
     /// Cut the data into parts of about `target` bytes that [`Reader::resume`] can read
-    /// independently, on boundaries that keep merged results bit-identical to a serial run.
-    pub fn segments(&self, target: u64) -> Vec<(u64, u64)> {
+    /// independently, on boundaries that keep merged results bit-identical to a serial run;
+    /// `None` for a format read in one pass from its first byte.
+    pub fn segments(&self, target: u64) -> Option<Vec<(u64, u64)>> {
         match self {
-            Header::Npy(h) => h.segments(target),
+            Header::Npy(h) => Some(h.segments(target)),
+            Header::Trc(_) => None,
+            Header::Wav(h) => {
+                let (len, frame) = (h.data_len?, u64::from(h.block_align).max(1));
+                // Interleaved frames, like C-order NPY: cut at whole blocks of frames.
+                let unit = crate::dsp::moments::BLOCK * frame;
+                let step = target.div_ceil(unit).max(1) * unit;
+                let mut parts = Vec::new();
+                let mut at = 0;
+                while at < len {
+                    parts.push((at, (at + step).min(len)));
+                    at += step;
+                }
+                if parts.is_empty() {
+                    parts.push((0, 0));
+                }
+                Some(parts)
+            }
         }
     }
 }
@@ -73,11 +119,15 @@ enum State {
     /// Collecting the first bytes to recognise the format.
     Probing(Vec<u8>),
     Npy(NpyReader),
+    Trc(TrcReader),
+    Wav(WavReader),
 }
 
 /// A push parser for any supported format, recognised from its first bytes.
 pub struct Reader {
     state: State,
+    /// The input's total length, when known (lets a streamed WAV know its length).
+    file_len: Option<u64>,
 }
 
 impl Default for Reader {
@@ -91,16 +141,35 @@ impl Reader {
     pub fn new() -> Self {
         Reader {
             state: State::Probing(Vec::new()),
+            file_len: None,
+        }
+    }
+
+    /// A reader of a whole file of `file_len` bytes.
+    pub fn with_file_len(file_len: u64) -> Self {
+        Reader {
+            file_len: Some(file_len),
+            ..Self::new()
         }
     }
 
     /// A reader of the data bytes `start..end` (relative to the data start) of a file whose
-    /// header is parsed, as cut by [`Header::segments`].
-    pub fn resume(header: Header, start: u64, end: u64) -> Self {
+    /// header is parsed, as cut by [`Header::segments`]; an error for a format that is read
+    /// in one pass.
+    pub fn resume(header: Header, start: u64, end: u64) -> Result<Self> {
         let state = match header {
             Header::Npy(h) => State::Npy(NpyReader::resume(h, start, end)),
+            Header::Wav(h) => State::Wav(WavReader::resume(h, start, end)),
+            Header::Trc(_) => {
+                return Err(crate::Error::Config(
+                    "a LeCroy .trc file is read in one pass from its first byte".into(),
+                ))
+            }
         };
-        Reader { state }
+        Ok(Reader {
+            state,
+            file_len: None,
+        })
     }
 
     /// The header, once parsed.
@@ -108,6 +177,8 @@ impl Reader {
         match &self.state {
             State::Probing(_) => None,
             State::Npy(r) => r.header().cloned().map(Header::Npy),
+            State::Trc(r) => r.header().map(|h| Header::Trc(Box::new(h.clone()))),
+            State::Wav(r) => r.header().cloned().map(Header::Wav),
         }
     }
 
@@ -115,6 +186,8 @@ impl Reader {
     pub fn push(&mut self, bytes: &[u8], sink: &mut dyn BlockSink) -> Result<()> {
         match &mut self.state {
             State::Npy(r) => r.push(bytes, sink),
+            State::Trc(r) => r.push(bytes, sink),
+            State::Wav(r) => r.push(bytes, sink),
             State::Probing(buf) => {
                 let take = (PROBE_LEN - buf.len()).min(bytes.len());
                 buf.extend_from_slice(&bytes[..take]);
@@ -124,6 +197,11 @@ impl Reader {
                         let prefix = core::mem::take(buf);
                         self.state = match format {
                             Format::Npy => State::Npy(NpyReader::new()),
+                            Format::Trc => State::Trc(TrcReader::new()),
+                            Format::Wav => State::Wav(match self.file_len {
+                                Some(len) => WavReader::with_file_len(len),
+                                None => WavReader::new(),
+                            }),
                         };
                         self.push(&prefix, sink)?;
                         self.push(&bytes[take..], sink)
@@ -138,6 +216,8 @@ impl Reader {
         match self.state {
             State::Probing(buf) => Err(too_short(&buf)),
             State::Npy(r) => r.finish().map(Header::Npy),
+            State::Trc(r) => r.finish().map(|h| Header::Trc(Box::new(h))),
+            State::Wav(r) => r.finish().map(Header::Wav),
         }
     }
 }

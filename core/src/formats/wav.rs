@@ -37,9 +37,7 @@ use super::dtype::{Dtype, DtypeKind};
 use crate::kernel::{Block, BlockSink, Layout};
 use crate::{Error, Result};
 
-/// `Layout::samples` of an open-ended `data` chunk read without a known file length: the
-/// number of frames is only known once the input ends ([`WavReader::finish`] reports it).
-pub const UNKNOWN_SAMPLES: u64 = u64::MAX;
+pub use crate::kernel::UNKNOWN_SAMPLES;
 /// Most `ds64` table entries accepted (real files have none or a handful).
 pub const MAX_DS64_TABLE: u64 = 64;
 /// `wFormatTag` of integer PCM.

@@ -1,0 +1,95 @@
+//! Formats beyond NPY through the CLI: LeCroy `.trc` files from `../shared/data/trc`
+//! against their `expected.json`, and WAV files written by Python's `wave` module against
+//! numpy.
+
+use scopekit_tests::{oracle, repo, scopekit, TempDir};
+use serde_json::Value;
+
+use crate::cli_stats::{compare, json};
+
+fn trc(name: &str) -> String {
+    repo()
+        .join("../shared/data/trc")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn expected() -> Value {
+    let text =
+        std::fs::read_to_string(trc("expected.json")).expect("shared/data/trc/expected.json");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn trc_info_and_stats_match_expected_json() {
+    let all = expected();
+    for name in ["pulse.trc", "pulse_sequence.trc"] {
+        let want = &all[name];
+        let info = json(&["info", &trc(name), "--json"]);
+        assert_eq!(info["format"], "trc", "{name}");
+        assert_eq!(info["samples"], want["WAVE_ARRAY_COUNT"], "{name}");
+        assert_eq!(info["data_offset"], want["data_offset"], "{name}");
+        assert_eq!(info["unit"], want["VERTUNIT"], "{name}");
+        let t = &info["trc"];
+        assert_eq!(t["instrument"], want["instrument_name"]);
+        assert_eq!(t["segments"], want["segments"]);
+        assert_eq!(t["points_per_segment"], want["points_per_segment"]);
+        assert_eq!(t["vertical_gain"], want["VERTICAL_GAIN"]);
+        assert_eq!(t["vertical_offset"], want["VERTICAL_OFFSET"]);
+        assert_eq!(t["horiz_interval"], want["HORIZ_INTERVAL"]);
+        // serde_json's default float parsing may be 1 ulp off: compare to 1e-15.
+        let rate = info["sample_rate"].as_f64().unwrap();
+        let want_rate = 1.0 / want["HORIZ_INTERVAL"].as_f64().unwrap();
+        assert!(
+            (rate - want_rate).abs() <= 1e-15 * want_rate,
+            "{rate} vs {want_rate}"
+        );
+        let stats = json(&["stats", &trc(name), "--json"]);
+        let (ch, volts) = (&stats["channels"][0], &want["volts"]);
+        assert_eq!(ch["count"], want["WAVE_ARRAY_COUNT"]);
+        assert_eq!(ch["min"], volts["min"], "{name} min");
+        assert_eq!(ch["max"], volts["max"], "{name} max");
+        let (m, e) = (
+            ch["mean"].as_f64().unwrap(),
+            volts["mean"].as_f64().unwrap(),
+        );
+        assert!((m - e).abs() <= 1e-12 * e.abs(), "{name} mean {m} vs {e}");
+        assert_eq!(stats["info"], info);
+    }
+}
+
+#[test]
+fn trc_without_its_data_fails_with_the_offset() {
+    let out = scopekit(&["stats", &trc("header.trc")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("header.trc: truncated input") && err.contains("ends at byte 357"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wav_pcm_matches_numpy() {
+    let dir = TempDir::new("wav");
+    for (bits, channels, frames) in [
+        ("16", "2", "200000"),
+        ("24", "3", "50000"),
+        ("8", "1", "30000"),
+    ] {
+        let path = dir.path(&format!("pcm{bits}x{channels}.wav"));
+        let path = path.to_str().unwrap();
+        let theirs = oracle(&["wav", path, bits, channels, frames, "48000", bits]);
+        let ours = json(&["stats", path, "--json"]);
+        compare(&ours, &theirs, path);
+        let info = &ours["info"];
+        assert_eq!(info["format"], "wav");
+        assert_eq!(info["sample_rate"], 48000.0);
+        assert_eq!(info["channels"].to_string(), channels);
+        assert_eq!(info["samples"].to_string(), frames);
+        assert_eq!(info["wav"]["bits_per_sample"].to_string(), bits);
+        let one = json(&["stats", path, "--json", "--threads", "1"]);
+        assert_eq!(one, ours, "threads must not change the result");
+    }
+}
