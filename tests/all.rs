@@ -1,6 +1,7 @@
 //! scopekit's cross-crate tests: one test binary, one module per area.
 #![allow(clippy::unwrap_used, reason = "test code: a panic is how a test fails")]
 
+mod cli_convert;
 mod cli_errors;
 mod cli_formats;
 mod cli_stats;

@@ -1,9 +1,13 @@
 //! Analyses wired end to end: a reader feeding a kernel, driven by bytes. The CLI, the wasm
 //! module and the tests all run these, so the front doors hold no analysis logic.
 
+use alloc::vec::Vec;
+
 use crate::dsp::{Stats, StatsConfig};
+use crate::formats::dtype::Dtype;
+use crate::formats::write::{OutputFormat, WriteConfig, Writer, Written};
 use crate::formats::{Header, Reader};
-use crate::report::StatsReport;
+use crate::report::{ConvertReport, OutputInfo, StatsReport};
 use crate::{Merge, Push, Result};
 
 /// Per-channel statistics of a capture in any supported format, pushed as bytes.
@@ -98,5 +102,104 @@ impl StatsPartial {
 impl Merge for StatsPartial {
     fn merge(&mut self, later: Self) -> Result<()> {
         self.stats.merge(later.stats)
+    }
+}
+
+/// What `convert` should write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvertOptions {
+    /// Output format.
+    pub format: OutputFormat,
+    /// Sample type; the input's own ([`Header::natural_dtype`]) when `None`.
+    pub dtype: Option<Dtype>,
+    /// Input channels to write, in order; all when `None`.
+    pub channels: Option<Vec<usize>>,
+    /// Samples per second, overriding the input's (for inputs that have none).
+    pub sample_rate: Option<f64>,
+}
+
+/// A capture re-encoded into another format, pushed as bytes; the encoded bytes are taken
+/// out after each push.
+pub struct ConvertJob {
+    reader: Reader,
+    writer: Writer,
+    config: WriteConfig,
+}
+
+impl ConvertJob {
+    /// A job for the file whose header is `header` (parsed from its first bytes) and whose
+    /// length is `file_len`; push the whole file from byte 0.
+    pub fn new(header: Header, options: ConvertOptions, file_len: u64) -> Result<Self> {
+        let mut dtype = options.dtype.unwrap_or_else(|| header.natural_dtype());
+        if options.format == OutputFormat::Wav && options.dtype.is_none() {
+            // WAV holds int16/int32/float32/float64: keep the value, change the container.
+            dtype = match (dtype.kind, dtype.size) {
+                (crate::formats::DtypeKind::Float, 8) => dtype,
+                (crate::formats::DtypeKind::Int, 2 | 4) => dtype,
+                _ => Dtype {
+                    kind: crate::formats::DtypeKind::Float,
+                    size: 4,
+                    big_endian: false,
+                },
+            };
+        }
+        let config = WriteConfig {
+            format: options.format,
+            dtype,
+            channels: options.channels,
+            sample_rate: options.sample_rate.or(header.info().sample_rate),
+            channel_major: header.is_channel_major(),
+        };
+        Ok(ConvertJob {
+            reader: Reader::with_file_len(file_len),
+            writer: Writer::new(config.clone())?,
+            config,
+        })
+    }
+
+    /// Consume the next bytes of the input.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
+        self.reader.push(chunk, &mut self.writer)
+    }
+
+    /// Hand the output encoded so far to `write`, then forget it.
+    pub fn drain<E>(
+        &mut self,
+        write: impl FnMut(&[u8]) -> core::result::Result<(), E>,
+    ) -> core::result::Result<(), E> {
+        self.writer.drain(write)
+    }
+
+    /// Finish: the last output bytes, the final header to write at byte 0 of the output
+    /// (empty when the first one stands), and the report (the NPY sidecar's content).
+    pub fn finish(mut self) -> Result<(Vec<u8>, Written, ConvertReport)> {
+        let header = self.reader.finish()?;
+        let mut tail = Vec::new();
+        self.writer
+            .drain(|b| {
+                tail.extend_from_slice(b);
+                Ok::<(), ()>(())
+            })
+            .ok();
+        let written = self.writer.finish()?;
+        let info = header.info();
+        let channels = self
+            .config
+            .channels
+            .unwrap_or_else(|| (0..info.channels as usize).collect());
+        let report = ConvertReport {
+            output: OutputInfo {
+                format: self.config.format,
+                dtype: self.config.dtype.name(),
+                descr: self.config.dtype.descr(),
+                shape: [written.rows, written.columns as u64],
+                fortran_order: header.is_channel_major() && self.config.format == OutputFormat::Npy,
+            },
+            channels,
+            sample_rate: self.config.sample_rate,
+            unit: info.unit.clone(),
+            source: info,
+        };
+        Ok((tail, written, report))
     }
 }

@@ -25,3 +25,9 @@ pub fn floor(x: f64) -> f64 {
         libm::floor(x)
     }
 }
+
+/// Round to the nearest integer, halves to even (as numpy's `rint`).
+#[inline]
+pub fn round_even(x: f64) -> f64 {
+    libm::rint(x)
+}

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::formats::trc::TrcHeader;
 use crate::formats::wav::{SampleFormat, WavContainer, WavHeader};
+use crate::formats::write::OutputFormat;
 use crate::formats::{Format, NpyHeader};
 
 /// How a channel's quantiles were computed.
@@ -60,6 +61,37 @@ pub struct StatsReport {
     pub info: InfoReport,
     /// One entry per analysed channel.
     pub channels: Vec<ChannelStats>,
+}
+
+/// `scopekit convert --json`, and the JSON sidecar written beside NPY and raw output: what
+/// was written and everything about the source that the output format cannot hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvertReport {
+    /// The output.
+    pub output: OutputInfo,
+    /// The source channels written, in output column order.
+    pub channels: Vec<usize>,
+    /// Samples per second of the source, when known.
+    pub sample_rate: Option<f64>,
+    /// Unit of the values, when known.
+    pub unit: Option<String>,
+    /// Everything the source header said.
+    pub source: InfoReport,
+}
+
+/// The written array.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputInfo {
+    /// Output format.
+    pub format: OutputFormat,
+    /// Sample type (numpy name).
+    pub dtype: String,
+    /// Sample type as numpy writes it.
+    pub descr: String,
+    /// `[samples, channels]`.
+    pub shape: [u64; 2],
+    /// NPY written in Fortran order (from a Fortran-order source).
+    pub fortran_order: bool,
 }
 
 /// `scopekit info --json`: what a capture's header says. The first fields mean the same for

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// scopekit: analyse oscilloscope and logic-analyzer captures at the speed of the hardware.
 #[derive(Debug, Parser)]
@@ -38,6 +38,29 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
     },
+    /// Convert a capture to NPY, CSV, WAV or raw binary, streaming with constant memory.
+    Convert {
+        /// The capture to read.
+        input: PathBuf,
+        /// The file to write (written to a temporary name, renamed when complete).
+        output: PathBuf,
+        /// Output format (default: from the output's extension).
+        #[arg(long, value_enum)]
+        to: Option<Target>,
+        /// Channels to write, comma-separated, in order (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "N,...")]
+        channels: Option<Vec<usize>>,
+        /// Sample type of NPY/WAV/raw output: float32, int16, f8, <i4, ... (default: the
+        /// input's own; float32 for scaled LeCroy volts).
+        #[arg(long, value_name = "TYPE")]
+        dtype: Option<String>,
+        /// Samples per second, for inputs that do not record it (WAV output needs one).
+        #[arg(long, value_name = "HZ")]
+        rate: Option<f64>,
+        /// Print the report (the NPY sidecar's content) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
         /// Address to listen on (loopback by default).
@@ -47,4 +70,17 @@ pub enum Command {
         #[arg(long, default_value_t = 8080)]
         port: u16,
     },
+}
+
+/// Output formats of `convert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Target {
+    /// numpy .npy, shape (samples, channels), with a .json sidecar.
+    Npy,
+    /// Comma-separated text.
+    Csv,
+    /// RIFF WAVE.
+    Wav,
+    /// Headerless interleaved samples, with a .json sidecar.
+    Raw,
 }

@@ -4,6 +4,7 @@
 //! Exit status: 0 success, 1 bad input or failed analysis, 2 usage error.
 
 mod args;
+mod convert;
 mod error;
 mod out;
 mod par;
@@ -81,6 +82,31 @@ fn run(args: Args) -> Result<(), CliError> {
                 out::stats(&report)
             })
         }
+        Command::Convert {
+            input,
+            output,
+            to,
+            channels,
+            dtype,
+            rate,
+            json,
+        } => {
+            let bar = progress::bytes(std::fs::metadata(&input).map_or(0, |m| m.len()));
+            let request = convert::Request {
+                input: &input,
+                output: &output,
+                to,
+                channels,
+                dtype,
+                rate,
+            };
+            let report = convert::run(&request, |done, _| bar.set_position(done))?;
+            bar.finish_and_clear();
+            if json {
+                print(to_json(&report)?)?;
+            }
+            Ok(())
+        }
         Command::Serve { host, port } => serve::run(&host, port),
     }
 }
@@ -94,7 +120,7 @@ fn in_file<T>(path: &Path, f: impl FnOnce() -> Result<T, CliError>) -> Result<T,
 const MAX_HEADER_SPAN: u64 = 17 << 20;
 
 /// Parse the header and check the file holds the data it promises.
-fn read_header(source: &Source) -> Result<Header, CliError> {
+pub(crate) fn read_header(source: &Source) -> Result<Header, CliError> {
     let prefix = source.map_prefix(source.len().min(MAX_HEADER_SPAN) as usize)?;
     Ok(Header::parse(&prefix)?.with_file_len(source.len())?)
 }

@@ -53,6 +53,27 @@ pub fn oracle(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("oracle JSON")
 }
 
+/// Run a Python snippet (numpy available as `np`, arguments in `sys.argv[1:]`) that prints
+/// one JSON value.
+///
+/// # Panics
+/// When the snippet fails.
+pub fn python(code: &str, args: &[&str]) -> serde_json::Value {
+    let script = format!("import sys, json\nimport numpy as np\n{code}");
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("python printed JSON")
+}
+
 /// A fresh temporary directory, removed when dropped.
 pub struct TempDir(PathBuf);
 

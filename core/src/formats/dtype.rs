@@ -2,6 +2,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// The kind of a primitive number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,28 @@ pub struct Dtype {
 }
 
 impl Dtype {
+    /// Parse a sample type given by a person: a numpy name (`float32`, `int16`, `uint8`) or
+    /// type string (`f4`, `<i2`, `>f8`, `u1`).
+    pub fn parse(text: &str) -> Option<Dtype> {
+        let names = [
+            ("int8", "i1"),
+            ("uint8", "u1"),
+            ("int16", "i2"),
+            ("uint16", "u2"),
+            ("int32", "i4"),
+            ("uint32", "u4"),
+            ("int64", "i8"),
+            ("uint64", "u8"),
+            ("float32", "f4"),
+            ("float64", "f8"),
+        ];
+        let descr = names
+            .iter()
+            .find(|(n, _)| *n == text)
+            .map_or(text, |(_, d)| d);
+        super::parse_npy_descr(descr).ok()
+    }
+
     /// The numpy name, e.g. `float32`.
     pub fn name(&self) -> String {
         let kind = match self.kind {
@@ -51,6 +74,52 @@ impl Dtype {
             DtypeKind::Float => 'f',
         };
         format!("{order}{kind}{}", self.size)
+    }
+
+    /// Append `rows` rows of `columns` (one slice per column, each at least `rows` long),
+    /// interleaved, floats rounded to the type,
+    /// integers rounded half to even and saturated, NaN as 0.
+    pub fn encode_rows(&self, columns: &[&[f64]], rows: usize, out: &mut Vec<u8>) {
+        out.reserve(rows * columns.len() * self.size);
+        macro_rules! go {
+            ($conv:expr, $to:ident) => {{
+                let conv = $conv;
+                if let [column] = columns {
+                    for &x in &column[..rows] {
+                        out.extend_from_slice(&conv(x).$to());
+                    }
+                } else {
+                    for r in 0..rows {
+                        for column in columns {
+                            out.extend_from_slice(&conv(column[r]).$to());
+                        }
+                    }
+                }
+            }};
+        }
+        macro_rules! by_order {
+            ($conv:expr) => {
+                if self.big_endian {
+                    go!($conv, to_be_bytes)
+                } else {
+                    go!($conv, to_le_bytes)
+                }
+            };
+        }
+        let round = crate::math::round_even;
+        match (self.kind, self.size) {
+            (DtypeKind::Int, 1) => by_order!(|x| round(x) as i8),
+            (DtypeKind::UInt, 1) => by_order!(|x| round(x) as u8),
+            (DtypeKind::Int, 2) => by_order!(|x| round(x) as i16),
+            (DtypeKind::UInt, 2) => by_order!(|x| round(x) as u16),
+            (DtypeKind::Int, 4) => by_order!(|x| round(x) as i32),
+            (DtypeKind::UInt, 4) => by_order!(|x| round(x) as u32),
+            (DtypeKind::Int, 8) => by_order!(|x| round(x) as i64),
+            (DtypeKind::UInt, 8) => by_order!(|x| round(x) as u64),
+            (DtypeKind::Float, 4) => by_order!(|x| x as f32),
+            (DtypeKind::Float, 8) => by_order!(|x: f64| x),
+            _ => panic!("unsupported dtype size {}", self.size),
+        }
     }
 
     /// Decode consecutive values: `out[i]` is the value at byte `i * size` of `bytes`.

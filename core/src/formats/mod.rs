@@ -12,6 +12,7 @@ pub mod sigrok;
 pub mod trc;
 pub mod vcd;
 pub mod wav;
+pub mod write;
 pub mod zip;
 
 pub use dtype::{Dtype, DtypeKind};

@@ -4,10 +4,11 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::dtype::{Dtype, DtypeKind};
 use super::npy::{NpyHeader, NpyReader};
 use super::probe::{probe, too_short, Format, PROBE_LEN};
 use super::trc::{TrcHeader, TrcReader};
-use super::wav::{WavHeader, WavReader};
+use super::wav::{SampleFormat, WavHeader, WavReader};
 use crate::kernel::{BlockSink, Layout};
 use crate::report::InfoReport;
 use crate::Result;
@@ -77,6 +78,36 @@ impl Header {
             Header::Trc(h) => h.data_offset,
             Header::Wav(h) => h.data_offset,
         }
+    }
+
+    /// The sample type a converted copy keeps by default: NPY and WAV keep theirs (WAV's
+    /// 8- and 24-bit integers widen to the next numpy type), scaled LeCroy volts become
+    /// float32.
+    pub fn natural_dtype(&self) -> Dtype {
+        let little = |kind, size| Dtype {
+            kind,
+            size,
+            big_endian: false,
+        };
+        match self {
+            Header::Npy(h) => Dtype {
+                big_endian: false,
+                ..h.dtype
+            },
+            Header::Trc(_) => little(DtypeKind::Float, 4),
+            Header::Wav(h) => match (h.sample_format, h.container_bytes()) {
+                (SampleFormat::Float, 8) => little(DtypeKind::Float, 8),
+                (SampleFormat::Float, _) => little(DtypeKind::Float, 4),
+                (SampleFormat::Int, 1 | 2) => little(DtypeKind::Int, 2),
+                (SampleFormat::Int, 3 | 4) => little(DtypeKind::Int, 4),
+                (SampleFormat::Int, _) => little(DtypeKind::Int, 8),
+            },
+        }
+    }
+
+    /// Whether each channel arrives whole before the next (Fortran-order NPY).
+    pub fn is_channel_major(&self) -> bool {
+        matches!(self, Header::Npy(h) if h.fortran_order && h.channels > 1)
     }
 
     /// The `info` document.
