@@ -80,18 +80,22 @@ impl Dtype {
     /// interleaved, floats rounded to the type,
     /// integers rounded half to even and saturated, NaN as 0.
     pub fn encode_rows(&self, columns: &[&[f64]], rows: usize, out: &mut Vec<u8>) {
-        out.reserve(rows * columns.len() * self.size);
+        let start = out.len();
+        out.resize(start + rows * columns.len() * self.size, 0);
+        let dst = &mut out[start..];
         macro_rules! go {
             ($conv:expr, $to:ident) => {{
                 let conv = $conv;
+                let n = core::mem::size_of_val(&conv(0.0));
                 if let [column] = columns {
-                    for &x in &column[..rows] {
-                        out.extend_from_slice(&conv(x).$to());
+                    for (d, &x) in dst.chunks_exact_mut(n).zip(&column[..rows]) {
+                        d.copy_from_slice(&conv(x).$to());
                     }
                 } else {
+                    let mut d = dst.chunks_exact_mut(n);
                     for r in 0..rows {
-                        for column in columns {
-                            out.extend_from_slice(&conv(column[r]).$to());
+                        for (column, d) in columns.iter().zip(&mut d) {
+                            d.copy_from_slice(&conv(column[r]).$to());
                         }
                     }
                 }
