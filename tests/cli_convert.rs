@@ -130,3 +130,47 @@ fn failure_leaves_no_output() {
     let out = scopekit(&["convert", input, dir.path("x.what").to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to npy|csv|wav|raw"));
 }
+
+#[test]
+fn batch_converts_good_files_and_reports_bad_ones() {
+    let dir = TempDir::new("convert-batch");
+    let good = dir.path("good.npy");
+    oracle(&[
+        "write",
+        good.to_str().unwrap(),
+        "<i2",
+        "5000",
+        "2",
+        "0",
+        "1",
+        "3",
+    ]);
+    std::fs::write(dir.path("bad.npy"), b"not a capture").unwrap();
+    let trc = repo().join("../shared/data/trc/pulse.trc");
+    let out_dir = dir.path("out");
+    let out = scopekit(&[
+        "convert",
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+        good.to_str().unwrap(),
+        dir.path("bad.npy").to_str().unwrap(),
+        trc.to_str().unwrap(),
+        "--to",
+        "csv",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("bad.npy: at byte 0") && err.contains("converted 2 of 3 files"),
+        "{err}"
+    );
+    let mut made: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    made.sort();
+    assert_eq!(made, ["good.csv", "pulse.csv"]);
+    let usage = scopekit(&["convert", "a.npy", "b.npy", "c.npy"]);
+    assert_eq!(usage.status.code(), Some(2));
+}

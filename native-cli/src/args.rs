@@ -38,12 +38,16 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
     },
-    /// Convert a capture to NPY, CSV, WAV or raw binary, streaming with constant memory.
+    /// Convert a capture to NPY, CSV, WAV or raw binary, streaming with constant memory:
+    /// `convert IN OUT`, or `convert --out-dir DIR FILES...` for many files in parallel.
     Convert {
-        /// The capture to read.
-        input: PathBuf,
-        /// The file to write (written to a temporary name, renamed when complete).
-        output: PathBuf,
+        /// `IN OUT`, or with `--out-dir` the files to convert.
+        #[arg(required = true, value_name = "FILES")]
+        paths: Vec<PathBuf>,
+        /// Convert every file given into this directory (as NAME.npy, or --to's extension);
+        /// a bad file is reported and skipped.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
         /// Output format (default: from the output's extension).
         #[arg(long, value_enum)]
         to: Option<Target>,

@@ -18,12 +18,8 @@ use crate::source::Source;
 /// Bytes of input pushed at a time.
 const WINDOW: u64 = 8 << 20;
 
-/// What the user asked for.
-pub struct Request<'a> {
-    /// Input path.
-    pub input: &'a Path,
-    /// Output path.
-    pub output: &'a Path,
+/// What the user asked for, for every file.
+pub struct Options {
     /// Explicit output format.
     pub to: Option<Target>,
     /// Channels to write.
@@ -32,6 +28,56 @@ pub struct Request<'a> {
     pub dtype: Option<String>,
     /// Sample rate to record, overriding the input's.
     pub rate: Option<f64>,
+}
+
+/// Convert many files into `dir` in parallel (rayon over files) with one progress bar; a
+/// bad file is reported and skipped; the error at the end says how many failed.
+pub fn batch(inputs: &[PathBuf], dir: &Path, options: &Options) -> Result<(), CliError> {
+    use rayon::prelude::*;
+    let ext = match options.to {
+        Some(Target::Csv) => "csv",
+        Some(Target::Wav) => "wav",
+        Some(Target::Raw) => "raw",
+        Some(Target::Npy) | None => "npy",
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::io(&format!("{}: cannot create", dir.display()), e))?;
+    let total = inputs
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let bar = crate::progress::bytes(total);
+    let failed: Vec<String> = inputs
+        .par_iter()
+        .filter_map(|input| {
+            let stem = input
+                .file_stem()
+                .map_or_else(|| "out".into(), |s| s.to_string_lossy().into_owned());
+            let output = dir.join(format!("{stem}.{ext}"));
+            run(input, &output, options, &|n| bar.inc(n))
+                .err()
+                .map(|e| {
+                    bar.suspend(|| eprintln!("error: {e}"));
+                    e.to_string()
+                })
+        })
+        .collect();
+    bar.finish_and_clear();
+    let done = inputs.len() - failed.len();
+    eprintln!(
+        "converted {done} of {} files into {}",
+        inputs.len(),
+        dir.display()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::msg(format!(
+            "{} of {} files failed",
+            failed.len(),
+            inputs.len()
+        )))
+    }
 }
 
 /// The output format: explicit, else from the output's extension.
@@ -54,9 +100,14 @@ fn output_format(to: Option<Target>, output: &Path) -> Result<OutputFormat, CliE
     })
 }
 
-/// Run one conversion; returns the report.
-pub fn run(req: &Request<'_>, progress: impl Fn(u64, u64)) -> Result<ConvertReport, CliError> {
-    let format = output_format(req.to, req.output)?;
+/// Convert `input` into `output`; `progress` hears of every input byte consumed.
+pub fn run(
+    input: &Path,
+    output: &Path,
+    req: &Options,
+    progress: &dyn Fn(u64),
+) -> Result<ConvertReport, CliError> {
+    let format = output_format(req.to, output)?;
     let dtype = match &req.dtype {
         None => None,
         Some(name) => Some(Dtype::parse(name).ok_or_else(|| {
@@ -65,8 +116,8 @@ pub fn run(req: &Request<'_>, progress: impl Fn(u64, u64)) -> Result<ConvertRepo
             ))
         })?),
     };
-    let in_input = |e: CliError| CliError::msg(format!("{}: {e}", req.input.display()));
-    let source = Source::open(req.input).map_err(in_input)?;
+    let in_input = |e: CliError| CliError::msg(format!("{}: {e}", input.display()));
+    let source = Source::open(input).map_err(in_input)?;
     let header = crate::read_header(&source).map_err(in_input)?;
     let options = ConvertOptions {
         format,
@@ -75,7 +126,7 @@ pub fn run(req: &Request<'_>, progress: impl Fn(u64, u64)) -> Result<ConvertRepo
         sample_rate: req.rate,
     };
     let mut job = ConvertJob::new(header, options, source.len()).map_err(|e| in_input(e.into()))?;
-    let tmp = temp_path(req.output);
+    let tmp = temp_path(output);
     let result = (|| {
         let mut out = File::create(&tmp).map_err(|e| CliError::io("cannot create", e))?;
         let mut at = 0;
@@ -86,7 +137,7 @@ pub fn run(req: &Request<'_>, progress: impl Fn(u64, u64)) -> Result<ConvertRepo
             job.drain(|b| out.write_all(b))
                 .map_err(|e| CliError::io("cannot write", e))?;
             at += len;
-            progress(at, source.len());
+            progress(len);
         }
         let (tail, written, report) = job.finish().map_err(|e| in_input(e.into()))?;
         out.write_all(&tail)
@@ -107,7 +158,7 @@ pub fn run(req: &Request<'_>, progress: impl Fn(u64, u64)) -> Result<ConvertRepo
         }
     };
     if matches!(format, OutputFormat::Npy | OutputFormat::Raw) {
-        let sidecar = PathBuf::from(format!("{}.json", req.output.display()));
+        let sidecar = PathBuf::from(format!("{}.json", output.display()));
         let text =
             serde_json::to_string_pretty(&report).map_err(|e| CliError::msg(e.to_string()))? + "\n";
         let sidecar_tmp = temp_path(&sidecar);
@@ -115,10 +166,10 @@ pub fn run(req: &Request<'_>, progress: impl Fn(u64, u64)) -> Result<ConvertRepo
             .and_then(|()| std::fs::rename(&sidecar_tmp, &sidecar))
             .map_err(|e| CliError::io(&format!("{}: cannot write", sidecar.display()), e))?;
     }
-    std::fs::rename(&tmp, req.output).map_err(|e| {
+    std::fs::rename(&tmp, output).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         CliError::io(
-            &format!("{}: cannot rename into place", req.output.display()),
+            &format!("{}: cannot rename into place", output.display()),
             e,
         )
     })?;

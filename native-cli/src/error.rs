@@ -2,10 +2,11 @@
 
 use std::fmt;
 
-/// An error to print before exiting with status 1.
+/// An error to print before exiting with status 1 (2 for usage errors).
 #[derive(Debug)]
 pub struct CliError {
     message: String,
+    usage: bool,
 }
 
 impl CliError {
@@ -13,6 +14,7 @@ impl CliError {
     pub fn io(what: &str, e: std::io::Error) -> Self {
         CliError {
             message: format!("{what}: {e}"),
+            usage: false,
         }
     }
 
@@ -20,6 +22,24 @@ impl CliError {
     pub fn msg(message: impl Into<String>) -> Self {
         CliError {
             message: message.into(),
+            usage: false,
+        }
+    }
+
+    /// A usage error (exit status 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            usage: true,
+        }
+    }
+
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        if self.usage {
+            2
+        } else {
+            1
         }
     }
 }

@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(1)
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -83,29 +83,37 @@ fn run(args: Args) -> Result<(), CliError> {
             })
         }
         Command::Convert {
-            input,
-            output,
+            paths,
+            out_dir,
             to,
             channels,
             dtype,
             rate,
             json,
         } => {
-            let bar = progress::bytes(std::fs::metadata(&input).map_or(0, |m| m.len()));
-            let request = convert::Request {
-                input: &input,
-                output: &output,
+            let options = convert::Options {
                 to,
                 channels,
                 dtype,
                 rate,
             };
-            let report = convert::run(&request, |done, _| bar.set_position(done))?;
-            bar.finish_and_clear();
-            if json {
-                print(to_json(&report)?)?;
+            match out_dir {
+                Some(dir) => convert::batch(&paths, &dir, &options),
+                None => {
+                    let [input, output] = paths.as_slice() else {
+                        return Err(CliError::usage(
+                            "convert takes IN OUT, or --out-dir DIR with the files to convert",
+                        ));
+                    };
+                    let bar = progress::bytes(std::fs::metadata(input).map_or(0, |m| m.len()));
+                    let report = convert::run(input, output, &options, &|n| bar.inc(n))?;
+                    bar.finish_and_clear();
+                    if json {
+                        print(to_json(&report)?)?;
+                    }
+                    Ok(())
+                }
             }
-            Ok(())
         }
         Command::Serve { host, port } => serve::run(&host, port),
     }
