@@ -93,3 +93,45 @@ fn wav_pcm_matches_numpy() {
         assert_eq!(one, ours, "threads must not change the result");
     }
 }
+
+#[test]
+fn raw_binary_in_a_stated_layout_matches_numpy() {
+    let dir = TempDir::new("raw");
+    let (npy, raw, planar) = (dir.path("ref.npy"), dir.path("x.bin"), dir.path("p.bin"));
+    let (npy, raw, planar) = (
+        npy.to_str().unwrap(),
+        raw.to_str().unwrap(),
+        planar.to_str().unwrap(),
+    );
+    oracle(&["write", npy, ">f8", "70000", "3", "0", "1", "12"]);
+    scopekit_tests::python(
+        "a = np.load(sys.argv[1])\n\
+         open(sys.argv[2], 'wb').write(b'12345678' + a.astype('>f8').tobytes())\n\
+         open(sys.argv[3], 'wb').write(np.asfortranarray(a).T.astype('>f8').tobytes())\n\
+         print('null')",
+        &[npy, raw, planar],
+    );
+    let theirs = oracle(&["stats", npy]);
+    let layout = ["--raw", ">f8", "--raw-channels", "3"];
+    let mut args = vec![
+        "stats",
+        raw,
+        "--json",
+        "--raw-offset",
+        "8",
+        "--raw-rate",
+        "2e6",
+    ];
+    args.extend(layout);
+    let ours = json(&args);
+    compare(&ours, &theirs, raw);
+    assert_eq!(ours["info"]["format"], "raw");
+    assert_eq!(ours["info"]["sample_rate"], 2e6);
+    let mut args = vec!["stats", planar, "--json", "--raw-planar"];
+    args.extend(layout);
+    compare(&json(&args), &theirs, planar);
+    // A length that is not whole frames names the leftover bytes.
+    let out = scopekit(&["stats", raw, "--raw", "f4", "--raw-channels", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("left over"));
+}

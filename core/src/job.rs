@@ -123,6 +123,7 @@ pub struct ConvertOptions {
 pub struct ConvertJob {
     reader: Reader,
     writer: Writer,
+    header: Header,
     config: WriteConfig,
 }
 
@@ -151,8 +152,9 @@ impl ConvertJob {
             channel_major: header.is_channel_major(),
         };
         Ok(ConvertJob {
-            reader: Reader::with_file_len(file_len),
+            reader: Reader::for_header(&header, file_len),
             writer: Writer::new(config.clone())?,
+            header,
             config,
         })
     }
@@ -173,7 +175,8 @@ impl ConvertJob {
     /// Finish: the last output bytes, the final header to write at byte 0 of the output
     /// (empty when the first one stands), and the report (the NPY sidecar's content).
     pub fn finish(mut self) -> Result<(Vec<u8>, Written, ConvertReport)> {
-        let header = self.reader.finish()?;
+        self.reader.finish()?;
+        let header = self.header;
         let mut tail = Vec::new();
         self.writer
             .drain(|b| {

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::formats::raw::RawHeader;
 use crate::formats::trc::TrcHeader;
 use crate::formats::wav::{SampleFormat, WavContainer, WavHeader};
 use crate::formats::write::OutputFormat;
@@ -312,6 +313,17 @@ impl From<&WavHeader> for InfoReport {
                 full_scale: h.full_scale(),
                 open_ended: h.open_ended,
             }),
+        }
+    }
+}
+
+impl From<&RawHeader> for InfoReport {
+    fn from(h: &RawHeader) -> Self {
+        InfoReport {
+            format: Format::Raw,
+            sample_rate: h.config.sample_rate,
+            npy: None,
+            ..InfoReport::from(&h.npy)
         }
     }
 }

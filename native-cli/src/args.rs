@@ -23,6 +23,9 @@ pub enum Command {
         /// Print one JSON document instead of text.
         #[arg(long)]
         json: bool,
+        /// Layout of a raw binary file.
+        #[command(flatten)]
+        raw: RawArgs,
     },
     /// Per-channel statistics: count, min, max, mean, rms, std, p50/p95/p99.
     Stats {
@@ -37,6 +40,9 @@ pub enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Layout of a raw binary file.
+        #[command(flatten)]
+        raw: RawArgs,
     },
     /// Convert a capture to NPY, CSV, WAV or raw binary, streaming with constant memory:
     /// `convert IN OUT`, or `convert --out-dir DIR FILES...` for many files in parallel.
@@ -64,6 +70,9 @@ pub enum Command {
         /// Print the report (the NPY sidecar's content) as JSON.
         #[arg(long)]
         json: bool,
+        /// Layout of raw binary inputs.
+        #[command(flatten)]
+        raw: RawArgs,
     },
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
@@ -87,4 +96,24 @@ pub enum Target {
     Wav,
     /// Headerless interleaved samples, with a .json sidecar.
     Raw,
+}
+
+/// How to read a headerless binary file (formats with a header are recognised by content).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RawArgs {
+    /// Read the file as raw binary samples of this type (float32, int16, f4, <i2, >f8, ...).
+    #[arg(long, value_name = "TYPE")]
+    pub raw: Option<String>,
+    /// Raw: number of channels.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "raw")]
+    pub raw_channels: u64,
+    /// Raw: each channel whole after the previous, instead of interleaved samples.
+    #[arg(long, requires = "raw")]
+    pub raw_planar: bool,
+    /// Raw: bytes to skip before the data.
+    #[arg(long, value_name = "BYTES", default_value_t = 0, requires = "raw")]
+    pub raw_offset: u64,
+    /// Raw: samples per second.
+    #[arg(long, value_name = "HZ", requires = "raw")]
+    pub raw_rate: Option<f64>,
 }

@@ -7,6 +7,7 @@ use std::io::{Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use scopekit_core::formats::dtype::Dtype;
+use scopekit_core::formats::raw::RawConfig;
 use scopekit_core::formats::write::OutputFormat;
 use scopekit_core::job::{ConvertJob, ConvertOptions};
 use scopekit_core::report::ConvertReport;
@@ -28,6 +29,8 @@ pub struct Options {
     pub dtype: Option<String>,
     /// Sample rate to record, overriding the input's.
     pub rate: Option<f64>,
+    /// Stated layout of raw inputs.
+    pub raw: Option<RawConfig>,
 }
 
 /// Convert many files into `dir` in parallel (rayon over files) with one progress bar; a
@@ -118,7 +121,7 @@ pub fn run(
     };
     let in_input = |e: CliError| CliError::msg(format!("{}: {e}", input.display()));
     let source = Source::open(input).map_err(in_input)?;
-    let header = crate::read_header(&source).map_err(in_input)?;
+    let header = crate::read_header(&source, req.raw).map_err(in_input)?;
     let options = ConvertOptions {
         format,
         dtype,

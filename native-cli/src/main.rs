@@ -18,9 +18,10 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::Header;
+use scopekit_core::formats::raw::{RawConfig, RawHeader};
+use scopekit_core::formats::{Dtype, Header};
 
-use crate::args::{Args, Command};
+use crate::args::{Args, Command, RawArgs};
 use crate::error::CliError;
 use crate::source::Source;
 
@@ -47,10 +48,11 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), CliError> {
     match args.command {
-        Command::Info { file, json } => {
+        Command::Info { file, json, raw } => {
+            let raw = raw_config(&raw)?;
             let info = in_file(&file, || {
                 let source = Source::open(&file)?;
-                Ok(read_header(&source)?.info())
+                Ok(read_header(&source, raw)?.info())
             })?;
             print(if json {
                 to_json(&info)?
@@ -63,14 +65,16 @@ fn run(args: Args) -> Result<(), CliError> {
             channel,
             json,
             threads,
+            raw,
         } => {
+            let raw = raw_config(&raw)?;
             let config = StatsConfig {
                 channels: channel.map(|c| vec![c]),
             };
             let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1);
             let report = in_file(&file, || {
                 let source = Source::open(&file)?;
-                let header = read_header(&source)?;
+                let header = read_header(&source, raw)?;
                 let bar = progress::bytes(source.len());
                 let partial = par::stats(&source, &header, &config, threads, &bar)?;
                 bar.finish_and_clear();
@@ -90,12 +94,14 @@ fn run(args: Args) -> Result<(), CliError> {
             dtype,
             rate,
             json,
+            raw,
         } => {
             let options = convert::Options {
                 to,
                 channels,
                 dtype,
                 rate,
+                raw: raw_config(&raw)?,
             };
             match out_dir {
                 Some(dir) => convert::batch(&paths, &dir, &options),
@@ -124,11 +130,34 @@ fn in_file<T>(path: &Path, f: impl FnOnce() -> Result<T, CliError>) -> Result<T,
     f().map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
 }
 
+/// The stated layout of a raw file, if `--raw` was given.
+fn raw_config(args: &RawArgs) -> Result<Option<RawConfig>, CliError> {
+    let Some(name) = &args.raw else {
+        return Ok(None);
+    };
+    let dtype = Dtype::parse(name).ok_or_else(|| {
+        CliError::usage(format!(
+            "unknown --raw type '{name}' (int8..uint64, float32, float64, f4, <i2, ...)"
+        ))
+    })?;
+    Ok(Some(RawConfig {
+        dtype,
+        channels: args.raw_channels,
+        interleaved: !args.raw_planar,
+        sample_rate: args.raw_rate,
+        offset: args.raw_offset,
+    }))
+}
+
 /// The most of a file a header may span (LeCroy trigger-time arrays reach 16 MiB).
 const MAX_HEADER_SPAN: u64 = 17 << 20;
 
-/// Parse the header and check the file holds the data it promises.
-pub(crate) fn read_header(source: &Source) -> Result<Header, CliError> {
+/// Parse the header (or take the stated raw layout) and check the file holds the data it
+/// promises.
+pub(crate) fn read_header(source: &Source, raw: Option<RawConfig>) -> Result<Header, CliError> {
+    if let Some(config) = raw {
+        return Ok(Header::Raw(RawHeader::new(config, source.len())?));
+    }
     let prefix = source.map_prefix(source.len().min(MAX_HEADER_SPAN) as usize)?;
     Ok(Header::parse(&prefix)?.with_file_len(source.len())?)
 }

@@ -7,6 +7,7 @@ pub mod npy;
 mod npy_header;
 pub mod npz;
 pub mod probe;
+pub mod raw;
 pub mod reader;
 pub mod sigrok;
 pub mod trc;

@@ -17,6 +17,8 @@ pub enum Format {
     Trc,
     /// RIFF/RF64/BW64 WAVE audio-format capture.
     Wav,
+    /// Headerless samples in a layout the user states.
+    Raw,
 }
 
 impl Format {
@@ -26,6 +28,7 @@ impl Format {
             Format::Npy => "npy",
             Format::Trc => "trc",
             Format::Wav => "wav",
+            Format::Raw => "raw",
         }
     }
 }

@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 use super::dtype::{Dtype, DtypeKind};
 use super::npy::{NpyHeader, NpyReader};
 use super::probe::{probe, too_short, Format, PROBE_LEN};
+use super::raw::{RawConfig, RawHeader};
 use super::trc::{TrcHeader, TrcReader};
 use super::wav::{SampleFormat, WavHeader, WavReader};
 use crate::kernel::{BlockSink, Layout};
@@ -22,6 +23,8 @@ pub enum Header {
     Trc(Box<TrcHeader>),
     /// A WAV file.
     Wav(WavHeader),
+    /// A raw binary file in a stated layout.
+    Raw(RawHeader),
 }
 
 impl Header {
@@ -31,6 +34,7 @@ impl Header {
             Some(Format::Npy) => NpyHeader::parse(prefix).map(Header::Npy),
             Some(Format::Trc) => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
             Some(Format::Wav) => WavHeader::parse(prefix).map(Header::Wav),
+            Some(Format::Raw) => Err(raw_by_content()),
             None => Err(too_short(prefix)),
         }
     }
@@ -41,6 +45,7 @@ impl Header {
             Header::Npy(_) => Format::Npy,
             Header::Trc(_) => Format::Trc,
             Header::Wav(_) => Format::Wav,
+            Header::Raw(_) => Format::Raw,
         }
     }
 
@@ -50,6 +55,7 @@ impl Header {
             Header::Npy(h) => h.layout(),
             Header::Trc(h) => h.layout(),
             Header::Wav(h) => h.layout(),
+            Header::Raw(h) => h.npy.layout(),
         }
     }
 
@@ -59,6 +65,7 @@ impl Header {
             Header::Npy(h) => h.check_file_len(file_len),
             Header::Trc(h) => h.check_file_len(file_len),
             Header::Wav(h) => h.check_file_len(file_len),
+            Header::Raw(h) => h.npy.check_file_len(file_len),
         }
     }
 
@@ -77,6 +84,7 @@ impl Header {
             Header::Npy(h) => h.data_offset,
             Header::Trc(h) => h.data_offset,
             Header::Wav(h) => h.data_offset,
+            Header::Raw(h) => h.npy.data_offset,
         }
     }
 
@@ -94,6 +102,10 @@ impl Header {
                 big_endian: false,
                 ..h.dtype
             },
+            Header::Raw(h) => Dtype {
+                big_endian: false,
+                ..h.npy.dtype
+            },
             Header::Trc(_) => little(DtypeKind::Float, 4),
             Header::Wav(h) => match (h.sample_format, h.container_bytes()) {
                 (SampleFormat::Float, 8) => little(DtypeKind::Float, 8),
@@ -107,7 +119,12 @@ impl Header {
 
     /// Whether each channel arrives whole before the next (Fortran-order NPY).
     pub fn is_channel_major(&self) -> bool {
-        matches!(self, Header::Npy(h) if h.fortran_order && h.channels > 1)
+        match self {
+            Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => {
+                h.fortran_order && h.channels > 1
+            }
+            _ => false,
+        }
     }
 
     /// The `info` document.
@@ -116,6 +133,7 @@ impl Header {
             Header::Npy(h) => InfoReport::from(h),
             Header::Trc(h) => InfoReport::from(&**h),
             Header::Wav(h) => InfoReport::from(h),
+            Header::Raw(h) => InfoReport::from(h),
         }
     }
 
@@ -124,7 +142,7 @@ impl Header {
     /// `None` for a format read in one pass from its first byte.
     pub fn segments(&self, target: u64) -> Option<Vec<(u64, u64)>> {
         match self {
-            Header::Npy(h) => Some(h.segments(target)),
+            Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => Some(h.segments(target)),
             Header::Trc(_) => None,
             Header::Wav(h) => {
                 let (len, frame) = (h.data_len?, u64::from(h.block_align).max(1));
@@ -146,9 +164,16 @@ impl Header {
     }
 }
 
+/// Raw data has no signature: it is never recognised, only declared.
+fn raw_by_content() -> crate::Error {
+    crate::Error::Config("raw binary has no signature: state its layout".into())
+}
+
 enum State {
     /// Collecting the first bytes to recognise the format.
     Probing(Vec<u8>),
+    /// Bytes still to skip before a raw file's data, then its reader.
+    Skip(u64, NpyReader),
     Npy(NpyReader),
     Trc(TrcReader),
     Wav(WavReader),
@@ -159,6 +184,8 @@ pub struct Reader {
     state: State,
     /// The input's total length, when known (lets a streamed WAV know its length).
     file_len: Option<u64>,
+    /// The stated layout, for raw data (read by the NPY reader).
+    raw: Option<RawConfig>,
 }
 
 impl Default for Reader {
@@ -173,6 +200,7 @@ impl Reader {
         Reader {
             state: State::Probing(Vec::new()),
             file_len: None,
+            raw: None,
         }
     }
 
@@ -184,12 +212,38 @@ impl Reader {
         }
     }
 
+    /// A reader of the whole file that `header` was parsed from (or, for raw data, stated
+    /// for), `file_len` bytes long.
+    pub fn for_header(header: &Header, file_len: u64) -> Self {
+        match header {
+            Header::Raw(h) => Self::raw(h.clone()),
+            _ => Self::with_file_len(file_len),
+        }
+    }
+
+    /// A reader of a whole raw file (no header to recognise: the layout is stated).
+    pub fn raw(header: RawHeader) -> Self {
+        let data_len = header.npy.data_len;
+        let skip = header.npy.data_offset;
+        Reader {
+            state: State::Skip(skip, NpyReader::resume(header.npy, 0, data_len)),
+            file_len: None,
+            raw: Some(header.config),
+        }
+    }
+
     /// A reader of the data bytes `start..end` (relative to the data start) of a file whose
     /// header is parsed, as cut by [`Header::segments`]; an error for a format that is read
     /// in one pass.
     pub fn resume(header: Header, start: u64, end: u64) -> Result<Self> {
+        let raw = match &header {
+            Header::Raw(h) => Some(h.config),
+            _ => None,
+        };
         let state = match header {
-            Header::Npy(h) => State::Npy(NpyReader::resume(h, start, end)),
+            Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => {
+                State::Npy(NpyReader::resume(h, start, end))
+            }
             Header::Wav(h) => State::Wav(WavReader::resume(h, start, end)),
             Header::Trc(_) => {
                 return Err(crate::Error::Config(
@@ -200,13 +254,27 @@ impl Reader {
         Ok(Reader {
             state,
             file_len: None,
+            raw,
         })
     }
 
     /// The header, once parsed.
     pub fn header(&self) -> Option<Header> {
+        self.parsed().map(|h| self.restate(h))
+    }
+
+    /// A raw file's header says what was stated, not what its NPY reader sees.
+    fn restate(&self, header: Header) -> Header {
+        match (header, self.raw) {
+            (Header::Npy(npy), Some(config)) => Header::Raw(RawHeader { config, npy }),
+            (header, _) => header,
+        }
+    }
+
+    fn parsed(&self) -> Option<Header> {
         match &self.state {
             State::Probing(_) => None,
+            State::Skip(_, r) => r.header().cloned().map(Header::Npy),
             State::Npy(r) => r.header().cloned().map(Header::Npy),
             State::Trc(r) => r.header().map(|h| Header::Trc(Box::new(h.clone()))),
             State::Wav(r) => r.header().cloned().map(Header::Wav),
@@ -217,6 +285,20 @@ impl Reader {
     pub fn push(&mut self, bytes: &[u8], sink: &mut dyn BlockSink) -> Result<()> {
         match &mut self.state {
             State::Npy(r) => r.push(bytes, sink),
+            State::Skip(left, _) if *left >= bytes.len() as u64 => {
+                *left -= bytes.len() as u64;
+                Ok(())
+            }
+            State::Skip(left, r) => {
+                let rest = &bytes[*left as usize..];
+                let mut reader = core::mem::take(r);
+                if let Some(h) = reader.header() {
+                    sink.begin(h.layout())?;
+                }
+                let result = reader.push(rest, sink);
+                self.state = State::Npy(reader);
+                result
+            }
             State::Trc(r) => r.push(bytes, sink),
             State::Wav(r) => r.push(bytes, sink),
             State::Probing(buf) => {
@@ -233,6 +315,7 @@ impl Reader {
                                 Some(len) => WavReader::with_file_len(len),
                                 None => WavReader::new(),
                             }),
+                            Format::Raw => return Err(raw_by_content()),
                         };
                         self.push(&prefix, sink)?;
                         self.push(&bytes[take..], sink)
@@ -243,12 +326,21 @@ impl Reader {
     }
 
     /// Check that the input was complete and return the header.
-    pub fn finish(self) -> Result<Header> {
-        match self.state {
+    pub fn finish(mut self) -> Result<Header> {
+        let state = core::mem::replace(&mut self.state, State::Probing(Vec::new()));
+        let header = match state {
             State::Probing(buf) => Err(too_short(&buf)),
+            State::Skip(left, r) => match r.header() {
+                Some(h) if left > 0 => Err(crate::Error::Truncated {
+                    offset: h.data_offset - left,
+                    expected: alloc::format!("raw data from byte {}", h.data_offset),
+                }),
+                _ => r.finish().map(Header::Npy),
+            },
             State::Npy(r) => r.finish().map(Header::Npy),
             State::Trc(r) => r.finish().map(|h| Header::Trc(Box::new(h))),
             State::Wav(r) => r.finish().map(Header::Wav),
-        }
+        }?;
+        Ok(self.restate(header))
     }
 }
