@@ -135,3 +135,30 @@ fn raw_binary_in_a_stated_layout_matches_numpy() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("left over"));
 }
+
+#[test]
+fn vcd_info_lists_every_variable_of_expected_json() {
+    let root = repo().join("../shared/data/vcd");
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected.json")).unwrap())
+            .unwrap();
+    let mut checked = 0;
+    for (rel, want) in all.as_object().unwrap() {
+        let Some(count) = want["var_count"].as_u64() else {
+            continue; // the deliberately broken file
+        };
+        let path = root.join(rel);
+        let info = json(&["info", path.to_str().unwrap(), "--json"]);
+        assert_eq!(info["format"], "vcd", "{rel}");
+        assert_eq!(info["channels"], count, "{rel}");
+        assert_eq!(info["vcd"]["codes"], want["id_codes"], "{rel}");
+        assert_eq!(info["vcd"]["scopes"], want["scopes"], "{rel}");
+        assert_eq!(
+            info["vcd"]["vars"].as_array().unwrap().len() as u64,
+            count,
+            "{rel}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20, "checked {checked} files");
+}

@@ -19,6 +19,8 @@ pub enum Format {
     Wav,
     /// Headerless samples in a layout the user states.
     Raw,
+    /// Value Change Dump (simulators, logic analyzers).
+    Vcd,
 }
 
 impl Format {
@@ -29,6 +31,7 @@ impl Format {
             Format::Trc => "trc",
             Format::Wav => "wav",
             Format::Raw => "raw",
+            Format::Vcd => "vcd",
         }
     }
 }
@@ -42,7 +45,20 @@ const WAV_FORMS: [&[u8]; 3] = [b"RIFF", b"RF64", b"BW64"];
 
 /// What scopekit recognises, for error messages.
 const KNOWN: &str = "a capture format scopekit reads (the NPY magic \\x93NUMPY, \
-     RIFF/RF64/BW64 ....WAVE, or a LeCroy WAVEDESC within the first 72 bytes)";
+     RIFF/RF64/BW64 ....WAVE, a LeCroy WAVEDESC within the first 72 bytes, or a VCD \
+     declaration such as $date, $timescale, $scope, $var or $comment)";
+
+/// Keywords a VCD file may open with (IEEE 1364 §18.2).
+const VCD_KEYWORDS: [&[u8]; 8] = [
+    b"$date",
+    b"$version",
+    b"$timescale",
+    b"$scope",
+    b"$var",
+    b"$comment",
+    b"$enddefinitions",
+    b"$upscope",
+];
 
 /// Recognise `prefix`, the first bytes of an input: `Ok(None)` while it is too short to
 /// decide, an error naming what was expected at byte 0 for an unknown input.
@@ -52,6 +68,16 @@ pub fn probe(prefix: &[u8]) -> Result<Option<Format>> {
     }
     if prefix.len() >= 12 && WAV_FORMS.contains(&&prefix[..4]) && &prefix[8..12] == b"WAVE" {
         return Ok(Some(Format::Wav));
+    }
+    let text = prefix.trim_ascii_start();
+    if text.starts_with(b"$") {
+        let word = text
+            .split(|c| c.is_ascii_whitespace())
+            .next()
+            .unwrap_or(text);
+        if VCD_KEYWORDS.contains(&word) && word.len() < text.len() {
+            return Ok(Some(Format::Vcd));
+        }
     }
     if prefix
         .windows(super::trc::DESCRIPTOR_NAME.len())

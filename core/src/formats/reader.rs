@@ -9,6 +9,7 @@ use super::npy::{NpyHeader, NpyReader};
 use super::probe::{probe, too_short, Format, PROBE_LEN};
 use super::raw::{RawConfig, RawHeader};
 use super::trc::{TrcHeader, TrcReader};
+use super::vcd::{VcdHeader, VcdReader};
 use super::wav::{SampleFormat, WavHeader, WavReader};
 use crate::kernel::{BlockSink, Layout};
 use crate::report::InfoReport;
@@ -25,6 +26,8 @@ pub enum Header {
     Wav(WavHeader),
     /// A raw binary file in a stated layout.
     Raw(RawHeader),
+    /// A Value Change Dump (boxed: it lists every variable).
+    Vcd(Box<VcdHeader>),
 }
 
 impl Header {
@@ -35,6 +38,16 @@ impl Header {
             Some(Format::Trc) => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
             Some(Format::Wav) => WavHeader::parse(prefix).map(Header::Wav),
             Some(Format::Raw) => Err(raw_by_content()),
+            Some(Format::Vcd) => {
+                let mut reader = VcdReader::new();
+                reader.push(prefix, &mut ())?;
+                match reader.header() {
+                    Some(h) => Ok(Header::Vcd(Box::new(h.clone()))),
+                    None => reader
+                        .finish(&mut ())
+                        .map(|s| Header::Vcd(Box::new(s.header))),
+                }
+            }
             None => Err(too_short(prefix)),
         }
     }
@@ -46,6 +59,7 @@ impl Header {
             Header::Trc(_) => Format::Trc,
             Header::Wav(_) => Format::Wav,
             Header::Raw(_) => Format::Raw,
+            Header::Vcd(_) => Format::Vcd,
         }
     }
 
@@ -56,6 +70,10 @@ impl Header {
             Header::Trc(h) => h.layout(),
             Header::Wav(h) => h.layout(),
             Header::Raw(h) => h.npy.layout(),
+            Header::Vcd(h) => Layout {
+                channels: h.vars.len(),
+                samples: crate::kernel::UNKNOWN_SAMPLES,
+            },
         }
     }
 
@@ -66,6 +84,7 @@ impl Header {
             Header::Trc(h) => h.check_file_len(file_len),
             Header::Wav(h) => h.check_file_len(file_len),
             Header::Raw(h) => h.npy.check_file_len(file_len),
+            Header::Vcd(_) => Ok(()),
         }
     }
 
@@ -85,6 +104,7 @@ impl Header {
             Header::Trc(h) => h.data_offset,
             Header::Wav(h) => h.data_offset,
             Header::Raw(h) => h.npy.data_offset,
+            Header::Vcd(h) => h.body_offset,
         }
     }
 
@@ -106,7 +126,7 @@ impl Header {
                 big_endian: false,
                 ..h.npy.dtype
             },
-            Header::Trc(_) => little(DtypeKind::Float, 4),
+            Header::Trc(_) | Header::Vcd(_) => little(DtypeKind::Float, 4),
             Header::Wav(h) => match (h.sample_format, h.container_bytes()) {
                 (SampleFormat::Float, 8) => little(DtypeKind::Float, 8),
                 (SampleFormat::Float, _) => little(DtypeKind::Float, 4),
@@ -134,6 +154,7 @@ impl Header {
             Header::Trc(h) => InfoReport::from(&**h),
             Header::Wav(h) => InfoReport::from(h),
             Header::Raw(h) => InfoReport::from(h),
+            Header::Vcd(h) => InfoReport::from(&**h),
         }
     }
 
@@ -143,7 +164,7 @@ impl Header {
     pub fn segments(&self, target: u64) -> Option<Vec<(u64, u64)>> {
         match self {
             Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => Some(h.segments(target)),
-            Header::Trc(_) => None,
+            Header::Trc(_) | Header::Vcd(_) => None,
             Header::Wav(h) => {
                 let (len, frame) = (h.data_len?, u64::from(h.block_align).max(1));
                 // Interleaved frames, like C-order NPY: cut at whole blocks of frames.
@@ -161,6 +182,14 @@ impl Header {
                 Some(parts)
             }
         }
+    }
+}
+
+/// VCD holds value changes; sample-based analyses need them resampled first.
+fn vcd_has_no_samples() -> crate::Error {
+    crate::Error::Unsupported {
+        offset: 0,
+        what: "analysis of VCD value changes as samples (scopekit info reads VCD; edges and decoders will take it)".into(),
     }
 }
 
@@ -245,9 +274,9 @@ impl Reader {
                 State::Npy(NpyReader::resume(h, start, end))
             }
             Header::Wav(h) => State::Wav(WavReader::resume(h, start, end)),
-            Header::Trc(_) => {
+            Header::Trc(_) | Header::Vcd(_) => {
                 return Err(crate::Error::Config(
-                    "a LeCroy .trc file is read in one pass from its first byte".into(),
+                    "this format is read in one pass from its first byte".into(),
                 ))
             }
         };
@@ -316,6 +345,7 @@ impl Reader {
                                 None => WavReader::new(),
                             }),
                             Format::Raw => return Err(raw_by_content()),
+                            Format::Vcd => return Err(vcd_has_no_samples()),
                         };
                         self.push(&prefix, sink)?;
                         self.push(&bytes[take..], sink)
