@@ -2,6 +2,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::*;
+use crate::kernel::{Block, BlockSink, Layout};
 use crate::testkit::assert_chunk_invariant;
 use crate::Push;
 

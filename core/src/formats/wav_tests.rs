@@ -3,6 +3,7 @@ use alloc::vec::Vec;
 use std::io::Cursor;
 
 use super::*;
+use crate::kernel::Layout;
 use crate::testkit::assert_chunk_invariant;
 use crate::Push;
 
