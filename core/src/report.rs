@@ -7,6 +7,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::formats::csv::CsvHeader;
 use crate::formats::raw::RawHeader;
 use crate::formats::trc::TrcHeader;
 use crate::formats::vcd::VcdHeader;
@@ -129,6 +130,28 @@ pub struct InfoReport {
     /// VCD details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcd: Option<VcdInfo>,
+    /// CSV details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<CsvInfo>,
+}
+
+/// What the preamble and header of a CSV file say, and how regular its time column is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvInfo {
+    /// The layout recognised: `header`, `rigol`, `tektronix_columns` or `headerless`.
+    pub style: String,
+    /// The delimiter: `,`, `;`, tab or space.
+    pub delimiter: String,
+    /// Channel columns: name and unit as written.
+    pub columns: Vec<[String; 2]>,
+    /// The time column's name and unit, if there is one.
+    pub time: Option<[String; 2]>,
+    /// `key, value` lines before the header (instrument, record length, ...).
+    pub metadata: Vec<[String; 2]>,
+    /// Whether the time column steps regularly (relative deviation ≤ 1e-3), once read.
+    pub regular: Option<bool>,
+    /// Largest relative deviation of a time step from the mean step, once read.
+    pub max_deviation: Option<f64>,
 }
 
 /// What a VCD header declares.
@@ -254,6 +277,7 @@ impl From<&NpyHeader> for InfoReport {
             trc: None,
             wav: None,
             vcd: None,
+            csv: None,
             npy: Some(NpyInfo {
                 version: alloc::format!("{}.{}", h.version.0, h.version.1),
                 descr: h.dtype.descr(),
@@ -282,6 +306,7 @@ impl From<&TrcHeader> for InfoReport {
             npy: None,
             wav: None,
             vcd: None,
+            csv: None,
             trc: Some(TrcInfo {
                 instrument: h.instrument_name.clone(),
                 instrument_number: h.instrument_number,
@@ -336,6 +361,7 @@ impl From<&WavHeader> for InfoReport {
             npy: None,
             trc: None,
             vcd: None,
+            csv: None,
             wav: Some(WavInfo {
                 container: match h.container {
                     WavContainer::Riff => "riff",
@@ -380,6 +406,7 @@ impl From<&VcdHeader> for InfoReport {
             npy: None,
             trc: None,
             wav: None,
+            csv: None,
             vcd: Some(VcdInfo {
                 timescale: h
                     .timescale
@@ -398,6 +425,40 @@ impl From<&VcdHeader> for InfoReport {
                         code: v.code.clone(),
                     })
                     .collect(),
+            }),
+        }
+    }
+}
+
+impl From<&CsvHeader> for InfoReport {
+    fn from(h: &CsvHeader) -> Self {
+        let pair = |a: &str, b: &str| [String::from(a), String::from(b)];
+        let layout = h.layout();
+        InfoReport {
+            format: Format::Csv,
+            dtype: "text".into(),
+            channels: layout.channels as u64,
+            samples: h.rows,
+            sample_rate: h.sample_rate(),
+            unit: h
+                .channels
+                .first()
+                .map(|c| c.unit.clone())
+                .filter(|u| !u.is_empty()),
+            data_offset: h.data_offset,
+            data_bytes: 0,
+            npy: None,
+            trc: None,
+            wav: None,
+            vcd: None,
+            csv: Some(CsvInfo {
+                style: alloc::format!("{:?}", h.style).to_lowercase(),
+                delimiter: h.delimiter.as_char().into(),
+                columns: h.channels.iter().map(|c| pair(&c.name, &c.unit)).collect(),
+                time: h.time.as_ref().map(|t| pair(&t.name, &t.unit)),
+                metadata: h.metadata.iter().map(|(k, v)| pair(k, v)).collect(),
+                regular: h.timing.as_ref().map(|t| t.regular),
+                max_deviation: h.timing.as_ref().map(|t| t.max_deviation),
             }),
         }
     }

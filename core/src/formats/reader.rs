@@ -4,9 +4,10 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::csv::{CsvHeader, CsvReader};
 use super::dtype::{Dtype, DtypeKind};
 use super::npy::{NpyHeader, NpyReader};
-use super::probe::{probe, too_short, Format, PROBE_LEN};
+use super::probe::{probe, probe_complete, Format, PROBE_LEN};
 use super::raw::{RawConfig, RawHeader};
 use super::trc::{TrcHeader, TrcReader};
 use super::vcd::{VcdHeader, VcdReader};
@@ -28,17 +29,24 @@ pub enum Header {
     Raw(RawHeader),
     /// A Value Change Dump (boxed: it lists every variable).
     Vcd(Box<VcdHeader>),
+    /// Delimited text.
+    Csv(Box<CsvHeader>),
 }
 
 impl Header {
     /// Parse the header from the first bytes of a file (at least the whole header).
     pub fn parse(prefix: &[u8]) -> Result<Header> {
-        match probe(prefix)? {
-            Some(Format::Npy) => NpyHeader::parse(prefix).map(Header::Npy),
-            Some(Format::Trc) => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
-            Some(Format::Wav) => WavHeader::parse(prefix).map(Header::Wav),
-            Some(Format::Raw) => Err(raw_by_content()),
-            Some(Format::Vcd) => {
+        let format = match probe(prefix)? {
+            Some(format) => format,
+            None => probe_complete(prefix)?,
+        };
+        match format {
+            Format::Npy => NpyHeader::parse(prefix).map(Header::Npy),
+            Format::Trc => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
+            Format::Wav => WavHeader::parse(prefix).map(Header::Wav),
+            Format::Raw => Err(raw_by_content()),
+            Format::Csv => CsvHeader::parse(prefix).map(|h| Header::Csv(Box::new(h))),
+            Format::Vcd => {
                 let mut reader = VcdReader::new();
                 reader.push(prefix, &mut ())?;
                 match reader.header() {
@@ -48,7 +56,6 @@ impl Header {
                         .map(|s| Header::Vcd(Box::new(s.header))),
                 }
             }
-            None => Err(too_short(prefix)),
         }
     }
 
@@ -60,6 +67,7 @@ impl Header {
             Header::Wav(_) => Format::Wav,
             Header::Raw(_) => Format::Raw,
             Header::Vcd(_) => Format::Vcd,
+            Header::Csv(_) => Format::Csv,
         }
     }
 
@@ -70,6 +78,7 @@ impl Header {
             Header::Trc(h) => h.layout(),
             Header::Wav(h) => h.layout(),
             Header::Raw(h) => h.npy.layout(),
+            Header::Csv(h) => h.layout(),
             Header::Vcd(h) => Layout {
                 channels: h.vars.len(),
                 samples: crate::kernel::UNKNOWN_SAMPLES,
@@ -84,7 +93,7 @@ impl Header {
             Header::Trc(h) => h.check_file_len(file_len),
             Header::Wav(h) => h.check_file_len(file_len),
             Header::Raw(h) => h.npy.check_file_len(file_len),
-            Header::Vcd(_) => Ok(()),
+            Header::Vcd(_) | Header::Csv(_) => Ok(()),
         }
     }
 
@@ -105,6 +114,7 @@ impl Header {
             Header::Wav(h) => h.data_offset,
             Header::Raw(h) => h.npy.data_offset,
             Header::Vcd(h) => h.body_offset,
+            Header::Csv(h) => h.data_offset,
         }
     }
 
@@ -127,6 +137,7 @@ impl Header {
                 ..h.npy.dtype
             },
             Header::Trc(_) | Header::Vcd(_) => little(DtypeKind::Float, 4),
+            Header::Csv(_) => little(DtypeKind::Float, 8),
             Header::Wav(h) => match (h.sample_format, h.container_bytes()) {
                 (SampleFormat::Float, 8) => little(DtypeKind::Float, 8),
                 (SampleFormat::Float, _) => little(DtypeKind::Float, 4),
@@ -155,6 +166,7 @@ impl Header {
             Header::Wav(h) => InfoReport::from(h),
             Header::Raw(h) => InfoReport::from(h),
             Header::Vcd(h) => InfoReport::from(&**h),
+            Header::Csv(h) => InfoReport::from(&**h),
         }
     }
 
@@ -164,7 +176,7 @@ impl Header {
     pub fn segments(&self, target: u64) -> Option<Vec<(u64, u64)>> {
         match self {
             Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => Some(h.segments(target)),
-            Header::Trc(_) | Header::Vcd(_) => None,
+            Header::Trc(_) | Header::Vcd(_) | Header::Csv(_) => None,
             Header::Wav(h) => {
                 let (len, frame) = (h.data_len?, u64::from(h.block_align).max(1));
                 // Interleaved frames, like C-order NPY: cut at whole blocks of frames.
@@ -206,6 +218,7 @@ enum State {
     Npy(NpyReader),
     Trc(TrcReader),
     Wav(WavReader),
+    Csv(Box<CsvReader>),
 }
 
 /// A push parser for any supported format, recognised from its first bytes.
@@ -274,7 +287,7 @@ impl Reader {
                 State::Npy(NpyReader::resume(h, start, end))
             }
             Header::Wav(h) => State::Wav(WavReader::resume(h, start, end)),
-            Header::Trc(_) | Header::Vcd(_) => {
+            Header::Trc(_) | Header::Vcd(_) | Header::Csv(_) => {
                 return Err(crate::Error::Config(
                     "this format is read in one pass from its first byte".into(),
                 ))
@@ -307,6 +320,7 @@ impl Reader {
             State::Npy(r) => r.header().cloned().map(Header::Npy),
             State::Trc(r) => r.header().map(|h| Header::Trc(Box::new(h.clone()))),
             State::Wav(r) => r.header().cloned().map(Header::Wav),
+            State::Csv(r) => r.header().map(|h| Header::Csv(Box::new(h.clone()))),
         }
     }
 
@@ -330,6 +344,7 @@ impl Reader {
             }
             State::Trc(r) => r.push(bytes, sink),
             State::Wav(r) => r.push(bytes, sink),
+            State::Csv(r) => r.push(bytes, sink),
             State::Probing(buf) => {
                 let take = (PROBE_LEN - buf.len()).min(bytes.len());
                 buf.extend_from_slice(&bytes[..take]);
@@ -346,6 +361,7 @@ impl Reader {
                             }),
                             Format::Raw => return Err(raw_by_content()),
                             Format::Vcd => return Err(vcd_has_no_samples()),
+                            Format::Csv => State::Csv(Box::default()),
                         };
                         self.push(&prefix, sink)?;
                         self.push(&bytes[take..], sink)
@@ -355,11 +371,20 @@ impl Reader {
         }
     }
 
-    /// Check that the input was complete and return the header.
-    pub fn finish(mut self) -> Result<Header> {
+    /// Check that the input was complete and return the header; formats that hold rows
+    /// back (CSV) emit the last ones to `sink`.
+    pub fn finish(mut self, sink: &mut dyn BlockSink) -> Result<Header> {
         let state = core::mem::replace(&mut self.state, State::Probing(Vec::new()));
         let header = match state {
-            State::Probing(buf) => Err(too_short(&buf)),
+            State::Probing(buf) => match probe_complete(&buf)? {
+                // A whole input shorter than the probe: only text can be that small.
+                Format::Csv => {
+                    let mut csv = CsvReader::new();
+                    csv.push(&buf, sink)?;
+                    csv.finish(sink).map(|h| Header::Csv(Box::new(h)))
+                }
+                _ => Err(super::probe::too_short(&buf)),
+            },
             State::Skip(left, r) => match r.header() {
                 Some(h) if left > 0 => Err(crate::Error::Truncated {
                     offset: h.data_offset - left,
@@ -370,6 +395,7 @@ impl Reader {
             State::Npy(r) => r.finish().map(Header::Npy),
             State::Trc(r) => r.finish().map(|h| Header::Trc(Box::new(h))),
             State::Wav(r) => r.finish().map(Header::Wav),
+            State::Csv(r) => r.finish(sink).map(|h| Header::Csv(Box::new(h))),
         }?;
         Ok(self.restate(header))
     }
