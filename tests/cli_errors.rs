@@ -43,9 +43,9 @@ fn bad_files_fail_clearly() {
     );
     fails(
         &dir,
-        "text.npy",
-        b"time,value\n0,1\n",
-        &["at byte 0", "expected a capture format", "'time,value.0'"],
+        "binary.npy",
+        b"\x00\x01\x02\x03 no capture here \xff\xfe\xfd\xfc\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+        &["at byte 0", "expected a capture format", "byte 0x00"],
     );
     fails(
         &dir,

@@ -135,3 +135,74 @@ fn raw_binary_in_a_stated_layout_matches_numpy() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("left over"));
 }
+
+#[test]
+fn vcd_info_lists_every_variable_of_expected_json() {
+    let root = repo().join("../shared/data/vcd");
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("expected.json")).unwrap())
+            .unwrap();
+    let mut checked = 0;
+    for (rel, want) in all.as_object().unwrap() {
+        let Some(count) = want["var_count"].as_u64() else {
+            continue; // the deliberately broken file
+        };
+        let path = root.join(rel);
+        let info = json(&["info", path.to_str().unwrap(), "--json"]);
+        assert_eq!(info["format"], "vcd", "{rel}");
+        assert_eq!(info["channels"], count, "{rel}");
+        assert_eq!(info["vcd"]["codes"], want["id_codes"], "{rel}");
+        assert_eq!(info["vcd"]["scopes"], want["scopes"], "{rel}");
+        assert_eq!(
+            info["vcd"]["vars"].as_array().unwrap().len() as u64,
+            count,
+            "{rel}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 20, "checked {checked} files");
+}
+
+#[test]
+fn csv_exports_match_numpy() {
+    let dir = TempDir::new("csv");
+    let (csv, npy) = (dir.path("scope.csv"), dir.path("ref.npy"));
+    let (csv, npy) = (csv.to_str().unwrap(), npy.to_str().unwrap());
+    // A Tektronix-like preamble, a units header and 20 000 rows at 1 MHz.
+    scopekit_tests::python(
+        "rng = np.random.default_rng(4); n = 20000\n\
+         a = np.stack([np.sin(np.arange(n) / 40) + rng.normal(0, .01, n), rng.normal(3, .2, n)], 1)\n\
+         np.save(sys.argv[2], a)\n\
+         with open(sys.argv[1], 'w') as f:\n\
+         \x20   f.write('Model,MSO46\\nRecord Length,20000\\n\\nTIME [s],CH1 (V),CH2 (V)\\n')\n\
+         \x20   for i, (x, y) in enumerate(a.tolist()): f.write(f'{i * 1e-6!r},{x!r},{y!r}\\n')\n\
+         print('null')",
+        &[csv, npy],
+    );
+    let ours = json(&["stats", csv, "--json"]);
+    compare(&ours, &oracle(&["stats", npy]), csv);
+    let info = &ours["info"];
+    assert_eq!(
+        (&info["format"], &info["samples"]),
+        (&"csv".into(), &20000.into())
+    );
+    assert!(
+        (info["sample_rate"].as_f64().unwrap() - 1e6).abs() < 1e-3,
+        "{info}"
+    );
+    assert_eq!(info["csv"]["columns"][0], serde_json::json!(["CH1", "V"]));
+    // And through convert, back to NPY: the same numbers.
+    let out = dir.path("back.npy");
+    let out = out.to_str().unwrap();
+    let out_run = scopekit(&["convert", csv, out]);
+    assert!(
+        out_run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out_run.stderr)
+    );
+    let same = scopekit_tests::python(
+        "print(json.dumps(bool((np.load(sys.argv[1]) == np.load(sys.argv[2])).all())))",
+        &[out, npy],
+    );
+    assert_eq!(same, true);
+}

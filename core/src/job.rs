@@ -74,9 +74,9 @@ impl Push<u8> for StatsJob {
         Ok(())
     }
 
-    fn finish(self) -> Result<StatsPartial> {
+    fn finish(mut self) -> Result<StatsPartial> {
         Ok(StatsPartial {
-            header: self.reader.finish()?,
+            header: self.reader.finish(&mut self.stats)?,
             stats: self.stats,
         })
     }
@@ -175,7 +175,7 @@ impl ConvertJob {
     /// Finish: the last output bytes, the final header to write at byte 0 of the output
     /// (empty when the first one stands), and the report (the NPY sidecar's content).
     pub fn finish(mut self) -> Result<(Vec<u8>, Written, ConvertReport)> {
-        self.reader.finish()?;
+        self.reader.finish(&mut self.writer)?;
         let header = self.header;
         let mut tail = Vec::new();
         self.writer

@@ -7,8 +7,10 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+use crate::formats::csv::CsvHeader;
 use crate::formats::raw::RawHeader;
 use crate::formats::trc::TrcHeader;
+use crate::formats::vcd::VcdHeader;
 use crate::formats::wav::{SampleFormat, WavContainer, WavHeader};
 use crate::formats::write::OutputFormat;
 use crate::formats::{Format, NpyHeader};
@@ -105,8 +107,9 @@ pub struct InfoReport {
     pub dtype: String,
     /// Number of channels.
     pub channels: u64,
-    /// Samples per channel.
-    pub samples: u64,
+    /// Samples per channel; `null` when only the end of the input tells (a streamed WAV,
+    /// a VCD).
+    pub samples: Option<u64>,
     /// Samples per second, when the format records it.
     pub sample_rate: Option<f64>,
     /// Unit of the sample values (e.g. `V`), when the format records it.
@@ -124,6 +127,61 @@ pub struct InfoReport {
     /// WAV details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wav: Option<WavInfo>,
+    /// VCD details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcd: Option<VcdInfo>,
+    /// CSV details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<CsvInfo>,
+}
+
+/// What the preamble and header of a CSV file say, and how regular its time column is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvInfo {
+    /// The layout recognised: `header`, `rigol`, `tektronix_columns` or `headerless`.
+    pub style: String,
+    /// The delimiter: `,`, `;`, tab or space.
+    pub delimiter: String,
+    /// Channel columns: name and unit as written.
+    pub columns: Vec<[String; 2]>,
+    /// The time column's name and unit, if there is one.
+    pub time: Option<[String; 2]>,
+    /// `key, value` lines before the header (instrument, record length, ...).
+    pub metadata: Vec<[String; 2]>,
+    /// Whether the time column steps regularly (relative deviation ≤ 1e-3), once read.
+    pub regular: Option<bool>,
+    /// Largest relative deviation of a time step from the mean step, once read.
+    pub max_deviation: Option<f64>,
+}
+
+/// What a VCD header declares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VcdInfo {
+    /// `$timescale`, e.g. `1 ns`.
+    pub timescale: Option<String>,
+    /// `$date` text.
+    pub date: Option<String>,
+    /// `$version` text (the writing tool).
+    pub version: Option<String>,
+    /// Number of `$scope`s.
+    pub scopes: usize,
+    /// Number of distinct identifier codes (variables that alias share one).
+    pub codes: usize,
+    /// Every variable, in declaration order.
+    pub vars: Vec<VcdVarInfo>,
+}
+
+/// One VCD variable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VcdVarInfo {
+    /// Full dotted name with bit-select, e.g. `top.cpu.data[7:0]`.
+    pub name: String,
+    /// Type keyword as written (`wire`, `reg`, `real`, ...).
+    pub kind: String,
+    /// Width in bits.
+    pub width: u32,
+    /// Identifier code.
+    pub code: String,
 }
 
 /// What a LeCroy WAVEDESC says beyond the common fields.
@@ -211,13 +269,15 @@ impl From<&NpyHeader> for InfoReport {
             format: Format::Npy,
             dtype: h.dtype.name(),
             channels: h.channels,
-            samples: h.samples,
+            samples: Some(h.samples),
             sample_rate: None,
             unit: None,
             data_offset: h.data_offset,
             data_bytes: h.data_len,
             trc: None,
             wav: None,
+            vcd: None,
+            csv: None,
             npy: Some(NpyInfo {
                 version: alloc::format!("{}.{}", h.version.0, h.version.1),
                 descr: h.dtype.descr(),
@@ -238,13 +298,15 @@ impl From<&TrcHeader> for InfoReport {
             format: Format::Trc,
             dtype: h.dtype.name(),
             channels: 1,
-            samples: h.wave_array_count,
+            samples: Some(h.wave_array_count),
             sample_rate: (h.horiz_interval > 0.0).then(|| 1.0 / h.horiz_interval),
             unit: Some(h.vertunit.clone()).filter(|u| !u.is_empty()),
             data_offset: h.data_offset,
             data_bytes: h.wave_array_count * h.dtype.size as u64,
             npy: None,
             wav: None,
+            vcd: None,
+            csv: None,
             trc: Some(TrcInfo {
                 instrument: h.instrument_name.clone(),
                 instrument_number: h.instrument_number,
@@ -291,13 +353,15 @@ impl From<&WavHeader> for InfoReport {
             format: Format::Wav,
             dtype: alloc::format!("{}{bits}", if float { "float" } else { "int" }),
             channels: u64::from(h.channels),
-            samples: h.frames.unwrap_or(crate::kernel::UNKNOWN_SAMPLES),
+            samples: h.frames,
             sample_rate: Some(f64::from(h.sample_rate)),
             unit: None,
             data_offset: h.data_offset,
             data_bytes: h.data_len.unwrap_or(0),
             npy: None,
             trc: None,
+            vcd: None,
+            csv: None,
             wav: Some(WavInfo {
                 container: match h.container {
                     WavContainer::Riff => "riff",
@@ -324,6 +388,78 @@ impl From<&RawHeader> for InfoReport {
             sample_rate: h.config.sample_rate,
             npy: None,
             ..InfoReport::from(&h.npy)
+        }
+    }
+}
+
+impl From<&VcdHeader> for InfoReport {
+    fn from(h: &VcdHeader) -> Self {
+        InfoReport {
+            format: Format::Vcd,
+            dtype: "logic".into(),
+            channels: h.vars.len() as u64,
+            samples: None,
+            sample_rate: None,
+            unit: None,
+            data_offset: h.body_offset,
+            data_bytes: 0,
+            npy: None,
+            trc: None,
+            wav: None,
+            csv: None,
+            vcd: Some(VcdInfo {
+                timescale: h
+                    .timescale
+                    .map(|t| alloc::format!("{} {}", t.multiplier, t.unit())),
+                date: h.date.clone(),
+                version: h.version.clone(),
+                scopes: h.scopes.len(),
+                codes: h.ids,
+                vars: h
+                    .vars
+                    .iter()
+                    .map(|v| VcdVarInfo {
+                        name: alloc::format!("{}{}", v.name, v.bit_select.as_deref().unwrap_or("")),
+                        kind: v.type_name.clone(),
+                        width: v.width,
+                        code: v.code.clone(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+impl From<&CsvHeader> for InfoReport {
+    fn from(h: &CsvHeader) -> Self {
+        let pair = |a: &str, b: &str| [String::from(a), String::from(b)];
+        let layout = h.layout();
+        InfoReport {
+            format: Format::Csv,
+            dtype: "text".into(),
+            channels: layout.channels as u64,
+            samples: h.rows,
+            sample_rate: h.sample_rate(),
+            unit: h
+                .channels
+                .first()
+                .map(|c| c.unit.clone())
+                .filter(|u| !u.is_empty()),
+            data_offset: h.data_offset,
+            data_bytes: 0,
+            npy: None,
+            trc: None,
+            wav: None,
+            vcd: None,
+            csv: Some(CsvInfo {
+                style: alloc::format!("{:?}", h.style).to_lowercase(),
+                delimiter: h.delimiter.as_char().into(),
+                columns: h.channels.iter().map(|c| pair(&c.name, &c.unit)).collect(),
+                time: h.time.as_ref().map(|t| pair(&t.name, &t.unit)),
+                metadata: h.metadata.iter().map(|(k, v)| pair(k, v)).collect(),
+                regular: h.timing.as_ref().map(|t| t.regular),
+                max_deviation: h.timing.as_ref().map(|t| t.max_deviation),
+            }),
         }
     }
 }

@@ -28,7 +28,11 @@ pub fn info(i: &InfoReport) -> String {
         ("format", i.format.name().to_string()),
         ("dtype", i.dtype.clone()),
         ("channels", i.channels.to_string()),
-        ("samples", i.samples.to_string()),
+        (
+            "samples",
+            i.samples
+                .map_or_else(|| "unknown".into(), |n| n.to_string()),
+        ),
     ];
     if let Some(rate) = i.sample_rate {
         rows.push(("rate", format!("{} Sa/s", num(Some(rate)))));
@@ -95,6 +99,16 @@ pub fn info(i: &InfoReport) -> String {
         ));
         rows.push(("trigger", t.trigger_time.clone()));
     }
+    if let Some(v) = &i.vcd {
+        let some = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+        rows.push(("timescale", some(&v.timescale)));
+        rows.push(("writer", some(&v.version)));
+        rows.push(("date", some(&v.date)));
+        rows.push((
+            "scopes",
+            format!("{} ({} distinct codes)", v.scopes, v.codes),
+        ));
+    }
     if let Some(w) = &i.wav {
         rows.push((
             "container",
@@ -115,6 +129,16 @@ pub fn info(i: &InfoReport) -> String {
     let mut out = String::new();
     for (k, v) in rows {
         let _ = writeln!(out, "{k:>9}: {v}");
+    }
+    if let Some(v) = &i.vcd {
+        let _ = writeln!(out, "\n{:>5}  {:<8} {:>5}  name", "code", "kind", "width");
+        for var in &v.vars {
+            let _ = writeln!(
+                out,
+                "{:>5}  {:<8} {:>5}  {}",
+                var.code, var.kind, var.width, var.name
+            );
+        }
     }
     out
 }

@@ -43,8 +43,8 @@ small[:, 0] = np.arange(5000) % 200 - 100
 small[:, 1] = (rng.standard_normal(5000) * 1000).astype(np.int16)
 np.save(f"{out}/small.npy", small)
 
-with open(f"{out}/notes.npy", "w") as f:
-    f.write("time,value\n0.0,1.5\n0.1,1.7\n")
+with open(f"{out}/notes.npy", "wb") as f:
+    f.write(b"\x00\x01 not a capture \xff\xfe" * 8)
 
 np.save(f"{out}/full.npy", np.ones((4096, 2), dtype=np.float32))
 raw = open(f"{out}/full.npy", "rb").read()
@@ -321,7 +321,7 @@ describe('scopekit web page', () => {
       });
       let badMessage = null;
       try {
-        await analyzeFile(new Blob(['not an npy file']));
+        await analyzeFile(new Blob([new Uint8Array([0, 1, 2, 255, 0, 0, 7])]));
       } catch (e) {
         badMessage = e instanceof Error ? e.message : `not an Error: ${e}`;
       }

@@ -19,6 +19,10 @@ pub enum Format {
     Wav,
     /// Headerless samples in a layout the user states.
     Raw,
+    /// Value Change Dump (simulators, logic analyzers).
+    Vcd,
+    /// Delimited text as scopes, analyzers and scripts export it.
+    Csv,
 }
 
 impl Format {
@@ -29,6 +33,8 @@ impl Format {
             Format::Trc => "trc",
             Format::Wav => "wav",
             Format::Raw => "raw",
+            Format::Vcd => "vcd",
+            Format::Csv => "csv",
         }
     }
 }
@@ -42,7 +48,20 @@ const WAV_FORMS: [&[u8]; 3] = [b"RIFF", b"RF64", b"BW64"];
 
 /// What scopekit recognises, for error messages.
 const KNOWN: &str = "a capture format scopekit reads (the NPY magic \\x93NUMPY, \
-     RIFF/RF64/BW64 ....WAVE, or a LeCroy WAVEDESC within the first 72 bytes)";
+     RIFF/RF64/BW64 ....WAVE, a LeCroy WAVEDESC within the first 72 bytes, or a VCD \
+     declaration such as $date, $timescale, $scope, $var or $comment, or delimited text)";
+
+/// Keywords a VCD file may open with (IEEE 1364 §18.2).
+const VCD_KEYWORDS: [&[u8]; 8] = [
+    b"$date",
+    b"$version",
+    b"$timescale",
+    b"$scope",
+    b"$var",
+    b"$comment",
+    b"$enddefinitions",
+    b"$upscope",
+];
 
 /// Recognise `prefix`, the first bytes of an input: `Ok(None)` while it is too short to
 /// decide, an error naming what was expected at byte 0 for an unknown input.
@@ -53,6 +72,16 @@ pub fn probe(prefix: &[u8]) -> Result<Option<Format>> {
     if prefix.len() >= 12 && WAV_FORMS.contains(&&prefix[..4]) && &prefix[8..12] == b"WAVE" {
         return Ok(Some(Format::Wav));
     }
+    let text = prefix.trim_ascii_start();
+    if text.starts_with(b"$") {
+        let word = text
+            .split(|c| c.is_ascii_whitespace())
+            .next()
+            .unwrap_or(text);
+        if VCD_KEYWORDS.contains(&word) && word.len() < text.len() {
+            return Ok(Some(Format::Vcd));
+        }
+    }
     if prefix
         .windows(super::trc::DESCRIPTOR_NAME.len())
         .any(|w| w == super::trc::DESCRIPTOR_NAME)
@@ -61,10 +90,35 @@ pub fn probe(prefix: &[u8]) -> Result<Option<Format>> {
     }
     if prefix.len() < PROBE_LEN {
         // Anything short may still turn out to be a LeCroy file (the descriptor can follow
-        // a command echo), so only the full probe length decides "unknown".
+        // a command echo), so only the full probe length decides.
         return Ok(None);
     }
+    if looks_like_text(prefix) {
+        return Ok(Some(Format::Csv));
+    }
     Err(unknown(prefix))
+}
+
+/// Text a CSV reader can try: no NUL or other control bytes (tab, CR, LF aside), valid
+/// UTF-8 except perhaps a character cut at the end of the prefix.
+fn looks_like_text(prefix: &[u8]) -> bool {
+    let controls_ok = prefix
+        .iter()
+        .all(|&c| c >= 0x20 || matches!(c, b'\t' | b'\r' | b'\n'));
+    let utf8_ok = match core::str::from_utf8(prefix) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && prefix.len() - e.valid_up_to() < 4,
+    };
+    controls_ok && utf8_ok && !prefix.is_empty()
+}
+
+/// Decide for an input that ended within the probe length: its whole content is `prefix`.
+pub fn probe_complete(prefix: &[u8]) -> Result<Format> {
+    match probe(prefix)? {
+        Some(format) => Ok(format),
+        None if looks_like_text(prefix) => Ok(Format::Csv),
+        None => Err(too_short(prefix)),
+    }
 }
 
 /// The error for an input that ended before [`probe`] could decide: truncated if it is the
@@ -114,7 +168,13 @@ mod tests {
         assert_eq!(probe(b"").unwrap(), None);
         assert_eq!(probe(b"RIFF\0\0\0\0WAVEfmt ").unwrap(), Some(Format::Wav));
         assert_eq!(probe(b"#9000000123WAVEDESC").unwrap(), Some(Format::Trc));
-        let e = probe(&[b'x'; PROBE_LEN]).unwrap_err();
+        assert_eq!(probe(&[b'x'; PROBE_LEN]).unwrap(), Some(Format::Csv));
+        assert_eq!(
+            probe(b"  $timescale 1ns $end\n").unwrap(),
+            Some(Format::Vcd)
+        );
+        assert_eq!(probe_complete(b"t,v\n0,1\n").unwrap(), Format::Csv);
+        let e = probe(&[0u8; PROBE_LEN]).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("at byte 0: expected a capture format"),

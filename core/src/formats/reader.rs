@@ -4,11 +4,13 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::csv::{CsvHeader, CsvReader};
 use super::dtype::{Dtype, DtypeKind};
 use super::npy::{NpyHeader, NpyReader};
-use super::probe::{probe, too_short, Format, PROBE_LEN};
+use super::probe::{probe, probe_complete, Format, PROBE_LEN};
 use super::raw::{RawConfig, RawHeader};
 use super::trc::{TrcHeader, TrcReader};
+use super::vcd::{VcdHeader, VcdReader};
 use super::wav::{SampleFormat, WavHeader, WavReader};
 use crate::kernel::{BlockSink, Layout};
 use crate::report::InfoReport;
@@ -25,17 +27,35 @@ pub enum Header {
     Wav(WavHeader),
     /// A raw binary file in a stated layout.
     Raw(RawHeader),
+    /// A Value Change Dump (boxed: it lists every variable).
+    Vcd(Box<VcdHeader>),
+    /// Delimited text.
+    Csv(Box<CsvHeader>),
 }
 
 impl Header {
     /// Parse the header from the first bytes of a file (at least the whole header).
     pub fn parse(prefix: &[u8]) -> Result<Header> {
-        match probe(prefix)? {
-            Some(Format::Npy) => NpyHeader::parse(prefix).map(Header::Npy),
-            Some(Format::Trc) => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
-            Some(Format::Wav) => WavHeader::parse(prefix).map(Header::Wav),
-            Some(Format::Raw) => Err(raw_by_content()),
-            None => Err(too_short(prefix)),
+        let format = match probe(prefix)? {
+            Some(format) => format,
+            None => probe_complete(prefix)?,
+        };
+        match format {
+            Format::Npy => NpyHeader::parse(prefix).map(Header::Npy),
+            Format::Trc => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
+            Format::Wav => WavHeader::parse(prefix).map(Header::Wav),
+            Format::Raw => Err(raw_by_content()),
+            Format::Csv => CsvHeader::parse(prefix).map(|h| Header::Csv(Box::new(h))),
+            Format::Vcd => {
+                let mut reader = VcdReader::new();
+                reader.push(prefix, &mut ())?;
+                match reader.header() {
+                    Some(h) => Ok(Header::Vcd(Box::new(h.clone()))),
+                    None => reader
+                        .finish(&mut ())
+                        .map(|s| Header::Vcd(Box::new(s.header))),
+                }
+            }
         }
     }
 
@@ -46,6 +66,8 @@ impl Header {
             Header::Trc(_) => Format::Trc,
             Header::Wav(_) => Format::Wav,
             Header::Raw(_) => Format::Raw,
+            Header::Vcd(_) => Format::Vcd,
+            Header::Csv(_) => Format::Csv,
         }
     }
 
@@ -56,6 +78,11 @@ impl Header {
             Header::Trc(h) => h.layout(),
             Header::Wav(h) => h.layout(),
             Header::Raw(h) => h.npy.layout(),
+            Header::Csv(h) => h.layout(),
+            Header::Vcd(h) => Layout {
+                channels: h.vars.len(),
+                samples: crate::kernel::UNKNOWN_SAMPLES,
+            },
         }
     }
 
@@ -66,6 +93,7 @@ impl Header {
             Header::Trc(h) => h.check_file_len(file_len),
             Header::Wav(h) => h.check_file_len(file_len),
             Header::Raw(h) => h.npy.check_file_len(file_len),
+            Header::Vcd(_) | Header::Csv(_) => Ok(()),
         }
     }
 
@@ -85,6 +113,8 @@ impl Header {
             Header::Trc(h) => h.data_offset,
             Header::Wav(h) => h.data_offset,
             Header::Raw(h) => h.npy.data_offset,
+            Header::Vcd(h) => h.body_offset,
+            Header::Csv(h) => h.data_offset,
         }
     }
 
@@ -106,7 +136,8 @@ impl Header {
                 big_endian: false,
                 ..h.npy.dtype
             },
-            Header::Trc(_) => little(DtypeKind::Float, 4),
+            Header::Trc(_) | Header::Vcd(_) => little(DtypeKind::Float, 4),
+            Header::Csv(_) => little(DtypeKind::Float, 8),
             Header::Wav(h) => match (h.sample_format, h.container_bytes()) {
                 (SampleFormat::Float, 8) => little(DtypeKind::Float, 8),
                 (SampleFormat::Float, _) => little(DtypeKind::Float, 4),
@@ -134,6 +165,8 @@ impl Header {
             Header::Trc(h) => InfoReport::from(&**h),
             Header::Wav(h) => InfoReport::from(h),
             Header::Raw(h) => InfoReport::from(h),
+            Header::Vcd(h) => InfoReport::from(&**h),
+            Header::Csv(h) => InfoReport::from(&**h),
         }
     }
 
@@ -143,7 +176,7 @@ impl Header {
     pub fn segments(&self, target: u64) -> Option<Vec<(u64, u64)>> {
         match self {
             Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => Some(h.segments(target)),
-            Header::Trc(_) => None,
+            Header::Trc(_) | Header::Vcd(_) | Header::Csv(_) => None,
             Header::Wav(h) => {
                 let (len, frame) = (h.data_len?, u64::from(h.block_align).max(1));
                 // Interleaved frames, like C-order NPY: cut at whole blocks of frames.
@@ -164,6 +197,14 @@ impl Header {
     }
 }
 
+/// VCD holds value changes; sample-based analyses need them resampled first.
+fn vcd_has_no_samples() -> crate::Error {
+    crate::Error::Unsupported {
+        offset: 0,
+        what: "analysis of VCD value changes as samples (scopekit info reads VCD; edges and decoders will take it)".into(),
+    }
+}
+
 /// Raw data has no signature: it is never recognised, only declared.
 fn raw_by_content() -> crate::Error {
     crate::Error::Config("raw binary has no signature: state its layout".into())
@@ -177,6 +218,7 @@ enum State {
     Npy(NpyReader),
     Trc(TrcReader),
     Wav(WavReader),
+    Csv(Box<CsvReader>),
 }
 
 /// A push parser for any supported format, recognised from its first bytes.
@@ -245,9 +287,9 @@ impl Reader {
                 State::Npy(NpyReader::resume(h, start, end))
             }
             Header::Wav(h) => State::Wav(WavReader::resume(h, start, end)),
-            Header::Trc(_) => {
+            Header::Trc(_) | Header::Vcd(_) | Header::Csv(_) => {
                 return Err(crate::Error::Config(
-                    "a LeCroy .trc file is read in one pass from its first byte".into(),
+                    "this format is read in one pass from its first byte".into(),
                 ))
             }
         };
@@ -278,6 +320,7 @@ impl Reader {
             State::Npy(r) => r.header().cloned().map(Header::Npy),
             State::Trc(r) => r.header().map(|h| Header::Trc(Box::new(h.clone()))),
             State::Wav(r) => r.header().cloned().map(Header::Wav),
+            State::Csv(r) => r.header().map(|h| Header::Csv(Box::new(h.clone()))),
         }
     }
 
@@ -301,6 +344,7 @@ impl Reader {
             }
             State::Trc(r) => r.push(bytes, sink),
             State::Wav(r) => r.push(bytes, sink),
+            State::Csv(r) => r.push(bytes, sink),
             State::Probing(buf) => {
                 let take = (PROBE_LEN - buf.len()).min(bytes.len());
                 buf.extend_from_slice(&bytes[..take]);
@@ -316,6 +360,8 @@ impl Reader {
                                 None => WavReader::new(),
                             }),
                             Format::Raw => return Err(raw_by_content()),
+                            Format::Vcd => return Err(vcd_has_no_samples()),
+                            Format::Csv => State::Csv(Box::default()),
                         };
                         self.push(&prefix, sink)?;
                         self.push(&bytes[take..], sink)
@@ -325,11 +371,20 @@ impl Reader {
         }
     }
 
-    /// Check that the input was complete and return the header.
-    pub fn finish(mut self) -> Result<Header> {
+    /// Check that the input was complete and return the header; formats that hold rows
+    /// back (CSV) emit the last ones to `sink`.
+    pub fn finish(mut self, sink: &mut dyn BlockSink) -> Result<Header> {
         let state = core::mem::replace(&mut self.state, State::Probing(Vec::new()));
         let header = match state {
-            State::Probing(buf) => Err(too_short(&buf)),
+            State::Probing(buf) => match probe_complete(&buf)? {
+                // A whole input shorter than the probe: only text can be that small.
+                Format::Csv => {
+                    let mut csv = CsvReader::new();
+                    csv.push(&buf, sink)?;
+                    csv.finish(sink).map(|h| Header::Csv(Box::new(h)))
+                }
+                _ => Err(super::probe::too_short(&buf)),
+            },
             State::Skip(left, r) => match r.header() {
                 Some(h) if left > 0 => Err(crate::Error::Truncated {
                     offset: h.data_offset - left,
@@ -340,6 +395,7 @@ impl Reader {
             State::Npy(r) => r.finish().map(Header::Npy),
             State::Trc(r) => r.finish().map(|h| Header::Trc(Box::new(h))),
             State::Wav(r) => r.finish().map(Header::Wav),
+            State::Csv(r) => r.finish(sink).map(|h| Header::Csv(Box::new(h))),
         }?;
         Ok(self.restate(header))
     }
