@@ -206,3 +206,61 @@ fn csv_exports_match_numpy() {
     );
     assert_eq!(same, true);
 }
+
+#[test]
+fn sigrok_sessions_match_cases_json() {
+    let root = repo().join("../shared/data/sigrok");
+    let cases: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("cases.json")).unwrap()).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for case in cases.as_array().unwrap() {
+        let input = case["input"].as_str().unwrap();
+        if !seen.insert(input.to_string()) {
+            continue;
+        }
+        let info = json(&["info", root.join(input).to_str().unwrap(), "--json"]);
+        assert_eq!(info["format"], "sigrok", "{input}");
+        assert_eq!(info["samples"], case["samples"], "{input}");
+        assert_eq!(info["sigrok"]["unitsize"], case["unitsize"], "{input}");
+        let rate = info["sample_rate"].as_f64();
+        assert_eq!(rate, case["samplerate"].as_f64(), "{input}");
+        for (role, name) in case["channels"].as_object().unwrap() {
+            let index = case["channel_indices"][role].as_u64().unwrap() as usize;
+            assert_eq!(
+                &info["sigrok"]["channel_names"][index], name,
+                "{input} {role}"
+            );
+        }
+    }
+    assert!(seen.len() > 40, "{} captures", seen.len());
+    // Statistics of a logic channel: the fraction of samples at 1 is its mean.
+    let small = root.join(cases[0]["input"].as_str().unwrap());
+    let stats = json(&["stats", small.to_str().unwrap(), "--json", "--channel", "0"]);
+    let mean = stats["channels"][0]["mean"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&mean));
+}
+
+#[test]
+fn npz_lists_members_and_reads_the_first() {
+    let dir = TempDir::new("npz");
+    let path = dir.path("two.npz");
+    let path = path.to_str().unwrap();
+    let want = scopekit_tests::python(
+        "a = np.arange(3000.0).reshape(1000, 3); b = np.ones(7, dtype='<i2')\n\
+         np.savez_compressed(sys.argv[1], signal=a, other=b)\n\
+         print(json.dumps([float(a[:, 1].mean()), float(a[:, 2].max())]))",
+        &[path],
+    );
+    let info = json(&["info", path, "--json"]);
+    assert_eq!(info["format"], "npz");
+    let names: Vec<&str> = info["npz"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["signal", "other"]);
+    let stats = json(&["stats", path, "--json"]);
+    assert_eq!(stats["channels"][1]["mean"], want[0]);
+    assert_eq!(stats["channels"][2]["max"], want[1]);
+}

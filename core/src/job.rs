@@ -58,6 +58,14 @@ impl StatsJob {
     pub fn header(&self) -> Option<Header> {
         self.reader.header()
     }
+
+    /// Statistics of a zip-based capture (sigrok session, npz) held whole in `file`, whose
+    /// header [`crate::formats::archive::header`] read.
+    pub fn archive(file: &[u8], header: Header, config: StatsConfig) -> Result<StatsPartial> {
+        let mut stats = Stats::new(config);
+        crate::formats::archive::read(file, &header, &mut stats)?;
+        Ok(StatsPartial { header, stats })
+    }
 }
 
 impl Push<u8> for StatsJob {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::formats::csv::CsvHeader;
 use crate::formats::raw::RawHeader;
+use crate::formats::sigrok::SigrokHeader;
 use crate::formats::trc::TrcHeader;
 use crate::formats::vcd::VcdHeader;
 use crate::formats::wav::{SampleFormat, WavContainer, WavHeader};
@@ -133,6 +134,121 @@ pub struct InfoReport {
     /// CSV details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvInfo>,
+    /// sigrok session details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigrok: Option<SigrokInfo>,
+    /// npz archive details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub npz: Option<NpzInfo>,
+}
+
+/// What a sigrok session's metadata says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigrokInfo {
+    /// Session format version (1 or 2).
+    pub version: u32,
+    /// Bytes per logic sample.
+    pub unitsize: usize,
+    /// Logic channel names by index (`null` for unnamed probes).
+    pub channel_names: Vec<Option<String>>,
+    /// Number of logic chunks in the archive.
+    pub logic_chunks: usize,
+    /// Analog channel names (`null` for unnamed ones).
+    pub analog_channels: Vec<Option<String>>,
+}
+
+/// The arrays of an npz archive; the statistics are of the first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NpzInfo {
+    /// Each member: name, sample type and shape.
+    pub members: Vec<NpzMemberInfo>,
+}
+
+/// One npz member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NpzMemberInfo {
+    /// Name without `.npy`.
+    pub name: String,
+    /// numpy type string.
+    pub descr: String,
+    /// Shape.
+    pub shape: Vec<u64>,
+}
+
+impl InfoReport {
+    /// A report with the common fields only.
+    fn bare(format: Format, dtype: String, channels: u64, samples: Option<u64>) -> Self {
+        InfoReport {
+            format,
+            dtype,
+            channels,
+            samples,
+            sample_rate: None,
+            unit: None,
+            data_offset: 0,
+            data_bytes: 0,
+            npy: None,
+            trc: None,
+            wav: None,
+            vcd: None,
+            csv: None,
+            sigrok: None,
+            npz: None,
+        }
+    }
+
+    /// The report of an npz archive (the common fields are those of its first array).
+    pub fn from_npz(members: &[(String, NpyHeader)]) -> Self {
+        let first = members.first().map(|(_, h)| InfoReport::from(h));
+        let base = first.map_or_else(
+            || InfoReport::bare(Format::Npz, "none".into(), 0, Some(0)),
+            |f| InfoReport {
+                format: Format::Npz,
+                npy: None,
+                ..f
+            },
+        );
+        InfoReport {
+            npz: Some(NpzInfo {
+                members: members
+                    .iter()
+                    .map(|(name, h)| NpzMemberInfo {
+                        name: name.clone(),
+                        descr: h.dtype.descr(),
+                        shape: h.shape.clone(),
+                    })
+                    .collect(),
+            }),
+            ..base
+        }
+    }
+}
+
+impl From<&SigrokHeader> for InfoReport {
+    fn from(h: &SigrokHeader) -> Self {
+        InfoReport {
+            sample_rate: h.samplerate.map(|r| r as f64),
+            data_bytes: h.samples * h.unitsize as u64,
+            sigrok: Some(SigrokInfo {
+                version: h.version,
+                unitsize: h.unitsize,
+                channel_names: h
+                    .channels
+                    .iter()
+                    .take(h.stored_channels())
+                    .cloned()
+                    .collect(),
+                logic_chunks: h.logic.len(),
+                analog_channels: h.analog.iter().map(|a| a.name.clone()).collect(),
+            }),
+            ..InfoReport::bare(
+                Format::Sigrok,
+                "logic".into(),
+                h.stored_channels() as u64,
+                Some(h.samples),
+            )
+        }
+    }
 }
 
 /// What the preamble and header of a CSV file say, and how regular its time column is.
@@ -278,6 +394,8 @@ impl From<&NpyHeader> for InfoReport {
             wav: None,
             vcd: None,
             csv: None,
+            sigrok: None,
+            npz: None,
             npy: Some(NpyInfo {
                 version: alloc::format!("{}.{}", h.version.0, h.version.1),
                 descr: h.dtype.descr(),
@@ -307,6 +425,8 @@ impl From<&TrcHeader> for InfoReport {
             wav: None,
             vcd: None,
             csv: None,
+            sigrok: None,
+            npz: None,
             trc: Some(TrcInfo {
                 instrument: h.instrument_name.clone(),
                 instrument_number: h.instrument_number,
@@ -362,6 +482,8 @@ impl From<&WavHeader> for InfoReport {
             trc: None,
             vcd: None,
             csv: None,
+            sigrok: None,
+            npz: None,
             wav: Some(WavInfo {
                 container: match h.container {
                     WavContainer::Riff => "riff",
@@ -407,6 +529,8 @@ impl From<&VcdHeader> for InfoReport {
             trc: None,
             wav: None,
             csv: None,
+            sigrok: None,
+            npz: None,
             vcd: Some(VcdInfo {
                 timescale: h
                     .timescale
@@ -451,6 +575,8 @@ impl From<&CsvHeader> for InfoReport {
             trc: None,
             wav: None,
             vcd: None,
+            sigrok: None,
+            npz: None,
             csv: Some(CsvInfo {
                 style: alloc::format!("{:?}", h.style).to_lowercase(),
                 delimiter: h.delimiter.as_char().into(),

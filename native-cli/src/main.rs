@@ -18,8 +18,9 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use scopekit_core::dsp::StatsConfig;
+use scopekit_core::formats::probe::PROBE_LEN;
 use scopekit_core::formats::raw::{RawConfig, RawHeader};
-use scopekit_core::formats::{Dtype, Header};
+use scopekit_core::formats::{archive, probe, Dtype, Format, Header};
 
 use crate::args::{Args, Command, RawArgs};
 use crate::error::CliError;
@@ -159,7 +160,13 @@ pub(crate) fn read_header(source: &Source, raw: Option<RawConfig>) -> Result<Hea
         return Ok(Header::Raw(RawHeader::new(config, source.len())?));
     }
     let prefix = source.map_prefix(source.len().min(MAX_HEADER_SPAN) as usize)?;
-    Ok(Header::parse(&prefix)?.with_file_len(source.len())?)
+    match probe(&prefix[..prefix.len().min(PROBE_LEN)])? {
+        Some(format @ (Format::Sigrok | Format::Npz)) => {
+            let whole = source.map_prefix(source.len() as usize)?;
+            Ok(archive::header(&whole, format == Format::Sigrok)?)
+        }
+        _ => Ok(Header::parse(&prefix)?.with_file_len(source.len())?),
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CliError> {

@@ -109,6 +109,31 @@ pub fn info(i: &InfoReport) -> String {
             format!("{} ({} distinct codes)", v.scopes, v.codes),
         ));
     }
+    if let Some(sr) = &i.sigrok {
+        let names: Vec<String> = sr
+            .channel_names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| format!("{k}={}", n.as_deref().unwrap_or("-")))
+            .collect();
+        rows.push((
+            "session",
+            format!(
+                "v{}, {} logic chunks, {} bytes/sample",
+                sr.version, sr.logic_chunks, sr.unitsize
+            ),
+        ));
+        rows.push(("probes", names.join(" ")));
+    }
+    if let Some(z) = &i.npz {
+        for m in &z.members {
+            let shape: Vec<String> = m.shape.iter().map(u64::to_string).collect();
+            rows.push((
+                "array",
+                format!("{} {} ({})", m.name, m.descr, shape.join(", ")),
+            ));
+        }
+    }
     if let Some(w) = &i.wav {
         rows.push((
             "container",

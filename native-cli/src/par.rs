@@ -27,6 +27,13 @@ pub fn stats(
     threads: usize,
     progress: &ProgressBar,
 ) -> Result<StatsPartial, CliError> {
+    if matches!(header, Header::Sigrok(_) | Header::Npz(_)) {
+        // Zip archives are read with random access from the whole (lazily mapped) file.
+        let whole = source.map_prefix(source.len() as usize)?;
+        let partial = StatsJob::archive(&whole, header.clone(), config.clone())?;
+        progress.inc(source.len());
+        return Ok(partial);
+    }
     let Some(bounds) = header.segments(SEGMENT) else {
         return whole_file_stats(source, config, progress);
     };

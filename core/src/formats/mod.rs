@@ -1,6 +1,7 @@
 //! Format readers. Each reader is a push-based parser: feed it bytes in chunks of any size
 //! and it emits decoded sample [`Block`](crate::Block)s to a [`BlockSink`](crate::BlockSink).
 
+pub mod archive;
 pub mod csv;
 pub mod dtype;
 pub mod npy;

@@ -23,6 +23,10 @@ pub enum Format {
     Vcd,
     /// Delimited text as scopes, analyzers and scripts export it.
     Csv,
+    /// sigrok session (a zip: `version`, `metadata`, `logic-1-N` chunks).
+    Sigrok,
+    /// numpy `.npz` archive (a zip of `.npy` arrays).
+    Npz,
 }
 
 impl Format {
@@ -35,6 +39,8 @@ impl Format {
             Format::Raw => "raw",
             Format::Vcd => "vcd",
             Format::Csv => "csv",
+            Format::Sigrok => "sigrok",
+            Format::Npz => "npz",
         }
     }
 }
@@ -48,7 +54,7 @@ const WAV_FORMS: [&[u8]; 3] = [b"RIFF", b"RF64", b"BW64"];
 
 /// What scopekit recognises, for error messages.
 const KNOWN: &str = "a capture format scopekit reads (the NPY magic \\x93NUMPY, \
-     RIFF/RF64/BW64 ....WAVE, a LeCroy WAVEDESC within the first 72 bytes, or a VCD \
+     RIFF/RF64/BW64 ....WAVE, a zip (sigrok .sr, .npz), a LeCroy WAVEDESC within the first 72 bytes, or a VCD \
      declaration such as $date, $timescale, $scope, $var or $comment, or delimited text)";
 
 /// Keywords a VCD file may open with (IEEE 1364 §18.2).
@@ -68,6 +74,19 @@ const VCD_KEYWORDS: [&[u8]; 8] = [
 pub fn probe(prefix: &[u8]) -> Result<Option<Format>> {
     if prefix.starts_with(NPY_MAGIC) {
         return Ok(Some(Format::Npy));
+    }
+    if let Some(rest) = prefix.strip_prefix(b"PK\x03\x04") {
+        // A zip: the first entry's name (at byte 30) tells a sigrok session, whose first
+        // entry is `version`, from an npz.
+        if rest.len() < 26 + 7 && prefix.len() < PROBE_LEN {
+            return Ok(None);
+        }
+        let name = prefix.get(30..).unwrap_or_default();
+        return Ok(Some(if name.starts_with(b"version") {
+            Format::Sigrok
+        } else {
+            Format::Npz
+        }));
     }
     if prefix.len() >= 12 && WAV_FORMS.contains(&&prefix[..4]) && &prefix[8..12] == b"WAVE" {
         return Ok(Some(Format::Wav));
@@ -127,6 +146,7 @@ pub fn too_short(prefix: &[u8]) -> Error {
     let head = &prefix[..prefix.len().min(4)];
     let could_be = prefix.is_empty()
         || NPY_MAGIC.starts_with(prefix)
+        || b"PK\x03\x04".starts_with(head)
         || (prefix.len() < 12 && WAV_FORMS.iter().any(|m| m.starts_with(head)));
     if could_be {
         Error::Truncated {
@@ -186,7 +206,15 @@ mod tests {
         ));
         assert!(matches!(
             too_short(b"PK"),
+            Error::Truncated { offset: 2, .. }
+        ));
+        assert!(matches!(
+            too_short(b"%PDF"),
             Error::Malformed { offset: 0, .. }
         ));
+        let mut zip = b"PK\x03\x04".to_vec();
+        zip.resize(30, 0);
+        zip.extend_from_slice(b"version");
+        assert_eq!(probe(&zip).unwrap(), Some(Format::Sigrok));
     }
 }

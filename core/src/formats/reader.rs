@@ -4,11 +4,13 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use super::archive::NpzMembers;
 use super::csv::{CsvHeader, CsvReader};
 use super::dtype::{Dtype, DtypeKind};
 use super::npy::{NpyHeader, NpyReader};
 use super::probe::{probe, probe_complete, Format, PROBE_LEN};
 use super::raw::{RawConfig, RawHeader};
+use super::sigrok::SigrokHeader;
 use super::trc::{TrcHeader, TrcReader};
 use super::vcd::{VcdHeader, VcdReader};
 use super::wav::{SampleFormat, WavHeader, WavReader};
@@ -31,6 +33,10 @@ pub enum Header {
     Vcd(Box<VcdHeader>),
     /// Delimited text.
     Csv(Box<CsvHeader>),
+    /// A sigrok session (read with random access: [`super::archive`]).
+    Sigrok(Box<SigrokHeader>),
+    /// An npz archive's arrays (read with random access: [`super::archive`]).
+    Npz(NpzMembers),
 }
 
 impl Header {
@@ -45,6 +51,7 @@ impl Header {
             Format::Trc => TrcHeader::parse(prefix).map(|h| Header::Trc(Box::new(h))),
             Format::Wav => WavHeader::parse(prefix).map(Header::Wav),
             Format::Raw => Err(raw_by_content()),
+            Format::Sigrok | Format::Npz => Err(needs_random_access()),
             Format::Csv => CsvHeader::parse(prefix).map(|h| Header::Csv(Box::new(h))),
             Format::Vcd => {
                 let mut reader = VcdReader::new();
@@ -68,6 +75,8 @@ impl Header {
             Header::Raw(_) => Format::Raw,
             Header::Vcd(_) => Format::Vcd,
             Header::Csv(_) => Format::Csv,
+            Header::Sigrok(_) => Format::Sigrok,
+            Header::Npz(_) => Format::Npz,
         }
     }
 
@@ -79,6 +88,17 @@ impl Header {
             Header::Wav(h) => h.layout(),
             Header::Raw(h) => h.npy.layout(),
             Header::Csv(h) => h.layout(),
+            Header::Sigrok(h) => Layout {
+                channels: h.stored_channels(),
+                samples: h.samples,
+            },
+            Header::Npz(members) => members.first().map_or(
+                Layout {
+                    channels: 0,
+                    samples: 0,
+                },
+                |(_, h)| h.layout(),
+            ),
             Header::Vcd(h) => Layout {
                 channels: h.vars.len(),
                 samples: crate::kernel::UNKNOWN_SAMPLES,
@@ -93,7 +113,7 @@ impl Header {
             Header::Trc(h) => h.check_file_len(file_len),
             Header::Wav(h) => h.check_file_len(file_len),
             Header::Raw(h) => h.npy.check_file_len(file_len),
-            Header::Vcd(_) | Header::Csv(_) => Ok(()),
+            Header::Vcd(_) | Header::Csv(_) | Header::Sigrok(_) | Header::Npz(_) => Ok(()),
         }
     }
 
@@ -115,6 +135,7 @@ impl Header {
             Header::Raw(h) => h.npy.data_offset,
             Header::Vcd(h) => h.body_offset,
             Header::Csv(h) => h.data_offset,
+            Header::Sigrok(_) | Header::Npz(_) => 0,
         }
     }
 
@@ -138,6 +159,15 @@ impl Header {
             },
             Header::Trc(_) | Header::Vcd(_) => little(DtypeKind::Float, 4),
             Header::Csv(_) => little(DtypeKind::Float, 8),
+            Header::Sigrok(_) => little(DtypeKind::UInt, 1),
+            Header::Npz(members) => {
+                members
+                    .first()
+                    .map_or(little(DtypeKind::Float, 8), |(_, h)| Dtype {
+                        big_endian: false,
+                        ..h.dtype
+                    })
+            }
             Header::Wav(h) => match (h.sample_format, h.container_bytes()) {
                 (SampleFormat::Float, 8) => little(DtypeKind::Float, 8),
                 (SampleFormat::Float, _) => little(DtypeKind::Float, 4),
@@ -167,6 +197,8 @@ impl Header {
             Header::Raw(h) => InfoReport::from(h),
             Header::Vcd(h) => InfoReport::from(&**h),
             Header::Csv(h) => InfoReport::from(&**h),
+            Header::Sigrok(h) => InfoReport::from(&**h),
+            Header::Npz(members) => InfoReport::from_npz(members),
         }
     }
 
@@ -176,7 +208,11 @@ impl Header {
     pub fn segments(&self, target: u64) -> Option<Vec<(u64, u64)>> {
         match self {
             Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => Some(h.segments(target)),
-            Header::Trc(_) | Header::Vcd(_) | Header::Csv(_) => None,
+            Header::Trc(_)
+            | Header::Vcd(_)
+            | Header::Csv(_)
+            | Header::Sigrok(_)
+            | Header::Npz(_) => None,
             Header::Wav(h) => {
                 let (len, frame) = (h.data_len?, u64::from(h.block_align).max(1));
                 // Interleaved frames, like C-order NPY: cut at whole blocks of frames.
@@ -202,6 +238,14 @@ fn vcd_has_no_samples() -> crate::Error {
     crate::Error::Unsupported {
         offset: 0,
         what: "analysis of VCD value changes as samples (scopekit info reads VCD; edges and decoders will take it)".into(),
+    }
+}
+
+/// Zip archives keep their directory at the end: they are read whole, not streamed.
+fn needs_random_access() -> crate::Error {
+    crate::Error::Unsupported {
+        offset: 0,
+        what: "streaming a zip archive (sigrok .sr, .npz): it is read with random access".into(),
     }
 }
 
@@ -287,7 +331,11 @@ impl Reader {
                 State::Npy(NpyReader::resume(h, start, end))
             }
             Header::Wav(h) => State::Wav(WavReader::resume(h, start, end)),
-            Header::Trc(_) | Header::Vcd(_) | Header::Csv(_) => {
+            Header::Trc(_)
+            | Header::Vcd(_)
+            | Header::Csv(_)
+            | Header::Sigrok(_)
+            | Header::Npz(_) => {
                 return Err(crate::Error::Config(
                     "this format is read in one pass from its first byte".into(),
                 ))
@@ -362,6 +410,7 @@ impl Reader {
                             Format::Raw => return Err(raw_by_content()),
                             Format::Vcd => return Err(vcd_has_no_samples()),
                             Format::Csv => State::Csv(Box::default()),
+                            Format::Sigrok | Format::Npz => return Err(needs_random_access()),
                         };
                         self.push(&prefix, sink)?;
                         self.push(&bytes[take..], sink)
