@@ -9,8 +9,11 @@
 //
 // The file is never held in memory as a whole: it is read in CHUNK-sized slices with a few
 // reads in flight (Blob reads are the bottleneck, not the core), and pushed strictly in order.
+// Zip-based captures (sigrok sessions, npz) are the exception: their directory is at the
+// end and they are compressed (a 1 MB session can hold 10^9 samples), so they are read whole
+// (up to MAX_ARCHIVE) and inflated incrementally by the core.
 
-import init, { Session } from './pkg/scopekit_wasm.js';
+import init, { Session, analyzeArchive } from './pkg/scopekit_wasm.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -18,6 +21,8 @@ const CHUNK = 4 * 1024 * 1024;
 const IN_FLIGHT = 3;
 /** Minimum interval between progress messages, in ms. */
 const PROGRESS_INTERVAL = 100;
+/** Largest zip capture read in one piece (sigrok sessions compress ~1000:1). */
+const MAX_ARCHIVE = 1024 * 1024 * 1024;
 
 let ready = null;
 
@@ -31,7 +36,26 @@ function messageOf(e) {
   return String(e);
 }
 
+/** Zip-based captures (sigrok .sr, .npz) keep their directory at the end: read whole. */
+async function isArchive(file) {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
+}
+
+async function analyzeWhole(file, channel) {
+  if (file.size > MAX_ARCHIVE) {
+    throw new Error(`zip capture of ${file.size} bytes: the page reads zip captures whole, up to ${MAX_ARCHIVE} bytes (use the CLI)`);
+  }
+  self.postMessage({ type: 'progress', loaded: 0, total: file.size });
+  const [bytes] = await Promise.all([file.arrayBuffer(), loadCore()]);
+  const report = analyzeArchive(new Uint8Array(bytes), channel);
+  self.postMessage({ type: 'info', info: report.info });
+  self.postMessage({ type: 'progress', loaded: file.size, total: file.size });
+  return report;
+}
+
 async function analyze(file, channel) {
+  if (await isArchive(file)) return analyzeWhole(file, channel);
   const total = file.size;
   let lastProgress = -Infinity;
   const progress = (loaded, force) => {

@@ -161,9 +161,8 @@ pub(crate) fn read_header(source: &Source, raw: Option<RawConfig>) -> Result<Hea
     }
     let prefix = source.map_prefix(source.len().min(MAX_HEADER_SPAN) as usize)?;
     match probe(&prefix[..prefix.len().min(PROBE_LEN)])? {
-        Some(format @ (Format::Sigrok | Format::Npz)) => {
-            let whole = source.map_prefix(source.len() as usize)?;
-            Ok(archive::header(&whole, format == Format::Sigrok)?)
+        Some(Format::Sigrok | Format::Npz) => {
+            Ok(archive::open(&source.map_prefix(source.len() as usize)?)?)
         }
         _ => Ok(Header::parse(&prefix)?.with_file_len(source.len())?),
     }

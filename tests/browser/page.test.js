@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +126,11 @@ describe('scopekit web page', () => {
     execFileSync('python3', ['-c', GENERATE, data, String(BIG_SAMPLES)], { stdio: 'inherit' });
     copyFileSync(path.join(REPO, '..', 'shared', 'data', 'trc', 'pulse_sequence.trc'),
       path.join(data, 'pulse_sequence.trc'));
+    copyFileSync(path.join(REPO, '..', 'shared', 'data', 'sigrok', 'i2c', 'wii_nunchuk_init', 'wii_nunchuk_init.sr'),
+      path.join(data, 'session.sr'));
+    writeFileSync(path.join(data, 'scope.csv'),
+      'Time [s],CH1 (V),CH2 (V)\n' + Array.from({ length: 3000 }, (_, i) =>
+        `${i * 1e-6},${Math.sin(i / 30).toFixed(6)},${(i % 7) / 7}`).join('\n') + '\n');
     execFileSync('python3', [path.join(REPO, 'tests', 'oracle.py'), 'wav', path.join(data, 'tone.wav'),
       '24', '2', '100000', '96000', '5'], { stdio: 'ignore' });
 
@@ -279,13 +284,13 @@ describe('scopekit web page', () => {
     assert.deepStrictEqual(one.channels[0], fromPage.channels[1]);
   });
 
-  test('LeCroy .trc and 24-bit WAV are recognised by content; reports equal the CLI', async () => {
-    for (const name of ['pulse_sequence.trc', 'tone.wav']) {
+  test('LeCroy .trc, 24-bit WAV, sigrok .sr and CSV are recognised by content; reports equal the CLI', async () => {
+    for (const name of ['pulse_sequence.trc', 'tone.wav', 'session.sr', 'scope.csv']) {
       const fromPage = await expectDone(name);
       assert.deepStrictEqual(fromPage, cliStats(file(name)), name);
     }
     const info = await page.getByTestId('info').textContent();
-    assert.match(info, /wav/i);
+    assert.match(info, /csv/i);
   });
 
   test('a file dropped on the drop zone is analysed', async () => {

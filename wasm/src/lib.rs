@@ -20,6 +20,21 @@ fn js_error(e: scopekit_core::Error) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// Statistics of a zip-based capture (sigrok session, npz) given whole: zip keeps its
+/// directory at the end, and these files are small (compressed), so the worker reads them
+/// in one piece. Returns the `scopekit stats --json` document; throws on bad input.
+#[wasm_bindgen(js_name = analyzeArchive)]
+pub fn analyze_archive(bytes: &[u8], channel: Option<u32>) -> Result<JsValue, JsError> {
+    let config = StatsConfig {
+        channels: channel.map(|c| vec![c as usize]),
+    };
+    let header = scopekit_core::formats::archive::open(bytes).map_err(js_error)?;
+    let report = StatsJob::archive(bytes, header, config)
+        .map_err(js_error)?
+        .report();
+    to_js(&report)
+}
+
 /// Per-channel statistics of one capture, fed in chunks of any size.
 #[wasm_bindgen]
 pub struct Session {

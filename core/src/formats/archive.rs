@@ -47,6 +47,20 @@ pub fn sigrok_header(file: &[u8]) -> Result<SigrokHeader> {
     })
 }
 
+/// The header of the zip-based capture held whole in `file`, recognised by its content.
+pub fn open(file: &[u8]) -> Result<Header> {
+    let probe_len = file.len().min(super::probe::PROBE_LEN);
+    match super::probe::probe(&file[..probe_len])? {
+        Some(super::Format::Sigrok) => header(file, true),
+        Some(super::Format::Npz) => header(file, false),
+        _ => Err(Error::Malformed {
+            offset: 0,
+            expected: "a zip archive (PK\\x03\\x04): a sigrok session or an npz".into(),
+            found: "another format".into(),
+        }),
+    }
+}
+
 /// The header of a zip-based capture held whole in `file`.
 pub fn header(file: &[u8], sigrok: bool) -> Result<Header> {
     if sigrok {
