@@ -264,3 +264,28 @@ fn npz_lists_members_and_reads_the_first() {
     assert_eq!(stats["channels"][1]["mean"], want[0]);
     assert_eq!(stats["channels"][2]["max"], want[1]);
 }
+
+#[test]
+fn vcd_is_sampled_at_a_given_rate() {
+    let vcd = repo().join("../shared/data/vcd/sigrok-dumps/spi/spiflash_read16/chronovu_la8/chronovu_la8_spiflash_read16.vcd");
+    let vcd = vcd.to_str().unwrap();
+    let out = scopekit(&["stats", vcd]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--rate"));
+    // One sample per 10 ns tick from 0 to the last time stamp 8388607, both included.
+    let stats = json(&["stats", vcd, "--json", "--rate", "1e8", "--channel", "0"]);
+    assert_eq!(stats["channels"][0]["count"], 1u64 << 23);
+    assert_eq!(stats["info"]["format"], "vcd");
+    let dir = TempDir::new("vcd");
+    let npy = dir.path("la8.npy");
+    let report = json(&[
+        "convert",
+        vcd,
+        npy.to_str().unwrap(),
+        "--rate",
+        "1e7",
+        "--json",
+    ]);
+    assert_eq!(report["output"]["shape"], serde_json::json!([838861, 8]));
+    assert_eq!(report["sample_rate"], 1e7);
+}

@@ -54,6 +54,12 @@ impl StatsJob {
         })
     }
 
+    /// Sample a VCD's value changes `rate` times per second (needed to analyse a VCD).
+    pub fn sampling_vcd_at(mut self, rate: Option<f64>) -> Self {
+        self.reader = self.reader.sampling_vcd_at(rate);
+        self
+    }
+
     /// The header, once parsed.
     pub fn header(&self) -> Option<Header> {
         self.reader.header()
@@ -160,7 +166,7 @@ impl ConvertJob {
             channel_major: header.is_channel_major(),
         };
         Ok(ConvertJob {
-            reader: Reader::for_header(&header, file_len),
+            reader: Reader::for_header(&header, file_len).sampling_vcd_at(options.sample_rate),
             writer: Writer::new(config.clone())?,
             header,
             config,

@@ -40,6 +40,9 @@ pub enum Command {
         /// Worker threads (default: all cores).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// Sample a VCD's value changes this many times per second (sample and hold).
+        #[arg(long, value_name = "HZ")]
+        rate: Option<f64>,
         /// Layout of a raw binary file.
         #[command(flatten)]
         raw: RawArgs,
@@ -64,7 +67,8 @@ pub enum Command {
         /// input's own; float32 for scaled LeCroy volts).
         #[arg(long, value_name = "TYPE")]
         dtype: Option<String>,
-        /// Samples per second, for inputs that do not record it (WAV output needs one).
+        /// Samples per second, for inputs that do not record it (WAV output needs one; a
+        /// VCD is sampled at this rate).
         #[arg(long, value_name = "HZ")]
         rate: Option<f64>,
         /// Print the report (the NPY sidecar's content) as JSON.

@@ -66,6 +66,7 @@ fn run(args: Args) -> Result<(), CliError> {
             channel,
             json,
             threads,
+            rate,
             raw,
         } => {
             let raw = raw_config(&raw)?;
@@ -77,7 +78,7 @@ fn run(args: Args) -> Result<(), CliError> {
                 let source = Source::open(&file)?;
                 let header = read_header(&source, raw)?;
                 let bar = progress::bytes(source.len());
-                let partial = par::stats(&source, &header, &config, threads, &bar)?;
+                let partial = par::stats(&source, &header, &config, threads, rate, &bar)?;
                 bar.finish_and_clear();
                 Ok(partial.report())
             })?;

@@ -25,6 +25,7 @@ pub fn stats(
     header: &Header,
     config: &StatsConfig,
     threads: usize,
+    vcd_rate: Option<f64>,
     progress: &ProgressBar,
 ) -> Result<StatsPartial, CliError> {
     if matches!(header, Header::Sigrok(_) | Header::Npz(_)) {
@@ -35,7 +36,7 @@ pub fn stats(
         return Ok(partial);
     }
     let Some(bounds) = header.segments(SEGMENT) else {
-        return whole_file_stats(source, config, progress);
+        return whole_file_stats(source, config, vcd_rate, progress);
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -61,9 +62,10 @@ pub fn stats(
 fn whole_file_stats(
     source: &Source,
     config: &StatsConfig,
+    vcd_rate: Option<f64>,
     progress: &ProgressBar,
 ) -> Result<StatsPartial, CliError> {
-    let mut job = StatsJob::with_file_len(config.clone(), source.len());
+    let mut job = StatsJob::with_file_len(config.clone(), source.len()).sampling_vcd_at(vcd_rate);
     let mut at = 0;
     while at < source.len() {
         let len = WINDOW.min(source.len() - at);

@@ -13,6 +13,7 @@ pub mod reader;
 pub mod sigrok;
 pub mod trc;
 pub mod vcd;
+pub mod vcd_samples;
 pub mod wav;
 pub mod write;
 pub mod zip;

@@ -13,6 +13,7 @@ use super::raw::{RawConfig, RawHeader};
 use super::sigrok::SigrokHeader;
 use super::trc::{TrcHeader, TrcReader};
 use super::vcd::{VcdHeader, VcdReader};
+use super::vcd_samples::VcdSamples;
 use super::wav::{SampleFormat, WavHeader, WavReader};
 use crate::kernel::{BlockSink, Layout};
 use crate::report::InfoReport;
@@ -157,7 +158,8 @@ impl Header {
                 big_endian: false,
                 ..h.npy.dtype
             },
-            Header::Trc(_) | Header::Vcd(_) => little(DtypeKind::Float, 4),
+            Header::Trc(_) => little(DtypeKind::Float, 4),
+            Header::Vcd(_) => little(DtypeKind::Float, 8),
             Header::Csv(_) => little(DtypeKind::Float, 8),
             Header::Sigrok(_) => little(DtypeKind::UInt, 1),
             Header::Npz(members) => {
@@ -237,7 +239,9 @@ impl Header {
 fn vcd_has_no_samples() -> crate::Error {
     crate::Error::Unsupported {
         offset: 0,
-        what: "analysis of VCD value changes as samples (scopekit info reads VCD; edges and decoders will take it)".into(),
+        what:
+            "analysis of VCD value changes as samples without a sample rate (give one: --rate HZ)"
+                .into(),
     }
 }
 
@@ -263,6 +267,7 @@ enum State {
     Trc(TrcReader),
     Wav(WavReader),
     Csv(Box<CsvReader>),
+    Vcd(Box<VcdSamples>),
 }
 
 /// A push parser for any supported format, recognised from its first bytes.
@@ -272,6 +277,8 @@ pub struct Reader {
     file_len: Option<u64>,
     /// The stated layout, for raw data (read by the NPY reader).
     raw: Option<RawConfig>,
+    /// Samples per second at which a VCD's value changes are sampled.
+    vcd_rate: Option<f64>,
 }
 
 impl Default for Reader {
@@ -287,6 +294,7 @@ impl Reader {
             state: State::Probing(Vec::new()),
             file_len: None,
             raw: None,
+            vcd_rate: None,
         }
     }
 
@@ -307,6 +315,13 @@ impl Reader {
         }
     }
 
+    /// Read a VCD's value changes as samples, `rate` per second (sample and hold; without a
+    /// rate a VCD cannot be analysed as samples).
+    pub fn sampling_vcd_at(mut self, rate: Option<f64>) -> Self {
+        self.vcd_rate = rate;
+        self
+    }
+
     /// A reader of a whole raw file (no header to recognise: the layout is stated).
     pub fn raw(header: RawHeader) -> Self {
         let data_len = header.npy.data_len;
@@ -315,6 +330,7 @@ impl Reader {
             state: State::Skip(skip, NpyReader::resume(header.npy, 0, data_len)),
             file_len: None,
             raw: Some(header.config),
+            vcd_rate: None,
         }
     }
 
@@ -345,6 +361,7 @@ impl Reader {
             state,
             file_len: None,
             raw,
+            vcd_rate: None,
         })
     }
 
@@ -369,6 +386,7 @@ impl Reader {
             State::Trc(r) => r.header().map(|h| Header::Trc(Box::new(h.clone()))),
             State::Wav(r) => r.header().cloned().map(Header::Wav),
             State::Csv(r) => r.header().map(|h| Header::Csv(Box::new(h.clone()))),
+            State::Vcd(r) => r.header().map(|h| Header::Vcd(Box::new(h.clone()))),
         }
     }
 
@@ -393,6 +411,7 @@ impl Reader {
             State::Trc(r) => r.push(bytes, sink),
             State::Wav(r) => r.push(bytes, sink),
             State::Csv(r) => r.push(bytes, sink),
+            State::Vcd(r) => r.push(bytes, sink),
             State::Probing(buf) => {
                 let take = (PROBE_LEN - buf.len()).min(bytes.len());
                 buf.extend_from_slice(&bytes[..take]);
@@ -408,7 +427,10 @@ impl Reader {
                                 None => WavReader::new(),
                             }),
                             Format::Raw => return Err(raw_by_content()),
-                            Format::Vcd => return Err(vcd_has_no_samples()),
+                            Format::Vcd => match self.vcd_rate {
+                                Some(rate) => State::Vcd(Box::new(VcdSamples::new(rate))),
+                                None => return Err(vcd_has_no_samples()),
+                            },
                             Format::Csv => State::Csv(Box::default()),
                             Format::Sigrok | Format::Npz => return Err(needs_random_access()),
                         };
@@ -445,6 +467,7 @@ impl Reader {
             State::Trc(r) => r.finish().map(|h| Header::Trc(Box::new(h))),
             State::Wav(r) => r.finish().map(Header::Wav),
             State::Csv(r) => r.finish(sink).map(|h| Header::Csv(Box::new(h))),
+            State::Vcd(r) => r.finish(sink).map(|h| Header::Vcd(Box::new(h))),
         }?;
         Ok(self.restate(header))
     }
