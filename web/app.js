@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const dropZone = $('drop-zone');
 const fileInput = $('file-input');
 const channelInput = $('channel');
+const rateInput = $('rate');
 const cancelButton = $('cancel');
 const statusBox = $('status-box');
 const fileNameEl = $('file-name');
@@ -151,6 +152,14 @@ function readChannel() {
   return n;
 }
 
+function readRate() {
+  const raw = rateInput.value.trim();
+  if (raw === '') return undefined;
+  const r = Number(raw);
+  if (!(r > 0)) throw new Error(`the VCD rate must be a positive number of samples per second, got "${raw}"`);
+  return r;
+}
+
 async function run(file) {
   current?.abort();
   const controller = new AbortController();
@@ -170,8 +179,10 @@ async function run(file) {
   const started = performance.now();
   try {
     const channel = readChannel();
+    const rate = readRate();
     const report = await analyzeFile(file, {
       channel,
+      rate,
       signal: controller.signal,
       onProgress({ loaded, total }) {
         if (current !== controller) return;

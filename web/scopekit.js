@@ -19,13 +19,14 @@
  * @param {Blob} file
  * @param {{
  *   channel?: number,
+ *   rate?: number,            // samples per second at which a VCD's value changes are sampled
  *   onProgress?: (p: { loaded: number, total: number }) => void,
  *   onInfo?: (info: object) => void,
  *   signal?: AbortSignal,
  * }} [options]
  * @returns {Promise<object>}
  */
-export async function analyzeFile(file, { channel, onProgress, onInfo, signal } = {}) {
+export async function analyzeFile(file, { channel, rate, onProgress, onInfo, signal } = {}) {
   if (!(file instanceof Blob)) {
     throw new TypeError('analyzeFile: expected a File or Blob');
   }
@@ -90,6 +91,6 @@ export async function analyzeFile(file, { channel, onProgress, onInfo, signal } 
       settle(reject, new Error('scopekit worker sent a message that could not be read'));
     };
 
-    worker.postMessage({ file, channel: channel ?? undefined });
+    worker.postMessage({ file, channel: channel ?? undefined, rate: rate ?? undefined });
   });
 }

@@ -1,6 +1,7 @@
 // Module worker: streams one File through the wasm core and reports back.
 //
-// Protocol (page → worker): one message `{ file: File|Blob, channel?: number }`.
+// Protocol (page → worker): one message `{ file: File|Blob, channel?: number, rate?: number }`
+// (`rate`: samples per second at which a VCD's value changes are sampled).
 // Worker → page messages:
 //   { type: 'progress', loaded, total }   at most ~10×/s, plus a final one at 100 %
 //   { type: 'info', info }                 once, as soon as the header is parsed
@@ -54,7 +55,7 @@ async function analyzeWhole(file, channel) {
   return report;
 }
 
-async function analyze(file, channel) {
+async function analyze(file, channel, rate) {
   if (await isArchive(file)) return analyzeWhole(file, channel);
   const total = file.size;
   let lastProgress = -Infinity;
@@ -85,7 +86,7 @@ async function analyze(file, channel) {
   // Start the first reads while the wasm module compiles.
   refill();
   await loadCore();
-  const session = new Session(total, channel);
+  const session = new Session(total, channel, rate);
   try {
     let infoSent = false;
     while (pending.length > 0) {
@@ -112,9 +113,9 @@ async function analyze(file, channel) {
 }
 
 self.onmessage = async (event) => {
-  const { file, channel } = event.data ?? {};
+  const { file, channel, rate } = event.data ?? {};
   try {
-    const report = await analyze(file, channel ?? undefined);
+    const report = await analyze(file, channel ?? undefined, rate ?? undefined);
     self.postMessage({ type: 'result', report });
   } catch (e) {
     self.postMessage({ type: 'error', message: messageOf(e) });

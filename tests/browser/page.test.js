@@ -291,6 +291,15 @@ describe('scopekit web page', () => {
     }
     const info = await page.getByTestId('info').textContent();
     assert.match(info, /csv/i);
+    // A VCD needs a rate: an error without one, samples with one.
+    const vcd = path.join(REPO, '..', 'shared', 'data', 'vcd', 'wellen', 'icarus', 'counter_tb.vcd');
+    copyFileSync(vcd, file('counter.vcd'));
+    assert.equal(await analyse('counter.vcd'), 'error');
+    assert.match(await errorBox().textContent(), /rate/);
+    await page.getByTestId('rate').fill('1');
+    const sampled = await expectDone('counter.vcd');
+    await page.getByTestId('rate').fill('');
+    assert.deepStrictEqual(sampled, cliStats(file('counter.vcd'), ['--rate', '1']));
   });
 
   test('a file dropped on the drop zone is analysed', async () => {

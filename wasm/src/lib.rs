@@ -44,14 +44,15 @@ pub struct Session {
 #[wasm_bindgen]
 impl Session {
     /// A session for a file of `file_len` bytes (`File.size`); `channel` limits the
-    /// analysis to one channel.
+    /// analysis to one channel; `rate` samples a VCD's value changes that many times per
+    /// second.
     #[wasm_bindgen(constructor)]
-    pub fn new(file_len: f64, channel: Option<u32>) -> Session {
+    pub fn new(file_len: f64, channel: Option<u32>, rate: Option<f64>) -> Session {
         let config = StatsConfig {
             channels: channel.map(|c| vec![c as usize]),
         };
         Session {
-            job: Some(StatsJob::with_file_len(config, file_len as u64)),
+            job: Some(StatsJob::with_file_len(config, file_len as u64).sampling_vcd_at(rate)),
         }
     }
 
