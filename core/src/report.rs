@@ -390,12 +390,6 @@ impl From<&NpyHeader> for InfoReport {
             unit: None,
             data_offset: h.data_offset,
             data_bytes: h.data_len,
-            trc: None,
-            wav: None,
-            vcd: None,
-            csv: None,
-            sigrok: None,
-            npz: None,
             npy: Some(NpyInfo {
                 version: alloc::format!("{}.{}", h.version.0, h.version.1),
                 descr: h.dtype.descr(),
@@ -403,6 +397,7 @@ impl From<&NpyHeader> for InfoReport {
                 shape: h.shape.clone(),
                 fortran_order: h.fortran_order,
             }),
+            ..InfoReport::bare(Format::Npy, String::new(), 0, None)
         }
     }
 }
@@ -421,12 +416,6 @@ impl From<&TrcHeader> for InfoReport {
             unit: Some(h.vertunit.clone()).filter(|u| !u.is_empty()),
             data_offset: h.data_offset,
             data_bytes: h.wave_array_count * h.dtype.size as u64,
-            npy: None,
-            wav: None,
-            vcd: None,
-            csv: None,
-            sigrok: None,
-            npz: None,
             trc: Some(TrcInfo {
                 instrument: h.instrument_name.clone(),
                 instrument_number: h.instrument_number,
@@ -461,6 +450,7 @@ impl From<&TrcHeader> for InfoReport {
                     .map(|t| [t.trigger_time, t.trigger_offset])
                     .collect(),
             }),
+            ..InfoReport::bare(Format::Trc, String::new(), 0, None)
         }
     }
 }
@@ -478,12 +468,6 @@ impl From<&WavHeader> for InfoReport {
             unit: None,
             data_offset: h.data_offset,
             data_bytes: h.data_len.unwrap_or(0),
-            npy: None,
-            trc: None,
-            vcd: None,
-            csv: None,
-            sigrok: None,
-            npz: None,
             wav: Some(WavInfo {
                 container: match h.container {
                     WavContainer::Riff => "riff",
@@ -499,6 +483,7 @@ impl From<&WavHeader> for InfoReport {
                 full_scale: h.full_scale(),
                 open_ended: h.open_ended,
             }),
+            ..InfoReport::bare(Format::Wav, String::new(), 0, None)
         }
     }
 }
@@ -508,7 +493,6 @@ impl From<&RawHeader> for InfoReport {
         InfoReport {
             format: Format::Raw,
             sample_rate: h.config.sample_rate,
-            npy: None,
             ..InfoReport::from(&h.npy)
         }
     }
@@ -525,12 +509,6 @@ impl From<&VcdHeader> for InfoReport {
             unit: None,
             data_offset: h.body_offset,
             data_bytes: 0,
-            npy: None,
-            trc: None,
-            wav: None,
-            csv: None,
-            sigrok: None,
-            npz: None,
             vcd: Some(VcdInfo {
                 timescale: h
                     .timescale
@@ -550,6 +528,7 @@ impl From<&VcdHeader> for InfoReport {
                     })
                     .collect(),
             }),
+            ..InfoReport::bare(Format::Vcd, String::new(), 0, None)
         }
     }
 }
@@ -571,12 +550,6 @@ impl From<&CsvHeader> for InfoReport {
                 .filter(|u| !u.is_empty()),
             data_offset: h.data_offset,
             data_bytes: 0,
-            npy: None,
-            trc: None,
-            wav: None,
-            vcd: None,
-            sigrok: None,
-            npz: None,
             csv: Some(CsvInfo {
                 style: alloc::format!("{:?}", h.style).to_lowercase(),
                 delimiter: h.delimiter.as_char().into(),
@@ -586,6 +559,7 @@ impl From<&CsvHeader> for InfoReport {
                 regular: h.timing.as_ref().map(|t| t.regular),
                 max_deviation: h.timing.as_ref().map(|t| t.max_deviation),
             }),
+            ..InfoReport::bare(Format::Csv, String::new(), 0, None)
         }
     }
 }
