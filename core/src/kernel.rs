@@ -63,3 +63,12 @@ pub trait BlockSink {
     /// Consume one block. Blocks of one channel arrive in order and contiguous.
     fn block(&mut self, block: Block<'_>) -> Result<()>;
 }
+
+impl<T: BlockSink + ?Sized> BlockSink for &mut T {
+    fn begin(&mut self, layout: Layout) -> Result<()> {
+        (**self).begin(layout)
+    }
+    fn block(&mut self, block: Block<'_>) -> Result<()> {
+        (**self).block(block)
+    }
+}

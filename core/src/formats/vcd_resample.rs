@@ -139,6 +139,46 @@ impl<S: BlockSink> VcdResampler<S> {
         })
     }
 
+    /// The same resampler feeding `sink` instead; returns the previous sink too. Lets a
+    /// caller that is handed a different sink for each chunk of input keep one resampler.
+    pub fn replace_sink<T: BlockSink>(self, sink: T) -> (VcdResampler<T>, S) {
+        let VcdResampler {
+            config,
+            sink: old,
+            routes,
+            num,
+            den,
+            start,
+            last_time,
+            total,
+            values,
+            next,
+            buf,
+            block,
+            fill,
+            block_start,
+            begun,
+        } = self;
+        let moved = VcdResampler {
+            config,
+            sink,
+            routes,
+            num,
+            den,
+            start,
+            last_time,
+            total,
+            values,
+            next,
+            buf,
+            block,
+            fill,
+            block_start,
+            begun,
+        };
+        (moved, old)
+    }
+
     /// Emit the samples up to the end of the span and return the sink and the number of
     /// samples per channel. Call after [`VcdReader::finish`](super::VcdReader::finish).
     pub fn finish(mut self) -> Result<(S, u64)> {

@@ -1,89 +1,80 @@
 //! VCD value changes as samples: a [`VcdReader`] whose changes are resampled (sample and
 //! hold, [`VcdResampler`]) at a rate the caller gives, so the statistics kernel and the
-//! writers take a VCD like any sampled capture. Every variable becomes a channel: bits and
-//! vectors as unsigned integers (x and z as NaN), reals as they are.
-
-use alloc::rc::Rc;
-use alloc::vec::Vec;
-use core::cell::RefCell;
+//! writers take a VCD like any sampled capture. Every numeric variable becomes a channel:
+//! bits and vectors as unsigned integers (x and z as NaN), reals as they are. Samples go
+//! straight to the caller's sink, however many one time stamp decides.
 
 use super::vcd::{
-    ChangeSink, ResampleConfig, SampleRate, Value, VcdHeader, VcdReader, VcdResampler,
+    ChangeSink, ResampleConfig, SampleRate, Value, VarKind, VcdHeader, VcdReader, VcdResampler,
 };
 use crate::kernel::{Block, BlockSink, Layout};
 use crate::Result;
 
-/// What the resampler emitted during one push, handed on afterwards.
-#[derive(Default)]
-struct Emitted {
-    layout: Option<Layout>,
-    begun: bool,
-    /// (channel, start, samples) in emission order.
-    blocks: Vec<(usize, u64, Vec<f64>)>,
-}
+/// The resampler's sink between pushes (it is handed the caller's sink during each).
+struct Parked;
 
-/// The resampler's sink: a handle on the shared [`Emitted`].
-struct Shared(Rc<RefCell<Emitted>>);
-
-impl BlockSink for Shared {
-    fn begin(&mut self, layout: Layout) -> Result<()> {
-        self.0.borrow_mut().layout = Some(layout);
+impl BlockSink for Parked {
+    fn begin(&mut self, _: Layout) -> Result<()> {
         Ok(())
     }
-    fn block(&mut self, block: Block<'_>) -> Result<()> {
-        let mut e = self.0.borrow_mut();
-        e.blocks
-            .push((block.channel, block.start, block.samples.to_vec()));
+    fn block(&mut self, _: Block<'_>) -> Result<()> {
         Ok(())
     }
 }
 
-/// Builds the resampler once the header names the variables.
-struct Lazy {
+/// The change sink of one push: the resampler, lent the caller's block sink.
+struct Active<'a> {
     rate: f64,
-    shared: Rc<RefCell<Emitted>>,
-    resampler: Option<VcdResampler<Shared>>,
+    resampler: &'a mut Option<VcdResampler<Parked>>,
+    sink: &'a mut dyn BlockSink,
 }
 
-impl ChangeSink for Lazy {
+impl Active<'_> {
+    /// Run `f` on the resampler feeding the caller's sink, then park it again.
+    fn with(&mut self, f: impl FnOnce(&mut dyn ChangeSink) -> Result<()>) -> Result<()> {
+        let Some(parked) = self.resampler.take() else {
+            return Ok(());
+        };
+        let (mut active, _) = parked.replace_sink(&mut *self.sink);
+        let result = f(&mut active);
+        *self.resampler = Some(active.replace_sink(Parked).0);
+        result
+    }
+}
+
+impl ChangeSink for Active<'_> {
     fn header(&mut self, header: &VcdHeader) -> Result<()> {
-        let vars = (0..header.vars.len()).collect();
+        // Every variable with numeric values: bits, vectors (as unsigned integers), reals.
+        let vars = (0..header.vars.len())
+            .filter(|&v| !matches!(header.vars[v].kind, VarKind::String | VarKind::Event))
+            .collect();
         let config = ResampleConfig::new(vars, SampleRate::PerSecond(self.rate));
-        let mut resampler = VcdResampler::try_new(config, Shared(Rc::clone(&self.shared)))?;
-        resampler.header(header)?;
-        self.resampler = Some(resampler);
-        Ok(())
+        *self.resampler = Some(VcdResampler::try_new(config, Parked)?);
+        self.with(|r| r.header(header))
     }
     fn time(&mut self, time: u64) -> Result<()> {
-        match &mut self.resampler {
-            Some(r) => r.time(time),
-            None => Ok(()),
-        }
+        self.with(|r| r.time(time))
     }
     fn change(&mut self, time: u64, id: usize, value: Value<'_>) -> Result<()> {
-        match &mut self.resampler {
-            Some(r) => r.change(time, id, value),
-            None => Ok(()),
-        }
+        self.with(|r| r.change(time, id, value))
     }
 }
 
 /// A VCD read as samples at a fixed rate.
 pub struct VcdSamples {
     reader: VcdReader,
-    lazy: Lazy,
+    rate: f64,
+    resampler: Option<VcdResampler<Parked>>,
 }
 
 impl VcdSamples {
-    /// Sample every variable `rate` times per second (the file must declare a timescale).
+    /// Sample every numeric variable `rate` times per second (the file must declare a
+    /// timescale).
     pub fn new(rate: f64) -> Self {
         VcdSamples {
             reader: VcdReader::new(),
-            lazy: Lazy {
-                rate,
-                shared: Rc::default(),
-                resampler: None,
-            },
+            rate,
+            resampler: None,
         }
     }
 
@@ -92,38 +83,29 @@ impl VcdSamples {
         self.reader.header()
     }
 
-    /// Consume the next bytes; samples decided so far go to `sink`.
+    /// Consume the next bytes; samples decided so far go straight to `sink`.
     pub fn push(&mut self, bytes: &[u8], sink: &mut dyn BlockSink) -> Result<()> {
-        self.reader.push(bytes, &mut self.lazy)?;
-        hand_on(&self.lazy.shared, sink)
+        let mut active = Active {
+            rate: self.rate,
+            resampler: &mut self.resampler,
+            sink,
+        };
+        self.reader.push(bytes, &mut active)
     }
 
     /// Flush the last samples to `sink` and return the header.
     pub fn finish(mut self, sink: &mut dyn BlockSink) -> Result<VcdHeader> {
-        let summary = self.reader.finish(&mut self.lazy)?;
-        if let Some(resampler) = self.lazy.resampler.take() {
-            resampler.finish()?;
+        let mut active = Active {
+            rate: self.rate,
+            resampler: &mut self.resampler,
+            sink,
+        };
+        let summary = self.reader.finish(&mut active)?;
+        if let Some(parked) = self.resampler.take() {
+            parked.replace_sink(sink).0.finish()?;
         }
-        hand_on(&self.lazy.shared, sink)?;
         Ok(summary.header)
     }
-}
-
-/// Pass what the resampler emitted on to `sink`.
-fn hand_on(shared: &RefCell<Emitted>, sink: &mut dyn BlockSink) -> Result<()> {
-    let mut emitted = shared.borrow_mut();
-    if let (false, Some(layout)) = (emitted.begun, emitted.layout) {
-        sink.begin(layout)?;
-        emitted.begun = true;
-    }
-    for (channel, start, samples) in emitted.blocks.drain(..) {
-        sink.block(Block {
-            channel,
-            start,
-            samples: &samples,
-        })?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
