@@ -203,7 +203,7 @@ pub fn stats(r: &StatsReport) -> String {
     {
         let _ = writeln!(
             out,
-            "\npercentiles from a deterministic sample of ~{} values per channel (rank error <= 0.1%)",
+            "\npercentiles from a deterministic sample of ~{} values per channel (docs/json-schema.md: rank error)",
             c.quantile_sample
         );
     }

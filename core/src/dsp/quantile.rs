@@ -1,12 +1,15 @@
 //! Quantiles of one channel: exact while the channel is small, a deterministic stratified
 //! random sample beyond that.
 //!
-//! - **Exact** while the channel holds at most [`EXACT_MAX`] samples (256 MiB of `f64`):
+//! - **Exact** while the channels analysed together hold at most [`EXACT_MAX`] samples
+//!   (256 MiB of `f64`; per channel, [`limits`]):
 //!   every non-NaN value is kept and the quantiles are selected at the end, interpolated
 //!   exactly as numpy's default (`method="linear"`).
 //! - **Sampled** beyond that: the channel is cut into strata of `L = ceil(n / SAMPLE_TARGET)`
 //!   consecutive samples and one value is kept from each, at a pseudo-random position drawn
-//!   from the stratum's index; at most [`SAMPLE_TARGET`] values (32 MiB). Stratified
+//!   from the stratum's index; at most [`SAMPLE_TARGET`] values (32 MiB) per channel, fewer
+//!   with more than eight channels (a budget of [`SAMPLE_BUDGET`] values in all, at least
+//!   [`SAMPLE_MIN`] per channel, where the standard error is at most 0.1%). Stratified
 //!   sampling has at most the variance of simple random sampling, so the standard error of
 //!   a sample quantile's rank is at most `sqrt(q(1-q)/m) <= 0.5/sqrt(m)`, 0.024% for
 //!   `m = 2^22`: the documented bound of **0.1% rank error is more than 4 standard errors**
@@ -27,10 +30,25 @@ use alloc::vec::Vec;
 
 use crate::{Merge, Result};
 
-/// Largest channel whose quantiles are exact.
+/// Values kept for exact quantiles, over all channels analysed together (256 MiB of
+/// `f64`): a lone channel is exact up to 32 Mi samples, two channels up to 16 Mi each.
 pub const EXACT_MAX: u64 = (256 << 20) / 8;
-/// Most values kept by the sampled mode.
+/// Most values kept per channel by the sampled modes.
 pub const SAMPLE_TARGET: u64 = 1 << 22;
+/// Values kept by the sampled modes over all channels (256 MiB): with more than eight
+/// channels each keeps `SAMPLE_BUDGET / channels`, but never fewer than [`SAMPLE_MIN`].
+pub const SAMPLE_BUDGET: u64 = 1 << 25;
+/// Fewest values a sampled channel keeps (rank standard error ≤ 0.1%).
+pub const SAMPLE_MIN: u64 = 1 << 18;
+
+/// The per-channel (exact limit, sample size) when `channels` channels are analysed.
+pub fn limits(channels: usize) -> (u64, u64) {
+    let n = (channels as u64).max(1);
+    (
+        EXACT_MAX / n,
+        (SAMPLE_BUDGET / n).clamp(SAMPLE_MIN, SAMPLE_TARGET),
+    )
+}
 
 /// How a channel's quantiles are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,14 +62,14 @@ pub enum QuantileMode {
 }
 
 impl QuantileMode {
-    /// The mode for a channel of `samples` samples.
-    pub fn for_len(samples: u64) -> Self {
+    /// The mode for a channel of `samples` samples, under `limits` ([`limits`]).
+    pub fn for_len(samples: u64, (exact_max, sample): (u64, u64)) -> Self {
         if samples == crate::kernel::UNKNOWN_SAMPLES {
             QuantileMode::Thinned(0)
-        } else if samples <= EXACT_MAX {
+        } else if samples <= exact_max {
             QuantileMode::Exact
         } else {
-            QuantileMode::Sampled(samples.div_ceil(SAMPLE_TARGET))
+            QuantileMode::Sampled(samples.div_ceil(sample))
         }
     }
 }
@@ -99,14 +117,18 @@ pub struct QuantileStore {
     values: Vec<i64>,
     /// In thinned mode, the trailing zeros of each kept index's hash.
     zeros: Vec<u8>,
-    /// [`EXACT_MAX`] and [`SAMPLE_TARGET`] (smaller in tests).
+    /// Per-channel exact limit and sample size ([`limits`]).
     limits: (u64, u64),
 }
 
 impl QuantileStore {
-    /// A store for a channel of `samples` samples.
-    pub fn new(samples: u64) -> Self {
-        Self::with_mode(QuantileMode::for_len(samples))
+    /// A store for one of `channels` channels of `samples` samples each.
+    pub fn new(samples: u64, channels: usize) -> Self {
+        let limits = limits(channels);
+        QuantileStore {
+            limits,
+            ..Self::with_mode(QuantileMode::for_len(samples, limits))
+        }
     }
 
     /// A store using `mode` whatever the channel length.

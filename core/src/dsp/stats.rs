@@ -30,11 +30,11 @@ struct ChannelAcc {
 }
 
 impl ChannelAcc {
-    fn new(samples: u64) -> Self {
+    fn new(samples: u64, channels: usize) -> Self {
         ChannelAcc {
             count: 0,
             moments: MomentsAcc::new(),
-            quantiles: QuantileStore::new(samples),
+            quantiles: QuantileStore::new(samples, channels),
         }
     }
 
@@ -122,8 +122,9 @@ impl BlockSink for Stats {
                 )));
             }
         }
+        let analysed = (0..layout.channels).filter(|&i| selected(i)).count();
         self.channels = (0..layout.channels)
-            .map(|i| selected(i).then(|| ChannelAcc::new(layout.samples)))
+            .map(|i| selected(i).then(|| ChannelAcc::new(layout.samples, analysed)))
             .collect();
         Ok(())
     }
