@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every check and test: formatting, clippy (native and
-# wasm32), the no_std build of the core, unit/property/integration tests, and the browser
-# test in headless Chromium.
+# wasm32), the no_std build of the core, unit/property/integration tests, a short fuzz run
+# of every reader, and the browser test in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*" >&2; }
@@ -21,5 +21,7 @@ cargo build --release -p scopekit-cli
 export SCOPEKIT_BIN="$PWD/target/release/scopekit"
 step "cargo tests"
 cargo test --workspace
+step "fuzz (every reader, briefly)"
+scripts/fuzz.sh "${SCOPEKIT_FUZZ_SECONDS:-10}"
 step "browser tests"
 node --test tests/browser/
