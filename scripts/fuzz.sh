@@ -7,8 +7,8 @@
 # Installs only what is missing: the pinned nightly toolchain (sanitizers need it) and
 # cargo-fuzz, cached in $SCOPEKIT_TOOLS (default ~/.cache/scopekit-tools) like setup.sh.
 # Seeds are generated into fuzz/corpus/<target>/ (not committed); the targets build in
-# fuzz/target/, apart from the main build. Exits non-zero when any target crashes, leaks
-# memory past 512 MB or hangs for 10 s on one input, and prints the artifact and how to
+# fuzz/target/, apart from the main build. Every target runs; exits non-zero when any crashed,
+# used more than 512 MB or hung for 10 s on one input, and prints the artifact and how to
 # reproduce it. The last line is `fuzz: N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

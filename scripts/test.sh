@@ -9,6 +9,7 @@ step() { printf '\n== %s\n' "$*" >&2; }
 scripts/setup.sh
 step "format"
 cargo fmt --all --check
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 step "wasm module"
 scripts/build-wasm.sh
 step "clippy"

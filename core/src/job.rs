@@ -119,6 +119,39 @@ impl Merge for StatsPartial {
     }
 }
 
+/// Output bytes a [`ConvertJob`] holds before handing them on.
+pub const FLUSH_BYTES: usize = 4 << 20;
+
+/// The writer of one push, emptied into the caller's `write` as output accumulates.
+struct Draining<'a> {
+    writer: &'a mut Writer,
+    write: &'a mut dyn FnMut(&[u8]) -> bool,
+}
+
+impl Draining<'_> {
+    /// Hand on the output once it holds more than `above` bytes.
+    fn flush(&mut self, above: usize) -> Result<()> {
+        if self.writer.pending_output() <= above {
+            return Ok(());
+        }
+        let write = &mut *self.write;
+        self.writer
+            .drain(|b| if write(b) { Ok(()) } else { Err(()) })
+            .map_err(|()| crate::Error::Config("writing the output failed".into()))
+    }
+}
+
+impl crate::BlockSink for Draining<'_> {
+    fn begin(&mut self, layout: crate::Layout) -> Result<()> {
+        self.writer.begin(layout)?;
+        self.flush(FLUSH_BYTES)
+    }
+    fn block(&mut self, block: crate::Block<'_>) -> Result<()> {
+        self.writer.block(block)?;
+        self.flush(FLUSH_BYTES)
+    }
+}
+
 /// What `convert` should write.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConvertOptions {
@@ -173,17 +206,18 @@ impl ConvertJob {
         })
     }
 
-    /// Consume the next bytes of the input.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<()> {
-        self.reader.push(chunk, &mut self.writer)
-    }
-
-    /// Hand the output encoded so far to `write`, then forget it.
-    pub fn drain<E>(
-        &mut self,
-        write: impl FnMut(&[u8]) -> core::result::Result<(), E>,
-    ) -> core::result::Result<(), E> {
-        self.writer.drain(write)
+    /// Consume the next bytes of the input, handing encoded output to `write` as it
+    /// accumulates (every [`FLUSH_BYTES`] and at the end of the push), so memory stays
+    /// bounded however much output one chunk expands to (a VCD time jump at a high rate).
+    /// `write` returns `false` when it failed (the caller keeps its own error); the push
+    /// then stops with an error.
+    pub fn push(&mut self, chunk: &[u8], write: &mut dyn FnMut(&[u8]) -> bool) -> Result<()> {
+        let mut draining = Draining {
+            writer: &mut self.writer,
+            write,
+        };
+        self.reader.push(chunk, &mut draining)?;
+        draining.flush(0)
     }
 
     /// Finish: the last output bytes, the final header to write at byte 0 of the output

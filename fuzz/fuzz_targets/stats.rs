@@ -115,13 +115,13 @@ fn convert(header: Header, input: &Input<'_>) {
     };
     let mut out = 0usize;
     for piece in input.pieces() {
-        if job.push(piece).is_err() {
+        let pushed = job.push(piece, &mut |b| {
+            out += b.len();
+            true
+        });
+        if pushed.is_err() {
             return;
         }
-        let _ = job.drain(|b| {
-            out += b.len();
-            Ok::<(), ()>(())
-        });
     }
     let _ = job.finish();
 }

@@ -135,10 +135,14 @@ pub fn run(
         let mut at = 0;
         while at < source.len() {
             let len = WINDOW.min(source.len() - at);
-            job.push(&source.map(at, len as usize)?)
-                .map_err(|e| in_input(e.into()))?;
-            job.drain(|b| out.write_all(b))
-                .map_err(|e| CliError::io("cannot write", e))?;
+            let mut failed = None;
+            let pushed = job.push(&source.map(at, len as usize)?, &mut |b| {
+                out.write_all(b).map_err(|e| failed = Some(e)).is_ok()
+            });
+            if let Some(e) = failed {
+                return Err(CliError::io("cannot write", e));
+            }
+            pushed.map_err(|e| in_input(e.into()))?;
             at += len;
             progress(len);
         }
