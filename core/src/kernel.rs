@@ -64,6 +64,20 @@ pub trait BlockSink {
     fn block(&mut self, block: Block<'_>) -> Result<()>;
 }
 
+/// A sink that accepts and drops everything: for reading only a header, or a reader's
+/// side effects.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Discard;
+
+impl BlockSink for Discard {
+    fn begin(&mut self, _: Layout) -> Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, _: Block<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
 impl<T: BlockSink + ?Sized> BlockSink for &mut T {
     fn begin(&mut self, layout: Layout) -> Result<()> {
         (**self).begin(layout)

@@ -249,17 +249,8 @@ impl CsvHeader {
     /// Parse the header from the first bytes of a file, which must hold the first data row
     /// whole (the lines after it give the timing estimate; `rows` stays `None`).
     pub fn parse(prefix: &[u8]) -> Result<CsvHeader> {
-        struct Ignore;
-        impl BlockSink for Ignore {
-            fn begin(&mut self, _: Layout) -> Result<()> {
-                Ok(())
-            }
-            fn block(&mut self, _: Block<'_>) -> Result<()> {
-                Ok(())
-            }
-        }
         let mut reader = CsvReader::new();
-        reader.push(prefix, &mut Ignore)?;
+        reader.push(prefix, &mut crate::kernel::Discard)?;
         if let Some(h) = &reader.header {
             return Ok(h.clone());
         }

@@ -484,21 +484,14 @@ impl NpyReader {
 impl NpyHeader {
     /// Parse the header from the first bytes of a file (at least the whole header).
     pub fn parse(prefix: &[u8]) -> Result<NpyHeader> {
-        struct Ignore;
-        impl BlockSink for Ignore {
-            fn begin(&mut self, _: Layout) -> Result<()> {
-                Ok(())
-            }
-            fn block(&mut self, _: Block<'_>) -> Result<()> {
-                Ok(())
-            }
-        }
         let mut reader = NpyReader::new();
         let mut bytes = prefix;
         while !bytes.is_empty() && reader.header.is_none() {
             bytes = match reader.state {
                 State::Preamble => reader.push_preamble(bytes)?,
-                State::Dict(len, major) => reader.push_dict(bytes, len, major, &mut Ignore)?,
+                State::Dict(len, major) => {
+                    reader.push_dict(bytes, len, major, &mut crate::kernel::Discard)?
+                }
                 State::Data => break,
             };
         }

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::TrcReader;
 use crate::formats::dtype::{Dtype, DtypeKind};
-use crate::kernel::{Block, BlockSink, Layout};
+use crate::kernel::Layout;
 use crate::{Error, Result};
 
 /// The text every descriptor starts with.
@@ -398,23 +398,14 @@ impl TrcHeader {
     /// The trigger-time and RIS arrays are filled only when `prefix` reaches the first sample
     /// ([`TrcHeader::data_offset`]); otherwise they are left empty.
     pub fn parse(prefix: &[u8]) -> Result<TrcHeader> {
-        struct Ignore;
-        impl BlockSink for Ignore {
-            fn begin(&mut self, _: Layout) -> Result<()> {
-                Ok(())
-            }
-            fn block(&mut self, _: Block<'_>) -> Result<()> {
-                Ok(())
-            }
-        }
         let mut reader = TrcReader::new();
         let mut bytes = prefix;
         loop {
-            reader.settle(&mut Ignore)?;
+            reader.settle(&mut crate::kernel::Discard)?;
             if bytes.is_empty() || reader.at_data() {
                 break;
             }
-            bytes = reader.step(bytes, &mut Ignore)?;
+            bytes = reader.step(bytes, &mut crate::kernel::Discard)?;
         }
         let at_data = reader.at_data();
         match reader.header.take() {

@@ -7,20 +7,11 @@
 use super::vcd::{
     ChangeSink, ResampleConfig, SampleRate, Value, VarKind, VcdHeader, VcdReader, VcdResampler,
 };
-use crate::kernel::{Block, BlockSink, Layout};
+use crate::kernel::{BlockSink, Discard};
 use crate::Result;
 
 /// The resampler's sink between pushes (it is handed the caller's sink during each).
-struct Parked;
-
-impl BlockSink for Parked {
-    fn begin(&mut self, _: Layout) -> Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, _: Block<'_>) -> Result<()> {
-        Ok(())
-    }
-}
+type Parked = Discard;
 
 /// The change sink of one push: the resampler, lent the caller's block sink.
 struct Active<'a> {
@@ -37,7 +28,7 @@ impl Active<'_> {
         };
         let (mut active, _) = parked.replace_sink(&mut *self.sink);
         let result = f(&mut active);
-        *self.resampler = Some(active.replace_sink(Parked).0);
+        *self.resampler = Some(active.replace_sink(Discard).0);
         result
     }
 }
@@ -49,7 +40,7 @@ impl ChangeSink for Active<'_> {
             .filter(|&v| !matches!(header.vars[v].kind, VarKind::String | VarKind::Event))
             .collect();
         let config = ResampleConfig::new(vars, SampleRate::PerSecond(self.rate));
-        *self.resampler = Some(VcdResampler::try_new(config, Parked)?);
+        *self.resampler = Some(VcdResampler::try_new(config, Discard)?);
         self.with(|r| r.header(header))
     }
     fn time(&mut self, time: u64) -> Result<()> {

@@ -6,7 +6,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::{Encoding, WavReader};
-use crate::kernel::{Block, BlockSink, Layout, UNKNOWN_SAMPLES};
+use crate::kernel::{Layout, UNKNOWN_SAMPLES};
 use crate::{Error, Result};
 
 /// Most `ds64` table entries accepted (real files have none or a handful).
@@ -150,22 +150,11 @@ impl WavHeader {
     /// Parse the header from the first bytes of a file (up to the start of the sample data).
     pub fn parse(prefix: &[u8]) -> Result<WavHeader> {
         let mut reader = WavReader::new();
-        reader.push_header(prefix, &mut Ignore)?;
+        reader.push_header(prefix, &mut crate::kernel::Discard)?;
         match reader.header {
             Some(h) => Ok(h),
             None => reader.finish(),
         }
-    }
-}
-
-struct Ignore;
-
-impl BlockSink for Ignore {
-    fn begin(&mut self, _: Layout) -> Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, _: Block<'_>) -> Result<()> {
-        Ok(())
     }
 }
 
