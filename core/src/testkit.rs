@@ -14,6 +14,56 @@ use proptest::test_runner::{Config, TestRunner};
 
 use crate::{Merge, Push};
 
+/// A [`BlockSink`](crate::BlockSink) that gathers each channel's samples, asserting the
+/// contract readers keep: `begin` at most once, blocks of a channel contiguous and in
+/// order, and no block longer than `max_block`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Collect {
+    /// The layout given to `begin`.
+    pub layout: Option<crate::Layout>,
+    /// Every channel's samples so far.
+    pub channels: Vec<Vec<f64>>,
+    /// Longest block allowed.
+    pub max_block: usize,
+}
+
+impl Default for Collect {
+    fn default() -> Self {
+        Self::with_max_block(usize::MAX)
+    }
+}
+
+impl Collect {
+    /// A collector that also asserts blocks of at most `max_block` samples.
+    pub fn with_max_block(max_block: usize) -> Self {
+        Collect {
+            layout: None,
+            channels: Vec::new(),
+            max_block,
+        }
+    }
+}
+
+impl crate::BlockSink for Collect {
+    fn begin(&mut self, layout: crate::Layout) -> crate::Result<()> {
+        assert!(self.layout.is_none(), "begin must be called once");
+        self.layout = Some(layout);
+        self.channels = alloc::vec![Vec::new(); layout.channels];
+        Ok(())
+    }
+    fn block(&mut self, b: crate::Block<'_>) -> crate::Result<()> {
+        assert!(
+            b.samples.len() <= self.max_block,
+            "block of {} samples",
+            b.samples.len()
+        );
+        let ch = &mut self.channels[b.channel];
+        assert_eq!(ch.len() as u64, b.start, "blocks must be contiguous");
+        ch.extend_from_slice(b.samples);
+        Ok(())
+    }
+}
+
 /// Encode `values` (in file order) as an NPY file: `descr` such as `<f4` or `>i2`, format
 /// version `major`.0, the header padded to 64 bytes as numpy does.
 ///

@@ -3,31 +3,8 @@ use alloc::vec::Vec;
 use alloc::{format, vec};
 
 use super::*;
-use crate::testkit::assert_chunk_invariant;
+use crate::testkit::{assert_chunk_invariant, Collect};
 use crate::Push;
-
-/// Collects every block, per channel, checking order and contiguity.
-#[derive(Default, Debug)]
-struct Collect {
-    layout: Option<Layout>,
-    channels: Vec<Vec<f64>>,
-}
-
-impl BlockSink for Collect {
-    fn begin(&mut self, layout: Layout) -> Result<()> {
-        assert!(self.layout.is_none(), "begin must be called once");
-        self.layout = Some(layout);
-        self.channels = vec![Vec::new(); layout.channels];
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> Result<()> {
-        assert!(b.samples.len() <= BLOCK_ROWS);
-        let ch = &mut self.channels[b.channel];
-        assert_eq!(ch.len() as u64, b.start, "blocks must be contiguous");
-        ch.extend_from_slice(b.samples);
-        Ok(())
-    }
-}
 
 /// The reader and its sink as one [`Push`] machine, for the chunk-invariance checker.
 struct Machine {
@@ -39,7 +16,7 @@ impl Machine {
     fn new() -> Self {
         Machine {
             reader: CsvReader::new(),
-            sink: Collect::default(),
+            sink: Collect::with_max_block(BLOCK_ROWS),
         }
     }
 }

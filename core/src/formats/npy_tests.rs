@@ -2,28 +2,7 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use super::*;
-use crate::testkit::npy_bytes;
-
-/// Collects every block, per channel, checking order and contiguity.
-#[derive(Default, Debug)]
-struct Collect {
-    layout: Option<Layout>,
-    channels: Vec<Vec<f64>>,
-}
-
-impl BlockSink for Collect {
-    fn begin(&mut self, layout: Layout) -> Result<()> {
-        self.layout = Some(layout);
-        self.channels = vec![Vec::new(); layout.channels];
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> Result<()> {
-        let ch = &mut self.channels[b.channel];
-        assert_eq!(ch.len() as u64, b.start, "blocks must be contiguous");
-        ch.extend_from_slice(b.samples);
-        Ok(())
-    }
-}
+use crate::testkit::{npy_bytes, Collect};
 
 fn read(bytes: &[u8], chunk: usize) -> Result<(NpyHeader, Collect)> {
     let mut reader = NpyReader::new();

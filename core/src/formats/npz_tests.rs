@@ -3,8 +3,7 @@ use alloc::vec::Vec;
 
 use super::*;
 use crate::formats::zip::tests::{sample_bytes, TestZip};
-use crate::kernel::{Block, Layout};
-use crate::testkit::{assert_chunk_invariant, npy_bytes};
+use crate::testkit::{assert_chunk_invariant, npy_bytes, Collect};
 use crate::Push;
 
 /// Archives written by numpy 2.4 (`np.savez` and `np.savez_compressed`) of
@@ -56,27 +55,6 @@ fn unhex(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
-}
-
-/// Collects every block per channel, checking order and contiguity.
-#[derive(Default, Debug, PartialEq)]
-struct Collect {
-    layout: Option<Layout>,
-    channels: Vec<Vec<f64>>,
-}
-
-impl BlockSink for Collect {
-    fn begin(&mut self, layout: Layout) -> Result<()> {
-        self.layout = Some(layout);
-        self.channels = vec![Vec::new(); layout.channels];
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> Result<()> {
-        let ch = &mut self.channels[b.channel];
-        assert_eq!(ch.len() as u64, b.start, "blocks must be contiguous");
-        ch.extend_from_slice(b.samples);
-        Ok(())
-    }
 }
 
 /// The oracle: the plain `.npy` bytes through `NpyReader`.

@@ -4,34 +4,8 @@ use std::io::Cursor;
 
 use super::*;
 use crate::kernel::Layout;
-use crate::testkit::assert_chunk_invariant;
+use crate::testkit::{assert_chunk_invariant, Collect};
 use crate::Push;
-
-/// Collects every block, per channel, checking order and contiguity.
-#[derive(Default, Debug)]
-struct Collect {
-    layout: Option<Layout>,
-    channels: Vec<Vec<f64>>,
-}
-
-impl BlockSink for Collect {
-    fn begin(&mut self, layout: Layout) -> Result<()> {
-        assert!(self.layout.is_none(), "begin must be called once");
-        self.layout = Some(layout);
-        self.channels = vec![Vec::new(); layout.channels];
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> Result<()> {
-        assert!(
-            b.samples.len() <= SCRATCH,
-            "blocks come from the scratch buffer"
-        );
-        let ch = &mut self.channels[b.channel];
-        assert_eq!(ch.len() as u64, b.start, "blocks must be contiguous");
-        ch.extend_from_slice(b.samples);
-        Ok(())
-    }
-}
 
 /// A reader and its sink as one [`Push`] machine, for the chunk-invariance checker.
 struct Machine {
@@ -43,7 +17,7 @@ impl Machine {
     fn new() -> Self {
         Machine {
             reader: WavReader::new(),
-            sink: Collect::default(),
+            sink: Collect::with_max_block(SCRATCH),
         }
     }
 }
@@ -61,7 +35,7 @@ impl Push<u8> for Machine {
 fn read_with(reader: WavReader, bytes: &[u8], chunk: usize) -> Result<(WavHeader, Collect)> {
     let mut m = Machine {
         reader,
-        sink: Collect::default(),
+        sink: Collect::with_max_block(SCRATCH),
     };
     for c in bytes.chunks(chunk.max(1)) {
         m.push(c)?;
@@ -592,8 +566,8 @@ fn resumed_parts_concatenate_to_the_whole() {
     for w in cuts.windows(2) {
         // Resumed blocks start at absolute frame indices: pre-fill the skipped frames.
         let mut sink = Collect {
-            layout: None,
             channels: vec![vec![0.0; (w[0] / align) as usize]; 3],
+            ..Collect::with_max_block(SCRATCH)
         };
         let mut r = WavReader::resume(h.clone(), w[0], w[1]);
         let part = &bytes[(h.data_offset + w[0]) as usize..(h.data_offset + w[1]) as usize];
@@ -749,7 +723,9 @@ fn chunks_past_the_end_fail_without_buffering() {
     // With the file length the chunk header alone fails.
     let len = bytes.len() as u64;
     let mut r = WavReader::with_file_len(len);
-    let e = r.push(&bytes[..44], &mut Collect::default()).unwrap_err();
+    let e = r
+        .push(&bytes[..44], &mut Collect::with_max_block(SCRATCH))
+        .unwrap_err();
     assert!(
         matches!(e, Error::Truncated { offset, .. } if offset == len),
         "{e}"
