@@ -18,11 +18,13 @@
 
 extern crate alloc;
 
+pub mod decode;
 pub mod dsp;
 pub mod error;
 pub mod formats;
 pub mod job;
 pub mod kernel;
+pub mod logic;
 pub mod math;
 pub mod report;
 #[cfg(any(test, feature = "test-util"))]
