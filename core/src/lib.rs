@@ -20,6 +20,7 @@ extern crate alloc;
 
 pub mod decode;
 pub mod dsp;
+pub mod edges;
 pub mod error;
 pub mod formats;
 pub mod job;

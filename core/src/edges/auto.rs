@@ -1,0 +1,52 @@
+//! Automatic threshold from the histogram's top and base (IEEE 181 histogram method).
+
+use super::threshold::Threshold;
+
+/// Samples looked at to choose an automatic threshold.
+pub const AUTO_WINDOW: usize = 1 << 20;
+
+/// Histogram bins of the automatic threshold.
+const BINS: usize = 1024;
+
+/// Share of the amplitude used as hysteresis when none is given.
+pub const AUTO_HYSTERESIS: f64 = 0.1;
+
+/// The top and base of `xs` by the histogram method: the most frequent values of the upper
+/// and of the lower half of the range between minimum and maximum (bins of 1/1024 of the
+/// range, bin centres). `None` for empty, all-NaN or constant input.
+pub fn top_base(xs: &[f64]) -> Option<(f64, f64)> {
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in xs.iter().filter(|x| x.is_finite()) {
+        min = min.min(x);
+        max = max.max(x);
+    }
+    if !(max > min) {
+        return None;
+    }
+    let width = (max - min) / BINS as f64;
+    let mut hist = alloc::vec![0u64; BINS];
+    for &x in xs.iter().filter(|x| x.is_finite()) {
+        let b = ((x - min) / width) as usize;
+        hist[b.min(BINS - 1)] += 1;
+    }
+    let mode = |range: core::ops::Range<usize>| {
+        let mut best = range.start;
+        for b in range {
+            if hist[b] > hist[best] {
+                best = b;
+            }
+        }
+        min + (best as f64 + 0.5) * width
+    };
+    Some((mode(BINS / 2..BINS), mode(0..BINS / 2)))
+}
+
+/// The threshold half-way between top and base with `hysteresis` (or
+/// [`AUTO_HYSTERESIS`] of the amplitude when `None`).
+pub fn auto_threshold(xs: &[f64], hysteresis: Option<f64>) -> Option<Threshold> {
+    let (top, base) = top_base(xs)?;
+    Some(Threshold {
+        level: (top + base) / 2.0,
+        hysteresis: hysteresis.unwrap_or(AUTO_HYSTERESIS * (top - base)),
+    })
+}

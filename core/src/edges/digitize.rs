@@ -1,0 +1,136 @@
+//! Several analog channels to one transition stream, for the protocol decoders.
+
+use alloc::vec::Vec;
+
+use super::{Edge, Threshold, Thresholder};
+use crate::logic::{Transition, MAX_LINES};
+use crate::{Block, BlockSink, Error, Layout, Result};
+
+struct Line {
+    channel: usize,
+    th: Thresholder,
+    pending: Vec<Edge>,
+}
+
+/// Thresholds chosen channels of any reader's blocks (line `i` = `channels[i]`) and merges
+/// their edges into one [`Transition`] stream, in sample order.
+///
+/// A transition's sample is the first sample at or past the threshold level in the new
+/// direction ([`Edge::at`]); edges of several lines at the same sample merge into one
+/// transition. Until every line has left its dead band once, nothing is emitted; a line that
+/// never does reads low.
+pub struct Digitizer {
+    lines: Vec<Line>,
+    levels: Option<u32>,
+    out: Vec<Transition>,
+}
+
+impl Digitizer {
+    /// Lines from `channels`, each with its threshold.
+    ///
+    /// # Errors
+    /// More than [`MAX_LINES`] lines.
+    pub fn new(channels: &[(usize, Threshold)]) -> Result<Self> {
+        if channels.len() > MAX_LINES {
+            return Err(Error::Config(alloc::format!(
+                "a decoder follows at most {MAX_LINES} lines, {} given",
+                channels.len()
+            )));
+        }
+        Ok(Digitizer {
+            lines: channels
+                .iter()
+                .map(|&(channel, th)| Line {
+                    channel,
+                    th: Thresholder::new(th),
+                    pending: Vec::new(),
+                })
+                .collect(),
+            levels: None,
+            out: Vec::new(),
+        })
+    }
+
+    /// Take the transitions settled so far.
+    pub fn take(&mut self) -> Vec<Transition> {
+        core::mem::take(&mut self.out)
+    }
+
+    fn initial(&self, all: bool) -> Option<u32> {
+        let mut l = 0u32;
+        for (i, line) in self.lines.iter().enumerate() {
+            match line.th.initial() {
+                Some((h, _)) => l |= u32::from(h) << i,
+                None if all => {}
+                None => return None,
+            }
+        }
+        Some(l)
+    }
+
+    fn merge(&mut self, last: bool) {
+        if self.levels.is_none() {
+            match self.initial(last) {
+                Some(l) => {
+                    self.levels = Some(l);
+                    self.out.push(Transition { at: 0, levels: l });
+                }
+                None => return,
+            }
+        }
+        let until = if last {
+            u64::MAX
+        } else {
+            self.lines.iter().map(|l| l.th.settled()).min().unwrap_or(0)
+        };
+        let mut ready: Vec<(u64, usize, bool)> = Vec::new();
+        for (i, line) in self.lines.iter_mut().enumerate() {
+            let n = line.pending.partition_point(|e| e.at < until);
+            ready.extend(line.pending.drain(..n).map(|e| (e.at, i, e.rising)));
+        }
+        ready.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut levels = self.levels.unwrap_or(0);
+        for (k, &(at, i, rising)) in ready.iter().enumerate() {
+            levels = (levels & !(1 << i)) | (u32::from(rising) << i);
+            if ready.get(k + 1).is_some_and(|n| n.0 == at) {
+                continue;
+            }
+            match self.out.last_mut() {
+                Some(t) if t.at == at => t.levels = levels,
+                _ => self.out.push(Transition { at, levels }),
+            }
+        }
+        self.levels = Some(levels);
+    }
+
+    /// The input ended: settle every pending edge.
+    pub fn finish(&mut self) -> Vec<Transition> {
+        self.merge(true);
+        self.take()
+    }
+}
+
+impl BlockSink for Digitizer {
+    fn begin(&mut self, layout: Layout) -> Result<()> {
+        match self.lines.iter().find(|l| l.channel >= layout.channels) {
+            Some(l) => Err(Error::Config(alloc::format!(
+                "channel {} is not in the input ({} channels)",
+                l.channel,
+                layout.channels
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn block(&mut self, b: Block<'_>) -> Result<()> {
+        let mut hit = false;
+        for line in self.lines.iter_mut().filter(|l| l.channel == b.channel) {
+            line.th.push(b.samples, &mut line.pending);
+            hit = true;
+        }
+        if hit {
+            self.merge(false);
+        }
+        Ok(())
+    }
+}

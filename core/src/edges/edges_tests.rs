@@ -1,0 +1,245 @@
+use alloc::vec::Vec;
+
+use super::*;
+use crate::testkit::assert_chunk_invariant;
+use crate::{Push, Result};
+
+/// A square wave of `period` samples between `lo` and `hi`, with linear ramps of `ramp`
+/// samples, plus deterministic noise of amplitude `noise`.
+fn square(n: usize, period: f64, lo: f64, hi: f64, ramp: f64, noise: f64) -> Vec<f64> {
+    let mut seed = 0x1234_5678_u64;
+    (0..n)
+        .map(|i| {
+            let ph = (i as f64 % period) / period * 2.0; // 0..2: first half high
+            let frac = if ph < 1.0 { ph } else { ph - 1.0 } * period / 2.0;
+            let up = ph < 1.0;
+            let mut v = if frac < ramp {
+                let f = frac / ramp;
+                if up {
+                    lo + (hi - lo) * f
+                } else {
+                    hi - (hi - lo) * f
+                }
+            } else if up {
+                hi
+            } else {
+                lo
+            };
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            v += noise * (((seed >> 33) as f64 / (1u64 << 31) as f64) - 0.5) * 2.0;
+            v
+        })
+        .collect()
+}
+
+struct Run(EdgeKernel, u64);
+
+impl Push<f64> for Run {
+    type Output = (EdgeReport, Vec<Edge>);
+    fn push(&mut self, chunk: &[f64]) -> Result<()> {
+        self.0.block(Block {
+            channel: 0,
+            start: self.1,
+            samples: chunk,
+        })?;
+        self.1 += chunk.len() as u64;
+        Ok(())
+    }
+    fn finish(mut self) -> Result<Self::Output> {
+        let mut edges = self.0.take_edges();
+        let (report, rest) = self.0.finish(None);
+        edges.extend(rest);
+        Ok((report, edges))
+    }
+}
+
+fn kernel(level: Option<f64>, hysteresis: Option<f64>, min_pulse: f64) -> EdgeKernel {
+    EdgeKernel::new(
+        0,
+        EdgeOptions {
+            level,
+            hysteresis,
+            min_pulse,
+        },
+        usize::MAX,
+    )
+    .unwrap()
+}
+
+fn edges_of(k: EdgeKernel, xs: &[f64]) -> (EdgeReport, Vec<Edge>) {
+    let mut r = Run(k, 0);
+    r.push(xs).unwrap();
+    r.finish().unwrap()
+}
+
+#[test]
+fn crossing_times_are_interpolated() {
+    // 0, 0.25, 0.5, 0.75, 1, ... ramps: level 0.6 is crossed at 2.4 and on the way down.
+    let xs = [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 0.5, 0.0];
+    let (r, e) = edges_of(kernel(Some(0.6), None, 0.0), &xs);
+    assert_eq!(e.len(), 2);
+    assert!((e[0].time - 2.4).abs() < 1e-12 && e[0].at == 3 && e[0].rising);
+    assert!((e[1].time - 5.8).abs() < 1e-12 && e[1].at == 6 && !e[1].rising);
+    assert_eq!((r.rising, r.falling, r.initial_high), (1, 1, Some(false)));
+}
+
+#[test]
+fn hysteresis_rejects_noise_and_times_the_middle() {
+    let xs = square(100_000, 1000.0, 0.0, 3.3, 40.0, 0.3);
+    let (_, noisy) = edges_of(kernel(Some(1.65), None, 0.0), &xs);
+    let (r, e) = edges_of(kernel(Some(1.65), Some(1.0), 0.0), &xs);
+    assert!(
+        noisy.len() > e.len(),
+        "noise must add edges without hysteresis"
+    );
+    assert_eq!(e.len(), 200);
+    assert_eq!((r.rising, r.falling), (100, 100));
+    // the ramp crosses the middle 20 samples into each half period (± noise / slope)
+    for (k, edge) in e.iter().enumerate() {
+        let want = k as f64 * 500.0 + 20.0;
+        assert!(
+            (edge.time - want).abs() < 5.0,
+            "edge {k} at {} want {want}",
+            edge.time
+        );
+    }
+    let f = r.frequency.unwrap();
+    assert!((f - 1.0 / 1000.0).abs() < 1e-6, "{f}");
+    let d = r.duty_cycle.unwrap();
+    assert!((d - 0.5).abs() < 0.01, "{d}");
+    assert!((r.high.p50.unwrap() - 500.0).abs() < 5.0);
+}
+
+#[test]
+fn automatic_threshold_from_top_and_base() {
+    let xs = square(200_000, 800.0, 0.2, 3.1, 10.0, 0.05);
+    let (r, e) = edges_of(kernel(None, None, 0.0), &xs);
+    let th = r.threshold.unwrap();
+    assert!((th.level - 1.65).abs() < 0.05, "{th:?}");
+    assert!((th.hysteresis - 0.29).abs() < 0.02, "{th:?}");
+    assert_eq!(e.len(), 500);
+    assert!(r.auto_threshold);
+}
+
+#[test]
+fn glitch_filter_drops_short_pulses() {
+    let mut xs = alloc::vec![0.0; 100];
+    xs[20..60].fill(1.0);
+    xs[30] = 0.0; // a 1-sample low glitch
+    xs[80..82].fill(1.0); // a 2-sample high glitch
+    let (_, all) = edges_of(kernel(Some(0.5), None, 0.0), &xs);
+    assert_eq!(all.len(), 6);
+    let (r, e) = edges_of(kernel(Some(0.5), None, 3.0), &xs);
+    assert_eq!(e.iter().map(|e| e.at).collect::<Vec<_>>(), [20, 60]);
+    assert_eq!(r.glitches_removed, 2);
+}
+
+#[test]
+fn constant_nan_and_empty_inputs_give_no_edges() {
+    for xs in [
+        alloc::vec![],
+        alloc::vec![1.0; 5000],
+        alloc::vec![f64::NAN; 100],
+    ] {
+        let (r, e) = edges_of(kernel(None, None, 0.0), &xs);
+        assert!(e.is_empty() && r.threshold.is_none() && r.frequency.is_none());
+        let (r, e) = edges_of(kernel(Some(0.5), None, 0.0), &xs);
+        assert!(e.is_empty() && r.rising == 0 && r.duty_cycle.is_none());
+    }
+    let mut xs = square(5000, 100.0, 0.0, 1.0, 0.0, 0.0);
+    xs[250] = f64::NAN;
+    let (_, e) = edges_of(kernel(Some(0.5), None, 0.0), &xs);
+    assert_eq!(e.len(), 99);
+    assert!(EdgeKernel::new(
+        0,
+        EdgeOptions {
+            level: Some(f64::NAN),
+            ..Default::default()
+        },
+        1
+    )
+    .is_err());
+}
+
+#[test]
+fn chunking_never_changes_edges_or_statistics() {
+    let xs = square(20_000, 333.0, -1.0, 2.0, 30.0, 0.4);
+    assert_chunk_invariant(|| Run(kernel(Some(0.5), Some(0.6), 4.0), 0), &xs, 24);
+    let xs = square(3_000_000, 5000.0, -1.0, 2.0, 30.0, 0.4);
+    assert_chunk_invariant(|| Run(kernel(None, None, 0.0), 0), &xs, 4);
+}
+
+/// Two channels given as pairs of samples.
+struct Dig(Digitizer, u64);
+
+impl Push<[f64; 2]> for Dig {
+    type Output = Vec<crate::logic::Transition>;
+    fn push(&mut self, chunk: &[[f64; 2]]) -> Result<()> {
+        let (a, b): (Vec<f64>, Vec<f64>) = chunk.iter().map(|p| (p[0], p[1])).unzip();
+        self.0.block(Block {
+            channel: 0,
+            start: self.1,
+            samples: &a,
+        })?;
+        self.0.block(Block {
+            channel: 1,
+            start: self.1,
+            samples: &b,
+        })?;
+        self.1 += a.len() as u64;
+        Ok(())
+    }
+    fn finish(mut self) -> Result<Self::Output> {
+        let mut t = self.0.take();
+        t.extend(self.0.finish());
+        Ok(t)
+    }
+}
+
+#[test]
+fn digitizer_merges_lines_in_sample_order() {
+    let a = square(10_000, 100.0, 0.0, 3.3, 5.0, 0.2);
+    let b = square(10_000, 64.0, 0.0, 5.0, 3.0, 0.2);
+    let th = |l| Threshold {
+        level: l,
+        hysteresis: 0.5,
+    };
+    let mut d = Digitizer::new(&[(0, th(1.65)), (1, th(2.5))]).unwrap();
+    d.block(Block {
+        channel: 0,
+        start: 0,
+        samples: &a,
+    })
+    .unwrap();
+    d.block(Block {
+        channel: 1,
+        start: 0,
+        samples: &b,
+    })
+    .unwrap();
+    let mut t = d.take();
+    t.extend(d.finish());
+    assert_eq!(t[0].at, 0);
+    assert!(t
+        .windows(2)
+        .all(|w| w[0].at < w[1].at && w[0].levels != w[1].levels));
+    // every line's edges agree with its own thresholder
+    for (line, xs, l) in [(0, &a, 1.65), (1, &b, 2.5)] {
+        let (_, e) = edges_of(kernel(Some(l), Some(0.5), 0.0), xs);
+        let from_t: Vec<u64> = t
+            .windows(2)
+            .filter(|w| (w[0].levels ^ w[1].levels) >> line & 1 == 1)
+            .map(|w| w[1].at)
+            .collect();
+        assert_eq!(from_t, e.iter().map(|e| e.at).collect::<Vec<_>>());
+    }
+    let pairs: Vec<[f64; 2]> = a.iter().zip(&b).map(|(x, y)| [*x, *y]).collect();
+    let make = || Dig(Digitizer::new(&[(0, th(1.65)), (1, th(2.5))]).unwrap(), 0);
+    assert_chunk_invariant(make, &pairs, 16);
+    assert_eq!(
+        make().finish().unwrap(),
+        [crate::logic::Transition { at: 0, levels: 0 }]
+    );
+}
