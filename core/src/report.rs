@@ -2,7 +2,9 @@
 //! the wasm module, so scripts and the web page see one schema (documented in
 //! `docs/json-schema.md`).
 
+use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
@@ -140,6 +142,66 @@ pub struct InfoReport {
     /// npz archive details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub npz: Option<NpzInfo>,
+}
+
+impl InfoReport {
+    /// The channels' names where the format records them (sigrok probes, CSV columns, VCD
+    /// variables: the first declared for each identifier code), by channel index.
+    pub fn channel_names(&self) -> Vec<Option<String>> {
+        let mut names: Vec<Option<String>> = vec![None; self.channels as usize];
+        if let Some(s) = &self.sigrok {
+            for (n, name) in names.iter_mut().zip(&s.channel_names) {
+                n.clone_from(name);
+            }
+        } else if let Some(c) = &self.csv {
+            for (n, col) in names.iter_mut().zip(&c.columns) {
+                *n = Some(col[0].clone());
+            }
+        } else if let Some(v) = &self.vcd {
+            let mut codes: Vec<&str> = Vec::new();
+            for var in &v.vars {
+                if !codes.contains(&var.code.as_str()) {
+                    codes.push(&var.code);
+                    if let Some(n) = names.get_mut(codes.len() - 1) {
+                        *n = Some(var.name.clone());
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// The index of a channel given as an index or a name (exact, or the last dotted
+    /// component of a VCD variable).
+    ///
+    /// # Errors
+    /// No such channel; the message lists the names there are.
+    pub fn channel_index(&self, spec: &str) -> crate::Result<usize> {
+        let names = self.channel_names();
+        let found = spec.parse::<usize>().ok().filter(|&i| i < names.len()).or_else(|| {
+            names.iter().position(|n| n.as_deref() == Some(spec)).or_else(|| {
+                names.iter().position(|n| {
+                    n.as_deref()
+                        .and_then(|n| n.rsplit('.').next())
+                        .is_some_and(|last| last == spec)
+                })
+            })
+        });
+        found.ok_or_else(|| {
+            let known: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| match n {
+                    Some(n) => format!("{i}={n}"),
+                    None => format!("{i}"),
+                })
+                .collect();
+            crate::Error::Config(format!(
+                "no channel '{spec}' (channels: {})",
+                known.join(", ")
+            ))
+        })
+    }
 }
 
 /// What a sigrok session's metadata says.

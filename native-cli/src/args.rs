@@ -78,6 +78,40 @@ pub enum Command {
         #[command(flatten)]
         raw: RawArgs,
     },
+    /// Edges of one channel: threshold with hysteresis (or automatic), glitch filter, edge
+    /// list, counts, pulse-width statistics, frequency and duty cycle.
+    Edges {
+        /// The capture file.
+        file: PathBuf,
+        /// Channel: index or name (default 0).
+        #[arg(long, value_name = "C", default_value = "0")]
+        channel: String,
+        /// Threshold level, or `auto` (histogram top and base of the first 2^20 samples).
+        #[arg(long, value_name = "V|auto", default_value = "auto")]
+        threshold: String,
+        /// Hysteresis: width of the dead band around the threshold (default 0 with an explicit
+        /// threshold, 10 % of the amplitude with `auto`).
+        #[arg(long, value_name = "H")]
+        hysteresis: Option<f64>,
+        /// Drop pulses shorter than this many seconds (samples when the input has no rate).
+        #[arg(long, value_name = "T", default_value_t = 0.0)]
+        min_pulse: f64,
+        /// Edges listed by --json (all are counted).
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        limit: usize,
+        /// Print one JSON document.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print every edge as CSV (time,sample,edge).
+        #[arg(long)]
+        csv: bool,
+        /// Sample a VCD's value changes this many times per second.
+        #[arg(long, value_name = "HZ")]
+        rate: Option<f64>,
+        /// Layout of a raw binary file.
+        #[command(flatten)]
+        raw: RawArgs,
+    },
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
         /// Address to listen on (loopback by default).

@@ -5,12 +5,14 @@
 
 mod args;
 mod convert;
+mod edges;
 mod error;
 mod out;
 mod par;
 mod progress;
 mod serve;
 mod source;
+mod stream;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -122,6 +124,40 @@ fn run(args: Args) -> Result<(), CliError> {
                     Ok(())
                 }
             }
+        }
+        Command::Edges {
+            file,
+            channel,
+            threshold,
+            hysteresis,
+            min_pulse,
+            limit,
+            json,
+            csv,
+            rate,
+            raw,
+        } => {
+            let level = match threshold.as_str() {
+                "auto" => None,
+                v => Some(v.parse::<f64>().map_err(|_| {
+                    CliError::usage(format!("--threshold takes a number or 'auto', not '{v}'"))
+                })?),
+            };
+            let options = edges::Options {
+                channel,
+                level,
+                hysteresis,
+                min_pulse,
+                limit,
+                rate,
+                raw: raw_config(&raw)?,
+            };
+            let output = match (json, csv) {
+                (true, _) => edges::Output::Json,
+                (_, true) => edges::Output::Csv,
+                _ => edges::Output::Text,
+            };
+            in_file(&file, || edges::run(&file, &options, output))
         }
         Command::Serve { host, port } => serve::run(&host, port),
     }

@@ -2,8 +2,13 @@
 //! CAN / CAN-FD. Each matches sigrok's decoder of the same name sample for sample on the real
 //! captures in `shared/data/sigrok` (see each module for the definitions it follows).
 
+mod feed;
 #[cfg(test)]
 pub(crate) mod golden;
+mod stats;
+
+pub use feed::DecodeSink;
+pub use stats::{FrameStats, FrameStatsBuilder};
 
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.
 pub trait Span {
@@ -12,4 +17,9 @@ pub trait Span {
     /// Whether the frame carries a protocol error (framing, parity, stuffing, CRC, NACK is
     /// not an error).
     fn has_error(&self) -> bool;
+    /// Which independent stream the frame belongs to (UART RX 0 / TX 1); gaps are measured
+    /// within a lane.
+    fn lane(&self) -> usize {
+        0
+    }
 }

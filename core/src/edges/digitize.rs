@@ -2,14 +2,57 @@
 
 use alloc::vec::Vec;
 
-use super::{Edge, Threshold, Thresholder};
+use super::{auto_threshold, Edge, Threshold, Thresholder, AUTO_WINDOW};
 use crate::logic::{Transition, MAX_LINES};
 use crate::{Block, BlockSink, Error, Layout, Result};
 
 struct Line {
     channel: usize,
-    th: Thresholder,
+    /// `None` while the first samples are collected for an automatic threshold.
+    th: Option<Thresholder>,
+    /// Hysteresis of an automatic threshold.
+    hysteresis: Option<f64>,
+    /// Samples collected for an automatic threshold.
+    buf: Vec<f64>,
     pending: Vec<Edge>,
+}
+
+impl Line {
+    fn settled(&self) -> u64 {
+        self.th.as_ref().map_or(0, Thresholder::settled)
+    }
+
+    /// Choose the automatic threshold from the samples collected and run them. A constant
+    /// line gets a threshold that keeps it at its one level.
+    fn start(&mut self) {
+        let buf = core::mem::take(&mut self.buf);
+        let th = auto_threshold(&buf, self.hysteresis).unwrap_or(Threshold {
+            level: buf
+                .iter()
+                .copied()
+                .find(|x| x.is_finite())
+                .map_or(0.5, |x| x - 1.0),
+            hysteresis: 0.0,
+        });
+        let mut t = Thresholder::new(th);
+        t.push(&buf, &mut self.pending);
+        self.th = Some(t);
+    }
+
+    fn push(&mut self, xs: &[f64]) {
+        if let Some(t) = &mut self.th {
+            t.push(xs, &mut self.pending);
+            return;
+        }
+        let take = (AUTO_WINDOW - self.buf.len()).min(xs.len());
+        self.buf.extend_from_slice(&xs[..take]);
+        if self.buf.len() == AUTO_WINDOW {
+            self.start();
+            if let Some(t) = &mut self.th {
+                t.push(&xs[take..], &mut self.pending);
+            }
+        }
+    }
 }
 
 /// Thresholds chosen channels of any reader's blocks (line `i` = `channels[i]`) and merges
@@ -26,11 +69,13 @@ pub struct Digitizer {
 }
 
 impl Digitizer {
-    /// Lines from `channels`, each with its threshold.
+    /// Lines from `channels`, each with its threshold, or `Err(hysteresis)` for an
+    /// automatic threshold from the histogram of the line's first [`AUTO_WINDOW`] samples
+    /// (`hysteresis` as for [`auto_threshold`]).
     ///
     /// # Errors
     /// More than [`MAX_LINES`] lines.
-    pub fn new(channels: &[(usize, Threshold)]) -> Result<Self> {
+    pub fn new(channels: &[(usize, core::result::Result<Threshold, Option<f64>>)]) -> Result<Self> {
         if channels.len() > MAX_LINES {
             return Err(Error::Config(alloc::format!(
                 "a decoder follows at most {MAX_LINES} lines, {} given",
@@ -42,7 +87,9 @@ impl Digitizer {
                 .iter()
                 .map(|&(channel, th)| Line {
                     channel,
-                    th: Thresholder::new(th),
+                    th: th.ok().map(Thresholder::new),
+                    hysteresis: th.err().flatten(),
+                    buf: Vec::new(),
                     pending: Vec::new(),
                 })
                 .collect(),
@@ -59,7 +106,7 @@ impl Digitizer {
     fn initial(&self, all: bool) -> Option<u32> {
         let mut l = 0u32;
         for (i, line) in self.lines.iter().enumerate() {
-            match line.th.initial() {
+            match line.th.as_ref().and_then(Thresholder::initial) {
                 Some((h, _)) => l |= u32::from(h) << i,
                 None if all => {}
                 None => return None,
@@ -81,7 +128,7 @@ impl Digitizer {
         let until = if last {
             u64::MAX
         } else {
-            self.lines.iter().map(|l| l.th.settled()).min().unwrap_or(0)
+            self.lines.iter().map(Line::settled).min().unwrap_or(0)
         };
         let mut ready: Vec<(u64, usize, bool)> = Vec::new();
         for (i, line) in self.lines.iter_mut().enumerate() {
@@ -105,6 +152,9 @@ impl Digitizer {
 
     /// The input ended: settle every pending edge.
     pub fn finish(&mut self) -> Vec<Transition> {
+        for line in self.lines.iter_mut().filter(|l| l.th.is_none()) {
+            line.start();
+        }
         self.merge(true);
         self.take()
     }
@@ -125,7 +175,7 @@ impl BlockSink for Digitizer {
     fn block(&mut self, b: Block<'_>) -> Result<()> {
         let mut hit = false;
         for line in self.lines.iter_mut().filter(|l| l.channel == b.channel) {
-            line.th.push(b.samples, &mut line.pending);
+            line.push(b.samples);
             hit = true;
         }
         if hit {

@@ -202,9 +202,11 @@ impl Push<[f64; 2]> for Dig {
 fn digitizer_merges_lines_in_sample_order() {
     let a = square(10_000, 100.0, 0.0, 3.3, 5.0, 0.2);
     let b = square(10_000, 64.0, 0.0, 5.0, 3.0, 0.2);
-    let th = |l| Threshold {
-        level: l,
-        hysteresis: 0.5,
+    let th = |level| {
+        Ok(Threshold {
+            level,
+            hysteresis: 0.5,
+        })
     };
     let mut d = Digitizer::new(&[(0, th(1.65)), (1, th(2.5))]).unwrap();
     d.block(Block {

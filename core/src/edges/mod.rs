@@ -19,6 +19,8 @@ pub use glitch::Deglitch;
 pub use stats::{EdgeStats, IntervalStats, Intervals};
 pub use threshold::{Threshold, Thresholder};
 
+use crate::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
+use crate::logic::{Lines, Transition};
 use crate::{Block, BlockSink, Error, Layout, Result};
 
 /// One switch of a channel's state.
@@ -85,8 +87,8 @@ enum Stage {
     Auto(Vec<f64>),
     /// Running.
     Run(Thresholder),
-    /// Fed with edges directly (logic input).
-    Logic,
+    /// Fed with the transitions of one logic channel, and the first level seen.
+    Logic(Lines, Vec<Transition>, Option<bool>),
     /// No threshold could be chosen (constant or empty prefix).
     None,
 }
@@ -146,16 +148,24 @@ impl EdgeKernel {
         })
     }
 
-    /// Edges of a logic channel: the caller pushes its transitions as edges.
-    pub fn logic(channel: usize, min_pulse: f64, keep: usize) -> Self {
-        EdgeKernel {
+    /// Edges of logic channel `channel` of a sigrok session (fed as a [`LogicSink`]).
+    ///
+    /// # Errors
+    /// A channel above 63 or a bad glitch width.
+    pub fn logic(channel: usize, min_pulse: f64, keep: usize) -> Result<Self> {
+        if !(min_pulse >= 0.0 && min_pulse.is_finite()) {
+            return Err(Error::Config(
+                "the minimum pulse width must be a finite number >= 0".into(),
+            ));
+        }
+        Ok(EdgeKernel {
             channel,
             options: EdgeOptions {
                 level: Some(0.5),
                 hysteresis: Some(0.0),
                 min_pulse,
             },
-            stage: Stage::Logic,
+            stage: Stage::Logic(Lines::new(&[channel])?, Vec::new(), None),
             glitch: Deglitch::new(min_pulse),
             stats: EdgeStats::default(),
             raw: Vec::new(),
@@ -163,7 +173,7 @@ impl EdgeKernel {
             keep,
             dropped: 0,
             samples: 0,
-        }
+        })
     }
 
     /// The edges found since the last call (at most the `keep` given to `new`).
@@ -174,14 +184,6 @@ impl EdgeKernel {
     /// Edges found but not kept because the buffer was full.
     pub fn dropped_edges(&self) -> u64 {
         self.dropped
-    }
-
-    /// Push edges found by another front end (logic transitions), then the sample count
-    /// reached.
-    pub fn push_edges(&mut self, edges: &[Edge], now: u64) {
-        self.raw.extend_from_slice(edges);
-        self.samples = now;
-        self.flush(Some(now));
     }
 
     fn flush(&mut self, now: Option<u64>) {
@@ -222,14 +224,15 @@ impl EdgeKernel {
     pub fn finish(mut self, sample_rate: Option<f64>) -> (EdgeReport, Vec<Edge>) {
         self.start_auto();
         self.flush(None);
-        let scale = sample_rate.map_or(1.0, |r| 1.0 / r);
+        let per = sample_rate.unwrap_or(1.0);
         let (threshold, initial_high) = match &self.stage {
             Stage::Run(t) => (Some(t.threshold()), t.initial().map(|i| i.0)),
+            Stage::Logic(_, _, first) => (None, *first),
             _ => (None, None),
         };
         let s = &mut self.stats;
         let (hi, lo) = (s.high.total(), s.low.total());
-        let period = s.period.report(scale);
+        let period = s.period.report(per);
         let report = EdgeReport {
             channel: self.channel,
             threshold,
@@ -245,8 +248,8 @@ impl EdgeKernel {
             rising: s.rising,
             falling: s.falling,
             glitches_removed: self.glitch.removed,
-            high: s.high.report(scale),
-            low: s.low.report(scale),
+            high: s.high.report(per),
+            low: s.low.report(per),
             frequency: period.mean.filter(|&p| p > 0.0).map(|p| 1.0 / p),
             period,
             duty_cycle: (hi > 0.0 && lo > 0.0).then(|| hi / (hi + lo)),
@@ -282,7 +285,41 @@ impl BlockSink for EdgeKernel {
                 }
             }
             Stage::Run(_) => self.run(b.samples),
-            Stage::Logic | Stage::None => {}
+            Stage::Logic(..) | Stage::None => {}
+        }
+        Ok(())
+    }
+}
+
+impl LogicSink for EdgeKernel {
+    fn begin(&mut self, header: &SigrokHeader) -> Result<()> {
+        let stored = header.stored_channels();
+        if self.channel >= stored {
+            return Err(Error::Config(alloc::format!(
+                "logic channel {} is not in the capture ({stored} channels stored)",
+                self.channel
+            )));
+        }
+        Ok(())
+    }
+
+    fn logic(&mut self, chunk: LogicChunk<'_>) -> Result<()> {
+        if let Stage::Logic(lines, buf, first) = &mut self.stage {
+            lines.push(chunk, buf);
+            for t in buf.drain(..) {
+                let high = t.levels & 1 == 1;
+                if first.is_none() {
+                    *first = Some(high);
+                } else {
+                    self.raw.push(Edge {
+                        time: t.at as f64,
+                        at: t.at,
+                        rising: high,
+                    });
+                }
+            }
+            self.samples = chunk.start + chunk.len() as u64;
+            self.flush(Some(self.samples));
         }
         Ok(())
     }

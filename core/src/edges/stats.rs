@@ -46,7 +46,8 @@ impl Default for Intervals {
 }
 
 impl Intervals {
-    fn add(&mut self, w: f64) {
+    /// Add one interval.
+    pub fn add(&mut self, w: f64) {
         self.store.add(self.count, &[w]);
         self.count += 1;
         self.sum += w;
@@ -59,18 +60,18 @@ impl Intervals {
         self.sum
     }
 
-    /// The statistics, scaled by `scale` (1 / sample rate for seconds, 1 for samples).
-    pub fn report(&mut self, scale: f64) -> IntervalStats {
-        let some = |x: f64| (self.count > 0).then_some(x * scale);
+    /// The statistics, divided by `per` (the sample rate for seconds, 1 for samples).
+    pub fn report(&mut self, per: f64) -> IntervalStats {
+        let some = |x: f64| (self.count > 0).then_some(x / per);
         let q = self.store.quantiles(&[0.5, 0.95, 0.99]);
         IntervalStats {
             count: self.count,
             min: some(self.min),
             max: some(self.max),
             mean: some(self.sum / self.count.max(1) as f64),
-            p50: q[0].map(|v| v * scale),
-            p95: q[1].map(|v| v * scale),
-            p99: q[2].map(|v| v * scale),
+            p50: q[0].map(|v| v / per),
+            p95: q[1].map(|v| v / per),
+            p99: q[2].map(|v| v / per),
         }
     }
 }
