@@ -31,12 +31,17 @@ if [ "$("$wb_root/bin/wasm-bindgen" --version 2>/dev/null)" != "wasm-bindgen $wb
     || cargo install wasm-bindgen-cli --version "$wb_version" --root "$wb_root"
 fi
 
-# Debian's chromium for the browser tests (never a downloaded browser build).
-if ! command -v chromium >/dev/null; then
-  say "installing chromium"
+# Debian packages: chromium for the browser tests (never a downloaded browser build),
+# sigrok-cli as the oracle of the protocol decoders and the peer of their benchmarks.
+debs=""
+command -v chromium >/dev/null || debs="$debs chromium"
+command -v sigrok-cli >/dev/null || debs="$debs sigrok-cli"
+if [ -n "$debs" ]; then
+  say "installing$debs"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $debs >/dev/null
 fi
 
 # numpy: the oracle of the CLI tests and the sample writer of the demo.
