@@ -1,0 +1,291 @@
+//! `scopekit decode`: run a protocol decoder over a capture and print its frames and their
+//! statistics (text lines, one JSON document, or CSV rows), streaming.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use scopekit_core::decode::{DecodeSink, FrameStatsBuilder, Span};
+use scopekit_core::edges::Threshold;
+use scopekit_core::formats::raw::RawConfig;
+use scopekit_core::formats::Header;
+use scopekit_core::logic::Decode;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::CliError;
+use crate::source::Source;
+use crate::{progress, read_header, stream};
+
+/// How `decode` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// One line per frame, then the statistics.
+    Text,
+    /// One JSON document.
+    Json,
+    /// One CSV row per frame.
+    Csv,
+}
+
+/// Input settings shared by every protocol.
+pub struct Input {
+    /// Threshold of sampled (analog) channels; `None` for automatic.
+    pub level: Option<f64>,
+    /// Hysteresis of sampled channels.
+    pub hysteresis: Option<f64>,
+    /// VCD sampling rate; also the rate of inputs without one.
+    pub rate: Option<f64>,
+    /// Raw layout.
+    pub raw: Option<RawConfig>,
+}
+
+/// A role wired to a channel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Wire {
+    /// sigrok role name.
+    pub role: &'static str,
+    /// Channel index.
+    pub channel: usize,
+    /// Channel name, when the file has one.
+    pub name: Option<String>,
+}
+
+/// The file opened and its roles resolved: what a protocol needs to build its decoder.
+pub struct Opened {
+    source: Source,
+    header: Header,
+    /// Samples per second (the file's, else `--rate`).
+    pub rate: Option<f64>,
+    /// The present roles, in the decoder's line order.
+    pub wires: Vec<Wire>,
+}
+
+/// Open `file` and resolve `roles` (role, channel spec given) in the decoder's order.
+pub fn open(file: &Path, input: &Input, roles: &[(&'static str, Option<&str>)]) -> Result<Opened, CliError> {
+    let source = Source::open(file)?;
+    let header = read_header(&source, input.raw)?;
+    let info = header.info();
+    let names = info.channel_names();
+    let mut wires = Vec::new();
+    for &(role, spec) in roles {
+        if let Some(spec) = spec {
+            let channel = info.channel_index(spec)?;
+            wires.push(Wire {
+                role,
+                channel,
+                name: names.get(channel).cloned().flatten(),
+            });
+        }
+    }
+    if wires.is_empty() {
+        return Err(CliError::usage(format!(
+            "wire at least one channel: {}",
+            roles.iter().map(|r| format!("--{}", r.0.replace('_', "-"))).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(Opened {
+        rate: info.sample_rate.or(input.rate),
+        source,
+        header,
+        wires,
+    })
+}
+
+/// The start of the document printed by `--json` (then `frames`, `samples`, `stats`).
+#[derive(Serialize)]
+struct Head<'a, C: Serialize> {
+    protocol: &'a str,
+    sample_rate: Option<f64>,
+    roles: &'a [Wire],
+    config: &'a C,
+}
+
+/// Columns of the CSV output of a protocol, after `start,end,time`.
+pub type Columns = &'static [&'static str];
+
+/// Run `decoder` over the opened file and print.
+pub fn run<D, C>(
+    opened: Opened,
+    input: &Input,
+    protocol: &str,
+    config: &C,
+    decoder: D,
+    columns: Columns,
+    output: Output,
+) -> Result<(), CliError>
+where
+    D: Decode,
+    D::Frame: Serialize + Span,
+    C: Serialize,
+{
+    let Opened { source, header, rate, wires } = opened;
+    let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
+    let mut sink = match header {
+        Header::Sigrok(_) => DecodeSink::logic(decoder, &channels)?,
+        _ => {
+            let th = match input.level {
+                Some(level) => Ok(Threshold {
+                    level,
+                    hysteresis: input.hysteresis.unwrap_or(0.0),
+                }),
+                None => Err(input.hysteresis),
+            };
+            let lines: Vec<_> = channels.iter().map(|&c| (c, th)).collect();
+            DecodeSink::analog(decoder, &lines)?
+        }
+    };
+    let head = Head {
+        protocol,
+        sample_rate: rate,
+        roles: &wires,
+        config,
+    };
+    let mut printer = Printer::new(output, rate, columns, &head)?;
+    let mut stats = FrameStatsBuilder::default();
+    let bar = progress::bytes(source.len());
+    stream::stream(&source, &header, input.rate, &mut sink, |s, n| {
+        bar.inc(n);
+        let frames = s.take_frames();
+        stats.add(&frames);
+        printer.frames(&frames)
+    })?;
+    bar.finish_and_clear();
+    let samples = sink.samples();
+    let rest = sink.finish();
+    stats.add(&rest);
+    printer.frames(&rest)?;
+    printer.end(samples, &stats.report(rate))
+}
+
+/// Writes frames as they come.
+struct Printer {
+    output: Output,
+    rate: Option<f64>,
+    columns: Columns,
+    out: std::io::BufWriter<std::io::Stdout>,
+    frames: Vec<u8>,
+    count: u64,
+}
+
+impl Printer {
+    fn new<C: Serialize>(output: Output, rate: Option<f64>, columns: Columns, head: &Head<'_, C>) -> Result<Self, CliError> {
+        let mut p = Printer {
+            output,
+            rate,
+            columns,
+            out: std::io::BufWriter::new(std::io::stdout()),
+            frames: Vec::new(),
+            count: 0,
+        };
+        if output == Output::Csv {
+            let mut head = String::from("start,end,time");
+            for c in columns {
+                head.push(',');
+                head.push_str(c);
+            }
+            head.push('\n');
+            p.frames.extend_from_slice(head.as_bytes());
+        }
+        if output == Output::Json {
+            let head = serde_json::to_string_pretty(head).map_err(|e| CliError::msg(e.to_string()))?;
+            p.frames.extend_from_slice(head.trim_end().trim_end_matches('}').trim_end().as_bytes());
+            p.frames.extend_from_slice(b",\n  \"frames\": [");
+        }
+        Ok(p)
+    }
+
+    fn value<F: Serialize + Span>(&self, f: &F) -> Result<Map<String, Value>, CliError> {
+        let mut map = match serde_json::to_value(f) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) | Err(_) => return Err(CliError::msg("a frame did not serialise to an object")),
+        };
+        if let Some(r) = self.rate {
+            map.insert("time".into(), Value::from(f.span().0 as f64 / r));
+        }
+        Ok(map)
+    }
+
+    fn frames<F: Serialize + Span>(&mut self, frames: &[F]) -> Result<(), CliError> {
+        for f in frames {
+            let map = self.value(f)?;
+            match self.output {
+                Output::Json => {
+                    self.frames.extend_from_slice(if self.count == 0 { b"\n    " } else { b",\n    " });
+                    serde_json::to_writer(&mut self.frames, &map)
+                        .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))?;
+                }
+                Output::Csv => {
+                    let (s, e) = f.span();
+                    let time = map.get("time").map_or(String::new(), cell);
+                    let mut line = format!("{s},{e},{time}");
+                    for c in self.columns {
+                        line.push(',');
+                        line.push_str(&map.get(*c).map_or(String::new(), cell));
+                    }
+                    line.push('\n');
+                    self.frames.extend_from_slice(line.as_bytes());
+                }
+                Output::Text => {
+                    let (s, e) = f.span();
+                    let mut line = format!("{s}-{e}");
+                    for (k, v) in &map {
+                        if k != "start" && k != "end" {
+                            line.push_str(&format!(" {k}={}", cell(v)));
+                        }
+                    }
+                    line.push('\n');
+                    self.frames.extend_from_slice(line.as_bytes());
+                }
+            }
+            self.count += 1;
+        }
+        let buf = std::mem::take(&mut self.frames);
+        self.write(&buf)
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
+        match self.out.write_all(bytes) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::io("cannot write output", e)),
+            _ => Ok(()),
+        }
+    }
+
+    fn end(mut self, samples: u64, stats: &scopekit_core::decode::FrameStats) -> Result<(), CliError> {
+        let buf = std::mem::take(&mut self.frames);
+        self.write(&buf)?;
+        match self.output {
+            Output::Json => {
+                let stats = serde_json::to_string_pretty(stats).map_err(|e| CliError::msg(e.to_string()))?;
+                let text = format!(
+                    "\n  ],\n  \"samples\": {samples},\n  \"stats\": {}\n}}\n",
+                    stats.replace('\n', "\n  ")
+                );
+                self.write(text.as_bytes())?;
+            }
+            Output::Text => {
+                let text = format!(
+                    "{} frames, {} with errors{}\n",
+                    stats.frames,
+                    stats.errors,
+                    stats.frames_per_second.map_or(String::new(), |f| format!(", {f:.1} frames/s"))
+                );
+                self.write(text.as_bytes())?;
+            }
+            Output::Csv => {}
+        }
+        match self.out.flush() {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::io("cannot write output", e)),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A JSON value as a CSV cell / text field: arrays joined by spaces, strings bare.
+fn cell(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(" "),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
