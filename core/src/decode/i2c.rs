@@ -151,13 +151,13 @@ impl Span for I2cFrame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Idle until a START.
-    FindStart,
+    Idle,
     /// Collecting the bits of an address byte (START/STOP are ignored).
-    FindAddress,
+    AddressBits,
     /// Collecting data bits, or a (repeated) START or STOP.
-    FindData,
+    DataBits,
     /// Waiting for the ACK/NACK clock.
-    FindAck,
+    AckBit,
 }
 
 /// First byte of a 10-bit write address, waiting for its second byte.
@@ -229,7 +229,7 @@ impl I2cDecoder {
         I2cDecoder {
             format: config.address_format,
             levels: None,
-            state: State::FindStart,
+            state: State::Idle,
             in_transaction: false,
             transaction: 0,
             any_start: false,
@@ -270,13 +270,13 @@ impl I2cDecoder {
     /// One bit is not a byte: the SCL pulse of every repeated START and STOP is sampled as a
     /// bit before SDA moves (sigrok drops it silently, and so does this decoder).
     fn truncate_byte(&mut self, end: u64, out: &mut Vec<I2cFrame>) {
-        if self.bitcount < 2 || !matches!(self.state, State::FindAddress | State::FindData) {
+        if self.bitcount < 2 || !matches!(self.state, State::AddressBits | State::DataBits) {
             self.bitcount = 0;
             self.byte = 0;
             return;
         }
         self.flush_pending(out);
-        let event = if self.state == State::FindAddress {
+        let event = if self.state == State::AddressBits {
             I2cEvent::Address
         } else {
             I2cEvent::Data
@@ -315,7 +315,7 @@ impl I2cDecoder {
         };
         out.push(self.frame(at, at, event));
         self.in_transaction = true;
-        self.state = State::FindAddress;
+        self.state = State::AddressBits;
         self.bitcount = 0;
         self.byte = 0;
         self.rw = None;
@@ -328,7 +328,7 @@ impl I2cDecoder {
         out.push(self.frame(at, at, I2cEvent::Stop));
         self.in_transaction = false;
         self.ten_bit = None;
-        self.state = State::FindStart;
+        self.state = State::Idle;
         self.rw = None;
     }
 
@@ -347,12 +347,12 @@ impl I2cDecoder {
         self.bitcount = 0;
         self.byte = 0;
         let errors = self.take_condition_flag();
-        if self.state == State::FindAddress {
+        if self.state == State::AddressBits {
             self.on_address(byte, at, errors, out);
         } else {
             self.on_data(byte, at, errors, out);
         }
-        self.state = State::FindAck;
+        self.state = State::AckBit;
     }
 
     fn on_address(&mut self, byte: u8, at: u64, errors: Vec<I2cError>, out: &mut Vec<I2cFrame>) {
@@ -420,7 +420,7 @@ impl I2cDecoder {
             Some(p) if p.ack.is_none() => p.ack = Some(f),
             _ => out.push(f),
         }
-        self.state = State::FindData;
+        self.state = State::DataBits;
     }
 }
 
@@ -439,19 +439,19 @@ impl Decode for I2cDecoder {
             let sda = new & 2 != 0;
             let sda_edge = (old ^ new) & 2 != 0;
             match self.state {
-                State::FindStart => {
+                State::Idle => {
                     if scl_high && sda_edge && !sda {
                         self.on_start(t.at, out);
                     }
                 }
-                State::FindAddress => {
+                State::AddressBits => {
                     if scl_rise {
                         self.on_bit(t.at, sda, out);
                     } else if scl_high && sda_edge {
                         self.condition_in_byte = true;
                     }
                 }
-                State::FindData => {
+                State::DataBits => {
                     if scl_rise {
                         self.on_bit(t.at, sda, out);
                     } else if scl_high && sda_edge {
@@ -462,7 +462,7 @@ impl Decode for I2cDecoder {
                         }
                     }
                 }
-                State::FindAck => {
+                State::AckBit => {
                     if scl_rise {
                         self.on_ack(t.at, sda, out);
                     } else if scl_high && sda_edge {

@@ -116,7 +116,12 @@ fn golden_sigrok_cases() {
                 .collect();
             assert_eq!(got, want, "{}: binary {class}", case.name);
         }
-        std::println!("{}: {} frames match", case.name, frames.len());
+        std::println!(
+            "{} ({:?} Sa/s): {} frames match",
+            case.name,
+            case.samplerate(),
+            frames.len()
+        );
     }
 }
 
@@ -483,7 +488,7 @@ fn steps(s: &[(u64, u8, u8)]) -> (Vec<Transition>, u64) {
     let mut at = 0;
     for &(n, scl, sda) in s {
         let levels = u32::from(scl) | u32::from(sda) << 1;
-        if t.last().map_or(true, |l| l.levels != levels) {
+        if t.last().is_none_or(|l| l.levels != levels) {
             t.push(Transition { at, levels });
         }
         at += n;
@@ -799,7 +804,7 @@ fn sigrok_differential() {
         let mut t = Vec::new();
         for (at, &b) in raw.iter().enumerate() {
             let levels = u32::from(b & 3);
-            if t.last().map_or(true, |l: &Transition| l.levels != levels) {
+            if t.last().is_none_or(|l: &Transition| l.levels != levels) {
                 t.push(Transition {
                     at: at as u64,
                     levels,
