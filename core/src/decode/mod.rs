@@ -5,6 +5,7 @@
 mod feed;
 #[cfg(test)]
 pub(crate) mod golden;
+pub mod i2c;
 mod stats;
 
 pub use feed::DecodeSink;
