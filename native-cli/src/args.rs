@@ -112,6 +112,13 @@ pub enum Command {
         #[command(flatten)]
         raw: RawArgs,
     },
+    /// Decode a bus (UART, SPI, I2C, CAN / CAN FD) from logic or analog channels: frames with
+    /// start/end samples and fields, and statistics over them.
+    Decode {
+        /// The protocol, its channels and options.
+        #[command(subcommand)]
+        protocol: DecodeProtocol,
+    },
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
         /// Address to listen on (loopback by default).
@@ -154,4 +161,134 @@ pub struct RawArgs {
     /// Raw: samples per second.
     #[arg(long, value_name = "HZ", requires = "raw")]
     pub raw_rate: Option<f64>,
+}
+
+/// `decode` protocols, with sigrok's role and option names.
+#[derive(Debug, Subcommand)]
+pub enum DecodeProtocol {
+    /// UART: asynchronous serial words.
+    Uart {
+        /// Input and output settings.
+        #[command(flatten)]
+        common: DecodeCommon,
+        /// RX line: channel index or name.
+        #[arg(long, value_name = "C")]
+        rx: Option<String>,
+        /// TX line: channel index or name.
+        #[arg(long, value_name = "C")]
+        tx: Option<String>,
+        /// Bits per second, or `auto` (estimated from the shortest pulses).
+        #[arg(long, value_name = "N|auto", default_value = "115200")]
+        baudrate: String,
+        /// Data bits per word (5-9).
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        data_bits: u8,
+        /// Parity: none, odd, even, mark, space.
+        #[arg(long, value_name = "P", default_value = "none")]
+        parity: String,
+        /// Stop bits: 1, 1.5 or 2.
+        #[arg(long, value_name = "N", default_value_t = 1.0)]
+        stop_bits: f64,
+        /// lsb-first or msb-first.
+        #[arg(long, value_name = "ORDER", default_value = "lsb-first")]
+        bit_order: String,
+        /// RX idles low.
+        #[arg(long)]
+        invert_rx: bool,
+        /// TX idles low.
+        #[arg(long)]
+        invert_tx: bool,
+    },
+    /// SPI: clocked words on MOSI/MISO, grouped into transfers by chip select.
+    Spi {
+        /// Input and output settings.
+        #[command(flatten)]
+        common: DecodeCommon,
+        /// Clock line.
+        #[arg(long, value_name = "C")]
+        clk: Option<String>,
+        /// MISO line.
+        #[arg(long, value_name = "C")]
+        miso: Option<String>,
+        /// MOSI line.
+        #[arg(long, value_name = "C")]
+        mosi: Option<String>,
+        /// Chip select line (optional).
+        #[arg(long, value_name = "C")]
+        cs: Option<String>,
+        /// Clock polarity (idle level).
+        #[arg(long, value_name = "0|1", default_value_t = 0)]
+        cpol: u8,
+        /// Clock phase (0: sample on the leading edge).
+        #[arg(long, value_name = "0|1", default_value_t = 0)]
+        cpha: u8,
+        /// active-low or active-high.
+        #[arg(long, value_name = "P", default_value = "active-low")]
+        cs_polarity: String,
+        /// msb-first or lsb-first.
+        #[arg(long, value_name = "ORDER", default_value = "msb-first")]
+        bit_order: String,
+        /// Bits per word.
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        word_size: u32,
+    },
+    /// I2C: START/STOP, addresses, data, ACK/NACK.
+    I2c {
+        /// Input and output settings.
+        #[command(flatten)]
+        common: DecodeCommon,
+        /// Clock line.
+        #[arg(long, value_name = "C")]
+        scl: Option<String>,
+        /// Data line.
+        #[arg(long, value_name = "C")]
+        sda: Option<String>,
+        /// shifted (7-bit address) or unshifted (8-bit with R/W).
+        #[arg(long, value_name = "F", default_value = "shifted")]
+        address_format: String,
+    },
+    /// CAN 2.0A/B and CAN FD frames.
+    Can {
+        /// Input and output settings.
+        #[command(flatten)]
+        common: DecodeCommon,
+        /// The CAN line (logic level: recessive high), e.g. a transceiver's RX.
+        #[arg(long, visible_alias = "can-rx", value_name = "C")]
+        can: Option<String>,
+        /// Nominal (arbitration) bit rate, bit/s.
+        #[arg(long, visible_alias = "nominal-bitrate", value_name = "N", default_value_t = 500_000)]
+        bitrate: u32,
+        /// CAN FD data-phase bit rate, bit/s.
+        #[arg(long, value_name = "N", default_value_t = 2_000_000)]
+        fast_bitrate: u32,
+        /// Sample point, percent of the bit time.
+        #[arg(long, value_name = "PCT", default_value_t = 70.0)]
+        sample_point: f64,
+    },
+}
+
+/// Input and output settings of `decode`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DecodeCommon {
+    /// The capture file.
+    pub file: PathBuf,
+    /// Print one JSON document.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print one CSV row per frame.
+    #[arg(long)]
+    pub csv: bool,
+    /// Threshold of analog channels, or `auto` (histogram top and base).
+    #[arg(long, value_name = "V|auto", default_value = "auto")]
+    pub threshold: String,
+    /// Hysteresis of analog channels (default 0 with a threshold, 10 % of the amplitude with
+    /// `auto`).
+    #[arg(long, value_name = "H")]
+    pub hysteresis: Option<f64>,
+    /// Samples per second: samples a VCD; the rate of inputs that record none.
+    #[arg(long, value_name = "HZ")]
+    pub rate: Option<f64>,
+    /// Layout of a raw binary file.
+    #[command(flatten)]
+    pub raw: RawArgs,
 }

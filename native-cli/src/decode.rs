@@ -4,14 +4,14 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use scopekit_core::decode::{DecodeSink, FrameStatsBuilder, Span};
+use scopekit_core::decode::{DecodeSink, FrameStatsBuilder, ProtocolConfig, Span};
 use scopekit_core::edges::Threshold;
 use scopekit_core::formats::raw::RawConfig;
 use scopekit_core::formats::Header;
-use scopekit_core::logic::Decode;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::args::{DecodeCommon, DecodeProtocol};
 use crate::error::CliError;
 use crate::source::Source;
 use crate::{progress, read_header, stream};
@@ -100,26 +100,12 @@ struct Head<'a, C: Serialize> {
     config: &'a C,
 }
 
-/// Columns of the CSV output of a protocol, after `start,end,time`.
-pub type Columns = &'static [&'static str];
-
-/// Run `decoder` over the opened file and print.
-pub fn run<D, C>(
-    opened: Opened,
-    input: &Input,
-    protocol: &str,
-    config: &C,
-    decoder: D,
-    columns: Columns,
-    output: Output,
-) -> Result<(), CliError>
-where
-    D: Decode,
-    D::Frame: Serialize + Span,
-    C: Serialize,
-{
+/// Run the decoder `config` describes over the opened file and print.
+pub fn run(opened: Opened, input: &Input, config: &ProtocolConfig, output: Output) -> Result<(), CliError> {
     let Opened { source, header, rate, wires } = opened;
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
+    let roles: Vec<&str> = wires.iter().map(|w| w.role).collect();
+    let decoder = config.decoder(rate, &roles)?;
     let mut sink = match header {
         Header::Sigrok(_) => DecodeSink::logic(decoder, &channels)?,
         _ => {
@@ -135,12 +121,12 @@ where
         }
     };
     let head = Head {
-        protocol,
+        protocol: config.name(),
         sample_rate: rate,
         roles: &wires,
         config,
     };
-    let mut printer = Printer::new(output, rate, columns, &head)?;
+    let mut printer = Printer::new(output, rate, config.columns(), &head)?;
     let mut stats = FrameStatsBuilder::default();
     let bar = progress::bytes(source.len());
     stream::stream(&source, &header, input.rate, &mut sink, |s, n| {
@@ -161,14 +147,14 @@ where
 struct Printer {
     output: Output,
     rate: Option<f64>,
-    columns: Columns,
+    columns: &'static [&'static str],
     out: std::io::BufWriter<std::io::Stdout>,
     frames: Vec<u8>,
     count: u64,
 }
 
 impl Printer {
-    fn new<C: Serialize>(output: Output, rate: Option<f64>, columns: Columns, head: &Head<'_, C>) -> Result<Self, CliError> {
+    fn new<C: Serialize>(output: Output, rate: Option<f64>, columns: &'static [&'static str], head: &Head<'_, C>) -> Result<Self, CliError> {
         let mut p = Printer {
             output,
             rate,
@@ -288,4 +274,65 @@ fn cell(v: &Value) -> String {
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// Run `scopekit decode PROTOCOL ...`: options to the protocol's JSON configuration (so they
+/// parse exactly as the page's), roles to channels.
+pub fn command(protocol: DecodeProtocol) -> Result<(), CliError> {
+    let (common, roles, config): (DecodeCommon, Vec<(&'static str, Option<String>)>, Value) = match protocol {
+        DecodeProtocol::Uart { common, rx, tx, baudrate, data_bits, parity, stop_bits, bit_order, invert_rx, invert_tx } => {
+            let auto = baudrate == "auto";
+            let baud: u32 = if auto { 115_200 } else {
+                baudrate.parse().map_err(|_| CliError::usage(format!("--baudrate takes a number or 'auto', not '{baudrate}'")))?
+            };
+            (common, vec![("rx", rx), ("tx", tx)], serde_json::json!({
+                "protocol": "uart", "baudrate": baud, "auto_baud": auto, "data_bits": data_bits,
+                "parity": parity, "stop_bits": stop_bits, "bit_order": bit_order,
+                "invert_rx": invert_rx, "invert_tx": invert_tx,
+            }))
+        }
+        DecodeProtocol::Spi { common, clk, miso, mosi, cs, cpol, cpha, cs_polarity, bit_order, word_size } => (
+            common,
+            vec![("clk", clk), ("miso", miso), ("mosi", mosi), ("cs", cs)],
+            serde_json::json!({
+                "protocol": "spi", "cpol": cpol, "cpha": cpha, "cs_polarity": cs_polarity,
+                "bitorder": bit_order, "wordsize": word_size,
+            }),
+        ),
+        DecodeProtocol::I2c { common, scl, sda, address_format } => (
+            common,
+            vec![("scl", scl), ("sda", sda)],
+            serde_json::json!({ "protocol": "i2c", "address_format": address_format }),
+        ),
+        DecodeProtocol::Can { common, can, bitrate, fast_bitrate, sample_point } => (
+            common,
+            vec![("can_rx", can)],
+            serde_json::json!({
+                "protocol": "can", "nominal_bitrate": bitrate, "fast_bitrate": fast_bitrate,
+                "sample_point": sample_point,
+            }),
+        ),
+    };
+    let config: ProtocolConfig = serde_json::from_value(config).map_err(|e| CliError::usage(format!("bad decoder option: {e}")))?;
+    let level = match common.threshold.as_str() {
+        "auto" => None,
+        v => Some(v.parse::<f64>().map_err(|_| CliError::usage(format!("--threshold takes a number or 'auto', not '{v}'")))?),
+    };
+    let input = Input {
+        level,
+        hysteresis: common.hysteresis,
+        rate: common.rate,
+        raw: crate::raw_config(&common.raw)?,
+    };
+    let output = match (common.json, common.csv) {
+        (true, _) => Output::Json,
+        (_, true) => Output::Csv,
+        _ => Output::Text,
+    };
+    let file = common.file;
+    crate::in_file(&file, || {
+        let roles: Vec<(&'static str, Option<&str>)> = roles.iter().map(|(r, c)| (*r, c.as_deref())).collect();
+        let opened = open(&file, &input, &roles)?;
+        run(opened, &input, &config, output)
+    })
 }

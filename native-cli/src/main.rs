@@ -5,6 +5,7 @@
 
 mod args;
 mod convert;
+mod decode;
 mod edges;
 mod error;
 mod out;
@@ -159,6 +160,7 @@ fn run(args: Args) -> Result<(), CliError> {
             };
             in_file(&file, || edges::run(&file, &options, output))
         }
+        Command::Decode { protocol } => decode::command(protocol),
         Command::Serve { host, port } => serve::run(&host, port),
     }
 }

@@ -2,12 +2,14 @@
 //! CAN / CAN-FD. Each matches sigrok's decoder of the same name sample for sample on the real
 //! captures in `shared/data/sigrok` (see each module for the definitions it follows).
 
+mod any;
 mod feed;
 #[cfg(test)]
 pub(crate) mod golden;
 pub mod i2c;
 mod stats;
 
+pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;
 pub use stats::{FrameStats, FrameStatsBuilder};
 
