@@ -534,3 +534,7 @@ impl Decode for SpiDecoder {
 #[cfg(test)]
 #[path = "spi_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "spi_prop_tests.rs"]
+mod prop_tests;
