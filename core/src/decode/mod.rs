@@ -7,6 +7,7 @@ mod feed;
 #[cfg(test)]
 pub(crate) mod golden;
 pub mod i2c;
+pub mod spi;
 mod stats;
 
 pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
