@@ -5,6 +5,8 @@
 #[cfg(test)]
 pub(crate) mod golden;
 
+pub mod can;
+
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.
 pub trait Span {
     /// First and last sample of the frame (both inclusive, as sigrok prints them).
