@@ -529,9 +529,11 @@ impl CanDecoder {
 
     /// One sampled bit of a data or remote frame (sigrok's `handle_bit`).
     fn frame_bit(&mut self, v: bool, s: u64, out: &mut Vec<CanFrame>) {
-        let in_stuff_region = self.reader.bits.len() < self.reader.last_databit + 17;
         let r = &mut self.reader;
-        if r.iso_dyn && in_stuff_region && r.run_len >= 5 && v == r.run_val {
+        // sigrok de-stuffs up to the bit after the CRC sequence; ISO (and this decoder) stops
+        // dynamic stuffing at the end of the CAN FD data field (`iso_dyn`).
+        let in_stuff_region = r.iso_dyn && r.bits.len() < r.last_databit + 17;
+        if in_stuff_region && r.run_len >= 5 && v == r.run_val {
             self.stuff_error(v, s, out);
             return;
         }
@@ -562,9 +564,7 @@ impl CanDecoder {
         }
         if stuff {
             r.bits.pop();
-            if r.iso_dyn {
-                r.dyn_stuff += 1;
-            }
+            r.dyn_stuff += 1;
             self.curbit += 1;
             return;
         }
@@ -758,7 +758,8 @@ impl CanDecoder {
         if bitnum == last + 1 {
             let r = &mut self.reader;
             r.ss_block = s;
-            r.crc_len = match (r.out.fd, r.data_len < 16) {
+            // ISO: CRC-17 up to 16 data bytes (sigrok 0.5.3 switches to CRC-21 at 16 bytes).
+            r.crc_len = match (r.out.fd, r.data_len <= 16) {
                 (true, true) => 27,
                 (true, false) => 32,
                 _ => 15,
@@ -803,7 +804,7 @@ impl CanDecoder {
         if r.out.fd {
             let head = &r.raw[..r.raw_data_end];
             let field = &r.raw[r.raw_data_end..];
-            match crc::FdCrcCheck::check(head, r.dyn_stuff, field, r.data_len >= 16) {
+            match crc::FdCrcCheck::check(head, r.dyn_stuff, field, r.data_len > 16) {
                 Some(c) => {
                     r.out.crc = c.crc;
                     r.out.crc_ok = c.ok();

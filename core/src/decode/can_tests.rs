@@ -58,7 +58,7 @@ fn annotations(frames: &[CanFrame]) -> Vec<(u64, u64, String, String)> {
                     ("data", format!("Data byte {}: 0x{val:02x}", byte - 1))
                 }
                 CanFieldKind::CrcSequence => {
-                    let t = match (f.fd, dlc_to_len(f.dlc) < 16) {
+                    let t = match (f.fd, dlc_to_len(f.dlc) <= 16) {
                         (false, _) => "CRC-15",
                         (true, true) => "CRC-17",
                         (true, false) => "CRC-21",
@@ -108,5 +108,356 @@ fn golden_all_cases_match_sigrok() {
             assert_eq!(f.errors, [], "{}: frame at {}", case.name, f.start);
             assert!(f.crc_ok && f.ack, "{}: frame at {}", case.name, f.start);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// An encoder (ISO 11898-1:2015 framing and timing) for the property tests.
+
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Spec {
+    id: u32,
+    extended: bool,
+    rtr: bool,
+    fd: bool,
+    brs: bool,
+    esi: bool,
+    dlc: u8,
+    data: Vec<u8>,
+    ack: bool,
+}
+
+fn push_bits(v: &mut Vec<bool>, value: u64, n: usize) {
+    for i in (0..n).rev() {
+        v.push((value >> i) & 1 == 1);
+    }
+}
+
+/// Dynamic stuffing; `trailing`: also after the last bit. Returns the stuffed bits, the raw
+/// index of every input bit and the number of stuff bits.
+fn stuff(bits: &[bool], trailing: bool) -> (Vec<bool>, Vec<usize>, u32) {
+    let (mut out, mut pos, mut count) = (Vec::new(), Vec::new(), 0);
+    let (mut run, mut last) = (0, None);
+    for (i, &b) in bits.iter().enumerate() {
+        pos.push(out.len());
+        out.push(b);
+        if Some(b) == last {
+            run += 1;
+        } else {
+            (run, last) = (1, Some(b));
+        }
+        if run == 5 && (trailing || i + 1 < bits.len()) {
+            out.push(!b);
+            (run, last) = (1, Some(!b));
+            count += 1;
+        }
+    }
+    (out, pos, count)
+}
+
+/// Duration class of a bit: nominal, fast, BRS (switches to fast), CRC delimiter (back).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Dur {
+    Nominal,
+    Fast,
+    Brs,
+    Back,
+}
+
+/// The bits of a frame on the wire from SOF to the last EOF bit.
+fn encode(s: &Spec) -> Vec<(bool, Dur)> {
+    let mut h = vec![false];
+    if s.extended {
+        push_bits(&mut h, u64::from(s.id >> 18), 11);
+        h.extend([true, true]);
+        push_bits(&mut h, u64::from(s.id & 0x3ffff), 18);
+    } else {
+        push_bits(&mut h, u64::from(s.id), 11);
+    }
+    let brs_idx = h.len() + 3 + usize::from(!s.extended);
+    if s.fd {
+        if !s.extended {
+            h.push(false); // RRS
+            h.push(false); // IDE
+        } else {
+            h.push(false); // RRS
+        }
+        h.extend([true, false, s.brs, s.esi]);
+    } else {
+        h.push(s.rtr);
+        if !s.extended {
+            h.push(false); // IDE
+        } else {
+            h.push(false); // r1
+        }
+        h.push(false); // r0
+    }
+    push_bits(&mut h, u64::from(s.dlc), 4);
+    for &b in &s.data {
+        push_bits(&mut h, u64::from(b), 8);
+    }
+    let mut wire: Vec<(bool, Dur)>;
+    if s.fd {
+        let (raw, pos, count) = stuff(&h, false);
+        let wide = s.data.len() > 16;
+        let sbc = crc::stuff_count_bits(count);
+        let mut c = crc::Crc::fd(wide);
+        raw.iter().for_each(|&b| c.push(b));
+        let mut sbc_bits = Vec::new();
+        push_bits(&mut sbc_bits, u64::from(sbc), 4);
+        sbc_bits.iter().for_each(|&b| c.push(b));
+        let n = if wide { 21 } else { 17 };
+        let mut field = vec![!raw[raw.len() - 1]];
+        field.extend(&sbc_bits);
+        field.push(!sbc_bits[3]);
+        for k in 0..n {
+            if k > 0 && k % 4 == 0 {
+                let p = field[field.len() - 1];
+                field.push(!p);
+            }
+            field.push((c.value() >> (n - 1 - k)) & 1 == 1);
+        }
+        let brs_raw = pos[brs_idx];
+        wire = raw
+            .iter()
+            .chain(&field)
+            .enumerate()
+            .map(|(i, &b)| {
+                let d = match (s.brs, i.cmp(&brs_raw)) {
+                    (true, core::cmp::Ordering::Equal) => Dur::Brs,
+                    (true, core::cmp::Ordering::Greater) => Dur::Fast,
+                    _ => Dur::Nominal,
+                };
+                (b, d)
+            })
+            .collect();
+        wire.push((true, if s.brs { Dur::Back } else { Dur::Nominal }));
+    } else {
+        let mut all = h.clone();
+        push_bits(&mut all, u64::from(crc::crc15(&h)), 15);
+        wire = stuff(&all, true).0.into_iter().map(|b| (b, Dur::Nominal)).collect();
+        wire.push((true, Dur::Nominal));
+    }
+    wire.push((!s.ack, Dur::Nominal));
+    wire.extend([(true, Dur::Nominal); 8]);
+    wire
+}
+
+/// Timing of the rendered bus.
+#[derive(Debug, Clone, Copy)]
+struct Bus {
+    bwn: f64,
+    bwf: f64,
+    sp: f64,
+}
+
+struct Render {
+    t: f64,
+    level: bool,
+    out: Vec<Transition>,
+    seed: u64,
+    jitter: f64,
+}
+
+impl Render {
+    fn new(seed: u64, jitter: f64) -> Self {
+        Render {
+            t: 0.0,
+            level: true,
+            out: vec![Transition { at: 0, levels: 1 }],
+            seed: seed | 1,
+            jitter,
+        }
+    }
+
+    fn rand(&mut self) -> f64 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        (self.seed >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn level(&mut self, v: bool, dur: f64) {
+        if v != self.level {
+            let j = (self.rand() * 2.0 - 1.0) * self.jitter;
+            let at = (self.t + j).ceil().max(1.0) as u64;
+            self.out.push(Transition {
+                at,
+                levels: u32::from(v),
+            });
+            self.level = v;
+        }
+        self.t += dur;
+    }
+
+    fn frame(&mut self, s: &Spec, b: Bus) {
+        for (v, d) in encode(s) {
+            let (spn, spf) = (b.bwn * b.sp / 100.0, b.bwf * b.sp / 100.0);
+            let dur = match d {
+                Dur::Nominal => b.bwn,
+                Dur::Fast => b.bwf,
+                Dur::Brs => spn + (b.bwf - spf),
+                Dur::Back => spf + (b.bwn - spn),
+            };
+            self.level(v, dur);
+        }
+    }
+}
+
+fn spec() -> impl Strategy<Value = Spec> {
+    (
+        any::<u32>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<(bool, bool, bool)>(),
+        0u8..16,
+        proptest::collection::vec(any::<u8>(), 64),
+        prop::bool::weighted(0.9),
+    )
+        .prop_map(|(id, extended, rtr, (fd, brs, esi), dlc, bytes, ack)| {
+            let id = if extended { id & 0x1fff_ffff } else { id & 0x7ff };
+            // Base ids with bits 10..4 all recessive are not allowed.
+            let id = if (id >> if extended { 18 } else { 0 }) & 0x7f0 == 0x7f0 {
+                id ^ (0x10 << if extended { 18 } else { 0 })
+            } else {
+                id
+            };
+            let rtr = rtr && !fd;
+            let len = if fd {
+                dlc_to_len(dlc)
+            } else if rtr {
+                0
+            } else {
+                usize::from(dlc.min(8))
+            };
+            Spec {
+                id,
+                extended,
+                rtr,
+                fd,
+                brs: brs && fd,
+                esi: esi && fd,
+                dlc,
+                data: bytes[..len].to_vec(),
+                ack,
+            }
+        })
+}
+
+/// Sample rate, config and bus timing: nominal bit of 10..40 samples, fast bit >= 8.
+fn setup() -> impl Strategy<Value = (f64, CanConfig, Bus)> {
+    (10u32..40, 1u32..5, 50u32..81, prop::sample::select(vec![125_000u32, 500_000, 1_000_000]))
+        .prop_filter("fast bit >= 8 samples", |(n, m, _, _)| n / m >= 8)
+        .prop_map(|(n, m, sp, nominal)| {
+            let samplerate = f64::from(nominal) * f64::from(n);
+            let cfg = CanConfig {
+                nominal_bitrate: nominal,
+                fast_bitrate: nominal * m,
+                sample_point: f64::from(sp),
+            };
+            let bus = Bus {
+                bwn: f64::from(n),
+                bwf: f64::from(n) / f64::from(m),
+                sp: f64::from(sp),
+            };
+            (samplerate, cfg, bus)
+        })
+}
+
+fn render(specs: &[Spec], bus: Bus, idle: &[u8], seed: u64, jitter: f64) -> (Vec<Transition>, u64) {
+    let mut r = Render::new(seed, jitter * bus.bwf);
+    r.t = 5.0 * bus.bwn;
+    for (i, s) in specs.iter().enumerate() {
+        r.frame(s, bus);
+        r.level(true, f64::from(idle.get(i).copied().unwrap_or(0)) * bus.bwn);
+    }
+    let end = (r.t + 3.0 * bus.bwn) as u64;
+    (r.out, end)
+}
+
+fn decoder(samplerate: f64, cfg: &CanConfig) -> CanDecoder {
+    CanDecoder::try_new(cfg, samplerate, &ROLES).unwrap()
+}
+
+fn split_decode(dec: CanDecoder, t: &[Transition], end: u64, cuts: &[usize]) -> Vec<CanFrame> {
+    let mut dec = dec;
+    let mut out = Vec::new();
+    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c % (t.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut prev = 0;
+    for c in cuts {
+        dec.push(&t[prev..c], &mut out);
+        prev = c;
+    }
+    dec.push(&t[prev..], &mut out);
+    dec.finish(end, &mut out);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn encoded_frames_decode_exactly(
+        (samplerate, cfg, bus) in setup(),
+        specs in proptest::collection::vec(spec(), 1..4),
+        idle in proptest::collection::vec(3u8..20, 4),
+        seed in any::<u64>(),
+        jitter in 0.0f64..0.04,
+        cuts in proptest::collection::vec(any::<usize>(), 0..6),
+    ) {
+        let (t, end) = render(&specs, bus, &idle, seed, jitter);
+        let frames = decode_all(decoder(samplerate, &cfg), &t, end);
+        prop_assert_eq!(frames.len(), specs.len(), "{:?}", frames);
+        for (f, s) in frames.iter().zip(&specs) {
+            let want_kind = if s.rtr { CanFrameKind::Remote } else { CanFrameKind::Data };
+            prop_assert_eq!(f.kind, want_kind);
+            prop_assert_eq!((f.id, f.extended, f.rtr, f.fd, f.brs, f.esi, f.dlc),
+                            (s.id, s.extended, s.rtr, s.fd, s.brs, s.esi, s.dlc));
+            prop_assert_eq!(&f.data, &s.data);
+            prop_assert!(f.crc_ok, "{:?}", f);
+            prop_assert_eq!(f.ack, s.ack);
+            let want_errors: Vec<CanError> =
+                if s.ack { vec![] } else { vec![CanError::MissingAck] };
+            prop_assert_eq!(&f.errors, &want_errors);
+            prop_assert!(!f.has_error());
+        }
+        prop_assert_eq!(split_decode(decoder(samplerate, &cfg), &t, end, &cuts), frames);
+    }
+
+    #[test]
+    fn garbage_never_panics_and_is_chunk_invariant(
+        steps in proptest::collection::vec(1u64..200, 0..300),
+        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+        tail in 0u64..500,
+    ) {
+        let mut t = vec![Transition { at: 0, levels: 1 }];
+        for (i, d) in steps.iter().enumerate() {
+            let at = t[t.len() - 1].at + d;
+            t.push(Transition { at, levels: (i as u32 + 1) & 1 ^ 1 });
+        }
+        let end = t[t.len() - 1].at + tail + 1;
+        let cfg = CanConfig { nominal_bitrate: 500_000, ..CanConfig::default() };
+        let whole = decode_all(decoder(8e6, &cfg), &t, end);
+        for f in &whole {
+            prop_assert!(f.start <= f.end && f.end < end + 16, "{:?}", f);
+        }
+        prop_assert_eq!(split_decode(decoder(8e6, &cfg), &t, end, &cuts), whole);
+    }
+}
+
+#[test]
+fn golden_chunk_invariance() {
+    for case in golden::cases("can") {
+        let ch = case.channel("can_rx").unwrap();
+        let (t, samples) = case.transitions(&[ch]);
+        let make = || decoder(case.samplerate().unwrap() as f64, &config_of(&case));
+        let whole = decode_all(make(), &t, samples);
+        let ones: Vec<usize> = (1..t.len()).collect();
+        assert_eq!(split_decode(make(), &t, samples, &ones), whole, "{}", case.name);
+        let some: Vec<usize> = (0..t.len()).step_by(7).collect();
+        assert_eq!(split_decode(make(), &t, samples, &some), whole, "{}", case.name);
     }
 }
