@@ -461,3 +461,217 @@ fn golden_chunk_invariance() {
         assert_eq!(split_decode(make(), &t, samples, &some), whole, "{}", case.name);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Bad input.
+
+fn classic(id: u32, data: &[u8]) -> Spec {
+    Spec {
+        id,
+        extended: false,
+        rtr: false,
+        fd: false,
+        brs: false,
+        esi: false,
+        dlc: data.len() as u8,
+        data: data.to_vec(),
+        ack: true,
+    }
+}
+
+const BUS: Bus = Bus {
+    bwn: 16.0,
+    bwf: 8.0,
+    sp: 75.0,
+};
+
+fn cfg16() -> (f64, CanConfig) {
+    let cfg = CanConfig {
+        nominal_bitrate: 500_000,
+        fast_bitrate: 1_000_000,
+        sample_point: 75.0,
+    };
+    (8e6, cfg)
+}
+
+/// Render wire bits (nominal rate) after 5 idle bits, then `idle` recessive bits.
+fn wire(bits: &[bool], idle: u32) -> (Vec<Transition>, u64) {
+    let mut r = Render::new(1, 0.0);
+    r.t = 5.0 * BUS.bwn;
+    for &b in bits {
+        r.level(b, BUS.bwn);
+    }
+    r.level(true, f64::from(idle) * BUS.bwn);
+    (r.out, r.t as u64)
+}
+
+fn bits_of(s: &Spec) -> Vec<bool> {
+    encode(s).into_iter().map(|(b, _)| b).collect()
+}
+
+fn run(t: &[Transition], end: u64) -> Vec<CanFrame> {
+    let (sr, cfg) = cfg16();
+    decode_all(decoder(sr, &cfg), t, end)
+}
+
+#[test]
+fn stuff_error_aborts_and_error_frame_follows() {
+    let mut bits = bits_of(&classic(0x123, &[0x55, 0xaa]));
+    // An error flag (6 dominant) + delimiter (8 recessive) from bit 25 on.
+    bits.truncate(25);
+    bits.extend([false; 6]);
+    bits.extend([true; 8]);
+    let (t, end) = wire(&bits, 5);
+    let frames = run(&t, end);
+    assert_eq!(frames.len(), 2, "{frames:?}");
+    assert_eq!(frames[0].errors, [CanError::StuffError]);
+    assert!(frames[0].has_error());
+    assert_eq!(frames[1].kind, CanFrameKind::Error);
+    assert!(frames[1].has_error());
+    assert!(frames[0].end < frames[1].start);
+    let kinds: Vec<_> = frames[1].fields.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [CanFieldKind::ErrorFlag, CanFieldKind::ErrorDelimiter]);
+    // The next frame decodes again.
+    let mut bits2 = bits.clone();
+    bits2.extend([true; 3]);
+    bits2.extend(bits_of(&classic(0x7, &[1])));
+    let (t, end) = wire(&bits2, 5);
+    let frames = run(&t, end);
+    assert_eq!(frames.len(), 3, "{frames:?}");
+    assert_eq!((frames[2].id, frames[2].errors.len()), (7, 0));
+}
+
+#[test]
+fn crc_form_and_ack_errors_are_flagged() {
+    let s = classic(0x42, &[1, 2, 3]);
+    let good = bits_of(&s);
+    let n = good.len();
+    // Wire layout from the end: ... CRC delimiter, ACK slot, ACK delimiter, 7 EOF.
+    let (crc_delim, ack_slot) = (n - 10, n - 9);
+    // Missing ACK: reported but not an error.
+    let mut b = good.clone();
+    b[ack_slot] = true;
+    let (t, end) = wire(&b, 5);
+    let f = &run(&t, end)[0];
+    assert_eq!((f.ack, f.crc_ok), (false, true));
+    assert_eq!(f.errors, [CanError::MissingAck]);
+    assert!(!f.has_error());
+    // Dominant CRC delimiter: form error.
+    let mut b = good.clone();
+    b[crc_delim] = false;
+    let (t, end) = wire(&b, 5);
+    assert!(run(&t, end)[0].errors.contains(&CanError::FormError));
+    // A flipped data bit that keeps the stuffing valid: CRC mismatch.
+    let s2 = classic(0x42, &[1, 2, 2]);
+    let mut b = bits_of(&s2);
+    let crc_start = b.len() - 10 - 15;
+    b.splice(crc_start.., good[crc_start..].iter().copied());
+    let (t, end) = wire(&b, 5);
+    let f = &run(&t, end)[0];
+    assert_eq!(f.data, [1, 2, 2]);
+    assert!(!f.crc_ok && f.errors.contains(&CanError::CrcMismatch), "{f:?}");
+}
+
+#[test]
+fn glitch_and_truncation_do_not_panic() {
+    // A 2-sample glitch while idle: SOF, then recessive bits -> stuff error, no data.
+    let t = [
+        Transition { at: 0, levels: 1 },
+        Transition { at: 100, levels: 0 },
+        Transition { at: 102, levels: 1 },
+    ];
+    let frames = run(&t, 2000);
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    assert_eq!(frames[0].errors, [CanError::StuffError]);
+    // A frame cut off in its data field.
+    let bits = bits_of(&classic(0x100, &[9, 8, 7, 6]));
+    let (t, _) = wire(&bits, 0);
+    let cut = 5 * 16 + 40 * 16;
+    let keep: Vec<_> = t.iter().copied().filter(|x| x.at < cut).collect();
+    let frames = run(&keep, cut);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].errors, [CanError::Truncated]);
+    assert_eq!(frames[0].id, 0x100);
+    assert!(frames[0].end < cut);
+    // Every prefix of a capture decodes without panicking.
+    let (t, end) = wire(&bits, 5);
+    for k in 1..t.len() {
+        for e in [t[k].at, t[k].at + 7] {
+            let _ = run(&t[..k], e.min(end));
+        }
+    }
+    // Stuck dominant: one long error flag, truncated.
+    let t = [Transition { at: 0, levels: 0 }];
+    let frames = run(&t, 100_000);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].kind, CanFrameKind::Error);
+    assert_eq!(frames[0].errors, [CanError::Truncated]);
+}
+
+#[test]
+fn config_is_validated() {
+    let ok = CanConfig::default();
+    assert!(CanDecoder::try_new(&ok, 8e6, &ROLES).is_ok());
+    assert!(CanDecoder::try_new(&ok, 3e6, &ROLES).is_err()); // fast bit rate > sr/2
+    assert!(CanDecoder::try_new(&ok, 8e6, &[]).is_err());
+    assert!(CanDecoder::try_new(&ok, f64::NAN, &ROLES).is_err());
+    for sp in [0.0, 100.0, f64::NAN] {
+        let c = CanConfig { sample_point: sp, ..ok.clone() };
+        assert!(c.validate(8e6).is_err());
+    }
+    let c = CanConfig { nominal_bitrate: 0, ..ok.clone() };
+    assert!(c.validate(8e6).is_err());
+    let json = serde_json::to_string(&ok).unwrap();
+    assert_eq!(serde_json::from_str::<CanConfig>(&json).unwrap(), ok);
+}
+
+#[test]
+fn frame_json_shape() {
+    let (t, end) = wire(&bits_of(&classic(0x42, &[0xab])), 5);
+    let f = &run(&t, end)[0];
+    let v = serde_json::to_value(f).unwrap();
+    assert_eq!(v["kind"], "data");
+    assert_eq!(v["data"], serde_json::json!([0xab]));
+    assert!(v.get("errors").is_none());
+    assert_eq!(v["fields"][0]["kind"], "sof");
+    assert_eq!(serde_json::from_value::<CanFrame>(v).unwrap(), *f);
+}
+
+/// Throughput in release: `cargo test --release -p scopekit-core --lib -- --ignored
+/// can_throughput --nocapture`. 10 M samples of 500 kbit/s CAN at 10 MSa/s.
+#[test]
+#[ignore]
+fn can_throughput() {
+    let bus = Bus {
+        bwn: 20.0,
+        bwf: 10.0,
+        sp: 70.0,
+    };
+    let cfg = CanConfig {
+        nominal_bitrate: 500_000,
+        fast_bitrate: 1_000_000,
+        sample_point: 70.0,
+    };
+    let mut r = Render::new(7, 0.02 * bus.bwf);
+    let mut i = 0u32;
+    while r.t < 10e6 {
+        let data: Vec<u8> = (0..8).map(|k| (i.wrapping_mul(31) + k * 17) as u8).collect();
+        r.frame(&classic(i & 0x7ff, &data), bus);
+        r.level(true, 3.0 * bus.bwn);
+        i += 1;
+    }
+    let end = r.t as u64;
+    let t0 = std::time::Instant::now();
+    let frames = decode_all(decoder(10e6, &cfg), &r.out, end);
+    let dt = t0.elapsed().as_secs_f64();
+    std::eprintln!(
+        "can: {} samples, {} transitions, {} frames in {:.2} ms: {:.0} MSa/s, {:.1} M transitions/s",
+        end,
+        r.out.len(),
+        frames.len(),
+        dt * 1e3,
+        end as f64 / dt / 1e6,
+        r.out.len() as f64 / dt / 1e6
+    );
+    assert_eq!(frames.len(), i as usize);
+}
