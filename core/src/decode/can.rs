@@ -9,17 +9,22 @@
 //! - *Sync edge*: every falling edge inside a frame (hard sync on SOF, then sigrok's simple
 //!   resynchronisation). With the last sync edge at sample `e` seen while bit `k` (stuff bits
 //!   counted) was due, bit `n` is sampled at `floor(e + (n - k) * bw + sp)`.
-//! - *Bit-rate switch* (CAN FD): when the BRS bit reads recessive, its sample point becomes
-//!   the sync edge and the fast bit rate applies until the CRC delimiter has been sampled,
-//!   exactly as sigrok does (this samples the data phase 0.7 fast bits later than ISO, which
-//!   syncs on the BRS sample point plus the fast phase-2 segment; the bits read are the same
-//!   on clean signals).
+//! - *Bit-rate switch* (CAN FD, ISO 11898-1:2015): the fast bit rate starts at the sample
+//!   point of a recessive BRS bit and ends at the sample point of the CRC delimiter; the rest
+//!   of those two bits (phase segment 2) runs at the new rate, so the next bit starts at
+//!   `sample + bw' - sp'` in the new timing. sigrok 0.5.3 instead restarts counting one whole
+//!   fast bit after the BRS sample point (sampling 0.7 fast bits late, which only a falling
+//!   edge at ESI repairs: an ESI-recessive frame is misread) and switches back without a new
+//!   reference (the ACK slot lands wherever the last fast-phase edge points).
 //! - *Field range*: a field from bit sample `a` to bit sample `b` spans `a - floor(sp)` to
 //!   `b + floor(bw - sp)`, with the timing in force when sigrok annotates it ([`CanField`]).
 //! - *De-stuffing*: after five equal bits (stuff bits counted) the next bit is a stuff bit and
-//!   dropped; a sixth equal bit is a *stuff error* (ISO 11898-1 §10.5). sigrok drops stuff
-//!   bits up to the bit after the CRC sequence, also in the CAN FD CRC field (which ISO fills
-//!   with fixed stuff bits instead); the field positions follow sigrok, the CRC check ISO.
+//!   dropped; a sixth equal bit is a *stuff error* (ISO 11898-1 §10.5). Classic frames are
+//!   stuffed up to the CRC sequence (a stuff bit may follow its last bit). CAN FD frames are
+//!   stuffed up to the end of the data field only; the CRC field has fixed stuff bits (see
+//!   [`crc`]) and is read as 27 or 32 raw bits. sigrok 0.5.3 keeps de-stuffing in the FD CRC
+//!   field, so it drops a fixed stuff bit that follows five equal bits and then misplaces the
+//!   CRC delimiter, ACK and EOF by one bit; the golden captures never hit that.
 //! - A stuff error aborts the frame (ISO); the dominant bits that caused it are the error
 //!   flag of an *error frame* (or *overload frame* when it starts in the first two bits of
 //!   intermission), which ends after 8 recessive bits (the error delimiter).
@@ -27,7 +32,8 @@
 //! Where this decoder differs from sigrok 0.5.3 (which has no error handling at all): stuff
 //! errors abort the frame instead of reading on; remote frames carry no data field (sigrok
 //! reads DLC bytes); a classic DLC of 9..15 means 8 data bytes (sigrok reads 12..64); the
-//! CRC is checked (sigrok: `TODO`); a dominant bit in EOF starts an error frame.
+//! CRC is checked (sigrok: `TODO`); a dominant bit in EOF starts an error frame; a CAN FD
+//! frame of 16 data bytes uses CRC-17 (sigrok: CRC-21); the bit-rate switch timing above.
 //!
 //! CAN FD CRC: the ISO 11898-1:2015 variant (stuff count, dynamic stuff bits included), see
 //! [`crc`]. sigrok prints the whole CRC field (27 or 32 bits, stuff count and fixed stuff bits
@@ -36,242 +42,21 @@
 
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
-
-use super::Span;
 use crate::logic::{Decode, Transition};
 use crate::{Error, Result};
 
 #[path = "can_crc.rs"]
 pub mod crc;
+#[path = "can_frame.rs"]
+mod frame;
+
+pub use frame::{CanConfig, CanError, CanField, CanFieldKind, CanFrame, CanFrameKind};
 
 /// sigrok's role names, in line order.
 pub const ROLES: [&str; 1] = ["can_rx"];
 
 /// sigrok's "no data field end known yet" bit number.
 const NO_DATA_END: usize = 999;
-
-/// Settings of the CAN decoder (sigrok's option names).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CanConfig {
-    /// Bit rate of the arbitration phase (and of whole classic frames), bit/s.
-    pub nominal_bitrate: u32,
-    /// Bit rate of the CAN FD data phase when BRS is set, bit/s.
-    pub fast_bitrate: u32,
-    /// Sample point in percent of the bit time (exclusive 0..100).
-    pub sample_point: f64,
-}
-
-impl Default for CanConfig {
-    fn default() -> Self {
-        CanConfig {
-            nominal_bitrate: 1_000_000,
-            fast_bitrate: 2_000_000,
-            sample_point: 70.0,
-        }
-    }
-}
-
-impl CanConfig {
-    /// Check the settings against the sample rate (Hz).
-    ///
-    /// # Errors
-    /// [`Error::Config`] if the sample rate is missing, a bit rate is zero or above half the
-    /// sample rate, or the sample point is not strictly between 0 and 100 %.
-    pub fn validate(&self, samplerate: f64) -> Result<()> {
-        let bad = |m: alloc::string::String| Err(Error::Config(m));
-        if !(samplerate.is_finite() && samplerate > 0.0) {
-            return bad(alloc::format!("can needs a sample rate, got {samplerate}"));
-        }
-        for (name, rate) in [
-            ("nominal_bitrate", self.nominal_bitrate),
-            ("fast_bitrate", self.fast_bitrate),
-        ] {
-            if rate == 0 || f64::from(rate) > samplerate / 2.0 {
-                return bad(alloc::format!(
-                    "can {name} {rate} must be between 1 and half the sample rate ({samplerate} Hz)"
-                ));
-            }
-        }
-        if !(self.sample_point > 0.0 && self.sample_point < 100.0) {
-            return bad(alloc::format!(
-                "can sample_point must be between 0 and 100 %, got {}",
-                self.sample_point
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// What a [`CanFrame`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CanFrameKind {
-    /// Data frame (classic or FD).
-    Data,
-    /// Remote frame (classic only: RTR recessive).
-    Remote,
-    /// Error frame: error flag (dominant bits) and error delimiter.
-    Error,
-    /// Overload frame: like an error frame, starting in the first two intermission bits.
-    Overload,
-}
-
-/// One field of a frame, with the range sigrok gives its annotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CanField {
-    /// Which field.
-    pub kind: CanFieldKind,
-    /// First sample.
-    pub start: u64,
-    /// Last sample as sigrok prints it.
-    pub end: u64,
-    /// The field's bits as a number (MSB first): the bit, the identifier, the DLC, the data
-    /// byte, sigrok's CRC sequence bits; 0 for EOF and error-frame parts.
-    pub value: u64,
-}
-
-/// The fields of a frame, named like sigrok's annotations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CanFieldKind {
-    /// Start of frame.
-    Sof,
-    /// Base identifier (11 bits).
-    Id,
-    /// Identifier extension bit.
-    Ide,
-    /// Extended identifier (the 18 low bits of a 29-bit id; sigrok's `ext-id` and `full-id`).
-    ExtId,
-    /// Substitute remote request (extended frames; bit 12 of CAN FD base frames, which sigrok
-    /// annotates in its `rtr` class).
-    Srr,
-    /// Remote transmission request.
-    Rtr,
-    /// Flexible data format bit (CAN FD).
-    Fdf,
-    /// Reserved bit 0 (classic base frames, all extended frames).
-    Rb0,
-    /// Reserved bit 1 (extended frames; in CAN FD the RRS bit, sigrok's RB1).
-    Rb1,
-    /// Reserved bit after FDF in CAN FD base frames (sigrok's R0).
-    R0,
-    /// Bit rate switch (CAN FD).
-    Brs,
-    /// Error state indicator (CAN FD).
-    Esi,
-    /// Data length code.
-    Dlc,
-    /// One data byte.
-    Data,
-    /// CRC sequence (sigrok's range and bits; CAN FD: stuff count and fixed stuff bits too).
-    CrcSequence,
-    /// CRC delimiter.
-    CrcDelimiter,
-    /// ACK slot (value 0 = acknowledged).
-    AckSlot,
-    /// ACK delimiter.
-    AckDelimiter,
-    /// End of frame.
-    Eof,
-    /// Error or overload flag (dominant bits).
-    ErrorFlag,
-    /// Error or overload delimiter (8 recessive bits).
-    ErrorDelimiter,
-}
-
-/// A problem with a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CanError {
-    /// Six equal bits where a stuff bit was due, or a wrong CAN FD fixed stuff bit.
-    StuffError,
-    /// The transmitted CRC differs from the computed one.
-    CrcMismatch,
-    /// The CAN FD stuff count (or its parity) differs from the count of stuff bits.
-    StuffCountMismatch,
-    /// A fixed-form bit (CRC delimiter, ACK delimiter, EOF) was dominant.
-    FormError,
-    /// Nobody acknowledged the frame (recessive ACK slot); not a protocol error by itself.
-    MissingAck,
-    /// Identifier bits 10..4 all recessive (not allowed in a base identifier).
-    InvalidId,
-    /// The capture ended inside the frame.
-    Truncated,
-}
-
-/// One decoded CAN item: a data, remote, error or overload frame.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CanFrame {
-    /// First sample (start of sigrok's SOF annotation, or of the error flag).
-    pub start: u64,
-    /// Last sample (end of sigrok's EOF annotation, or of the last bit read).
-    pub end: u64,
-    /// Data, remote, error or overload frame.
-    pub kind: CanFrameKind,
-    /// Identifier: 11 bits, or 29 bits when `extended`.
-    pub id: u32,
-    /// 29-bit identifier (IDE recessive).
-    pub extended: bool,
-    /// Remote frame.
-    pub rtr: bool,
-    /// CAN FD frame (FDF recessive).
-    pub fd: bool,
-    /// CAN FD bit rate switch.
-    pub brs: bool,
-    /// CAN FD error state indicator (recessive = error passive).
-    pub esi: bool,
-    /// Data length code.
-    pub dlc: u8,
-    /// Data bytes.
-    pub data: Vec<u8>,
-    /// Transmitted CRC (15, 17 or 21 bits).
-    pub crc: u32,
-    /// Whether the CRC (and for CAN FD the stuff count) is right.
-    pub crc_ok: bool,
-    /// Whether the ACK slot was dominant.
-    pub ack: bool,
-    /// The fields, in sigrok's annotation order.
-    pub fields: Vec<CanField>,
-    /// Problems found; empty means OK.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<CanError>,
-}
-
-impl CanFrame {
-    fn empty(start: u64, kind: CanFrameKind) -> Self {
-        CanFrame {
-            start,
-            end: start,
-            kind,
-            id: 0,
-            extended: false,
-            rtr: false,
-            fd: false,
-            brs: false,
-            esi: false,
-            dlc: 0,
-            data: Vec::new(),
-            crc: 0,
-            crc_ok: false,
-            ack: false,
-            fields: Vec::new(),
-            errors: Vec::new(),
-        }
-    }
-}
-
-impl Span for CanFrame {
-    fn span(&self) -> (u64, u64) {
-        (self.start, self.end)
-    }
-
-    fn has_error(&self) -> bool {
-        matches!(self.kind, CanFrameKind::Error)
-            || self.errors.iter().any(|e| *e != CanError::MissingAck)
-    }
-}
 
 /// Bit timing in samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -835,10 +620,8 @@ impl CanDecoder {
         let eof = &self.reader.bits[n.saturating_sub(7)..];
         let first_dominant = eof.iter().position(|&b| !b);
         let trailing = eof.iter().rev().take_while(|&&b| b).count();
-        let mut frame = core::mem::replace(
-            &mut self.reader.out,
-            CanFrame::empty(0, CanFrameKind::Data),
-        );
+        let mut frame =
+            core::mem::replace(&mut self.reader.out, CanFrame::empty(0, CanFrameKind::Data));
         frame.end = frame.fields.last().map_or(s, |f| f.end);
         let eof_start = frame.fields.last().map_or(s, |f| f.start);
         if first_dominant.is_some() {
@@ -852,7 +635,11 @@ impl CanDecoder {
                 // The dominant bits are an error (or overload) flag: read it to its delimiter.
                 let bw = self.nominal.bw;
                 let at = |k: usize| eof_start + (k as f64 * bw) as u64;
-                let delim = if trailing > 0 { at(7 - trailing) } else { s + 1 };
+                let delim = if trailing > 0 {
+                    at(7 - trailing)
+                } else {
+                    s + 1
+                };
                 self.begin_error(CanFrameKind::Error, Some(at(i)), s, trailing as u32, delim);
             }
         }
@@ -898,10 +685,8 @@ impl CanDecoder {
             self.begin_error(kind, Some(frame_start), s, 0, s + 1);
             return;
         }
-        let mut frame = core::mem::replace(
-            &mut self.reader.out,
-            CanFrame::empty(0, CanFrameKind::Data),
-        );
+        let mut frame =
+            core::mem::replace(&mut self.reader.out, CanFrame::empty(0, CanFrameKind::Data));
         frame.errors.push(CanError::StuffError);
         frame.end = if v {
             s + self.timing.right()
@@ -1020,7 +805,11 @@ impl Decode for CanDecoder {
                     &mut self.reader.out,
                     CanFrame::empty(0, CanFrameKind::Data),
                 );
-                frame.end = self.reader.last_bit_end.min(end.saturating_sub(1)).max(frame.start);
+                frame.end = self
+                    .reader
+                    .last_bit_end
+                    .min(end.saturating_sub(1))
+                    .max(frame.start);
                 frame.errors.push(CanError::Truncated);
                 out.push(frame);
             }

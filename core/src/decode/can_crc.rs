@@ -95,7 +95,12 @@ impl FdCrcCheck {
     /// The CRC field of a CAN FD frame: `head` holds the raw bits from SOF to the last data
     /// bit (dynamic stuff bits included, of which there are `dynamic_stuff_bits`), `field`
     /// the raw CRC field (27 bits for CRC-17, 32 for CRC-21). `None` if `field` is shorter.
-    pub fn check(head: &[bool], dynamic_stuff_bits: u32, field: &[bool], wide: bool) -> Option<Self> {
+    pub fn check(
+        head: &[bool],
+        dynamic_stuff_bits: u32,
+        field: &[bool],
+        wide: bool,
+    ) -> Option<Self> {
         let n = if wide { 21 } else { 17 };
         let need = 6 + n + (n - 1) / 4;
         if field.len() < need {

@@ -4,6 +4,7 @@ use alloc::vec::Vec;
 
 use super::*;
 use crate::decode::golden;
+use crate::decode::Span as _;
 use crate::logic::decode_all;
 
 fn config_of(case: &golden::Case) -> CanConfig {
@@ -32,9 +33,12 @@ fn annotations(frames: &[CanFrame]) -> Vec<(u64, u64, String, String)> {
                     ("ide", format!("Identifier extension bit: {t} frame"))
                 }
                 CanFieldKind::ExtId => {
-                    v.push((x.start, x.end, "ext-id".into(), format!(
-                        "Extended Identifier: {val} (0x{val:x})"
-                    )));
+                    v.push((
+                        x.start,
+                        x.end,
+                        "ext-id".into(),
+                        format!("Extended Identifier: {val} (0x{val:x})"),
+                    ));
                     let id = f.id;
                     ("full-id", format!("Full Identifier: {id} (0x{id:x})"))
                 }
@@ -83,8 +87,8 @@ fn annotations(frames: &[CanFrame]) -> Vec<(u64, u64, String, String)> {
 fn decode_case(case: &golden::Case) -> Vec<CanFrame> {
     let ch = case.channel("can_rx").unwrap();
     let (t, samples) = case.transitions(&[ch]);
-    let dec = CanDecoder::try_new(&config_of(case), case.samplerate().unwrap() as f64, &ROLES)
-        .unwrap();
+    let dec =
+        CanDecoder::try_new(&config_of(case), case.samplerate().unwrap() as f64, &ROLES).unwrap();
     decode_all(dec, &t, samples)
 }
 
@@ -237,7 +241,11 @@ fn encode(s: &Spec) -> Vec<(bool, Dur)> {
     } else {
         let mut all = h.clone();
         push_bits(&mut all, u64::from(crc::crc15(&h)), 15);
-        wire = stuff(&all, true).0.into_iter().map(|b| (b, Dur::Nominal)).collect();
+        wire = stuff(&all, true)
+            .0
+            .into_iter()
+            .map(|b| (b, Dur::Nominal))
+            .collect();
         wire.push((true, Dur::Nominal));
     }
     wire.push((!s.ack, Dur::Nominal));
@@ -317,7 +325,11 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::bool::weighted(0.9),
     )
         .prop_map(|(id, extended, rtr, (fd, brs, esi), dlc, bytes, ack)| {
-            let id = if extended { id & 0x1fff_ffff } else { id & 0x7ff };
+            let id = if extended {
+                id & 0x1fff_ffff
+            } else {
+                id & 0x7ff
+            };
             // Base ids with bits 10..4 all recessive are not allowed.
             let id = if (id >> if extended { 18 } else { 0 }) & 0x7f0 == 0x7f0 {
                 id ^ (0x10 << if extended { 18 } else { 0 })
@@ -348,7 +360,12 @@ fn spec() -> impl Strategy<Value = Spec> {
 
 /// Sample rate, config and bus timing: nominal bit of 10..40 samples, fast bit >= 8.
 fn setup() -> impl Strategy<Value = (f64, CanConfig, Bus)> {
-    (10u32..40, 1u32..5, 50u32..81, prop::sample::select(vec![125_000u32, 500_000, 1_000_000]))
+    (
+        10u32..40,
+        1u32..5,
+        50u32..81,
+        prop::sample::select(vec![125_000u32, 500_000, 1_000_000]),
+    )
         .prop_filter("fast bit >= 8 samples", |(n, m, _, _)| n / m >= 8)
         .prop_map(|(n, m, sp, nominal)| {
             let samplerate = f64::from(nominal) * f64::from(n);
@@ -456,9 +473,19 @@ fn golden_chunk_invariance() {
         let make = || decoder(case.samplerate().unwrap() as f64, &config_of(&case));
         let whole = decode_all(make(), &t, samples);
         let ones: Vec<usize> = (1..t.len()).collect();
-        assert_eq!(split_decode(make(), &t, samples, &ones), whole, "{}", case.name);
+        assert_eq!(
+            split_decode(make(), &t, samples, &ones),
+            whole,
+            "{}",
+            case.name
+        );
         let some: Vec<usize> = (0..t.len()).step_by(7).collect();
-        assert_eq!(split_decode(make(), &t, samples, &some), whole, "{}", case.name);
+        assert_eq!(
+            split_decode(make(), &t, samples, &some),
+            whole,
+            "{}",
+            case.name
+        );
     }
 }
 
@@ -530,7 +557,10 @@ fn stuff_error_aborts_and_error_frame_follows() {
     assert!(frames[1].has_error());
     assert!(frames[0].end < frames[1].start);
     let kinds: Vec<_> = frames[1].fields.iter().map(|f| f.kind).collect();
-    assert_eq!(kinds, [CanFieldKind::ErrorFlag, CanFieldKind::ErrorDelimiter]);
+    assert_eq!(
+        kinds,
+        [CanFieldKind::ErrorFlag, CanFieldKind::ErrorDelimiter]
+    );
     // The next frame decodes again.
     let mut bits2 = bits.clone();
     bits2.extend([true; 3]);
@@ -569,7 +599,10 @@ fn crc_form_and_ack_errors_are_flagged() {
     let (t, end) = wire(&b, 5);
     let f = &run(&t, end)[0];
     assert_eq!(f.data, [1, 2, 2]);
-    assert!(!f.crc_ok && f.errors.contains(&CanError::CrcMismatch), "{f:?}");
+    assert!(
+        !f.crc_ok && f.errors.contains(&CanError::CrcMismatch),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -616,10 +649,16 @@ fn config_is_validated() {
     assert!(CanDecoder::try_new(&ok, 8e6, &[]).is_err());
     assert!(CanDecoder::try_new(&ok, f64::NAN, &ROLES).is_err());
     for sp in [0.0, 100.0, f64::NAN] {
-        let c = CanConfig { sample_point: sp, ..ok.clone() };
+        let c = CanConfig {
+            sample_point: sp,
+            ..ok.clone()
+        };
         assert!(c.validate(8e6).is_err());
     }
-    let c = CanConfig { nominal_bitrate: 0, ..ok.clone() };
+    let c = CanConfig {
+        nominal_bitrate: 0,
+        ..ok.clone()
+    };
     assert!(c.validate(8e6).is_err());
     let json = serde_json::to_string(&ok).unwrap();
     assert_eq!(serde_json::from_str::<CanConfig>(&json).unwrap(), ok);
@@ -655,7 +694,9 @@ fn can_throughput() {
     let mut r = Render::new(7, 0.02 * bus.bwf);
     let mut i = 0u32;
     while r.t < 10e6 {
-        let data: Vec<u8> = (0..8).map(|k| (i.wrapping_mul(31) + k * 17) as u8).collect();
+        let data: Vec<u8> = (0..8)
+            .map(|k| (i.wrapping_mul(31) + k * 17) as u8)
+            .collect();
         r.frame(&classic(i & 0x7ff, &data), bus);
         r.level(true, 3.0 * bus.bwn);
         i += 1;
