@@ -14,6 +14,8 @@ pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;
 pub use stats::{FrameStats, FrameStatsBuilder};
 
+pub mod can;
+
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.
 pub trait Span {
     /// First and last sample of the frame (both inclusive, as sigrok prints them).
