@@ -3,6 +3,7 @@
 //! captures in `shared/data/sigrok` (see each module for the definitions it follows).
 
 mod any;
+pub mod can;
 mod feed;
 #[cfg(test)]
 pub(crate) mod golden;
@@ -13,8 +14,6 @@ mod stats;
 pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;
 pub use stats::{FrameStats, FrameStatsBuilder};
-
-pub mod can;
 
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.
 pub trait Span {
