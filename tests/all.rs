@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, reason = "test code: a panic is how a test fails")]
 
 mod cli_convert;
+mod cli_decode;
 mod cli_edges;
 mod cli_errors;
 mod cli_formats;

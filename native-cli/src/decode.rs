@@ -4,8 +4,9 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use scopekit_core::decode::{DecodeSink, FrameStatsBuilder, ProtocolConfig, Span};
-use scopekit_core::edges::Threshold;
+use scopekit_core::decode::{
+    DecodeSink, DecodeTail, FrameStatsBuilder, Levels, ProtocolConfig, Span, Wire,
+};
 use scopekit_core::formats::raw::RawConfig;
 use scopekit_core::formats::Header;
 use serde::Serialize;
@@ -29,25 +30,12 @@ pub enum Output {
 
 /// Input settings shared by every protocol.
 pub struct Input {
-    /// Threshold of sampled (analog) channels; `None` for automatic.
-    pub level: Option<f64>,
-    /// Hysteresis of sampled channels.
-    pub hysteresis: Option<f64>,
+    /// How sampled (analog) channels become logic.
+    pub levels: Levels,
     /// VCD sampling rate; also the rate of inputs without one.
     pub rate: Option<f64>,
     /// Raw layout.
     pub raw: Option<RawConfig>,
-}
-
-/// A role wired to a channel.
-#[derive(Debug, Clone, Serialize)]
-pub struct Wire {
-    /// sigrok role name.
-    pub role: &'static str,
-    /// Channel index.
-    pub channel: usize,
-    /// Channel name, when the file has one.
-    pub name: Option<String>,
 }
 
 /// The file opened and its roles resolved: what a protocol needs to build its decoder.
@@ -61,7 +49,11 @@ pub struct Opened {
 }
 
 /// Open `file` and resolve `roles` (role, channel spec given) in the decoder's order.
-pub fn open(file: &Path, input: &Input, roles: &[(&'static str, Option<&str>)]) -> Result<Opened, CliError> {
+pub fn open(
+    file: &Path,
+    input: &Input,
+    roles: &[(&'static str, Option<&str>)],
+) -> Result<Opened, CliError> {
     let source = Source::open(file)?;
     let header = read_header(&source, input.raw)?;
     let info = header.info();
@@ -71,17 +63,11 @@ pub fn open(file: &Path, input: &Input, roles: &[(&'static str, Option<&str>)]) 
         if let Some(spec) = spec {
             let channel = info.channel_index(spec)?;
             wires.push(Wire {
-                role,
+                role: role.to_string(),
                 channel,
                 name: names.get(channel).cloned().flatten(),
             });
         }
-    }
-    if wires.is_empty() {
-        return Err(CliError::usage(format!(
-            "wire at least one channel: {}",
-            roles.iter().map(|r| format!("--{}", r.0.replace('_', "-"))).collect::<Vec<_>>().join(", ")
-        )));
     }
     Ok(Opened {
         rate: info.sample_rate.or(input.rate),
@@ -101,24 +87,24 @@ struct Head<'a, C: Serialize> {
 }
 
 /// Run the decoder `config` describes over the opened file and print.
-pub fn run(opened: Opened, input: &Input, config: &ProtocolConfig, output: Output) -> Result<(), CliError> {
-    let Opened { source, header, rate, wires } = opened;
+pub fn run(
+    opened: Opened,
+    input: &Input,
+    config: &ProtocolConfig,
+    output: Output,
+) -> Result<(), CliError> {
+    let Opened {
+        source,
+        header,
+        rate,
+        wires,
+    } = opened;
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
-    let roles: Vec<&str> = wires.iter().map(|w| w.role).collect();
+    let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
     let decoder = config.decoder(rate, &roles)?;
     let mut sink = match header {
         Header::Sigrok(_) => DecodeSink::logic(decoder, &channels)?,
-        _ => {
-            let th = match input.level {
-                Some(level) => Ok(Threshold {
-                    level,
-                    hysteresis: input.hysteresis.unwrap_or(0.0),
-                }),
-                None => Err(input.hysteresis),
-            };
-            let lines: Vec<_> = channels.iter().map(|&c| (c, th)).collect();
-            DecodeSink::analog(decoder, &lines)?
-        }
+        _ => DecodeSink::analog(decoder, &input.levels.lines(&wires))?,
     };
     let head = Head {
         protocol: config.name(),
@@ -140,7 +126,19 @@ pub fn run(opened: Opened, input: &Input, config: &ProtocolConfig, output: Outpu
     let rest = sink.finish();
     stats.add(&rest);
     printer.frames(&rest)?;
-    printer.end(samples, &stats.report(rate))
+    printer.end(&DecodeTail {
+        samples,
+        stats: stats.report(rate),
+    })
+}
+
+/// A frame with its start time in seconds.
+#[derive(Serialize)]
+struct Row<'a, F: Serialize> {
+    #[serde(flatten)]
+    frame: &'a F,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<f64>,
 }
 
 /// Writes frames as they come.
@@ -154,7 +152,12 @@ struct Printer {
 }
 
 impl Printer {
-    fn new<C: Serialize>(output: Output, rate: Option<f64>, columns: &'static [&'static str], head: &Head<'_, C>) -> Result<Self, CliError> {
+    fn new<C: Serialize>(
+        output: Output,
+        rate: Option<f64>,
+        columns: &'static [&'static str],
+        head: &Head<'_, C>,
+    ) -> Result<Self, CliError> {
         let mut p = Printer {
             output,
             rate,
@@ -173,8 +176,10 @@ impl Printer {
             p.frames.extend_from_slice(head.as_bytes());
         }
         if output == Output::Json {
-            let head = serde_json::to_string_pretty(head).map_err(|e| CliError::msg(e.to_string()))?;
-            p.frames.extend_from_slice(head.trim_end().trim_end_matches('}').trim_end().as_bytes());
+            let head =
+                serde_json::to_string_pretty(head).map_err(|e| CliError::msg(e.to_string()))?;
+            p.frames
+                .extend_from_slice(head.trim_end().trim_end_matches('}').trim_end().as_bytes());
             p.frames.extend_from_slice(b",\n  \"frames\": [");
         }
         Ok(p)
@@ -193,13 +198,25 @@ impl Printer {
 
     fn frames<F: Serialize + Span>(&mut self, frames: &[F]) -> Result<(), CliError> {
         for f in frames {
+            if self.output == Output::Json {
+                // Straight from the frame (no intermediate map): the fast path for big runs.
+                self.frames.extend_from_slice(if self.count == 0 {
+                    b"\n    "
+                } else {
+                    b",\n    "
+                });
+                let row = Row {
+                    frame: f,
+                    time: self.rate.map(|r| f.span().0 as f64 / r),
+                };
+                serde_json::to_writer(&mut self.frames, &row)
+                    .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))?;
+                self.count += 1;
+                continue;
+            }
             let map = self.value(f)?;
             match self.output {
-                Output::Json => {
-                    self.frames.extend_from_slice(if self.count == 0 { b"\n    " } else { b",\n    " });
-                    serde_json::to_writer(&mut self.frames, &map)
-                        .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))?;
-                }
+                Output::Json => {}
                 Output::Csv => {
                     let (s, e) = f.span();
                     let time = map.get("time").map_or(String::new(), cell);
@@ -231,21 +248,22 @@ impl Printer {
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
         match self.out.write_all(bytes) {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::io("cannot write output", e)),
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::io("cannot write output", e))
+            }
             _ => Ok(()),
         }
     }
 
-    fn end(mut self, samples: u64, stats: &scopekit_core::decode::FrameStats) -> Result<(), CliError> {
+    fn end(mut self, tail: &DecodeTail) -> Result<(), CliError> {
+        let stats = &tail.stats;
         let buf = std::mem::take(&mut self.frames);
         self.write(&buf)?;
         match self.output {
             Output::Json => {
-                let stats = serde_json::to_string_pretty(stats).map_err(|e| CliError::msg(e.to_string()))?;
-                let text = format!(
-                    "\n  ],\n  \"samples\": {samples},\n  \"stats\": {}\n}}\n",
-                    stats.replace('\n', "\n  ")
-                );
+                let tail =
+                    serde_json::to_string_pretty(tail).map_err(|e| CliError::msg(e.to_string()))?;
+                let text = format!("\n  ],\n{}\n", tail.trim_start_matches("{\n"));
                 self.write(text.as_bytes())?;
             }
             Output::Text => {
@@ -253,14 +271,18 @@ impl Printer {
                     "{} frames, {} with errors{}\n",
                     stats.frames,
                     stats.errors,
-                    stats.frames_per_second.map_or(String::new(), |f| format!(", {f:.1} frames/s"))
+                    stats
+                        .frames_per_second
+                        .map_or(String::new(), |f| format!(", {f:.1} frames/s"))
                 );
                 self.write(text.as_bytes())?;
             }
             Output::Csv => {}
         }
         match self.out.flush() {
-            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::io("cannot write output", e)),
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(CliError::io("cannot write output", e))
+            }
             _ => Ok(()),
         }
     }
@@ -279,48 +301,97 @@ fn cell(v: &Value) -> String {
 /// Run `scopekit decode PROTOCOL ...`: options to the protocol's JSON configuration (so they
 /// parse exactly as the page's), roles to channels.
 pub fn command(protocol: DecodeProtocol) -> Result<(), CliError> {
-    let (common, roles, config): (DecodeCommon, Vec<(&'static str, Option<String>)>, Value) = match protocol {
-        DecodeProtocol::Uart { common, rx, tx, baudrate, data_bits, parity, stop_bits, bit_order, invert_rx, invert_tx } => {
-            let auto = baudrate == "auto";
-            let baud: u32 = if auto { 115_200 } else {
-                baudrate.parse().map_err(|_| CliError::usage(format!("--baudrate takes a number or 'auto', not '{baudrate}'")))?
-            };
-            (common, vec![("rx", rx), ("tx", tx)], serde_json::json!({
-                "protocol": "uart", "baudrate": baud, "auto_baud": auto, "data_bits": data_bits,
-                "parity": parity, "stop_bits": stop_bits, "bit_order": bit_order,
-                "invert_rx": invert_rx, "invert_tx": invert_tx,
-            }))
-        }
-        DecodeProtocol::Spi { common, clk, miso, mosi, cs, cpol, cpha, cs_polarity, bit_order, word_size } => (
-            common,
-            vec![("clk", clk), ("miso", miso), ("mosi", mosi), ("cs", cs)],
-            serde_json::json!({
-                "protocol": "spi", "cpol": cpol, "cpha": cpha, "cs_polarity": cs_polarity,
-                "bitorder": bit_order, "wordsize": word_size,
-            }),
-        ),
-        DecodeProtocol::I2c { common, scl, sda, address_format } => (
-            common,
-            vec![("scl", scl), ("sda", sda)],
-            serde_json::json!({ "protocol": "i2c", "address_format": address_format }),
-        ),
-        DecodeProtocol::Can { common, can, bitrate, fast_bitrate, sample_point } => (
-            common,
-            vec![("can_rx", can)],
-            serde_json::json!({
-                "protocol": "can", "nominal_bitrate": bitrate, "fast_bitrate": fast_bitrate,
-                "sample_point": sample_point,
-            }),
-        ),
-    };
-    let config: ProtocolConfig = serde_json::from_value(config).map_err(|e| CliError::usage(format!("bad decoder option: {e}")))?;
+    let (common, roles, config): (DecodeCommon, Vec<(&'static str, Option<String>)>, Value) =
+        match protocol {
+            DecodeProtocol::Uart {
+                common,
+                rx,
+                tx,
+                baudrate,
+                data_bits,
+                parity,
+                stop_bits,
+                bit_order,
+                invert_rx,
+                invert_tx,
+            } => {
+                let auto = baudrate == "auto";
+                let baud: u32 = if auto {
+                    115_200
+                } else {
+                    baudrate.parse().map_err(|_| {
+                        CliError::usage(format!(
+                            "--baudrate takes a number or 'auto', not '{baudrate}'"
+                        ))
+                    })?
+                };
+                (
+                    common,
+                    vec![("rx", rx), ("tx", tx)],
+                    serde_json::json!({
+                        "protocol": "uart", "baudrate": baud, "auto_baud": auto, "data_bits": data_bits,
+                        "parity": parity, "stop_bits": stop_bits, "bit_order": bit_order,
+                        "invert_rx": invert_rx, "invert_tx": invert_tx,
+                    }),
+                )
+            }
+            DecodeProtocol::Spi {
+                common,
+                clk,
+                miso,
+                mosi,
+                cs,
+                cpol,
+                cpha,
+                cs_polarity,
+                bit_order,
+                word_size,
+            } => (
+                common,
+                vec![("clk", clk), ("miso", miso), ("mosi", mosi), ("cs", cs)],
+                serde_json::json!({
+                    "protocol": "spi", "cpol": cpol, "cpha": cpha, "cs_polarity": cs_polarity,
+                    "bitorder": bit_order, "wordsize": word_size,
+                }),
+            ),
+            DecodeProtocol::I2c {
+                common,
+                scl,
+                sda,
+                address_format,
+            } => (
+                common,
+                vec![("scl", scl), ("sda", sda)],
+                serde_json::json!({ "protocol": "i2c", "address_format": address_format }),
+            ),
+            DecodeProtocol::Can {
+                common,
+                can,
+                bitrate,
+                fast_bitrate,
+                sample_point,
+            } => (
+                common,
+                vec![("can_rx", can)],
+                serde_json::json!({
+                    "protocol": "can", "nominal_bitrate": bitrate, "fast_bitrate": fast_bitrate,
+                    "sample_point": sample_point,
+                }),
+            ),
+        };
+    let config: ProtocolConfig = serde_json::from_value(config)
+        .map_err(|e| CliError::usage(format!("bad decoder option: {e}")))?;
     let level = match common.threshold.as_str() {
         "auto" => None,
-        v => Some(v.parse::<f64>().map_err(|_| CliError::usage(format!("--threshold takes a number or 'auto', not '{v}'")))?),
+        v => Some(v.parse::<f64>().map_err(|_| {
+            CliError::usage(format!("--threshold takes a number or 'auto', not '{v}'"))
+        })?),
     };
     let input = Input {
-        level,
-        hysteresis: common.hysteresis,
+        levels: Levels {
+            threshold: level,
+            hysteresis: common.hysteresis,
+        },
         rate: common.rate,
         raw: crate::raw_config(&common.raw)?,
     };
@@ -329,9 +400,20 @@ pub fn command(protocol: DecodeProtocol) -> Result<(), CliError> {
         (_, true) => Output::Csv,
         _ => Output::Text,
     };
+    if roles.iter().all(|r| r.1.is_none()) {
+        return Err(CliError::usage(format!(
+            "wire at least one channel: {}",
+            roles
+                .iter()
+                .map(|r| format!("--{}", if r.0 == "can_rx" { "can" } else { r.0 }))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let file = common.file;
     crate::in_file(&file, || {
-        let roles: Vec<(&'static str, Option<&str>)> = roles.iter().map(|(r, c)| (*r, c.as_deref())).collect();
+        let roles: Vec<(&'static str, Option<&str>)> =
+            roles.iter().map(|(r, c)| (*r, c.as_deref())).collect();
         let opened = open(&file, &input, &roles)?;
         run(opened, &input, &config, output)
     })

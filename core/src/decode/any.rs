@@ -56,7 +56,8 @@ impl ProtocolConfig {
             ProtocolConfig::Spi(_) => &["transfer", "mosi", "miso", "errors"],
             ProtocolConfig::I2c(_) => &["event", "value", "rw", "transaction", "errors"],
             ProtocolConfig::Can(_) => &[
-                "id", "extended", "rtr", "fd", "brs", "dlc", "data", "crc", "crc_ok", "ack", "errors",
+                "id", "extended", "rtr", "fd", "brs", "dlc", "data", "crc", "crc_ok", "ack",
+                "errors",
             ],
         }
     }
@@ -69,20 +70,29 @@ impl ProtocolConfig {
     /// is needed.
     pub fn decoder(&self, samplerate: Option<f64>, roles: &[&str]) -> Result<AnyDecoder> {
         let rate = |what: &str| {
-            samplerate.filter(|r| *r > 0.0 && r.is_finite()).ok_or_else(|| {
-                Error::Config(alloc::format!(
-                    "{what} needs the sample rate, and the capture has none (give --rate)"
-                ))
-            })
+            samplerate
+                .filter(|r| *r > 0.0 && r.is_finite())
+                .ok_or_else(|| {
+                    Error::Config(alloc::format!(
+                        "{what} needs the sample rate, and the capture has none (give --rate)"
+                    ))
+                })
         };
         Ok(match self {
-            ProtocolConfig::Uart(c) => AnyDecoder::Uart(UartDecoder::try_new(c, rate("UART")?, roles)?),
+            ProtocolConfig::Uart(c) => {
+                AnyDecoder::Uart(UartDecoder::try_new(c, rate("UART")?, roles)?)
+            }
             ProtocolConfig::Spi(c) => {
                 let mut present = [false; 4];
                 for r in roles {
-                    let i = super::spi::ROLES.iter().position(|x| x == r).ok_or_else(|| {
-                        Error::Config(alloc::format!("SPI has no role '{r}' (clk, miso, mosi, cs)"))
-                    })?;
+                    let i = super::spi::ROLES
+                        .iter()
+                        .position(|x| x == r)
+                        .ok_or_else(|| {
+                            Error::Config(alloc::format!(
+                                "SPI has no role '{r}' (clk, miso, mosi, cs)"
+                            ))
+                        })?;
                     present[i] = true;
                 }
                 AnyDecoder::Spi(SpiDecoder::try_new(c, present)?)
@@ -147,7 +157,12 @@ impl Span for AnyFrame {
 }
 
 /// Run one decoder step into a scratch buffer and wrap its frames.
-fn wrap<D: Decode>(d: &mut D, step: impl FnOnce(&mut D, &mut Vec<D::Frame>), out: &mut Vec<AnyFrame>, f: fn(D::Frame) -> AnyFrame) {
+fn wrap<D: Decode>(
+    d: &mut D,
+    step: impl FnOnce(&mut D, &mut Vec<D::Frame>),
+    out: &mut Vec<AnyFrame>,
+    f: fn(D::Frame) -> AnyFrame,
+) {
     let mut tmp = Vec::new();
     step(d, &mut tmp);
     out.extend(tmp.into_iter().map(f));

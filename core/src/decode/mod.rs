@@ -8,11 +8,14 @@ mod feed;
 #[cfg(test)]
 pub(crate) mod golden;
 pub mod i2c;
+mod job;
 pub mod spi;
+pub mod uart;
 mod stats;
 
 pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;
+pub use job::{decode_archive, DecodeJob, DecodeTail, Levels, Wire};
 pub use stats::{FrameStats, FrameStatsBuilder};
 
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.
