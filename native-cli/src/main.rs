@@ -4,6 +4,9 @@
 //! Exit status: 0 success, 1 bad input or failed analysis, 2 usage error.
 
 mod args;
+mod capture;
+mod capture_record;
+mod capture_view;
 mod convert;
 mod error;
 mod out;
@@ -123,6 +126,7 @@ fn run(args: Args) -> Result<(), CliError> {
                 }
             }
         }
+        Command::Capture(capture) => capture::run(capture),
         Command::Serve { host, port } => serve::run(&host, port),
     }
 }
