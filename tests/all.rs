@@ -4,5 +4,6 @@
 mod cli_convert;
 mod cli_errors;
 mod cli_formats;
+mod cli_capture;
 mod cli_stats;
 mod serve;

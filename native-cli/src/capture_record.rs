@@ -118,6 +118,8 @@ pub struct Recorder {
     /// Bytes written to a verbatim recording.
     offset: u64,
     malformed_shown: u32,
+    /// Number of the line being parsed (csv).
+    line_no: u64,
 }
 
 impl Recorder {
@@ -209,6 +211,7 @@ impl Recorder {
             now_ns: 0,
             offset: 0,
             malformed_shown: 0,
+            line_no: 0,
         };
         if let Some(path) = &args.out {
             rec.out = Some((path.clone(), create(path)?));
@@ -360,6 +363,7 @@ impl Recorder {
     }
 
     fn csv_line(&mut self, line: &[u8], view: &mut View) -> Result<(), CliError> {
+        self.line_no += 1;
         let mut row = std::mem::take(&mut self.row);
         let parsed = self.fields.parse(line, &mut row);
         let result = match parsed {
@@ -379,7 +383,7 @@ impl Recorder {
                     let shown = String::from_utf8_lossy(&line[..line.len().min(60)]).into_owned();
                     view.note(&format!(
                         "line {}: {why}: {}",
-                        self.splitter.lines(),
+                        self.line_no,
                         shown.escape_debug()
                     ));
                     if self.malformed_shown == 5 {

@@ -103,12 +103,16 @@ pub enum Parsed {
 ///
 /// Fields are separated by `,` (else `;`, else tabs or runs of spaces). A field may be
 /// `name=value` or `name:value` (Arduino's serial plotter); the first such row names the
-/// channels. Before the first data row, a line of non-numeric fields is the header. The
-/// first data row (or the names) fixes the number of channels; a row with a different
-/// count or a field that is no number is malformed.
+/// channels. Before the first data row, a line of non-numeric fields is a header: the last
+/// one before the first data row names the channels (so a boot banner is passed over),
+/// unless its width differs from that row's. The first data row (or the names, or a fixed
+/// width) fixes the number of channels; a row with a different count or a field that is
+/// no number is malformed.
 #[derive(Debug, Clone, Default)]
 pub struct FieldParser {
     names: Vec<String>,
+    /// The names came from a header line of the stream (not from the caller).
+    from_stream: bool,
     /// Channels, once known.
     width: Option<usize>,
     rows: u64,
@@ -125,6 +129,7 @@ impl FieldParser {
         let width = (!names.is_empty()).then_some(names.len());
         FieldParser {
             names,
+            from_stream: false,
             width,
             rows: 0,
         }
@@ -134,6 +139,7 @@ impl FieldParser {
     pub fn with_width(channels: usize) -> Self {
         FieldParser {
             names: Vec::new(),
+            from_stream: false,
             width: Some(channels),
             rows: 0,
         }
@@ -194,20 +200,15 @@ impl FieldParser {
         }
         if let Some(i) = bad {
             let header = self.rows == 0
-                && self.names.is_empty()
+                && (self.names.is_empty() || self.from_stream)
                 && fields
                     .iter()
                     .all(|f| !f.is_empty() && parse_number(f).is_none());
             if header {
-                if self.width.is_some_and(|w| w != fields.len()) {
-                    return Parsed::Malformed(format!(
-                        "header of {} fields, expected {}",
-                        fields.len(),
-                        self.width.unwrap_or(0)
-                    ));
+                if self.width.is_none_or(|w| w == fields.len()) {
+                    self.names = fields.iter().map(|f| f.to_string()).collect();
+                    self.from_stream = true;
                 }
-                self.names = fields.iter().map(|f| f.to_string()).collect();
-                self.width = Some(fields.len());
                 return Parsed::Header;
             }
             let shown: String = fields[i].chars().take(24).collect();
@@ -220,6 +221,9 @@ impl FieldParser {
             Some(_) => {}
             None => {
                 self.width = Some(row.len());
+                if self.from_stream && self.names.len() != row.len() {
+                    self.names.clear();
+                }
                 if self.names.is_empty() && labels.iter().all(Option::is_some) {
                     self.names = labels.iter().flatten().map(|l| l.to_string()).collect();
                 }

@@ -102,6 +102,7 @@ fn fields_header_rows_and_malformed_lines() {
     let mut p = FieldParser::new();
     let mut row = Vec::new();
     assert_eq!(p.parse(b"# comment", &mut row), Parsed::Skip);
+    assert_eq!(p.parse(b"boot banner v1.2", &mut row), Parsed::Header);
     assert_eq!(p.parse(b"volts, amps", &mut row), Parsed::Header);
     assert_eq!(p.parse(b"1.5, -2", &mut row), Parsed::Row);
     assert_eq!(row, vec![1.5, -2.0]);
@@ -135,6 +136,14 @@ fn fields_header_rows_and_malformed_lines() {
     assert_eq!(
         p.parse(b"x", &mut row),
         Parsed::Malformed("field 1 is not a number: 'x'".into())
+    );
+    let mut p = FieldParser::new();
+    assert_eq!(p.parse(b"a b c", &mut row), Parsed::Header);
+    assert_eq!(p.parse(b"1,2", &mut row), Parsed::Row);
+    assert_eq!(
+        p.names(),
+        vec!["ch0", "ch1"],
+        "a header of another width is no header"
     );
     let mut p = FieldParser::with_width(2);
     assert!(matches!(p.parse(b"1,2,3", &mut row), Parsed::Malformed(_)));
