@@ -55,8 +55,7 @@ fn final_status(out: &Output) -> Value {
     let last = text
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["type"] == "status")
-        .last()
+        .rfind(|v| v["type"] == "status")
         .unwrap_or_else(|| panic!("no status in {text}"));
     assert_eq!(last["state"], "done");
     last
@@ -135,7 +134,7 @@ fn nmea_streams_replay_intact() {
             "{name}: gaps measured"
         );
         // The arrival-time sidecar accounts for every byte.
-        let times = csv_rows(&Path::new(&format!("{}.times.csv", rec.display())).to_path_buf());
+        let times = csv_rows(Path::new(&format!("{}.times.csv", rec.display())));
         let total: u64 = times.iter().map(|r| r[2].parse::<u64>().unwrap()).sum();
         assert_eq!(total, facts["bytes"].as_u64().unwrap());
     }

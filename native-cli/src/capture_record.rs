@@ -147,7 +147,7 @@ impl Recorder {
             Alert::parse(a, &|_| Some(0))
                 .map_err(|e| CliError::usage(format!("--alert '{a}': {e}")))?;
         }
-        if !kind.numeric() && !(args.derive.is_empty() && args.alert.is_empty()) {
+        if !kind.numeric() && (!args.derive.is_empty() || !args.alert.is_empty()) {
             return Err(CliError::usage(
                 "--derive and --alert need numeric channels (a binary format or csv)",
             ));

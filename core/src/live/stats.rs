@@ -143,7 +143,7 @@ impl GapHistogram {
             0
         } else {
             let log2 = libm::log2(gap_ns as f64);
-            ((log2 * f64::from(PER_OCTAVE)).ceil() as usize).min(self.counts.len() - 1)
+            (libm::ceil(log2 * f64::from(PER_OCTAVE)) as usize).min(self.counts.len() - 1)
         };
         self.counts[bucket] += weight;
         self.total += weight;
@@ -159,7 +159,7 @@ impl GapHistogram {
         if self.total == 0 {
             return None;
         }
-        let rank = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
+        let rank = (libm::ceil(q.clamp(0.0, 1.0) * self.total as f64) as u64).max(1);
         let mut seen = 0;
         for (i, &c) in self.counts.iter().enumerate() {
             seen += c;
