@@ -6,5 +6,6 @@ mod cli_decode;
 mod cli_edges;
 mod cli_errors;
 mod cli_formats;
+mod cli_capture;
 mod cli_stats;
 mod serve;

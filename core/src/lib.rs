@@ -25,6 +25,7 @@ pub mod error;
 pub mod formats;
 pub mod job;
 pub mod kernel;
+pub mod live;
 pub mod logic;
 pub mod math;
 pub mod report;

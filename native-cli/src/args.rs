@@ -119,6 +119,9 @@ pub enum Command {
         #[command(subcommand)]
         protocol: DecodeProtocol,
     },
+    /// Record a serial device live: binary samples, CSV/text lines or raw bytes, with a live
+    /// view, derived channels and alerts (`capture --list` shows the ports).
+    Capture(crate::capture::CaptureArgs),
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
         /// Address to listen on (loopback by default).

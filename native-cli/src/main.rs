@@ -4,6 +4,9 @@
 //! Exit status: 0 success, 1 bad input or failed analysis, 2 usage error.
 
 mod args;
+mod capture;
+mod capture_record;
+mod capture_view;
 mod convert;
 mod decode;
 mod edges;
@@ -161,6 +164,7 @@ fn run(args: Args) -> Result<(), CliError> {
             in_file(&file, || edges::run(&file, &options, output))
         }
         Command::Decode { protocol } => decode::command(protocol),
+        Command::Capture(capture) => capture::run(capture),
         Command::Serve { host, port } => serve::run(&host, port),
     }
 }
