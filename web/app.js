@@ -1,4 +1,8 @@
 // The scopekit page: file picker / drop zone → analyzeFile() → header and statistics table.
+//
+// Other views (decode.js, ...) are separate modules: they listen for
+//   window 'scopekit:file'  { detail: { file, info } }  a file was dropped and its header read
+//   window 'scopekit:reset' {}                          a new file replaces the previous one
 
 import { analyzeFile } from './scopekit.js';
 
@@ -175,6 +179,13 @@ async function run(file) {
   cancelButton.hidden = false;
   resultEl.dataset.state = 'running';
   resultEl.dataset.run = String(++runs);
+  window.dispatchEvent(new CustomEvent('scopekit:reset'));
+  let announced = false;
+  const announce = (info) => {
+    if (announced || current !== controller) return;
+    announced = true;
+    window.dispatchEvent(new CustomEvent('scopekit:file', { detail: { file, info } }));
+  };
 
   const started = performance.now();
   try {
@@ -196,7 +207,10 @@ async function run(file) {
             (seconds > 0.2 ? ` · ${formatRate(loaded, seconds)}` : '');
       },
       onInfo(info) {
-        if (current === controller) renderInfo(info);
+        if (current === controller) {
+          renderInfo(info);
+          announce(info);
+        }
       },
     });
     if (current !== controller) return;
@@ -205,6 +219,7 @@ async function run(file) {
     statusText.textContent =
       `${formatBytes(file.size)} analysed in ${formatSeconds(seconds)} · ${formatRate(file.size, seconds)}`;
     renderInfo(report.info);
+    announce(report.info);
     renderStats(report);
     resultEl.dataset.json = JSON.stringify(report);
     resultEl.dataset.state = 'done';

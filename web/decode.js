@@ -1,0 +1,1 @@
+// Protocol decoding view: placeholder, filled in by the decode view work.
