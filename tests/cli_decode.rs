@@ -22,12 +22,18 @@ fn cases(protocol: &str) -> Vec<Value> {
         .collect()
 }
 
-/// (start, end, class, texts) of sigrok-cli's annotation lines.
-fn annotations(case: &Value) -> Vec<(u64, u64, String, Vec<String>)> {
+/// One annotation: (start, end, class, texts).
+type Annotation = (u64, u64, String, Vec<String>);
+
+/// sigrok-cli's annotations of a golden case.
+fn annotations(case: &Value) -> Vec<Annotation> {
     let path = sigrok_dir().join(case["expected"]["annotations"].as_str().unwrap());
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
+    parse_annotations(&std::fs::read_to_string(path).unwrap())
+}
+
+/// Parse sigrok-cli's `--protocol-decoder-samplenum` output.
+fn parse_annotations(text: &str) -> Vec<Annotation> {
+    text.lines()
         .filter(|l| !l.is_empty())
         .map(|l| {
             let (range, rest) = l.split_once(' ').unwrap();
@@ -137,44 +143,162 @@ fn word_hex(v: &Value) -> String {
     }
 }
 
+/// UART data frames of `lane` against sigrok's `<lane>-data` annotations (start, end) and,
+/// when given, the values.
+fn check_uart(
+    frames: &[Value],
+    anns: &[Annotation],
+    lane: &str,
+    values: Option<Vec<u64>>,
+    what: &str,
+) {
+    let want: Vec<(u64, u64)> = anns
+        .iter()
+        .filter(|a| a.2 == format!("{lane}-data"))
+        .map(|a| (a.0, a.1))
+        .collect();
+    let ours: Vec<&Value> = frames
+        .iter()
+        .filter(|f| f["channel"] == lane)
+        .filter(|f| {
+            !f["errors"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|e| e == "break" || e == "glitch" || e == "truncated")
+            })
+        })
+        .collect();
+    let got: Vec<(u64, u64)> = ours
+        .iter()
+        .map(|f| (f["start"].as_u64().unwrap(), f["end"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, want, "{what} {lane}");
+    if let Some(values) = values {
+        let got: Vec<u64> = ours.iter().map(|f| f["value"].as_u64().unwrap()).collect();
+        assert_eq!(got, values, "{what} {lane} values");
+    }
+}
+
+/// SPI words against sigrok's `mosi-data` / `miso-data` annotations.
+fn check_spi(frames: &[Value], anns: &[Annotation], what: &str) {
+    for line in ["mosi", "miso"] {
+        let want: Vec<(u64, u64, String)> = anns
+            .iter()
+            .filter(|a| a.2 == format!("{line}-data"))
+            .map(|a| (a.0, a.1, hex_norm(&a.3[0])))
+            .collect();
+        let got: Vec<(u64, u64, String)> = frames
+            .iter()
+            .filter(|f| f.get("errors").is_none() && !f[line].is_null())
+            .map(|f| {
+                (
+                    f["start"].as_u64().unwrap(),
+                    f["end"].as_u64().unwrap(),
+                    word_hex(&f[line]),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{what} {line}");
+    }
+}
+
+/// I2C events against sigrok's start, repeat-start, stop, ack, nack, address and data
+/// annotations.
+fn check_i2c(frames: &[Value], anns: &[Annotation], what: &str) {
+    let mut want: Vec<(u64, u64, String, String)> = anns
+        .iter()
+        .filter_map(|a| match a.2.as_str() {
+            "start" | "stop" | "ack" | "nack" => Some((a.0, a.1, a.2.clone(), String::new())),
+            "repeat-start" => Some((a.0, a.1, "restart".into(), String::new())),
+            c if (c.starts_with("address-") && a.3[0].starts_with("Address"))
+                || c.starts_with("data-") =>
+            {
+                let kind = if c.starts_with("address") {
+                    "address"
+                } else {
+                    "data"
+                };
+                let rw = if c.ends_with("read") { "read" } else { "write" };
+                Some((a.0, a.1, format!("{kind}-{rw}"), hex_norm(&a.3[2])))
+            }
+            _ => None,
+        })
+        .collect();
+    want.sort();
+    let mut got: Vec<(u64, u64, String, String)> = frames
+        .iter()
+        .map(|f| {
+            let ev = f["event"].as_str().unwrap();
+            let (class, value) = match ev {
+                "address" | "data" => (
+                    format!("{ev}-{}", f["rw"].as_str().unwrap()),
+                    format!("{:X}", f["value"].as_u64().unwrap()),
+                ),
+                _ => (ev.to_string(), String::new()),
+            };
+            (
+                f["start"].as_u64().unwrap(),
+                f["end"].as_u64().unwrap(),
+                class,
+                value,
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "{what}");
+}
+
+/// CAN frames against sigrok's `sof` (one per frame) and `data` byte annotations.
+fn check_can(frames: &[Value], anns: &[Annotation], what: &str) {
+    let want_data: Vec<(u64, u64, u64)> = anns
+        .iter()
+        .filter(|a| a.2 == "data")
+        .map(|a| {
+            let hex = a.3[0].rsplit("0x").next().unwrap();
+            (a.0, a.1, u64::from_str_radix(hex, 16).unwrap())
+        })
+        .collect();
+    let mut got_data = Vec::new();
+    for f in frames {
+        let bytes = f["data"].as_array().unwrap();
+        let fields: Vec<&Value> = f["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["kind"] == "data")
+            .collect();
+        assert_eq!(fields.len(), bytes.len(), "{what}");
+        for (field, b) in fields.iter().zip(bytes) {
+            got_data.push((
+                field["start"].as_u64().unwrap(),
+                field["end"].as_u64().unwrap(),
+                b.as_u64().unwrap(),
+            ));
+        }
+        assert_eq!(f["crc_ok"], true, "{what}");
+    }
+    assert_eq!(got_data, want_data, "{what} data bytes");
+    let sofs = anns.iter().filter(|a| a.2 == "sof").count();
+    assert_eq!(frames.len(), sofs, "{what} frames");
+}
+
 #[test]
 fn uart_frames_equal_sigrok() {
     for case in cases("uart") {
         let frames = decode("uart", &case);
+        let anns = annotations(&case);
         for lane in ["rx", "tx"] {
-            let want: Vec<(u64, u64)> = annotations(&case)
-                .into_iter()
-                .filter(|a| a.2 == format!("{lane}-data"))
-                .map(|a| (a.0, a.1))
-                .collect();
-            let ours: Vec<&Value> = frames
-                .iter()
-                .filter(|f| f["channel"] == lane)
-                .filter(|f| {
-                    !f["errors"].as_array().is_some_and(|e| {
-                        e.iter()
-                            .any(|e| e == "break" || e == "glitch" || e == "truncated")
-                    })
-                })
-                .collect();
-            let got: Vec<(u64, u64)> = ours
-                .iter()
-                .map(|f| (f["start"].as_u64().unwrap(), f["end"].as_u64().unwrap()))
-                .collect();
-            assert_eq!(got, want, "{} {lane}", case["name"]);
-            if let Some(bin) = case["expected"]["binary"][lane].as_str() {
+            let values = case["expected"]["binary"][lane].as_str().map(|bin| {
                 let bytes = std::fs::read(sigrok_dir().join(bin)).unwrap();
-                let values: Vec<u64> = if case["options"]["data_bits"].as_u64().unwrap() > 8 {
+                if case["options"]["data_bits"].as_u64().unwrap() > 8 {
                     bytes
                         .chunks(2)
                         .map(|c| u64::from(u16::from_be_bytes([c[0], c[1]])))
                         .collect()
                 } else {
                     bytes.iter().map(|&b| u64::from(b)).collect()
-                };
-                let got: Vec<u64> = ours.iter().map(|f| f["value"].as_u64().unwrap()).collect();
-                assert_eq!(got, values, "{} {lane} values", case["name"]);
-            }
+                }
+            });
+            check_uart(&frames, &anns, lane, values, case["name"].as_str().unwrap());
         }
     }
 }
@@ -182,117 +306,179 @@ fn uart_frames_equal_sigrok() {
 #[test]
 fn spi_words_equal_sigrok() {
     for case in cases("spi") {
-        let frames = decode("spi", &case);
-        for line in ["mosi", "miso"] {
-            let want: Vec<(u64, u64, String)> = annotations(&case)
-                .into_iter()
-                .filter(|a| a.2 == format!("{line}-data"))
-                .map(|a| (a.0, a.1, hex_norm(&a.3[0])))
-                .collect();
-            let got: Vec<(u64, u64, String)> = frames
-                .iter()
-                .filter(|f| f.get("errors").is_none() && !f[line].is_null())
-                .map(|f| {
-                    (
-                        f["start"].as_u64().unwrap(),
-                        f["end"].as_u64().unwrap(),
-                        word_hex(&f[line]),
-                    )
-                })
-                .collect();
-            assert_eq!(got, want, "{} {line}", case["name"]);
-        }
+        check_spi(
+            &decode("spi", &case),
+            &annotations(&case),
+            case["name"].as_str().unwrap(),
+        );
     }
 }
 
 #[test]
 fn i2c_events_equal_sigrok() {
     for case in cases("i2c") {
-        let frames = decode("i2c", &case);
-        let want: Vec<(u64, u64, String, String)> = annotations(&case)
-            .into_iter()
-            .filter_map(|a| match a.2.as_str() {
-                "start" | "stop" | "ack" | "nack" => Some((a.0, a.1, a.2.clone(), String::new())),
-                "repeat-start" => Some((a.0, a.1, "restart".into(), String::new())),
-                c if (c.starts_with("address-") && a.3[0].starts_with("Address"))
-                    || c.starts_with("data-") =>
-                {
-                    let kind = if c.starts_with("address") {
-                        "address"
-                    } else {
-                        "data"
-                    };
-                    let rw = if c.ends_with("read") { "read" } else { "write" };
-                    Some((a.0, a.1, format!("{kind}-{rw}"), hex_norm(&a.3[2])))
-                }
-                _ => None,
-            })
-            .collect();
-        let mut want = want;
-        want.sort();
-        let mut got: Vec<(u64, u64, String, String)> = frames
-            .iter()
-            .map(|f| {
-                let ev = f["event"].as_str().unwrap();
-                let (class, value) = match ev {
-                    "address" | "data" => (
-                        format!("{ev}-{}", f["rw"].as_str().unwrap()),
-                        format!("{:X}", f["value"].as_u64().unwrap()),
-                    ),
-                    _ => (ev.to_string(), String::new()),
-                };
-                (
-                    f["start"].as_u64().unwrap(),
-                    f["end"].as_u64().unwrap(),
-                    class,
-                    value,
-                )
-            })
-            .collect();
-        got.sort();
-        assert_eq!(got, want, "{}", case["name"]);
+        check_i2c(
+            &decode("i2c", &case),
+            &annotations(&case),
+            case["name"].as_str().unwrap(),
+        );
     }
 }
 
 #[test]
 fn can_ids_and_data_equal_sigrok() {
     for case in cases("can") {
-        let frames = decode("can", &case);
-        let anns = annotations(&case);
-        let want_data: Vec<(u64, u64, u64)> = anns
-            .iter()
-            .filter(|a| a.2 == "data")
-            .map(|a| {
-                (
-                    a.0,
-                    a.1,
-                    u64::from_str_radix(a.3[0].rsplit("0x").next().unwrap(), 16).unwrap(),
-                )
-            })
-            .collect();
-        let mut got_data = Vec::new();
-        for f in &frames {
-            let bytes = f["data"].as_array().unwrap();
-            let fields: Vec<&Value> = f["fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|x| x["kind"] == "data")
-                .collect();
-            assert_eq!(fields.len(), bytes.len(), "{}", case["name"]);
-            for (field, b) in fields.iter().zip(bytes) {
-                got_data.push((
-                    field["start"].as_u64().unwrap(),
-                    field["end"].as_u64().unwrap(),
-                    b.as_u64().unwrap(),
-                ));
-            }
-            assert_eq!(f["crc_ok"], true, "{}", case["name"]);
-        }
-        assert_eq!(got_data, want_data, "{} data bytes", case["name"]);
-        let sofs = anns.iter().filter(|a| a.2 == "sof").count();
-        assert_eq!(frames.len(), sofs, "{} frames", case["name"]);
+        check_can(
+            &decode("can", &case),
+            &annotations(&case),
+            case["name"].as_str().unwrap(),
+        );
     }
+}
+
+/// Run a command and return its stdout as text.
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup.sh installs it)"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// sigrok-cli itself as the oracle: captures generated by benches/gen_bus.py (random
+/// payloads, gaps, 10 MSa/s) decoded by sigrok-cli and by scopekit — logic (.sr) must give
+/// sigrok's annotations exactly; the analog twin (noisy, slow edges, float32 NPY) the same
+/// values.
+#[test]
+fn generated_buses_equal_sigrok_cli() {
+    let dir = scopekit_tests::TempDir::new("decode-oracle");
+    let d = dir.path("");
+    let d = d.to_str().unwrap();
+    run(
+        "python3",
+        &[
+            repo().join("benches/gen_bus.py").to_str().unwrap(),
+            d,
+            "400000",
+        ],
+    );
+    let file = |name: &str| dir.path(name).to_str().unwrap().to_string();
+    let sigrok = |input: &str, pd: &str, ann: &str| {
+        parse_annotations(&run(
+            "sigrok-cli",
+            &[
+                "-l",
+                "4",
+                "-i",
+                input,
+                "-P",
+                pd,
+                "-A",
+                ann,
+                "--protocol-decoder-samplenum",
+            ],
+        ))
+    };
+    let ours = |args: &[&str]| -> Vec<Value> {
+        let out = scopekit(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["frames"].as_array().unwrap().clone()
+    };
+    let values = |frames: &[Value]| -> Vec<Value> {
+        frames
+            .iter()
+            .map(|f| {
+                let mut f = f.as_object().unwrap().clone();
+                for k in ["start", "end", "time", "frame_start", "fields"] {
+                    f.remove(k);
+                }
+                Value::Object(f)
+            })
+            .collect()
+    };
+    let rate = ["--rate", "10000000"];
+
+    let (sr, npy) = (file("uart.sr"), file("uart.npy"));
+    let anns = sigrok(&sr, "uart:tx=tx:baudrate=115200:format=hex", "uart=tx-data");
+    let logic = ours(&["decode", "uart", &sr, "--tx", "tx", "--json"]);
+    assert!(logic.len() > 300);
+    check_uart(&logic, &anns, "tx", None, "generated uart");
+    let analog = ours(&[
+        "decode", "uart", &npy, "--tx", "0", "--json", rate[0], rate[1],
+    ]);
+    assert_eq!(values(&analog), values(&logic), "analog uart");
+
+    let (sr, npy) = (file("spi.sr"), file("spi.npy"));
+    let anns = sigrok(
+        &sr,
+        "spi:clk=clk:miso=miso:mosi=mosi:cs=cs",
+        "spi=mosi-data:miso-data",
+    );
+    let logic = ours(&[
+        "decode", "spi", &sr, "--clk", "clk", "--miso", "miso", "--mosi", "mosi", "--cs", "cs",
+        "--json",
+    ]);
+    assert!(logic.len() > 3000);
+    check_spi(&logic, &anns, "generated spi");
+    let analog = ours(&[
+        "decode", "spi", &npy, "--clk", "0", "--miso", "1", "--mosi", "2", "--cs", "3", "--json",
+        rate[0], rate[1],
+    ]);
+    assert_eq!(values(&analog), values(&logic), "analog spi");
+
+    let (sr, npy) = (file("i2c.sr"), file("i2c.npy"));
+    let anns = sigrok(&sr, "i2c:scl=scl:sda=sda", "i2c");
+    let logic = ours(&[
+        "decode", "i2c", &sr, "--scl", "scl", "--sda", "sda", "--json",
+    ]);
+    assert!(logic.len() > 3000);
+    check_i2c(&logic, &anns, "generated i2c");
+    let analog = ours(&[
+        "decode", "i2c", &npy, "--scl", "0", "--sda", "1", "--json", rate[0], rate[1],
+    ]);
+    assert_eq!(values(&analog), values(&logic), "analog i2c");
+
+    let (sr, npy) = (file("can.sr"), file("can.npy"));
+    let anns = sigrok(
+        &sr,
+        "can:can_rx=can_rx:nominal_bitrate=500000",
+        "can=sof:data",
+    );
+    let logic = ours(&[
+        "decode",
+        "can",
+        &sr,
+        "--can",
+        "can_rx",
+        "--bitrate",
+        "500000",
+        "--json",
+    ]);
+    assert!(logic.len() > 100);
+    check_can(&logic, &anns, "generated can");
+    let analog = ours(&[
+        "decode",
+        "can",
+        &npy,
+        "--can",
+        "0",
+        "--bitrate",
+        "500000",
+        "--json",
+        rate[0],
+        rate[1],
+    ]);
+    assert_eq!(values(&analog), values(&logic), "analog can");
 }
 
 #[test]
@@ -308,7 +494,8 @@ fn decode_errors_are_clear() {
     let out = scopekit(&["decode", "uart", sr, "--tx", "TX", "--parity", "sometimes"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("unknown variant `sometimes`, expected one of `none`, `odd`"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("unknown variant `sometimes`, expected one of `none`, `odd`"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
