@@ -130,22 +130,39 @@ impl Digitizer {
         } else {
             self.lines.iter().map(Line::settled).min().unwrap_or(0)
         };
-        let mut ready: Vec<(u64, usize, bool)> = Vec::new();
-        for (i, line) in self.lines.iter_mut().enumerate() {
-            let n = line.pending.partition_point(|e| e.at < until);
-            ready.extend(line.pending.drain(..n).map(|e| (e.at, i, e.rising)));
-        }
-        ready.sort_unstable_by_key(|r| (r.0, r.1));
+        // Merge the lines' sorted edge lists (k-way, lines are few): at equal samples, one
+        // transition carries every line's change.
+        let ends: Vec<usize> = self
+            .lines
+            .iter()
+            .map(|l| l.pending.partition_point(|e| e.at < until))
+            .collect();
+        let mut heads = alloc::vec![0usize; self.lines.len()];
         let mut levels = self.levels.unwrap_or(0);
-        for (k, &(at, i, rising)) in ready.iter().enumerate() {
-            levels = (levels & !(1 << i)) | (u32::from(rising) << i);
-            if ready.get(k + 1).is_some_and(|n| n.0 == at) {
-                continue;
+        loop {
+            let mut next = u64::MAX;
+            for (i, line) in self.lines.iter().enumerate() {
+                if heads[i] < ends[i] {
+                    next = next.min(line.pending[heads[i]].at);
+                }
+            }
+            if next == u64::MAX {
+                break;
+            }
+            for (i, line) in self.lines.iter().enumerate() {
+                if heads[i] < ends[i] && line.pending[heads[i]].at == next {
+                    let rising = line.pending[heads[i]].rising;
+                    levels = (levels & !(1 << i)) | (u32::from(rising) << i);
+                    heads[i] += 1;
+                }
             }
             match self.out.last_mut() {
-                Some(t) if t.at == at => t.levels = levels,
-                _ => self.out.push(Transition { at, levels }),
+                Some(t) if t.at == next => t.levels = levels,
+                _ => self.out.push(Transition { at: next, levels }),
             }
+        }
+        for (line, n) in self.lines.iter_mut().zip(ends) {
+            line.pending.drain(..n);
         }
         self.levels = Some(levels);
     }

@@ -23,9 +23,6 @@ impl Threshold {
     }
 }
 
-/// Samples skipped per vectorised test while nothing can happen.
-const RUN: usize = 16;
-
 /// A push-based comparator with hysteresis over one channel's samples.
 ///
 /// The state is unknown until a sample leaves the dead band; that first state gives no edge.
@@ -81,87 +78,100 @@ impl Thresholder {
         self.next
     }
 
-    fn crossing(&self, i: u64, x: f64) -> (f64, u64) {
-        let p = self.prev;
-        let t = if p.is_nan() || x == p {
+    /// The crossing of `level` between the previous sample `prev` (at `i - 1`) and `x` (at `i`).
+    fn crossing(level: f64, prev: f64, i: u64, x: f64) -> (f64, u64) {
+        let t = if prev.is_nan() || x == prev {
             i as f64
         } else {
-            (i - 1) as f64 + (self.th.level - p) / (x - p)
+            (i - 1) as f64 + (level - prev) / (x - prev)
         };
         (t, i)
     }
 
     /// Consume samples `xs` (absolute indices from [`position`](Self::position) on),
     /// appending edges to `out`.
+    ///
+    /// The state lives in locals while the loop runs, and runs of samples on the current
+    /// side of `level` (where nothing can happen) are skipped by a tight scan.
     pub fn push(&mut self, xs: &[f64], out: &mut alloc::vec::Vec<Edge>) {
         let (level, hi, lo) = (self.th.level, self.th.high(), self.th.low());
         let base = self.next;
+        let n = xs.len();
+        let mut prev = self.prev;
+        let mut cross = self.cross;
         let mut k = 0usize;
-        while k < xs.len() {
-            // Fast path: while every sample stays on the current side of `level`, no crossing
-            // and no switch can happen.
-            if let Some(h) = self.high {
-                while k + RUN <= xs.len() {
-                    let run = &xs[k..k + RUN];
-                    let quiet = if h {
-                        run.iter().fold(true, |a, &x| a & (x >= level))
-                    } else {
-                        run.iter().fold(true, |a, &x| a & (x < level))
-                    };
-                    if !quiet {
-                        break;
-                    }
-                    self.prev = run[RUN - 1];
-                    k += RUN;
+        if self.high.is_none() {
+            while k < n {
+                let x = xs[k];
+                if !x.is_nan() {
+                    prev = x;
                 }
-                if k >= xs.len() {
+                k += 1;
+                if x >= hi || x < lo {
+                    self.high = Some(x >= hi);
+                    self.initial = Some((x >= hi, base + k as u64 - 1));
                     break;
                 }
             }
-            let x = xs[k];
-            let i = base + k as u64;
-            match self.high {
-                None => {
-                    if x >= hi || x < lo {
-                        let h = x >= hi;
-                        self.high = Some(h);
-                        self.initial = Some((h, i));
+        }
+        if let Some(mut high) = self.high {
+            while k < n {
+                let start = k;
+                if high {
+                    while k < n && xs[k] >= level {
+                        k += 1;
+                    }
+                } else {
+                    while k < n && xs[k] < level {
+                        k += 1;
                     }
                 }
-                Some(false) => {
-                    if x >= level && !(self.prev >= level) {
-                        self.cross = Some(self.crossing(i, x));
-                    }
-                    if x >= hi {
-                        let (time, at) = self.cross.take().unwrap_or((i as f64, i));
-                        out.push(Edge {
-                            time,
-                            at,
-                            rising: true,
-                        });
-                        self.high = Some(true);
-                    }
+                if k > start {
+                    prev = xs[k - 1];
                 }
-                Some(true) => {
-                    if x < level && !(self.prev < level) {
-                        self.cross = Some(self.crossing(i, x));
+                if k == n {
+                    break;
+                }
+                let x = xs[k];
+                let i = base + k as u64;
+                k += 1;
+                if x.is_nan() {
+                    continue;
+                }
+                // x is on the other side of `level` than the state.
+                if high {
+                    if !(prev < level) {
+                        cross = Some(Self::crossing(level, prev, i, x));
                     }
                     if x < lo {
-                        let (time, at) = self.cross.take().unwrap_or((i as f64, i));
+                        let (time, at) = cross.take().unwrap_or((i as f64, i));
                         out.push(Edge {
                             time,
                             at,
                             rising: false,
                         });
-                        self.high = Some(false);
+                        high = false;
+                    }
+                } else {
+                    if !(prev >= level) {
+                        cross = Some(Self::crossing(level, prev, i, x));
+                    }
+                    if x >= hi {
+                        let (time, at) = cross.take().unwrap_or((i as f64, i));
+                        out.push(Edge {
+                            time,
+                            at,
+                            rising: true,
+                        });
+                        high = true;
                     }
                 }
+                prev = x;
             }
-            if !x.is_nan() {
-                self.prev = x;
-            }
-            k += 1;
+            self.high = Some(high);
         }
-        self.next = base + xs.len() as u64;
+        self.prev = prev;
+        self.cross = cross;
+        self.next = base + n as u64;
     }
 }
