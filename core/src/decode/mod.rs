@@ -4,6 +4,7 @@
 
 #[cfg(test)]
 pub(crate) mod golden;
+pub mod uart;
 
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.
 pub trait Span {
