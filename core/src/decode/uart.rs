@@ -18,8 +18,10 @@
 //!   is a *break*.
 //! - Auto-baud ([`UartConfig::auto_baud`]): see [`baud`] for the method.
 //!
-//! Spec: the frame format is the one of TIA-232-F / ITU-T V.4 character framing; the
-//! sampling follows sigrok so that annotations line up with sigrok's.
+//! Frame format: the asynchronous start-stop character of 16550-style UARTs (line control
+//! register: 5–8 data bits, 1/1.5/2 stop bits, odd/even/stick parity), plus 9-bit words and
+//! MSB-first order as sigrok allows; sample points and annotation ranges follow sigrok's
+//! `uart/pd.py` so that they line up with sigrok's output.
 
 use alloc::vec::Vec;
 
@@ -399,7 +401,7 @@ impl Line {
             }
             self.low_since = Some(at);
         } else if let Some(low) = self.low_since.take() {
-            if at - low >= t.frame_len {
+            if at.saturating_sub(low) >= t.frame_len {
                 self.break_until(at, t, out);
             }
         }
@@ -431,7 +433,7 @@ impl Line {
             None => {}
         }
         if let Some(low) = self.low_since.take() {
-            if end - low >= t.frame_len && !self.level {
+            if end.saturating_sub(low) >= t.frame_len && !self.level {
                 out.push(self.frame(self.frame_start, end, 0, alloc::vec![UartError::Break]));
             }
         }
@@ -439,7 +441,10 @@ impl Line {
 }
 
 /// The UART decoder: one state machine per present line, sample points resolved in time
-/// order across lines (RX before TX on the same sample).
+/// order across lines (RX before TX on the same sample). A sample point is resolved when
+/// the first transition after it arrives (or at `finish`), so work grows with the edges and
+/// bits, never with the samples. Frames come out in the order they complete (at the stop
+/// bit, the break's rising edge, or `finish`).
 #[derive(Debug, Clone)]
 pub struct UartDecoder {
     config: UartConfig,
