@@ -5,4 +5,5 @@ mod cli_convert;
 mod cli_errors;
 mod cli_formats;
 mod cli_stats;
+mod cli_trace;
 mod serve;

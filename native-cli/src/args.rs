@@ -78,6 +78,12 @@ pub enum Command {
         #[command(flatten)]
         raw: RawArgs,
     },
+    /// Profiler traces (Chrome trace-event JSON, .json or .json.gz): summary, compare.
+    Trace {
+        /// What to do with the trace.
+        #[command(subcommand)]
+        cmd: crate::trace::TraceCmd,
+    },
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
         /// Address to listen on (loopback by default).

@@ -11,6 +11,10 @@ mod par;
 mod progress;
 mod serve;
 mod source;
+mod trace;
+mod trace_index;
+mod trace_out;
+mod trace_par;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -124,6 +128,7 @@ fn run(args: Args) -> Result<(), CliError> {
             }
         }
         Command::Serve { host, port } => serve::run(&host, port),
+        Command::Trace { cmd } => trace::run(cmd),
     }
 }
 
