@@ -69,8 +69,11 @@ for e in ev:
     a[0] += 1; a[1] += d; a[2] = min(a[2], d); a[3] = max(a[3], d)
 print(len(ev), sum(len(v) for v in agg.values()))
 PY
-CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target} cargo build --release -q -p scopekit-cli
-bin=${CARGO_TARGET_DIR:-target}/release/scopekit
+bin=${SCOPEKIT_BIN:-}
+if [ -z "$bin" ]; then
+  CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target} cargo build --release -q -p scopekit-cli
+  bin=${CARGO_TARGET_DIR:-target}/release/scopekit
+fi
 cat "$file" >/dev/null # into the page cache
 secs() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -n 1; }
 sk_t=() py_t=() rss=() idx_t=()

@@ -96,8 +96,11 @@ fn round3(x: f64) -> f64 {
     }
 }
 
+/// Count and total of a name in one trace, if present.
+type Side = Option<(u64, f64)>;
+
 fn side(a: &Group, b: &Group, cfg: CompareConfig) -> DiffSide {
-    let mut names: BTreeMap<&str, (Option<(u64, f64)>, Option<(u64, f64)>)> = BTreeMap::new();
+    let mut names: BTreeMap<&str, (Side, Side)> = BTreeMap::new();
     for r in &a.by_name {
         names.entry(&r.name).or_default().0 = Some((r.count, r.total_dur));
     }

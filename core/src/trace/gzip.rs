@@ -234,7 +234,7 @@ impl Gunzip {
         }
         if self.flags & (FHCRC | FEXTRA | FNAME | FCOMMENT) == 0 && self.extra_left.is_none() {
             self.stage = Stage::Data;
-            self.state = Box::default();
+            *self.state = DecompressorOxide::default();
             self.crc = Crc32::new();
             self.size = 0;
             self.pos = 0;

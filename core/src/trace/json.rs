@@ -35,6 +35,19 @@ pub(crate) fn at(b: &[u8], i: usize) -> PResult<u8> {
     b.get(i).copied().ok_or(Stop::Incomplete)
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Nonzero when a byte of `x` is `"`, `\\` or below 0x20 (a SWAR test over 8 bytes).
+#[inline]
+fn special(x: u64) -> u64 {
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let quote = zero(x ^ (ONES * u64::from(b'"')));
+    let slash = zero(x ^ (ONES * u64::from(b'\\')));
+    let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    quote | slash | control
+}
+
 /// A string starting at the quote at `i`: returns the index after the closing quote and
 /// whether it holds escapes (then its raw content needs [`unescape`]).
 #[inline]
@@ -45,7 +58,14 @@ pub(crate) fn string_end(b: &[u8], i: usize) -> PResult<(usize, bool)> {
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        // Fast path: plain bytes.
+        // Fast path: 8 plain bytes at a time, then byte by byte.
+        while let Some(w) = b.get(j..j + 8) {
+            let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+            if special(x) != 0 {
+                break;
+            }
+            j += 8;
+        }
         while j < b.len() && b[j] != b'"' && b[j] != b'\\' && b[j] >= 0x20 {
             j += 1;
         }
@@ -282,7 +302,7 @@ pub(crate) fn number(b: &[u8], i: usize) -> PResult<(Num, usize)> {
     } else {
         milli.clamp(i64::MIN as f64, i64::MAX as f64) as i64
     };
-    let fits = f.fract() == 0.0 && f.abs() < 9.2e18;
+    let fits = libm::trunc(f) == f && libm::fabs(f) < 9.2e18;
     Ok((
         Num {
             milli,

@@ -8,7 +8,6 @@ use alloc::vec::Vec;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::Merge as _;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/pytorch/");
 

@@ -8,7 +8,6 @@ use proptest::prelude::*;
 
 use super::super::split::{find_boundary, is_bare, read_part, stitch};
 use super::super::*;
-use crate::Push as _;
 
 /// A trace exercising every phase, escapes, odd numbers and strings that look like event
 /// boundaries, from `seed`.
@@ -183,7 +182,7 @@ proptest! {
     #[test]
     fn truncation_never_panics(seed in 1u64..50, cut in 0usize..100_000) {
         let t = generate(seed, 50, false);
-        let c = cut % t.len();
+        let c = cut % (t.len() - 2); // the last two bytes are "}\n"
         let r = summarize(&t[..c]);
         prop_assert!(r.is_err());
         prop_assert_eq!(format!("{r:?}"), chunked(&t[..c], &[c / 2, c / 3]));
