@@ -8,4 +8,5 @@ mod cli_errors;
 mod cli_formats;
 mod cli_capture;
 mod cli_stats;
+mod cli_trace;
 mod serve;

@@ -31,6 +31,7 @@ pub mod math;
 pub mod report;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
+pub mod trace;
 
 pub use error::{Error, Result};
 pub use kernel::{Block, BlockSink, Layout, Merge, Push};

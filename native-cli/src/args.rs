@@ -122,6 +122,12 @@ pub enum Command {
     /// Record a serial device live: binary samples, CSV/text lines or raw bytes, with a live
     /// view, derived channels and alerts (`capture --list` shows the ports).
     Capture(crate::capture::CaptureArgs),
+    /// Profiler traces (Chrome trace-event JSON, .json or .json.gz): summary, compare.
+    Trace {
+        /// What to do with the trace.
+        #[command(subcommand)]
+        cmd: crate::trace::TraceCmd,
+    },
     /// Serve the web page (the analysis runs in the browser; files never leave the machine).
     Serve {
         /// Address to listen on (loopback by default).

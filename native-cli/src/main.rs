@@ -17,6 +17,10 @@ mod progress;
 mod serve;
 mod source;
 mod stream;
+mod trace;
+mod trace_index;
+mod trace_out;
+mod trace_par;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -166,6 +170,7 @@ fn run(args: Args) -> Result<(), CliError> {
         Command::Decode { protocol } => decode::command(protocol),
         Command::Capture(capture) => capture::run(capture),
         Command::Serve { host, port } => serve::run(&host, port),
+        Command::Trace { cmd } => trace::run(cmd),
     }
 }
 

@@ -1,0 +1,136 @@
+//! Hash tables for the trace accumulator (the core is `no_std`, so no `HashMap`): an
+//! interner of byte strings and a map from `u64` keys to dense indices. Open addressing with
+//! linear probing; a multiplicative hash over 8-byte words.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+const EMPTY: u32 = u32::MAX;
+
+/// Hash of a byte string.
+#[inline]
+pub(crate) fn hash_bytes(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = b.len() as u64;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        h = (h.rotate_left(5) ^ v).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    let rest = words.remainder();
+    last[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+#[inline]
+fn mix(k: u64) -> u64 {
+    let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 31)
+}
+
+/// Distinct byte strings, each with a dense id in order of first appearance.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Interner {
+    bytes: Vec<u8>,
+    ends: Vec<u32>,
+    slots: Vec<u32>,
+    hashes: Vec<u64>,
+}
+
+impl Interner {
+    /// Number of strings.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The string with id `id`.
+    pub(crate) fn get(&self, id: u32) -> &[u8] {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    /// The id of `s`, adding it if new.
+    pub(crate) fn intern(&mut self, s: &[u8]) -> u32 {
+        if self.slots.len() < 2 * (self.ends.len() + 1) {
+            self.grow();
+        }
+        let h = hash_bytes(s);
+        let mask = self.slots.len() - 1;
+        let mut p = h as usize & mask;
+        loop {
+            let id = self.slots[p];
+            if id == EMPTY {
+                let new = self.ends.len() as u32;
+                self.bytes.extend_from_slice(s);
+                self.ends.push(self.bytes.len() as u32);
+                self.hashes.push(h);
+                self.slots[p] = new;
+                return new;
+            }
+            if self.hashes[id as usize] == h && self.get(id) == s {
+                return id;
+            }
+            p = (p + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let n = (self.slots.len() * 2).max(64);
+        self.slots = vec![EMPTY; n];
+        let mask = n - 1;
+        for (id, &h) in self.hashes.iter().enumerate() {
+            let mut p = h as usize & mask;
+            while self.slots[p] != EMPTY {
+                p = (p + 1) & mask;
+            }
+            self.slots[p] = id as u32;
+        }
+    }
+}
+
+/// A map from `u64` keys to dense indices in order of first appearance.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdMap {
+    keys: Vec<u64>,
+    slots: Vec<u32>,
+}
+
+impl IdMap {
+    /// The keys, by index.
+    pub(crate) fn keys(&self) -> &[u64] {
+        &self.keys
+    }
+
+    /// The index of `k`, adding it if new; the flag says whether it was added.
+    #[inline]
+    pub(crate) fn index(&mut self, k: u64) -> (usize, bool) {
+        if self.slots.len() < 2 * (self.keys.len() + 1) {
+            let n = (self.slots.len() * 2).max(64);
+            self.slots = vec![EMPTY; n];
+            for (i, &key) in self.keys.iter().enumerate() {
+                let mut p = mix(key) as usize & (n - 1);
+                while self.slots[p] != EMPTY {
+                    p = (p + 1) & (n - 1);
+                }
+                self.slots[p] = i as u32;
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let mut p = mix(k) as usize & mask;
+        loop {
+            let i = self.slots[p];
+            if i == EMPTY {
+                self.slots[p] = self.keys.len() as u32;
+                self.keys.push(k);
+                return (self.keys.len() - 1, true);
+            }
+            if self.keys[i as usize] == k {
+                return (i as usize, false);
+            }
+            p = (p + 1) & mask;
+        }
+    }
+}
