@@ -104,6 +104,10 @@ impl ProtocolConfig {
 }
 
 /// The decoder of any protocol.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one decoder per run, moved once: boxing would only add an indirection per push"
+)]
 pub enum AnyDecoder {
     /// UART.
     Uart(UartDecoder),

@@ -20,7 +20,8 @@ pub fn top_base(xs: &[f64]) -> Option<(f64, f64)> {
         min = min.min(x);
         max = max.max(x);
     }
-    if !(max > min) {
+    // Only finite values were looked at: `max <= min` means constant or none at all.
+    if max <= min {
         return None;
     }
     let width = (max - min) / BINS as f64;

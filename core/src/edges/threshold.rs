@@ -140,7 +140,7 @@ impl Thresholder {
                 }
                 // x is on the other side of `level` than the state.
                 if high {
-                    if !(prev < level) {
+                    if prev.is_nan() || prev >= level {
                         cross = Some(Self::crossing(level, prev, i, x));
                     }
                     if x < lo {
@@ -153,7 +153,7 @@ impl Thresholder {
                         high = false;
                     }
                 } else {
-                    if !(prev >= level) {
+                    if prev.is_nan() || prev < level {
                         cross = Some(Self::crossing(level, prev, i, x));
                     }
                     if x >= hi {
