@@ -66,7 +66,7 @@ const NUMERIC = new Set(['data_bits', 'stop_bits', 'cpol', 'cpha']);
 
 /** Table column widths, in rem (not em: header and body differ in font size), the rest 4.2rem. */
 const COLUMN_WIDTHS = {
-  start: '7.2rem', end: '7.2rem', frame_start: '7.2rem', time: '7.2rem', value: '5.6rem', channel: '4.6rem',
+  start: '7.2rem', end: '7.2rem', frame_start: '7.2rem', time: '7.2rem', value: '5.6rem', channel: '5.8rem',
   event: '5.6rem', rw: '4.2rem', transaction: '6.6rem', transfer: '6.6rem', id: '6.8rem', extended: '3.6rem',
   rtr: '3.6rem', fd: '3.2rem', brs: '3.6rem', dlc: '3.6rem', crc: '5.4rem', crc_ok: '4.4rem', ack: '3.6rem',
   mosi: 'minmax(6rem, 1fr)', miso: 'minmax(6rem, 1fr)', data: 'minmax(13rem, 3fr)', errors: 'minmax(7rem, 1fr)',
@@ -485,6 +485,8 @@ function queueRender() {
 
 function render() {
   body.style.height = `${bodyHeight()}px`;
+  // Short tables shrink to their rows; long ones keep the stylesheet's height and scroll.
+  viewport.style.maxHeight = `${(Math.max(store.total, 3) + 1) * ROW_HEIGHT + 6}px`;
   grid.setAttribute('aria-rowcount', String(store.total + 1));
   const { view, k } = geometry();
   const scrollTop = viewport.scrollTop;
@@ -702,6 +704,7 @@ async function run() {
     } else {
       statusText.textContent = 'Failed.';
       showError(`Could not decode “${file.name}”: ${e?.message ?? e}`);
+      resultEl.hidden = store.total === 0;
       setState('error');
     }
   } finally {

@@ -357,6 +357,9 @@ describe('scopekit page: protocol decoder view', () => {
     assert.equal(await page.locator(`[data-testid="decode-table"] [data-index="${n - 1}"]`).getAttribute('aria-selected'), 'true');
     await viewport.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'decode-big-viewport.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: path.join(SHOTS, 'decode-big-viewport-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   test('cancel stops a running decode without an error', { timeout: 120_000 }, async () => {
