@@ -94,3 +94,164 @@ export async function analyzeFile(file, { channel, rate, onProgress, onInfo, sig
     worker.postMessage({ file, channel: channel ?? undefined, rate: rate ?? undefined });
   });
 }
+
+// ---------------------------------------------------------------- protocol decoding
+//
+//   import { decodeFile } from './scopekit.js';
+//   const doc = await decodeFile(file, {
+//     config: { protocol: 'uart', baudrate: 9600 },   // sigrok option names; defaults filled in
+//     wires: [{ role: 'rx', channel: 0, name: 'RX' }],
+//     rate: 1e6,                                     // the header's sample rate, or the user's
+//     levels: { threshold: null, hysteresis: null }, // analog channels: null = automatic
+//   });
+//   // doc: the `scopekit decode ... --json` document {protocol, sample_rate, roles, config,
+//   //      frames, samples, stats}
+//
+// With `onFrames`, frames are not collected: each batch goes to the callback as
+// { count, starts, ends, text, offsets } (see decode-worker.js; frameAt() reads one frame) and
+// the document has `frames_count` instead of `frames`.
+
+/** The core's defaults of each protocol's options (what it uses for an option left out). */
+export const DECODER_DEFAULTS = Object.freeze({
+  uart: Object.freeze({
+    baudrate: 115200, auto_baud: false, auto_baud_edges: 256, data_bits: 8, parity: 'none',
+    stop_bits: 1, bit_order: 'lsb-first', invert_rx: false, invert_tx: false,
+  }),
+  spi: Object.freeze({ cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 }),
+  i2c: Object.freeze({ address_format: 'shifted' }),
+  can: Object.freeze({ nominal_bitrate: 1000000, fast_bitrate: 2000000, sample_point: 70 }),
+});
+
+/** sigrok's role names of each protocol, in the decoder's line order. */
+export const DECODER_ROLES = Object.freeze({
+  uart: Object.freeze(['rx', 'tx']),
+  spi: Object.freeze(['clk', 'miso', 'mosi', 'cs']),
+  i2c: Object.freeze(['scl', 'sda']),
+  can: Object.freeze(['can_rx']),
+});
+
+/** The frame fields of each protocol's table or CSV, after start, end and time. */
+export const DECODER_COLUMNS = Object.freeze({
+  uart: Object.freeze(['channel', 'value', 'frame_start', 'errors']),
+  spi: Object.freeze(['transfer', 'mosi', 'miso', 'errors']),
+  i2c: Object.freeze(['event', 'value', 'rw', 'transaction', 'errors']),
+  can: Object.freeze(['id', 'extended', 'rtr', 'fd', 'brs', 'dlc', 'data', 'crc', 'crc_ok', 'ack', 'errors']),
+});
+
+const frameDecoder = new TextDecoder();
+
+/**
+ * Frame `i` of a batch delivered to `onFrames`, as the CLI prints it (with `time` in seconds
+ * when `rate` is known).
+ */
+export function frameAt(batch, i, rate) {
+  const frame = JSON.parse(frameDecoder.decode(batch.text.subarray(batch.offsets[i], batch.offsets[i + 1])));
+  if (rate) frame.time = frame.start / rate;
+  return frame;
+}
+
+/**
+ * Decode one capture file (`File` or `Blob`) with a protocol decoder.
+ *
+ * @param {Blob} file
+ * @param {{
+ *   config: {protocol: 'uart'|'spi'|'i2c'|'can'} & object,
+ *   wires: {role: string, channel: number, name?: string|null}[],
+ *   rate?: number|null,
+ *   levels?: {threshold: number|null, hysteresis: number|null},
+ *   onProgress?: (p: { loaded: number, total: number, frames: number }) => void,
+ *   onFrames?: (batch: object) => void,
+ *   signal?: AbortSignal,
+ * }} options
+ * @returns {Promise<object>}
+ */
+export async function decodeFile(file, { config, wires, rate, levels, onProgress, onFrames, signal } = {}) {
+  if (!(file instanceof Blob)) throw new TypeError('decodeFile: expected a File or Blob');
+  const protocol = config?.protocol;
+  if (!Object.hasOwn(DECODER_DEFAULTS, protocol ?? '')) {
+    throw new RangeError(`decodeFile: unknown protocol ${JSON.stringify(protocol)} (uart, spi, i2c, can)`);
+  }
+  if (!Array.isArray(wires) || wires.length === 0) {
+    throw new RangeError('decodeFile: wire at least one channel');
+  }
+  const order = DECODER_ROLES[protocol];
+  const roles = wires
+    .map((w) => ({ role: w.role, channel: w.channel, name: w.name ?? null }))
+    .sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
+  const fullConfig = { protocol, ...DECODER_DEFAULTS[protocol], ...config };
+  const sampleRate = rate ?? null;
+  const lv = { threshold: levels?.threshold ?? null, hysteresis: levels?.hysteresis ?? null };
+  signal?.throwIfAborted();
+
+  const worker = new Worker(new URL('./decode-worker.js', import.meta.url), { type: 'module', name: 'scopekit-decode' });
+  const collected = onFrames ? null : [];
+  let count = 0;
+  let realRate = sampleRate;
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      worker.terminate();
+      signal?.removeEventListener('abort', onAbort);
+      fn(value);
+    };
+    const onAbort = () => {
+      settle(reject, signal.reason ?? new DOMException('The decoding was aborted.', 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const call = (callback, value) => {
+      if (typeof callback !== 'function') return;
+      try {
+        callback(value);
+      } catch (e) {
+        setTimeout(() => { throw e; });
+      }
+    };
+
+    worker.onmessage = ({ data }) => {
+      if (settled) return;
+      switch (data?.type) {
+        case 'progress':
+          call(onProgress, { loaded: data.loaded, total: data.total, frames: data.frames });
+          break;
+        case 'frames':
+          count += data.count;
+          if (collected) {
+            for (let i = 0; i < data.count; i += 1) collected.push(frameAt(data, i, null));
+          } else {
+            call(onFrames, data);
+          }
+          break;
+        case 'done': {
+          const doc = { protocol, sample_rate: realRate, roles, config: fullConfig };
+          if (collected) {
+            if (realRate) for (const f of collected) f.time = f.start / realRate;
+            doc.frames = collected;
+          } else {
+            doc.frames_count = count;
+          }
+          doc.samples = data.samples;
+          doc.stats = data.stats;
+          settle(resolve, doc);
+          break;
+        }
+        case 'error':
+          settle(reject, new Error(data.message));
+          break;
+        default:
+          break;
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      settle(reject, new Error(
+        `scopekit decode worker failed${event.message ? `: ${event.message}` : ' to load (is pkg/ built and served?)'}`,
+      ));
+    };
+    worker.onmessageerror = () => settle(reject, new Error('scopekit decode worker sent a message that could not be read'));
+
+    worker.postMessage({ file, config: fullConfig, wires: roles, rate: sampleRate ?? undefined, levels: lv });
+  });
+}

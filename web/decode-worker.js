@@ -1,0 +1,188 @@
+// Module worker: decodes one File with a protocol decoder in the wasm core.
+//
+// Protocol (page → worker): one message
+//   { file: File|Blob, config, wires, rate, levels }
+// with `config` the CLI's JSON decoder configuration ({protocol: 'uart', baudrate: 9600, ...}),
+// `wires` the roles wired to channels ([{role: 'rx', channel: 0, name: 'RX'}]), `rate` the
+// sample rate (the header's or the user's; also samples a VCD) and `levels` the threshold of
+// analog channels ({threshold: number|null, hysteresis: number|null}).
+//
+// Worker → page messages:
+//   { type: 'progress', loaded, total, frames }  at most ~10×/s, plus a final one at 100 %
+//   { type: 'frames', count, starts, ends, text, offsets }
+//        a batch of frames, in decoding order: `starts`/`ends` (Float64Array) are the frames'
+//        sample spans, `text` (Uint8Array) their JSON objects back to back (UTF-8), frame i
+//        being text[offsets[i] .. offsets[i + 1]] (Uint32Array, count + 1 entries). All four
+//        buffers are transferred. Batches hold up to BATCH frames or PROGRESS_INTERVAL ms.
+//   { type: 'done', samples, stats }             the tail of `scopekit decode --json`
+//   { type: 'error', message }                   the core's message (names the byte offset)
+//
+// The file is read in CHUNK-sized slices with a few reads in flight, as worker.js does; zip
+// captures (sigrok sessions, npz) are read whole and decoded in one call.
+
+import init, { DecodeSession, decodeArchive } from './pkg/scopekit_wasm.js';
+
+/** Bytes per read. */
+const CHUNK = 4 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed. */
+const IN_FLIGHT = 3;
+/** Minimum interval between progress messages (and the longest a frame batch waits), in ms. */
+const PROGRESS_INTERVAL = 100;
+/** Most frames in one 'frames' message. */
+const BATCH = 65536;
+/** Largest zip capture read in one piece (sigrok sessions compress ~1000:1). */
+const MAX_ARCHIVE = 1024 * 1024 * 1024;
+
+let ready = null;
+
+function loadCore() {
+  if (!ready) ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) });
+  return ready;
+}
+
+function messageOf(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+async function isArchive(file) {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
+}
+
+/** Collects frames and posts them in batches of compact, transferable arrays. */
+class Batcher {
+  constructor() {
+    this.encoder = new TextEncoder();
+    this.total = 0;
+    this.reset();
+  }
+
+  reset() {
+    this.starts = [];
+    this.ends = [];
+    this.parts = [];
+    this.since = performance.now();
+  }
+
+  add(frames) {
+    for (const f of frames) {
+      this.starts.push(f.start);
+      this.ends.push(f.end);
+      this.parts.push(JSON.stringify(f));
+      if (this.parts.length >= BATCH) this.flush();
+    }
+    this.total += frames.length;
+  }
+
+  /** Post when the batch is full or old enough (`force`: whatever is pending). */
+  maybeFlush(force) {
+    if (this.parts.length > 0 && (force || performance.now() - this.since >= PROGRESS_INTERVAL)) this.flush();
+  }
+
+  flush() {
+    const count = this.parts.length;
+    if (count === 0) return;
+    const offsets = new Uint32Array(count + 1);
+    let length = 0;
+    for (let i = 0; i < count; i += 1) {
+      offsets[i] = length;
+      length += this.parts[i].length; // JSON.stringify output of numbers/ASCII: 1 byte/char
+    }
+    offsets[count] = length;
+    let text = this.encoder.encode(this.parts.join(''));
+    if (text.length !== length) {
+      // Some frame holds non-ASCII text: measure each part in bytes.
+      const parts = this.parts.map((p) => this.encoder.encode(p));
+      let at = 0;
+      text = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      for (let i = 0; i < count; i += 1) {
+        offsets[i] = at;
+        text.set(parts[i], at);
+        at += parts[i].length;
+      }
+      offsets[count] = at;
+    }
+    const starts = Float64Array.from(this.starts);
+    const ends = Float64Array.from(this.ends);
+    self.postMessage({ type: 'frames', count, starts, ends, text, offsets },
+      [starts.buffer, ends.buffer, text.buffer, offsets.buffer]);
+    this.reset();
+  }
+}
+
+async function decodeWhole(file, settings, batcher) {
+  if (file.size > MAX_ARCHIVE) {
+    throw new Error(`zip capture of ${file.size} bytes: the page reads zip captures whole, up to ${MAX_ARCHIVE} bytes (use the CLI)`);
+  }
+  self.postMessage({ type: 'progress', loaded: 0, total: file.size, frames: 0 });
+  const [bytes] = await Promise.all([file.arrayBuffer(), loadCore()]);
+  const { config, wires, rate, levels } = settings;
+  const out = decodeArchive(new Uint8Array(bytes), config, wires, rate ?? undefined, levels);
+  batcher.add(out.frames);
+  batcher.maybeFlush(true);
+  self.postMessage({ type: 'progress', loaded: file.size, total: file.size, frames: batcher.total });
+  return { samples: out.samples, stats: out.stats };
+}
+
+async function decodeStream(file, settings, batcher) {
+  const total = file.size;
+  let lastProgress = -Infinity;
+  const progress = (loaded, force) => {
+    const now = performance.now();
+    if (force || now - lastProgress >= PROGRESS_INTERVAL) {
+      lastProgress = now;
+      self.postMessage({ type: 'progress', loaded, total, frames: batcher.total });
+    }
+  };
+  progress(0, true);
+
+  const pending = [];
+  let next = 0;
+  const refill = () => {
+    while (pending.length < IN_FLIGHT && next < total) {
+      const start = next;
+      const end = Math.min(start + CHUNK, total);
+      next = end;
+      const read = file.slice(start, end).arrayBuffer();
+      read.catch(() => {});
+      pending.push({ end, read });
+    }
+  };
+
+  refill();
+  await loadCore();
+  const { config, wires, rate, levels } = settings;
+  const session = new DecodeSession(total, config, wires, rate ?? undefined, levels);
+  try {
+    while (pending.length > 0) {
+      const { end, read } = pending.shift();
+      const buffer = await read;
+      refill();
+      batcher.add(session.push(new Uint8Array(buffer)));
+      batcher.maybeFlush(false);
+      progress(end, false);
+    }
+    const out = session.finish();
+    batcher.add(out.frames);
+    batcher.maybeFlush(true);
+    progress(total, true);
+    return { samples: out.samples, stats: out.stats };
+  } finally {
+    session.free();
+  }
+}
+
+self.onmessage = async (event) => {
+  const { file, config, wires, rate, levels } = event.data ?? {};
+  const batcher = new Batcher();
+  try {
+    const settings = { config, wires, rate, levels };
+    const tail = (await isArchive(file))
+      ? await decodeWhole(file, settings, batcher)
+      : await decodeStream(file, settings, batcher);
+    self.postMessage({ type: 'done', samples: tail.samples, stats: tail.stats });
+  } catch (e) {
+    self.postMessage({ type: 'error', message: messageOf(e) });
+  }
+};
