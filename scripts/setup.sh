@@ -44,10 +44,11 @@ if [ -n "$debs" ]; then
   apt-get install -y -qq $debs >/dev/null
 fi
 
-# numpy: the oracle of the CLI tests and the sample writer of the demo.
-if ! python3 -c 'import numpy' 2>/dev/null; then
-  say "installing numpy"
-  python3 -m pip install -q numpy
+# numpy and scipy: the oracles of the CLI tests (statistics, spectra, filters) and the
+# sample writers of the demo and the benchmarks.
+if ! python3 -c 'import numpy, scipy' 2>/dev/null; then
+  say "installing numpy and scipy"
+  python3 -m pip install -q numpy scipy
 fi
 
 # playwright-core (drives /usr/bin/chromium) for the browser tests.
