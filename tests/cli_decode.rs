@@ -507,3 +507,55 @@ fn decode_errors_are_clear() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Sessions with many data entries are read on several threads: the JSON is byte for byte
+/// the one-thread JSON.
+#[test]
+fn threads_never_change_the_frames() {
+    let cases = [
+        (
+            "i2c",
+            "i2c/sensirion_sht31_25rh_28rh/sensirion_sht31_25rh_28rh.sr",
+            vec!["--scl", "SCL", "--sda", "SDA"],
+        ),
+        (
+            "spi",
+            "spi/mx25l1605d_read/mx25l1605d_read.sr",
+            vec![
+                "--cs", "CS#", "--miso", "MISO", "--clk", "SCLK", "--mosi", "MOSI",
+            ],
+        ),
+        (
+            "uart",
+            "uart/kern_ew_6200-2nm_tare/kern_ew_6200-2nm_tare.sr",
+            vec!["--rx", "RX", "--baudrate", "1200"],
+        ),
+    ];
+    for (proto, file, roles) in cases {
+        let path = sigrok_dir().join(file);
+        let run = |threads: &str| {
+            let mut args = vec![
+                "decode",
+                proto,
+                path.to_str().unwrap(),
+                "--json",
+                "--threads",
+                threads,
+            ];
+            args.extend(&roles);
+            let out = scopekit(&args);
+            assert!(
+                out.status.success(),
+                "{file}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let one = run("1");
+        assert!(one.len() > 1000, "{file}");
+        assert!(
+            one == run("2") && one == run("3"),
+            "{file}: threads changed the output"
+        );
+    }
+}

@@ -297,6 +297,9 @@ pub struct DecodeCommon {
     /// Samples per second: samples a VCD; the rate of inputs that record none.
     #[arg(long, value_name = "HZ")]
     pub rate: Option<f64>,
+    /// Worker threads reading a sigrok session's data entries (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Layout of a raw binary file.
     #[command(flatten)]
     pub raw: RawArgs,

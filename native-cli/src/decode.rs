@@ -12,6 +12,11 @@ use scopekit_core::formats::Header;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use rayon::prelude::*;
+use scopekit_core::formats::sigrok::SigrokHeader;
+use scopekit_core::formats::zip::ZipIndex;
+use scopekit_core::logic::{logic_parts, part_transitions, stitch, LogicPart};
+
 use crate::args::{DecodeCommon, DecodeProtocol};
 use crate::error::CliError;
 use crate::source::Source;
@@ -36,6 +41,8 @@ pub struct Input {
     pub rate: Option<f64>,
     /// Raw layout.
     pub raw: Option<RawConfig>,
+    /// Worker threads.
+    pub threads: usize,
 }
 
 /// The file opened and its roles resolved: what a protocol needs to build its decoder.
@@ -115,12 +122,28 @@ pub fn run(
     let mut printer = Printer::new(output, rate, config.columns(), &head)?;
     let mut stats = FrameStatsBuilder::default();
     let bar = progress::bytes(source.len());
-    stream::stream(&source, &header, input.rate, &mut sink, |s, n| {
+    let mut each = |s: &mut DecodeSink<_>, n| {
         bar.inc(n);
         let frames = s.take_frames();
         stats.add(&frames);
         printer.frames(&frames)
-    })?;
+    };
+    let parts = match &header {
+        Header::Sigrok(h) if input.threads > 1 && h.logic.len() > 1 => logic_parts(h),
+        _ => None,
+    };
+    match (parts, &header) {
+        (Some(parts), Header::Sigrok(h)) => parallel_logic(
+            &source,
+            h,
+            &parts,
+            &channels,
+            input.threads,
+            &mut sink,
+            &mut each,
+        )?,
+        _ => stream::stream(&source, &header, input.rate, &mut sink, each)?,
+    }
     bar.finish_and_clear();
     let samples = sink.samples();
     let rest = sink.finish();
@@ -130,6 +153,44 @@ pub fn run(
         samples,
         stats: stats.report(rate),
     })
+}
+
+/// Read a session's logic entries on `threads` workers, a batch at a time (bounded
+/// memory), stitch each batch's transitions in order and decode them: exactly the serial
+/// transition stream (see `scopekit_core::logic::stitch`), so exactly the serial frames.
+fn parallel_logic<D: scopekit_core::logic::Decode>(
+    source: &Source,
+    header: &SigrokHeader,
+    parts: &[LogicPart],
+    channels: &[usize],
+    threads: usize,
+    sink: &mut DecodeSink<D>,
+    each: &mut impl FnMut(&mut DecodeSink<D>, u64) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let whole = source.map_prefix(source.len() as usize)?;
+    let index = ZipIndex::from_bytes(&whole)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let mut levels = None;
+    let mut stitched = Vec::new();
+    for batch in parts.chunks(2 * threads) {
+        let results: Vec<_> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&p| part_transitions(&whole, &index, header, p, channels))
+                .collect()
+        });
+        for (part, result) in batch.iter().zip(results) {
+            stitched.clear();
+            levels = stitch(levels, &result?, &mut stitched);
+            let end = part.start + header.logic[part.chunk].bytes / header.unitsize as u64;
+            sink.push_transitions(&stitched, end);
+            each(sink, header.logic[part.chunk].bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// A frame with its start time in seconds.
@@ -394,6 +455,10 @@ pub fn command(protocol: DecodeProtocol) -> Result<(), CliError> {
         },
         rate: common.rate,
         raw: crate::raw_config(&common.raw)?,
+        threads: common
+            .threads
+            .unwrap_or_else(rayon::current_num_threads)
+            .max(1),
     };
     let output = match (common.json, common.csv) {
         (true, _) => Output::Json,

@@ -71,6 +71,13 @@ impl<D: Decode> DecodeSink<D> {
         self.buf.clear();
     }
 
+    /// Feed transitions of the logic lines read elsewhere (parts of a session read in
+    /// parallel and [stitched](crate::logic::stitch)); the input has reached sample `end`.
+    pub fn push_transitions(&mut self, transitions: &[Transition], end: u64) {
+        self.decoder.push(transitions, &mut self.frames);
+        self.end = self.end.max(end);
+    }
+
     /// The input ended: flush and return the frames not yet taken.
     pub fn finish(mut self) -> Vec<D::Frame> {
         if let Input::Analog(d) = &mut self.input {

@@ -9,8 +9,10 @@
 //! - the threshold kernel of `scopekit edges` for analog samples (NPY, TRC, WAV, CSV, VCD).
 
 mod lines;
+mod parts;
 
 pub use lines::{transitions_of_sr, Lines};
+pub use parts::{logic_parts, part_transitions, stitch, LogicPart};
 
 /// From sample `at` on, the lines read `levels` (bit `i` = line `i`, in the order the
 /// decoder's roles were given).
