@@ -559,3 +559,64 @@ fn threads_never_change_the_frames() {
         );
     }
 }
+
+/// Analog files are thresholded in parts on several threads (parts of 256 KiB here, so cuts
+/// fall inside frames and edges): the JSON is byte for byte the one-thread JSON, with
+/// explicit and with automatic thresholds.
+#[test]
+fn analog_parts_never_change_the_frames() {
+    let dir = scopekit_tests::TempDir::new("decode-parts");
+    let d = dir.path("");
+    run(
+        "python3",
+        &[
+            repo().join("benches/gen_bus.py").to_str().unwrap(),
+            d.to_str().unwrap(),
+            "300000",
+        ],
+    );
+    let cases: [(&str, Vec<&str>); 3] = [
+        (
+            "spi",
+            vec!["--clk", "0", "--miso", "1", "--mosi", "2", "--cs", "3"],
+        ),
+        ("i2c", vec!["--scl", "0", "--sda", "1"]),
+        ("uart", vec!["--tx", "0"]),
+    ];
+    for (proto, roles) in cases {
+        let file = dir.path(&format!("{proto}.npy"));
+        for levels in [vec![], vec!["--threshold", "1.65", "--hysteresis", "0.4"]] {
+            let decode = |threads: &str| {
+                let mut args = vec![
+                    "decode",
+                    proto,
+                    file.to_str().unwrap(),
+                    "--json",
+                    "--rate",
+                    "10000000",
+                    "--threads",
+                    threads,
+                ];
+                args.extend(&roles);
+                args.extend(&levels);
+                let out = std::process::Command::new(scopekit_tests::bin())
+                    .args(&args)
+                    .env("SCOPEKIT_DECODE_PART", "262144")
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{proto}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                out.stdout
+            };
+            let one = decode("1");
+            assert!(one.len() > 10_000, "{proto}");
+            assert!(
+                one == decode("2") && one == decode("3"),
+                "{proto} {levels:?}: threads changed the output"
+            );
+        }
+    }
+}

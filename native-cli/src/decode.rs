@@ -12,12 +12,8 @@ use scopekit_core::formats::Header;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use rayon::prelude::*;
-use scopekit_core::formats::sigrok::SigrokHeader;
-use scopekit_core::formats::zip::ZipIndex;
-use scopekit_core::logic::{logic_parts, part_transitions, stitch, LogicPart};
-
 use crate::args::{DecodeCommon, DecodeProtocol};
+use crate::decode_par::{self, Plan};
 use crate::error::CliError;
 use crate::source::Source;
 use crate::{progress, read_header, stream};
@@ -109,8 +105,10 @@ pub fn run(
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
     let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
     let decoder = config.decoder(rate, &roles)?;
-    let mut sink = match header {
-        Header::Sigrok(_) => DecodeSink::logic(decoder, &channels)?,
+    let plan = decode_par::plan(&header, input.threads);
+    let mut sink = match (&header, &plan) {
+        (_, Plan::AnalogParts(_)) => DecodeSink::external(decoder),
+        (Header::Sigrok(_), _) => DecodeSink::logic(decoder, &channels)?,
         _ => DecodeSink::analog(decoder, &input.levels.lines(&wires))?,
     };
     let head = Head {
@@ -128,16 +126,22 @@ pub fn run(
         stats.add(&frames);
         printer.frames(&frames)
     };
-    let parts = match &header {
-        Header::Sigrok(h) if input.threads > 1 && h.logic.len() > 1 => logic_parts(h),
-        _ => None,
-    };
-    match (parts, &header) {
-        (Some(parts), Header::Sigrok(h)) => parallel_logic(
+    match (plan, &header) {
+        (Plan::LogicParts(parts), Header::Sigrok(h)) => decode_par::logic(
             &source,
             h,
             &parts,
             &channels,
+            input.threads,
+            &mut sink,
+            &mut each,
+        )?,
+        (Plan::AnalogParts(bounds), _) => decode_par::analog(
+            &source,
+            &header,
+            &bounds,
+            &channels,
+            &input.levels,
             input.threads,
             &mut sink,
             &mut each,
@@ -153,44 +157,6 @@ pub fn run(
         samples,
         stats: stats.report(rate),
     })
-}
-
-/// Read a session's logic entries on `threads` workers, a batch at a time (bounded
-/// memory), stitch each batch's transitions in order and decode them: exactly the serial
-/// transition stream (see `scopekit_core::logic::stitch`), so exactly the serial frames.
-fn parallel_logic<D: scopekit_core::logic::Decode>(
-    source: &Source,
-    header: &SigrokHeader,
-    parts: &[LogicPart],
-    channels: &[usize],
-    threads: usize,
-    sink: &mut DecodeSink<D>,
-    each: &mut impl FnMut(&mut DecodeSink<D>, u64) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    let whole = source.map_prefix(source.len() as usize)?;
-    let index = ZipIndex::from_bytes(&whole)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
-    let mut levels = None;
-    let mut stitched = Vec::new();
-    for batch in parts.chunks(2 * threads) {
-        let results: Vec<_> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&p| part_transitions(&whole, &index, header, p, channels))
-                .collect()
-        });
-        for (part, result) in batch.iter().zip(results) {
-            stitched.clear();
-            levels = stitch(levels, &result?, &mut stitched);
-            let end = part.start + header.logic[part.chunk].bytes / header.unitsize as u64;
-            sink.push_transitions(&stitched, end);
-            each(sink, header.logic[part.chunk].bytes)?;
-        }
-    }
-    Ok(())
 }
 
 /// A frame with its start time in seconds.

@@ -9,6 +9,7 @@ mod capture_record;
 mod capture_view;
 mod convert;
 mod decode;
+mod decode_par;
 mod edges;
 mod error;
 mod out;

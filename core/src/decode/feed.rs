@@ -11,6 +11,8 @@ use crate::{Block, BlockSink, Error, Layout, Result};
 enum Input {
     Logic(Lines, Vec<usize>),
     Analog(Digitizer),
+    /// Transitions come through [`DecodeSink::push_transitions`] only.
+    External,
 }
 
 /// A decoder with its input stage: a [`LogicSink`] for sigrok sessions and a [`BlockSink`]
@@ -44,6 +46,12 @@ impl<D: Decode> DecodeSink<D> {
         lines: &[(usize, core::result::Result<Threshold, Option<f64>>)],
     ) -> Result<Self> {
         Ok(Self::with(decoder, Input::Analog(Digitizer::new(lines)?)))
+    }
+
+    /// Decode transitions produced elsewhere (logic parts or analog parts read in parallel),
+    /// fed with [`push_transitions`](Self::push_transitions).
+    pub fn external(decoder: D) -> Self {
+        Self::with(decoder, Input::External)
     }
 
     fn with(decoder: D, input: Input) -> Self {
@@ -119,7 +127,7 @@ impl<D: Decode> BlockSink for DecodeSink<D> {
     fn begin(&mut self, layout: Layout) -> Result<()> {
         match &mut self.input {
             Input::Analog(d) => d.begin(layout),
-            Input::Logic(..) => Err(Error::Config(
+            Input::Logic(..) | Input::External => Err(Error::Config(
                 "sampled input needs an analog decoder input".into(),
             )),
         }

@@ -3,6 +3,90 @@
 use alloc::vec::Vec;
 
 use super::{auto_threshold, Edge, Threshold, Thresholder, AUTO_WINDOW};
+
+/// Most samples a [`DigitizePart`] keeps from its start until every line has left its dead
+/// band (the samples [`Digitizer::push_part`] re-runs with the state carried over).
+pub const PREFIX_CAP: usize = 1 << 20;
+
+/// The automatic threshold of a line from its first samples (at most [`AUTO_WINDOW`]); a
+/// constant line gets one that keeps it at its one level.
+pub fn line_threshold(first: &[f64], hysteresis: Option<f64>) -> Threshold {
+    let first = &first[..first.len().min(AUTO_WINDOW)];
+    auto_threshold(first, hysteresis).unwrap_or(Threshold {
+        level: first
+            .iter()
+            .copied()
+            .find(|x| x.is_finite())
+            .map_or(0.5, |x| x - 1.0),
+        hysteresis: 0.0,
+    })
+}
+
+struct PartLine {
+    channel: usize,
+    setting: Threshold,
+    /// Created at the line's first block, starting at its sample.
+    th: Option<Thresholder>,
+    /// Samples from the part's start through the line's first sample outside the dead band.
+    prefix: Vec<f64>,
+    overflow: bool,
+    edges: Vec<Edge>,
+}
+
+/// One part of a signal (samples `start..` of every line) thresholded on its own, to be
+/// taken in by [`Digitizer::push_part`] in order: parts run on separate threads.
+pub struct DigitizePart {
+    lines: Vec<PartLine>,
+}
+
+impl DigitizePart {
+    /// A part with the same lines as the [`Digitizer`] that will take it; it starts at the
+    /// sample of its first block.
+    pub fn new(lines: &[(usize, Threshold)]) -> Self {
+        DigitizePart {
+            lines: lines
+                .iter()
+                .map(|&(channel, setting)| PartLine {
+                    channel,
+                    setting,
+                    th: None,
+                    prefix: Vec::new(),
+                    overflow: false,
+                    edges: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl BlockSink for DigitizePart {
+    fn begin(&mut self, _: Layout) -> Result<()> {
+        Ok(())
+    }
+
+    fn block(&mut self, b: Block<'_>) -> Result<()> {
+        for line in self.lines.iter_mut().filter(|l| l.channel == b.channel) {
+            let th = line
+                .th
+                .get_or_insert_with(|| Thresholder::starting_at(line.setting, b.start));
+            let known = th.initial().is_some();
+            th.push(b.samples, &mut line.edges);
+            if !known && !line.overflow {
+                let upto = match th.initial() {
+                    Some((_, i)) => (i + 1 - b.start) as usize,
+                    None => b.samples.len(),
+                };
+                if line.prefix.len() + upto > PREFIX_CAP {
+                    line.overflow = true;
+                    line.prefix = Vec::new();
+                } else {
+                    line.prefix.extend_from_slice(&b.samples[..upto]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
 use crate::logic::{Transition, MAX_LINES};
 use crate::{Block, BlockSink, Error, Layout, Result};
 
@@ -22,19 +106,10 @@ impl Line {
         self.th.as_ref().map_or(0, Thresholder::settled)
     }
 
-    /// Choose the automatic threshold from the samples collected and run them. A constant
-    /// line gets a threshold that keeps it at its one level.
+    /// Choose the automatic threshold from the samples collected and run them.
     fn start(&mut self) {
         let buf = core::mem::take(&mut self.buf);
-        let th = auto_threshold(&buf, self.hysteresis).unwrap_or(Threshold {
-            level: buf
-                .iter()
-                .copied()
-                .find(|x| x.is_finite())
-                .map_or(0.5, |x| x - 1.0),
-            hysteresis: 0.0,
-        });
-        let mut t = Thresholder::new(th);
+        let mut t = Thresholder::new(line_threshold(&buf, self.hysteresis));
         t.push(&buf, &mut self.pending);
         self.th = Some(t);
     }
@@ -165,6 +240,58 @@ impl Digitizer {
             line.pending.drain(..n);
         }
         self.levels = Some(levels);
+    }
+
+    /// Take in a part of the signal thresholded on its own ([`DigitizePart`], parts in
+    /// order and contiguous, explicit thresholds): each line's comparator state carries over
+    /// by re-running only the part's samples up to its first sample outside the dead band,
+    /// then the part's own edges follow unchanged — exactly the serial edges.
+    ///
+    /// # Errors
+    /// A line stayed in its dead band for more than [`PREFIX_CAP`] samples of the part (the
+    /// caller then reads that part serially), or the part does not follow the previous one.
+    pub fn push_part(&mut self, part: DigitizePart) -> Result<()> {
+        let bad = |what: &str| Err(Error::Config(alloc::format!("cannot take a part: {what}")));
+        if part.lines.iter().all(|p| p.th.is_none()) {
+            return Ok(()); // no data
+        }
+        for (line, p) in self.lines.iter().zip(&part.lines) {
+            match (&line.th, &p.th) {
+                (None, _) => return bad("parts need explicit thresholds"),
+                (_, None) => return bad("a part must hold every line"),
+                (Some(c), Some(t)) if c.position() != t.start() => {
+                    return bad("parts must be contiguous")
+                }
+                _ if p.overflow => {
+                    return bad(&alloc::format!(
+                        "a line stayed in its dead band for more than {PREFIX_CAP} samples"
+                    ))
+                }
+                _ => {}
+            }
+        }
+        for (line, p) in self.lines.iter_mut().zip(part.lines) {
+            let (Some(carry), Some(th)) = (line.th.take(), p.th) else {
+                continue;
+            };
+            if p.overflow {
+                line.th = Some(carry);
+                return Err(Error::Config(alloc::format!(
+                    "a line stayed in its dead band for more than {PREFIX_CAP} samples of a part"
+                )));
+            }
+            let mut carry = carry;
+            carry.push(&p.prefix, &mut line.pending);
+            line.th = Some(match th.initial() {
+                Some(_) => {
+                    line.pending.extend_from_slice(&p.edges);
+                    th.continuing(&carry)
+                }
+                None => carry,
+            });
+        }
+        self.merge(false);
+        Ok(())
     }
 
     /// The input ended: settle every pending edge.

@@ -245,3 +245,97 @@ fn digitizer_merges_lines_in_sample_order() {
         [crate::logic::Transition { at: 0, levels: 0 }]
     );
 }
+
+/// Parts thresholded apart and taken in by `push_part` give exactly the serial transitions,
+/// wherever the cuts fall: inside slow edges, in the dead band, in a long flat stretch.
+#[test]
+fn parts_equal_serial_wherever_the_cuts_fall() {
+    let mut a = square(60_000, 700.0, 0.0, 3.3, 120.0, 0.3);
+    let b = square(60_000, 256.0, 0.0, 5.0, 40.0, 0.4);
+    // a long stretch of line 0 inside its dead band (1.0 .. 2.3)
+    a[20_000..26_000].fill(1.65);
+    let lines = [
+        (
+            0,
+            Threshold {
+                level: 1.65,
+                hysteresis: 1.3,
+            },
+        ),
+        (
+            1,
+            Threshold {
+                level: 2.5,
+                hysteresis: 0.8,
+            },
+        ),
+    ];
+    let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
+    let mut serial = Digitizer::new(&explicit).unwrap();
+    serial
+        .block(Block {
+            channel: 0,
+            start: 0,
+            samples: &a,
+        })
+        .unwrap();
+    serial
+        .block(Block {
+            channel: 1,
+            start: 0,
+            samples: &b,
+        })
+        .unwrap();
+    let mut want = serial.take();
+    want.extend(serial.finish());
+    assert!(want.len() > 500);
+    let run = |cuts: &[usize]| {
+        let mut d = Digitizer::new(&explicit).unwrap();
+        let mut got = Vec::new();
+        let mut bounds: Vec<usize> = cuts.to_vec();
+        bounds.push(a.len());
+        let mut start = 0;
+        for &end in &bounds {
+            let end = end.clamp(start, a.len());
+            let mut part = DigitizePart::new(&lines);
+            // each line in two blocks, to cross a block boundary inside the prefix
+            let mid = (start + end) / 2;
+            for (s, e) in [(start, mid), (mid, end)] {
+                part.block(Block {
+                    channel: 0,
+                    start: s as u64,
+                    samples: &a[s..e],
+                })
+                .unwrap();
+                part.block(Block {
+                    channel: 1,
+                    start: s as u64,
+                    samples: &b[s..e],
+                })
+                .unwrap();
+            }
+            d.push_part(part).unwrap();
+            got.extend(d.take());
+            start = end;
+        }
+        got.extend(d.finish());
+        got
+    };
+    assert_eq!(run(&[]), want);
+    assert_eq!(
+        run(&[21_000, 23_000, 25_999]),
+        want,
+        "cuts in the dead-band stretch"
+    );
+    let mut runner = proptest::test_runner::TestRunner::default();
+    runner
+        .run(
+            &proptest::collection::vec(0usize..60_000, 0..12),
+            |mut cuts| {
+                cuts.sort_unstable();
+                proptest::prop_assert_eq!(run(&cuts), want.clone());
+                Ok(())
+            },
+        )
+        .unwrap();
+}

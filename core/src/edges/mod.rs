@@ -14,7 +14,7 @@ mod threshold;
 use alloc::vec::Vec;
 
 pub use auto::{auto_threshold, top_base, AUTO_HYSTERESIS, AUTO_WINDOW};
-pub use digitize::Digitizer;
+pub use digitize::{line_threshold, DigitizePart, Digitizer, PREFIX_CAP};
 pub use glitch::Deglitch;
 pub use stats::{EdgeStats, IntervalStats, Intervals};
 pub use threshold::{Threshold, Thresholder};

@@ -43,6 +43,8 @@ pub struct Thresholder {
     cross: Option<(f64, u64)>,
     /// Next absolute sample index.
     next: u64,
+    /// First sample index.
+    start: u64,
 }
 
 impl Thresholder {
@@ -55,7 +57,32 @@ impl Thresholder {
             prev: f64::NAN,
             cross: None,
             next: 0,
+            start: 0,
         }
+    }
+
+    /// A comparator for a part of a signal that starts at sample `at`, in the unknown
+    /// state (see [`Digitizer::push_part`](super::Digitizer::push_part)).
+    pub fn starting_at(th: Threshold, at: u64) -> Self {
+        Thresholder {
+            next: at,
+            start: at,
+            ..Self::new(th)
+        }
+    }
+
+    /// The sample this comparator started at.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// This part's comparator, continuing one that ran over everything before it: once a
+    /// part's comparator has seen a sample outside the dead band, its state equals the
+    /// serial one's (a pending crossing it missed is overwritten before any switch), so only
+    /// the first known state comes from the earlier comparator.
+    pub fn continuing(mut self, before: &Thresholder) -> Self {
+        self.initial = before.initial.or(self.initial);
+        self
     }
 
     /// The settings.

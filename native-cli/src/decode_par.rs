@@ -1,0 +1,222 @@
+//! `scopekit decode` on all cores. Decoders are cheap and run serially on one transition
+//! stream; what costs is making that stream (inflating a session's entries, thresholding
+//! analog samples), and that is split:
+//! - a sigrok session: its data entries are inflated and scanned in parallel and the parts'
+//!   transitions stitched ([`scopekit_core::logic::stitch`]);
+//! - an analog file (NPY, WAV, raw): parts of the data are thresholded in parallel and taken
+//!   in order by the digitizer, which carries each line's comparator state over by re-running
+//!   only a part's first samples up to the first one outside the dead band
+//!   ([`scopekit_core::edges::Digitizer::push_part`]); a part where a line sits in its dead
+//!   band too long is re-read serially.
+//! Either way the transitions, hence the frames, are exactly the serial ones (tests prove it).
+
+use rayon::prelude::*;
+use scopekit_core::decode::{DecodeSink, Levels};
+use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
+use scopekit_core::formats::sigrok::SigrokHeader;
+use scopekit_core::formats::zip::ZipIndex;
+use scopekit_core::formats::{Header, Reader};
+use scopekit_core::logic::{logic_parts, part_transitions, stitch, Decode, LogicPart};
+use scopekit_core::{Block, BlockSink, Layout};
+
+use crate::error::CliError;
+use crate::source::Source;
+
+/// Bytes of analog data per part (`SCOPEKIT_DECODE_PART` overrides it, for tests).
+const PART: u64 = 32 << 20;
+
+fn part_bytes() -> u64 {
+    std::env::var("SCOPEKIT_DECODE_PART")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&b: &u64| b >= 4096)
+        .unwrap_or(PART)
+}
+/// Bytes mapped at a time while reading a part.
+const WINDOW: u64 = 8 << 20;
+
+/// How a file is decoded.
+pub enum Plan {
+    /// One pass.
+    Serial,
+    /// A sigrok session's entries in parallel.
+    LogicParts(Vec<LogicPart>),
+    /// Byte ranges of the data, thresholded in parallel.
+    AnalogParts(Vec<(u64, u64)>),
+}
+
+/// The plan for `header` on `threads` workers.
+pub fn plan(header: &Header, threads: usize) -> Plan {
+    if threads < 2 {
+        return Plan::Serial;
+    }
+    match header {
+        Header::Sigrok(h) if h.logic.len() > 1 => {
+            logic_parts(h).map_or(Plan::Serial, Plan::LogicParts)
+        }
+        Header::Sigrok(_) => Plan::Serial,
+        h if h.is_channel_major() => Plan::Serial,
+        h => match h.segments(part_bytes()) {
+            Some(bounds) if bounds.len() > 1 => Plan::AnalogParts(bounds),
+            _ => Plan::Serial,
+        },
+    }
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool, CliError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))
+}
+
+/// Read a session's logic entries on `threads` workers, a batch at a time (bounded
+/// memory), stitch each batch's transitions in order and decode them: exactly the serial
+/// transition stream (see `scopekit_core::logic::stitch`), so exactly the serial frames.
+pub fn logic<D: Decode>(
+    source: &Source,
+    header: &SigrokHeader,
+    parts: &[LogicPart],
+    channels: &[usize],
+    threads: usize,
+    sink: &mut DecodeSink<D>,
+    each: &mut impl FnMut(&mut DecodeSink<D>, u64) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let whole = source.map_prefix(source.len() as usize)?;
+    let index = ZipIndex::from_bytes(&whole)?;
+    let pool = pool(threads)?;
+    let mut levels = None;
+    let mut stitched = Vec::new();
+    for batch in parts.chunks(2 * threads) {
+        let results: Vec<_> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&p| part_transitions(&whole, &index, header, p, channels))
+                .collect()
+        });
+        for (part, result) in batch.iter().zip(results) {
+            stitched.clear();
+            levels = stitch(levels, &result?, &mut stitched);
+            let end = part.start + header.logic[part.chunk].bytes / header.unitsize as u64;
+            sink.push_transitions(&stitched, end);
+            each(sink, header.logic[part.chunk].bytes)?;
+        }
+    }
+    Ok(())
+}
+
+/// Read the data bytes `start..end` of `source` into `sink`.
+fn read_part(
+    source: &Source,
+    header: &Header,
+    (start, end): (u64, u64),
+    sink: &mut dyn BlockSink,
+) -> Result<(), CliError> {
+    let mut reader = Reader::resume(header.clone(), start, end)?;
+    let mut at = start;
+    while at < end {
+        let len = WINDOW.min(end - at);
+        reader.push(&source.map(header.data_offset() + at, len as usize)?, sink)?;
+        at += len;
+    }
+    reader.finish(sink)?;
+    Ok(())
+}
+
+/// The first samples of the wired channels, for automatic thresholds.
+struct FirstSamples {
+    channels: Vec<usize>,
+    samples: Vec<Vec<f64>>,
+}
+
+impl BlockSink for FirstSamples {
+    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
+        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
+            if *c == b.channel && buf.len() < AUTO_WINDOW {
+                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
+                buf.extend_from_slice(&b.samples[..take]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Threshold the parts `bounds` of an analog file on `threads` workers, a batch at a time,
+/// and decode the stitched transitions.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pieces of one decode run, all distinct"
+)]
+pub fn analog<D: Decode>(
+    source: &Source,
+    header: &Header,
+    bounds: &[(u64, u64)],
+    channels: &[usize],
+    levels: &Levels,
+    threads: usize,
+    sink: &mut DecodeSink<D>,
+    each: &mut impl FnMut(&mut DecodeSink<D>, u64) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let lines: Vec<(usize, Threshold)> = match levels.threshold {
+        Some(level) => channels
+            .iter()
+            .map(|&c| {
+                (
+                    c,
+                    Threshold {
+                        level,
+                        hysteresis: levels.hysteresis.unwrap_or(0.0),
+                    },
+                )
+            })
+            .collect(),
+        None => {
+            // The serial digitizer looks at each line's first AUTO_WINDOW samples: so do we.
+            let mut first = FirstSamples {
+                channels: channels.to_vec(),
+                samples: vec![Vec::new(); channels.len()],
+            };
+            for &b in bounds {
+                if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+                    break;
+                }
+                read_part(source, header, b, &mut first)?;
+            }
+            channels
+                .iter()
+                .zip(&first.samples)
+                .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
+                .collect()
+        }
+    };
+    let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
+    let mut digitizer = Digitizer::new(&explicit)?;
+    digitizer.begin(header.layout())?;
+    let pool = pool(threads)?;
+    for batch in bounds.chunks(2 * threads) {
+        let parts: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&b| {
+                    let mut part = DigitizePart::new(&lines);
+                    read_part(source, header, b, &mut part).map(|()| part)
+                })
+                .collect()
+        });
+        for (&b, part) in batch.iter().zip(parts) {
+            if digitizer.push_part(part?).is_err() {
+                // A line sat in its dead band too long for the carried state to be re-run
+                // cheaply: read this part serially, continuing the comparators.
+                read_part(source, header, b, &mut digitizer)?;
+            }
+            sink.push_transitions(&digitizer.take(), 0);
+            each(sink, b.1 - b.0)?;
+        }
+    }
+    let samples = header.layout().known_samples().unwrap_or(0);
+    sink.push_transitions(&digitizer.finish(), samples);
+    Ok(())
+}
