@@ -8,6 +8,7 @@
 //!   only a part's first samples up to the first one outside the dead band
 //!   ([`scopekit_core::edges::Digitizer::push_part`]); a part where a line sits in its dead
 //!   band too long is re-read serially.
+//!
 //! Either way the transitions, hence the frames, are exactly the serial ones (tests prove it).
 
 use rayon::prelude::*;
