@@ -530,8 +530,11 @@ window.addEventListener('drop', (event) => {
   }
 }, true);
 
-// Two traces can be chosen at once in the page's picker (app.js reads the first file only).
+// Two traces can be chosen at once in the page's picker (app.js reads the first file only),
+// and the drop zone says that it takes traces.
 if (appInput) appInput.multiple = true;
+appDropZone?.append(el('span', { className: 'drop-hint', dataset: { testid: 'trace-hint' } },
+  'Profiler traces (', el('code', {}, '.json'), ', ', el('code', {}, '.json.gz'), '): drop one for its summary, two to compare them'));
 
 compareInput.addEventListener('change', () => {
   const b = compareInput.files?.[0];
