@@ -255,3 +255,154 @@ export async function decodeFile(file, { config, wires, rate, levels, onProgress
     worker.postMessage({ file, config: fullConfig, wires: roles, rate: sampleRate ?? undefined, levels: lv });
   });
 }
+
+// ---------------------------------------------------------------- profiler traces
+//
+//   import { summarizeTrace, compareTraces } from './scopekit.js';
+//   const summary = await summarizeTrace(file, { onProgress, signal });
+//   // summary: the `scopekit trace summary FILE --json` document
+//   const doc = await compareTraces(fileA, fileB, { threshold: 5, onProgress, signal });
+//   // doc: the `scopekit trace compare A B --json` document {a, b, diff}
+//   const doc2 = await doc.withThreshold(10);   // same traces, no re-read
+//   doc.close();                                 // frees the worker (also on abort)
+//
+// Traces are Chrome trace-event JSON (the PyTorch profiler / Kineto format), plain or gzip,
+// recognised by content. Both run in a module worker (`trace-worker.js`) that streams each
+// File in chunks. onProgress receives { loaded, total, index } where loaded/total count the
+// bytes of all files and index is the file being read (0 = A, 1 = B).
+
+/** Start a trace worker; returns { request(message) → Promise, close() }. */
+function traceWorker(sizes, onProgress, signal, what) {
+  const worker = new Worker(new URL('./trace-worker.js', import.meta.url), { type: 'module', name: 'scopekit-trace' });
+  const before = sizes.map((_, i) => sizes.slice(0, i).reduce((s, n) => s + n, 0));
+  const total = sizes.reduce((s, n) => s + n, 0);
+  let waiting = null; // { resolve, reject } of the request in progress
+  let closed = false;
+  const fail = (e) => {
+    const w = waiting;
+    waiting = null;
+    w?.reject(e);
+  };
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    worker.terminate();
+    signal?.removeEventListener('abort', onAbort);
+  };
+  const onAbort = () => {
+    fail(signal.reason ?? new DOMException(`The ${what} was aborted.`, 'AbortError'));
+    close();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  worker.onmessage = ({ data }) => {
+    if (!waiting) return;
+    switch (data?.type) {
+      case 'progress':
+        if (typeof onProgress === 'function') {
+          try {
+            onProgress({ loaded: before[data.index] + data.loaded, total, index: data.index });
+          } catch (e) {
+            setTimeout(() => { throw e; });
+          }
+        }
+        break;
+      case 'summary':
+      case 'diff': {
+        const w = waiting;
+        waiting = null;
+        w.resolve(data[data.type]);
+        break;
+      }
+      case 'error': {
+        const e = new Error(data.message);
+        e.fileIndex = data.index;
+        fail(e);
+        break;
+      }
+      default:
+        break;
+    }
+  };
+  worker.onerror = (event) => {
+    event.preventDefault?.();
+    fail(new Error(`scopekit trace worker failed${event.message ? `: ${event.message}` : ' to load (is pkg/ built and served?)'}`));
+    close();
+  };
+  worker.onmessageerror = () => fail(new Error('scopekit trace worker sent a message that could not be read'));
+
+  const request = (message) => {
+    if (closed) return Promise.reject(new Error(`the ${what} is closed`));
+    if (waiting) return Promise.reject(new Error(`the ${what} is busy`));
+    return new Promise((resolve, reject) => {
+      waiting = { resolve, reject };
+      worker.postMessage(message);
+    });
+  };
+  return { request, close };
+}
+
+function checkThreshold(threshold, fn) {
+  if (!(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0)) {
+    throw new RangeError(`${fn}: threshold must be a percentage >= 0, got ${threshold}`);
+  }
+}
+
+/**
+ * Summarise one profiler trace (`File` or `Blob`, `.json` or `.json.gz`): resolves to the
+ * `scopekit trace summary --json` document; rejects with the core's message on bad input.
+ *
+ * @param {Blob} file
+ * @param {{ onProgress?: (p: {loaded: number, total: number, index: number}) => void, signal?: AbortSignal }} [options]
+ * @returns {Promise<object>}
+ */
+export async function summarizeTrace(file, { onProgress, signal } = {}) {
+  if (!(file instanceof Blob)) throw new TypeError('summarizeTrace: expected a File or Blob');
+  signal?.throwIfAborted();
+  const w = traceWorker([file.size], onProgress, signal, 'trace summary');
+  try {
+    return await w.request({ type: 'summary', file });
+  } finally {
+    w.close();
+  }
+}
+
+/**
+ * Compare two profiler traces, A the baseline: resolves to the
+ * `scopekit trace compare A B --json` document `{a, b, diff}` (a and b are the file names).
+ * The document also has two non-enumerable methods: `withThreshold(pct)` resolves to the
+ * document for another threshold without re-reading the files, `close()` frees the worker
+ * that keeps both summaries (call it when done; an abort closes it too). On bad input the
+ * promise rejects with the core's message; the error's `fileIndex` is 0 (A) or 1 (B).
+ *
+ * @param {Blob} a
+ * @param {Blob} b
+ * @param {{ threshold?: number, onProgress?: (p: {loaded: number, total: number, index: number}) => void, signal?: AbortSignal }} [options]
+ * @returns {Promise<object>}
+ */
+export async function compareTraces(a, b, { threshold = 5, onProgress, signal } = {}) {
+  if (!(a instanceof Blob) || !(b instanceof Blob)) throw new TypeError('compareTraces: expected two Files or Blobs');
+  checkThreshold(threshold, 'compareTraces');
+  signal?.throwIfAborted();
+  const names = [a.name ?? 'a', b.name ?? 'b'];
+  const w = traceWorker([a.size, b.size], onProgress, signal, 'trace comparison');
+  const documentOf = (diff) => {
+    const doc = { a: names[0], b: names[1], diff };
+    Object.defineProperties(doc, {
+      withThreshold: {
+        value: async (pct) => {
+          checkThreshold(pct, 'withThreshold');
+          return documentOf(await w.request({ type: 'threshold', threshold: pct }));
+        },
+      },
+      close: { value: w.close },
+    });
+    return doc;
+  };
+  try {
+    return documentOf(await w.request({ type: 'compare', files: [a, b], threshold }));
+  } catch (e) {
+    w.close();
+    throw e;
+  }
+}

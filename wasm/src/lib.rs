@@ -8,9 +8,11 @@ use wasm_bindgen::prelude::*;
 
 mod decode;
 mod stats;
+mod trace;
 
 pub use decode::{decode_archive, DecodeSession};
 pub use stats::{analyze_archive, Session};
+pub use trace::{compare_summaries, TraceSession};
 
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     let serializer = serde_wasm_bindgen::Serializer::json_compatible();

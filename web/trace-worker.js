@@ -1,0 +1,140 @@
+// Module worker: streams one or two profiler traces through the wasm core (TraceSession).
+//
+// Protocol (page → worker):
+//   { type: 'summary', file }                    summarise one trace
+//   { type: 'compare', files: [a, b], threshold } summarise both (A first), then compare
+//   { type: 'threshold', threshold }             compare the kept summaries again
+// Worker → page:
+//   { type: 'progress', index, loaded, total }   index: which file; at most ~10×/s per file
+//   { type: 'summary', summary }                 the `scopekit trace summary --json` document
+//   { type: 'diff', diff }                       the `diff` of `scopekit trace compare --json`
+//   { type: 'error', index, message }            the core's message (names the byte offset);
+//                                                index is null when no file is at fault
+//
+// A trace is never held in memory as a whole: it is read in CHUNK-sized slices with a few
+// reads in flight and pushed strictly in order (gzip is recognised and inflated by the core).
+// After a comparison the two finished sessions are kept, so a new threshold costs no re-read.
+
+import init, { TraceSession, compareSummaries } from './pkg/scopekit_wasm.js';
+
+/** Bytes per read. */
+const CHUNK = 4 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed. */
+const IN_FLIGHT = 3;
+/** Minimum interval between progress messages, in ms. */
+const PROGRESS_INTERVAL = 100;
+
+let ready = null;
+/** The finished sessions of the last comparison. */
+let kept = null;
+
+function loadCore() {
+  if (!ready) {
+    ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) }).then((wasm) => {
+      // For memory measurements (tests, embedders): the module's linear memory.
+      self.scopekitWasmMemory = wasm.memory;
+      return wasm;
+    });
+  }
+  return ready;
+}
+
+const messageOf = (e) => (e instanceof Error ? e.message : String(e));
+
+/** Tags an error with the index of the file it came from. */
+class FileError extends Error {
+  constructor(index, message) {
+    super(message);
+    this.index = index;
+  }
+}
+
+/** Stream `file` into a new TraceSession and finish it; returns [session, summary]. */
+async function summarize(file, index) {
+  const total = file.size;
+  let lastProgress = -Infinity;
+  const progress = (loaded, force) => {
+    const now = performance.now();
+    if (force || now - lastProgress >= PROGRESS_INTERVAL) {
+      lastProgress = now;
+      self.postMessage({ type: 'progress', index, loaded, total });
+    }
+  };
+  progress(0, true);
+
+  const pending = [];
+  let next = 0;
+  const refill = () => {
+    while (pending.length < IN_FLIGHT && next < total) {
+      const start = next;
+      const end = Math.min(start + CHUNK, total);
+      next = end;
+      const read = file.slice(start, end).arrayBuffer();
+      read.catch(() => {});
+      pending.push({ end, read });
+    }
+  };
+  refill();
+  await loadCore();
+  const session = new TraceSession();
+  try {
+    while (pending.length > 0) {
+      const { end, read } = pending.shift();
+      const buffer = await read;
+      refill();
+      session.push(new Uint8Array(buffer));
+      progress(end, false);
+    }
+    progress(total, true);
+    const summary = session.finish();
+    return [session, summary];
+  } catch (e) {
+    session.free();
+    throw new FileError(index, messageOf(e));
+  }
+}
+
+function forget() {
+  if (kept) for (const s of kept) s.free();
+  kept = null;
+}
+
+async function handle(data) {
+  switch (data?.type) {
+    case 'summary': {
+      forget();
+      const [session, summary] = await summarize(data.file, 0);
+      session.free();
+      self.postMessage({ type: 'summary', summary });
+      break;
+    }
+    case 'compare': {
+      forget();
+      const [a] = await summarize(data.files[0], 0);
+      let b;
+      try {
+        [b] = await summarize(data.files[1], 1);
+      } catch (e) {
+        a.free();
+        throw e;
+      }
+      kept = [a, b];
+      self.postMessage({ type: 'diff', diff: compareSummaries(a, b, data.threshold) });
+      break;
+    }
+    case 'threshold':
+      if (!kept) throw new Error('no comparison to update');
+      self.postMessage({ type: 'diff', diff: compareSummaries(kept[0], kept[1], data.threshold) });
+      break;
+    default:
+      throw new Error(`unknown request ${JSON.stringify(data?.type)}`);
+  }
+}
+
+// Requests are handled one at a time, in order.
+let queue = Promise.resolve();
+self.onmessage = (event) => {
+  queue = queue.then(() => handle(event.data)).catch((e) => {
+    self.postMessage({ type: 'error', index: e instanceof FileError ? e.index : null, message: messageOf(e) });
+  });
+};
