@@ -32,7 +32,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
 }
 
 fn main() {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+    // Read at run time: `env!` would freeze the path of whichever checkout first compiled
+    // this build script into a shared target directory.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let web = Path::new(&manifest).join("../web");
     println!("cargo:rerun-if-changed={}", web.display());
     println!("cargo:rerun-if-changed={}", web.join("pkg").display());
     let mut files = Vec::new();
