@@ -137,3 +137,50 @@ fn logic_channels_by_name_and_bad_settings() {
     let out = scopekit(&["edges", sr, "--threshold", "high"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Long analog files are thresholded in parts on several threads (256 KiB parts here): the
+/// edge list and statistics are byte for byte the one-thread ones, explicit or automatic.
+#[test]
+fn parts_on_threads_never_change_the_edges() {
+    let dir = TempDir::new("edges-parts");
+    let path = dir.path("sq.npy");
+    let p = path.to_str().unwrap();
+    python(NUMPY_EDGES, &[p, "600000", "1.5", "0.8", "11"]);
+    for args in [
+        vec!["--threshold", "1.5", "--hysteresis", "0.8"],
+        vec![],
+        vec!["--min-pulse", "40"],
+    ] {
+        let run = |threads: &str, format: &str| {
+            let mut a = vec![
+                "edges",
+                p,
+                format,
+                "--limit",
+                "100000",
+                "--threads",
+                threads,
+            ];
+            a.extend(&args);
+            let out = std::process::Command::new(scopekit_tests::bin())
+                .args(&a)
+                .env("SCOPEKIT_DECODE_PART", "262144")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        for format in ["--json", "--csv"] {
+            let one = run("1", format);
+            assert!(one.len() > 10_000);
+            assert!(
+                one == run("2", format) && one == run("3", format),
+                "{args:?} {format}"
+            );
+        }
+    }
+}

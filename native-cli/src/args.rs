@@ -99,6 +99,9 @@ pub enum Command {
         /// Edges listed by --json (all are counted).
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         limit: usize,
+        /// Worker threads for long analog files (default: all cores).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
         /// Print one JSON document.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
@@ -265,7 +268,12 @@ pub enum DecodeProtocol {
         #[arg(long, visible_alias = "can-rx", value_name = "C")]
         can: Option<String>,
         /// Nominal (arbitration) bit rate, bit/s.
-        #[arg(long, visible_alias = "nominal-bitrate", value_name = "N", default_value_t = 500_000)]
+        #[arg(
+            long,
+            visible_alias = "nominal-bitrate",
+            value_name = "N",
+            default_value_t = 500_000
+        )]
         bitrate: u32,
         /// CAN FD data-phase bit rate, bit/s.
         #[arg(long, value_name = "N", default_value_t = 2_000_000)]

@@ -64,7 +64,7 @@ pub fn plan(header: &Header, threads: usize) -> Plan {
     }
 }
 
-fn pool(threads: usize) -> Result<rayon::ThreadPool, CliError> {
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, CliError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -107,7 +107,7 @@ pub fn logic<D: Decode>(
 }
 
 /// Read the data bytes `start..end` of `source` into `sink`.
-fn read_part(
+pub fn read_part(
     source: &Source,
     header: &Header,
     (start, end): (u64, u64),
@@ -145,6 +145,27 @@ impl BlockSink for FirstSamples {
     }
 }
 
+/// The first [`AUTO_WINDOW`] samples of each of `channels` (fewer if the file is shorter):
+/// what the serial kernels choose an automatic threshold from.
+pub fn first_samples(
+    source: &Source,
+    header: &Header,
+    bounds: &[(u64, u64)],
+    channels: &[usize],
+) -> Result<Vec<Vec<f64>>, CliError> {
+    let mut first = FirstSamples {
+        channels: channels.to_vec(),
+        samples: vec![Vec::new(); channels.len()],
+    };
+    for &b in bounds {
+        if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+            break;
+        }
+        read_part(source, header, b, &mut first)?;
+    }
+    Ok(first.samples)
+}
+
 /// Threshold the parts `bounds` of an analog file on `threads` workers, a batch at a time,
 /// and decode the stitched transitions.
 #[allow(
@@ -174,24 +195,11 @@ pub fn analog<D: Decode>(
                 )
             })
             .collect(),
-        None => {
-            // The serial digitizer looks at each line's first AUTO_WINDOW samples: so do we.
-            let mut first = FirstSamples {
-                channels: channels.to_vec(),
-                samples: vec![Vec::new(); channels.len()],
-            };
-            for &b in bounds {
-                if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
-                    break;
-                }
-                read_part(source, header, b, &mut first)?;
-            }
-            channels
-                .iter()
-                .zip(&first.samples)
-                .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
-                .collect()
-        }
+        None => channels
+            .iter()
+            .zip(first_samples(source, header, bounds, channels)?)
+            .map(|(&c, s)| (c, line_threshold(&s, levels.hysteresis)))
+            .collect(),
     };
     let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
     let mut digitizer = Digitizer::new(&explicit)?;

@@ -4,9 +4,14 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use scopekit_core::edges::{Edge, EdgeKernel, EdgeOptions, EdgeReport, IntervalStats};
+use rayon::prelude::*;
+use scopekit_core::edges::{
+    auto_threshold, DigitizePart, Edge, EdgeKernel, EdgeOptions, EdgeReport, IntervalStats,
+    Threshold,
+};
 use scopekit_core::formats::Header;
 
+use crate::decode_par::{first_samples, plan, pool, read_part, Plan};
 use crate::error::CliError;
 use crate::source::Source;
 use crate::{progress, read_header, stream};
@@ -38,6 +43,8 @@ pub struct Options {
     pub rate: Option<f64>,
     /// Raw layout.
     pub raw: Option<scopekit_core::formats::raw::RawConfig>,
+    /// Worker threads for long analog files.
+    pub threads: usize,
 }
 
 /// The JSON document.
@@ -79,8 +86,32 @@ pub fn run(file: &Path, options: &Options, output: Output) -> Result<(), CliErro
     } else {
         1 << 16
     };
-    let mut kernel = match header {
-        Header::Sigrok(_) => EdgeKernel::logic(channel, min_pulse, keep)?,
+    // Long analog files: threshold parts on all cores (exactly the serial edges, see
+    // decode_par), with the threshold chosen first as the serial kernel would.
+    let parts = match plan(&header, options.threads) {
+        Plan::AnalogParts(bounds) => {
+            let th = match options.level {
+                Some(level) => Some((
+                    Threshold {
+                        level,
+                        hysteresis: options.hysteresis.unwrap_or(0.0),
+                    },
+                    false,
+                )),
+                None => {
+                    let first = first_samples(&source, &header, &bounds, &[channel])?;
+                    auto_threshold(&first[0], options.hysteresis).map(|t| (t, true))
+                }
+            };
+            th.map(|t| (bounds, t))
+        }
+        _ => None,
+    };
+    let mut kernel = match (&header, &parts) {
+        (_, Some((_, (th, auto)))) => {
+            EdgeKernel::with_threshold(channel, *th, *auto, min_pulse, keep)?
+        }
+        (Header::Sigrok(_), _) => EdgeKernel::logic(channel, min_pulse, keep)?,
         _ => EdgeKernel::new(
             channel,
             EdgeOptions {
@@ -113,13 +144,36 @@ pub fn run(file: &Path, options: &Options, output: Output) -> Result<(), CliErro
     };
     let bar = progress::bytes(source.len());
     let csv = output == Output::Csv;
-    stream::stream(&source, &header, options.rate, &mut kernel, |k, n| {
+    let mut each = |k: &mut EdgeKernel, n| {
         bar.inc(n);
         if csv {
             write_csv(k.take_edges())?;
         }
         Ok(())
-    })?;
+    };
+    match parts {
+        Some((bounds, (th, _))) => {
+            let pool = pool(options.threads)?;
+            for batch in bounds.chunks(2 * options.threads) {
+                let done: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
+                    batch
+                        .par_iter()
+                        .map(|&b| {
+                            let mut part = DigitizePart::new(&[(channel, th)]);
+                            read_part(&source, &header, b, &mut part).map(|()| part)
+                        })
+                        .collect()
+                });
+                for (&b, part) in batch.iter().zip(done) {
+                    if kernel.push_part(part?).is_err() {
+                        read_part(&source, &header, b, &mut kernel)?;
+                    }
+                    each(&mut kernel, b.1 - b.0)?;
+                }
+            }
+        }
+        None => stream::stream(&source, &header, options.rate, &mut kernel, each)?,
+    }
     bar.finish_and_clear();
     let (report, rest) = kernel.finish(rate);
     match output {

@@ -141,6 +141,7 @@ fn run(args: Args) -> Result<(), CliError> {
             hysteresis,
             min_pulse,
             limit,
+            threads,
             json,
             csv,
             rate,
@@ -160,6 +161,7 @@ fn run(args: Args) -> Result<(), CliError> {
                 limit,
                 rate,
                 raw: raw_config(&raw)?,
+                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
             };
             let output = match (json, csv) {
                 (true, _) => edges::Output::Json,

@@ -39,7 +39,63 @@ pub struct DigitizePart {
     lines: Vec<PartLine>,
 }
 
+impl PartLine {
+    /// Whether this line of a part can continue `carry` (the comparator over everything
+    /// before the part).
+    fn check(&self, carry: &Thresholder) -> Result<()> {
+        let bad = |what: &str| Err(Error::Config(alloc::format!("cannot take a part: {what}")));
+        match &self.th {
+            None => bad("a part must hold every line"),
+            Some(t) if carry.position() != t.start() => bad("parts must be contiguous"),
+            Some(_) if self.overflow => bad(&alloc::format!(
+                "a line stayed in its dead band for more than {PREFIX_CAP} samples"
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Continue `carry` through this part (after [`check`](Self::check)): re-run the prefix
+    /// with the carried state, then take the part's own edges; returns the comparator at the
+    /// part's end.
+    fn continue_from(self, mut carry: Thresholder, out: &mut Vec<Edge>) -> Thresholder {
+        let Some(th) = self.th else {
+            return carry;
+        };
+        carry.push(&self.prefix, out);
+        match th.initial() {
+            Some(_) => {
+                out.extend_from_slice(&self.edges);
+                th.continuing(&carry)
+            }
+            None => carry,
+        }
+    }
+}
+
 impl DigitizePart {
+    /// Continue `carry`, the comparator of the part's only line over everything before
+    /// the part, appending the line's edges in this part to `out`; returns the comparator at
+    /// the part's end. (For one-line kernels such as [`EdgeKernel`](super::EdgeKernel).)
+    ///
+    /// # Errors
+    /// As [`Digitizer::push_part`]; `carry` is handed back unchanged in the error.
+    pub fn continue_one(
+        self,
+        carry: Thresholder,
+        out: &mut Vec<Edge>,
+    ) -> core::result::Result<Thresholder, (Error, Thresholder)> {
+        let Some(line) = self.lines.into_iter().next() else {
+            return Ok(carry);
+        };
+        if line.th.is_none() {
+            return Ok(carry); // no data
+        }
+        match line.check(&carry) {
+            Ok(()) => Ok(line.continue_from(carry, out)),
+            Err(e) => Err((e, carry)),
+        }
+    }
+
     /// A part with the same lines as the [`Digitizer`] that will take it; it starts at the
     /// sample of its first block.
     pub fn new(lines: &[(usize, Threshold)]) -> Self {
@@ -251,44 +307,19 @@ impl Digitizer {
     /// A line stayed in its dead band for more than [`PREFIX_CAP`] samples of the part (the
     /// caller then reads that part serially), or the part does not follow the previous one.
     pub fn push_part(&mut self, part: DigitizePart) -> Result<()> {
-        let bad = |what: &str| Err(Error::Config(alloc::format!("cannot take a part: {what}")));
         if part.lines.iter().all(|p| p.th.is_none()) {
             return Ok(()); // no data
         }
         for (line, p) in self.lines.iter().zip(&part.lines) {
-            match (&line.th, &p.th) {
-                (None, _) => return bad("parts need explicit thresholds"),
-                (_, None) => return bad("a part must hold every line"),
-                (Some(c), Some(t)) if c.position() != t.start() => {
-                    return bad("parts must be contiguous")
-                }
-                _ if p.overflow => {
-                    return bad(&alloc::format!(
-                        "a line stayed in its dead band for more than {PREFIX_CAP} samples"
-                    ))
-                }
-                _ => {}
+            match &line.th {
+                None => return Err(Error::Config("parts need explicit thresholds".into())),
+                Some(carry) => p.check(carry)?,
             }
         }
         for (line, p) in self.lines.iter_mut().zip(part.lines) {
-            let (Some(carry), Some(th)) = (line.th.take(), p.th) else {
-                continue;
-            };
-            if p.overflow {
-                line.th = Some(carry);
-                return Err(Error::Config(alloc::format!(
-                    "a line stayed in its dead band for more than {PREFIX_CAP} samples of a part"
-                )));
+            if let Some(carry) = line.th.take() {
+                line.th = Some(p.continue_from(carry, &mut line.pending));
             }
-            let mut carry = carry;
-            carry.push(&p.prefix, &mut line.pending);
-            line.th = Some(match th.initial() {
-                Some(_) => {
-                    line.pending.extend_from_slice(&p.edges);
-                    th.continuing(&carry)
-                }
-                None => carry,
-            });
         }
         self.merge(false);
         Ok(())

@@ -148,6 +148,59 @@ impl EdgeKernel {
         })
     }
 
+    /// Edges of `channel` with a threshold chosen beforehand (`auto`: it came from the
+    /// histogram, reported as automatic) — for a caller that thresholds parts of the signal
+    /// on several threads and hands them over with [`push_part`](Self::push_part).
+    ///
+    /// # Errors
+    /// A bad glitch width.
+    pub fn with_threshold(
+        channel: usize,
+        th: Threshold,
+        auto: bool,
+        min_pulse: f64,
+        keep: usize,
+    ) -> Result<Self> {
+        let mut k = Self::new(
+            channel,
+            EdgeOptions {
+                level: Some(th.level),
+                hysteresis: Some(th.hysteresis),
+                min_pulse,
+            },
+            keep,
+        )?;
+        if auto {
+            k.options.level = None;
+        }
+        Ok(k)
+    }
+
+    /// Take in a part thresholded on its own ([`DigitizePart`] with this kernel's one line
+    /// and threshold; parts in order), exactly as if its samples had been pushed.
+    ///
+    /// # Errors
+    /// The part cannot continue the state (see [`Digitizer::push_part`]); nothing changed
+    /// and the caller pushes the part's samples instead.
+    pub fn push_part(&mut self, part: DigitizePart) -> Result<()> {
+        let Stage::Run(carry) = core::mem::replace(&mut self.stage, Stage::None) else {
+            return Err(Error::Config("parts need an explicit threshold".into()));
+        };
+        match part.continue_one(carry, &mut self.raw) {
+            Ok(t) => {
+                let now = t.position();
+                self.samples = now;
+                self.stage = Stage::Run(t);
+                self.flush(Some(now));
+                Ok(())
+            }
+            Err((e, carry)) => {
+                self.stage = Stage::Run(carry);
+                Err(e)
+            }
+        }
+    }
+
     /// Edges of logic channel `channel` of a sigrok session (fed as a [`LogicSink`]).
     ///
     /// # Errors
