@@ -178,15 +178,22 @@ impl InfoReport {
     /// No such channel; the message lists the names there are.
     pub fn channel_index(&self, spec: &str) -> crate::Result<usize> {
         let names = self.channel_names();
-        let found = spec.parse::<usize>().ok().filter(|&i| i < names.len()).or_else(|| {
-            names.iter().position(|n| n.as_deref() == Some(spec)).or_else(|| {
-                names.iter().position(|n| {
-                    n.as_deref()
-                        .and_then(|n| n.rsplit('.').next())
-                        .is_some_and(|last| last == spec)
-                })
-            })
-        });
+        let found = spec
+            .parse::<usize>()
+            .ok()
+            .filter(|&i| i < names.len())
+            .or_else(|| {
+                names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(spec))
+                    .or_else(|| {
+                        names.iter().position(|n| {
+                            n.as_deref()
+                                .and_then(|n| n.rsplit('.').next())
+                                .is_some_and(|last| last == spec)
+                        })
+                    })
+            });
         found.ok_or_else(|| {
             let known: Vec<String> = names
                 .iter()

@@ -10,8 +10,8 @@ pub(crate) mod golden;
 pub mod i2c;
 mod job;
 pub mod spi;
-pub mod uart;
 mod stats;
+pub mod uart;
 
 pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;

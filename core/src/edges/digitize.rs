@@ -74,26 +74,22 @@ impl PartLine {
 
 impl DigitizePart {
     /// Continue `carry`, the comparator of the part's only line over everything before
-    /// the part, appending the line's edges in this part to `out`; returns the comparator at
-    /// the part's end. (For one-line kernels such as [`EdgeKernel`](super::EdgeKernel).)
+    /// the part, through the part, appending the line's edges in it to `out`. (For one-line
+    /// kernels such as [`EdgeKernel`](super::EdgeKernel).)
     ///
     /// # Errors
-    /// As [`Digitizer::push_part`]; `carry` is handed back unchanged in the error.
-    pub fn continue_one(
-        self,
-        carry: Thresholder,
-        out: &mut Vec<Edge>,
-    ) -> core::result::Result<Thresholder, (Error, Thresholder)> {
+    /// As [`Digitizer::push_part`]; `carry` is then unchanged.
+    pub fn continue_one(self, carry: &mut Thresholder, out: &mut Vec<Edge>) -> Result<()> {
         let Some(line) = self.lines.into_iter().next() else {
-            return Ok(carry);
+            return Ok(());
         };
         if line.th.is_none() {
-            return Ok(carry); // no data
+            return Ok(()); // no data
         }
-        match line.check(&carry) {
-            Ok(()) => Ok(line.continue_from(carry, out)),
-            Err(e) => Err((e, carry)),
-        }
+        line.check(carry)?;
+        let before = core::mem::replace(carry, Thresholder::new(carry.threshold()));
+        *carry = line.continue_from(before, out);
+        Ok(())
     }
 
     /// A part with the same lines as the [`Digitizer`] that will take it; it starts at the

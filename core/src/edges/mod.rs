@@ -183,22 +183,14 @@ impl EdgeKernel {
     /// The part cannot continue the state (see [`Digitizer::push_part`]); nothing changed
     /// and the caller pushes the part's samples instead.
     pub fn push_part(&mut self, part: DigitizePart) -> Result<()> {
-        let Stage::Run(carry) = core::mem::replace(&mut self.stage, Stage::None) else {
+        let Stage::Run(carry) = &mut self.stage else {
             return Err(Error::Config("parts need an explicit threshold".into()));
         };
-        match part.continue_one(carry, &mut self.raw) {
-            Ok(t) => {
-                let now = t.position();
-                self.samples = now;
-                self.stage = Stage::Run(t);
-                self.flush(Some(now));
-                Ok(())
-            }
-            Err((e, carry)) => {
-                self.stage = Stage::Run(carry);
-                Err(e)
-            }
-        }
+        part.continue_one(carry, &mut self.raw)?;
+        let now = carry.position();
+        self.samples = now;
+        self.flush(Some(now));
+        Ok(())
     }
 
     /// Edges of logic channel `channel` of a sigrok session (fed as a [`LogicSink`]).
