@@ -172,6 +172,13 @@ def main():
         "zip": {**npzs, **srs},
         "reader": {**npys, **trcs, **wavs, **csvs, **vcds, **serial, **npzs, **sr_one},
         "stats": {**npys, **trcs, **wavs, **csvs, **vcds, **npzs, **sr_one},
+        # (gap, levels) byte pairs: a toggling line, a slow clock with data, every byte.
+        "decode": {
+            "toggle": bytes([7, 1, 7, 0] * 64),
+            "clocked": bytes(b for i in range(128) for b in (4, (i & 1) | ((i >> 3) & 2))),
+            "bytes": bytes(range(256)),
+            **dict(list(npys.items())[:2]),
+        },
     }
     total = 0
     for target, files in targets.items():
