@@ -7,9 +7,11 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod decode;
+mod live;
 mod stats;
 
 pub use decode::{decode_archive, DecodeSession};
+pub use live::LiveSession;
 pub use stats::{analyze_archive, Session};
 
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
