@@ -706,14 +706,13 @@ function draw() {
     ctx.beginPath();
     const x0 = labelW;
     const columns = Math.floor(plotW);
-    // Plot against the full buffer width so the trace scrolls in from the right.
-    const perColumn = cap.capacity / columns;
-    const offset = cap.capacity - n; // empty samples on the left
+    // The samples held span the width (a full buffer then scrolls).
+    const perColumn = n / columns;
     if (perColumn <= 1) {
       let pen = false;
       for (let i = 0; i < n; i += 1) {
         const v = at(i);
-        const x = x0 + ((offset + i) / Math.max(1, cap.capacity - 1)) * plotW;
+        const x = x0 + (n > 1 ? (i / (n - 1)) * plotW : plotW / 2);
         if (!Number.isFinite(v)) {
           pen = false;
           continue;
@@ -726,8 +725,8 @@ function draw() {
       // Min/max decimation: one vertical stroke per pixel column.
       let pen = false;
       for (let col = 0; col < columns; col += 1) {
-        const from = Math.max(0, Math.floor(col * perColumn) - offset);
-        const to = Math.min(n, Math.floor((col + 1) * perColumn) - offset);
+        const from = Math.floor(col * perColumn);
+        const to = Math.min(n, Math.floor((col + 1) * perColumn));
         if (to <= from) continue;
         let mn = Infinity;
         let mx = -Infinity;
@@ -748,6 +747,13 @@ function draw() {
       }
     }
     ctx.stroke();
+    if (n <= 64) {
+      ctx.fillStyle = COLORS[c % COLORS.length];
+      for (let i = 0; i < n; i += 1) {
+        const v = at(i);
+        if (Number.isFinite(v)) ctx.fillRect(x0 + (n > 1 ? (i / (n - 1)) * plotW : plotW / 2) - 2, y(v) - 2, 4, 4);
+      }
+    }
   }
   const hidden = cap.width - lanes;
   plotCaption.textContent = `Last ${count(n)} of ${count(cap.capacity)} samples per channel; each lane scaled to its own min–max`

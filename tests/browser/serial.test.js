@@ -288,6 +288,8 @@ describe('scopekit page: live capture view (Web Serial)', () => {
     const notes = await page.getByTestId('serial-notes').textContent();
     assert.match(notes, /alert: p>10000 at [\d.]+ s \(row \d+\)/);
     await shot('serial-i16le.png');
+    await page.getByTestId('serial-counters').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SHOTS, 'serial-i16le-stats.png') });
   });
 
   test('csv lines: the valid are kept, the rest counted (as the CLI)', async () => {
