@@ -16,7 +16,7 @@ fi
 command -v sigrok-cli >/dev/null || { echo "sigrok-cli missing: run scripts/setup.sh" >&2; exit 1; }
 cargo build --release -q -p scopekit-cli
 bin=target/release/scopekit
-one() { taskset -c 0 "$@"; }
+one=(taskset -c 0)
 secs() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -n 1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '%-5s %12s %14s %14s %10s %10s\n' proto "sigrok-cli" "scopekit .sr" "scopekit f32" "ratio .sr" "ratio f32"
@@ -30,9 +30,9 @@ for p in uart spi i2c can; do
   esac
   s=() k=() a=()
   for _ in $(seq "$runs"); do
-    s+=("$(secs one sigrok-cli -i "$dir/$p.sr" -P "$pd" -A "$ann")")
-    k+=("$(secs one "$bin" decode "$p" "$dir/$p.sr" "${roles[@]}" "${opts[@]}" --json)")
-    a+=("$(secs one "$bin" decode "$p" "$dir/$p.npy" "${aroles[@]}" "${opts[@]}" --rate 10000000 --json)")
+    s+=("$(secs "${one[@]}" sigrok-cli -i "$dir/$p.sr" -P "$pd" -A "$ann")")
+    k+=("$(secs "${one[@]}" "$bin" decode "$p" "$dir/$p.sr" "${roles[@]}" "${opts[@]}" --json)")
+    a+=("$(secs "${one[@]}" "$bin" decode "$p" "$dir/$p.npy" "${aroles[@]}" "${opts[@]}" --rate 10000000 --json)")
   done
   ms=$(median "${s[@]}") mk=$(median "${k[@]}") ma=$(median "${a[@]}")
   awk -v p="$p" -v s="$ms" -v k="$mk" -v a="$ma" 'BEGIN {

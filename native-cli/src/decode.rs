@@ -159,15 +159,6 @@ pub fn run(
     })
 }
 
-/// A frame with its start time in seconds.
-#[derive(Serialize)]
-struct Row<'a, F: Serialize> {
-    #[serde(flatten)]
-    frame: &'a F,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    time: Option<f64>,
-}
-
 /// Writes frames as they come.
 struct Printer {
     output: Output,
@@ -232,12 +223,19 @@ impl Printer {
                 } else {
                     b",\n    "
                 });
-                let row = Row {
-                    frame: f,
-                    time: self.rate.map(|r| f.span().0 as f64 / r),
-                };
-                serde_json::to_writer(&mut self.frames, &row)
-                    .map_err(|e| CliError::msg(format!("cannot write JSON: {e}")))?;
+                // The frame as serde writes it, then `time` before its closing brace (a
+                // flattening wrapper would buffer every field first).
+                let bad = |e: serde_json::Error| CliError::msg(format!("cannot write JSON: {e}"));
+                serde_json::to_writer(&mut self.frames, f).map_err(bad)?;
+                if let Some(r) = self.rate {
+                    if self.frames.last() == Some(&b'}') {
+                        self.frames.pop();
+                        self.frames.extend_from_slice(b",\"time\":");
+                        serde_json::to_writer(&mut self.frames, &(f.span().0 as f64 / r))
+                            .map_err(bad)?;
+                        self.frames.push(b'}');
+                    }
+                }
                 self.count += 1;
                 continue;
             }

@@ -78,18 +78,30 @@ impl Lines {
             let mask = self.mask & 0xff;
             let rep = mask * 0x0101_0101_0101_0101;
             let bytes = chunk.bytes;
-            while i < n {
-                if i + 8 <= n {
-                    let mut w = [0u8; 8];
-                    w.copy_from_slice(&bytes[i..i + 8]);
-                    let x = u64::from_le_bytes(w);
-                    let shifted = (x << 8) | prev;
-                    if (x ^ shifted) & rep == 0 {
-                        prev = x >> 56;
-                        i += 8;
-                        continue;
-                    }
+            // The levels of every byte value, so a change costs one lookup.
+            let mut lut = [0u32; 256];
+            for (b, l) in lut.iter_mut().enumerate() {
+                *l = self.levels(b as u64);
+            }
+            // Eight samples at a time: the bytes that differ from the one before (on the
+            // followed lines) are the set bytes of one masked XOR.
+            while i + 8 <= n {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&bytes[i..i + 8]);
+                let x = u64::from_le_bytes(w);
+                let mut d = (x ^ ((x << 8) | prev)) & rep;
+                while d != 0 {
+                    let b = d.trailing_zeros() / 8;
+                    out.push(Transition {
+                        at: chunk.start + i as u64 + u64::from(b),
+                        levels: lut[((x >> (8 * b)) & 0xff) as usize],
+                    });
+                    d &= !(0xff << (8 * b));
                 }
+                prev = x >> 56;
+                i += 8;
+            }
+            while i < n {
                 let s = u64::from(bytes[i]) & mask;
                 if s != prev & mask {
                     out.push(Transition {
