@@ -22,6 +22,7 @@ pub mod decode;
 pub mod dsp;
 pub mod edges;
 pub mod error;
+pub mod filter;
 pub mod formats;
 pub mod job;
 pub mod kernel;
