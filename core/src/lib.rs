@@ -18,6 +18,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod correlate;
 pub mod decode;
 pub mod dsp;
 pub mod edges;
