@@ -2,9 +2,11 @@
 #![allow(clippy::unwrap_used, reason = "test code: a panic is how a test fails")]
 
 mod cli_convert;
+mod cli_correlate;
 mod cli_decode;
 mod cli_edges;
 mod cli_errors;
+mod cli_filter;
 mod cli_formats;
 mod cli_capture;
 mod cli_stats;

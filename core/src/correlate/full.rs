@@ -14,7 +14,9 @@ pub const MAX_FULL_FFT: usize = 1 << 24;
 /// (`correlate(a, b, mode='full', method='fft')`).
 pub fn correlate_full(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
     if a.is_empty() || b.is_empty() {
-        return Err(Error::Config("correlation needs two non-empty signals".into()));
+        return Err(Error::Config(
+            "correlation needs two non-empty signals".into(),
+        ));
     }
     let len = a.len() + b.len() - 1;
     let nfft = len.next_power_of_two();

@@ -176,10 +176,14 @@ impl StreamCorrelator {
         let seg = self.a.len().min(self.block + 2 * self.lag);
         self.real.fill(0.0);
         self.real[..seg].copy_from_slice(&self.a[..seg]);
-        self.fwd.process(&mut self.real, &mut self.spec_a).map_err(fft)?;
+        self.fwd
+            .process(&mut self.real, &mut self.spec_a)
+            .map_err(fft)?;
         self.real.fill(0.0);
         self.real[..len].copy_from_slice(&self.b[..len]);
-        self.fwd.process(&mut self.real, &mut self.spec_b).map_err(fft)?;
+        self.fwd
+            .process(&mut self.real, &mut self.spec_b)
+            .map_err(fft)?;
         for (x, y) in self.spec_a.iter_mut().zip(&self.spec_b) {
             *x *= y.conj();
         }
@@ -187,7 +191,9 @@ impl StreamCorrelator {
         if let Some(last) = self.spec_a.last_mut() {
             last.im = 0.0;
         }
-        self.inv.process(&mut self.spec_a, &mut self.real).map_err(fft)?;
+        self.inv
+            .process(&mut self.spec_a, &mut self.real)
+            .map_err(fft)?;
         let scale = 1.0 / self.nfft as f64;
         for (acc, &v) in self.acc.iter_mut().zip(&self.real) {
             *acc += v * scale;

@@ -55,8 +55,14 @@ impl FilterSpec {
             return Ok(None);
         };
         Ok(Some(match self.design {
-            Design::Fir => Designed::Fir(firwin(self.order.saturating_add(1), band, self.sample_rate)?),
-            Design::Iir(proto) => Designed::Sos(design_iir(self.order, band, proto, self.sample_rate)?),
+            Design::Fir => Designed::Fir(firwin(
+                self.order.saturating_add(1),
+                band,
+                self.sample_rate,
+            )?),
+            Design::Iir(proto) => {
+                Designed::Sos(design_iir(self.order, band, proto, self.sample_rate)?)
+            }
         }))
     }
 

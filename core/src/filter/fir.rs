@@ -24,7 +24,11 @@ pub fn hamming(n: usize) -> Vec<f64> {
     let step = 2.0 * PI / (n - 1) as f64;
     (0..n)
         .map(|i| {
-            let fac = if i == n - 1 { PI } else { -PI + i as f64 * step };
+            let fac = if i == n - 1 {
+                PI
+            } else {
+                -PI + i as f64 * step
+            };
             0.54 + 0.46 * libm::cos(fac)
         })
         .collect()

@@ -61,7 +61,11 @@ fn prototype(order: usize, proto: Prototype) -> Zpk {
             if order % 2 == 0 {
                 k /= libm::sqrt(1.0 + eps * eps);
             }
-            Zpk { z: Vec::new(), p, k }
+            Zpk {
+                z: Vec::new(),
+                p,
+                k,
+            }
         }
     }
 }
@@ -166,7 +170,9 @@ pub fn design_iir(order: usize, band: Band, proto: Prototype, fs: f64) -> Result
     let digital = bilinear(transform(prototype(order, proto), edges, band));
     let sos = zpk2sos(digital.z, digital.p, digital.k)?;
     if sos.iter().flatten().any(|c| !c.is_finite()) {
-        return Err(Error::Config("the filter design is numerically unstable (lower --order)".into()));
+        return Err(Error::Config(
+            "the filter design is numerically unstable (lower --order)".into(),
+        ));
     }
     Ok(sos)
 }

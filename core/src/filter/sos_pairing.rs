@@ -21,9 +21,21 @@ fn cplxreal(mut v: Vec<Complex>) -> Result<Vec<Complex>> {
             .then(libm::fabs(a.im).total_cmp(&libm::fabs(b.im)))
     });
     let is_real = |x: &Complex| libm::fabs(x.im) <= TOL * x.abs();
-    let reals: Vec<Complex> = v.iter().filter(|x| is_real(x)).map(|x| Complex::real(x.re)).collect();
-    let mut pos: Vec<Complex> = v.iter().filter(|x| !is_real(x) && x.im > 0.0).copied().collect();
-    let mut neg: Vec<Complex> = v.iter().filter(|x| !is_real(x) && x.im < 0.0).copied().collect();
+    let reals: Vec<Complex> = v
+        .iter()
+        .filter(|x| is_real(x))
+        .map(|x| Complex::real(x.re))
+        .collect();
+    let mut pos: Vec<Complex> = v
+        .iter()
+        .filter(|x| !is_real(x) && x.im > 0.0)
+        .copied()
+        .collect();
+    let mut neg: Vec<Complex> = v
+        .iter()
+        .filter(|x| !is_real(x) && x.im < 0.0)
+        .copied()
+        .collect();
     let unmatched = || Error::Config("filter design: a complex root has no conjugate".to_string());
     if pos.len() != neg.len() {
         return Err(unmatched());
@@ -114,13 +126,12 @@ fn section(z: &[Complex], p: &[Complex]) -> Section {
     s
 }
 
-fn take(
-    v: &mut Vec<Complex>,
-    find: impl FnOnce(&[Complex]) -> Option<usize>,
-) -> Result<Complex> {
+fn take(v: &mut Vec<Complex>, find: impl FnOnce(&[Complex]) -> Option<usize>) -> Result<Complex> {
     match find(v) {
         Some(i) => Ok(v.remove(i)),
-        None => Err(Error::Config("filter design: pole/zero pairing failed".to_string())),
+        None => Err(Error::Config(
+            "filter design: pole/zero pairing failed".to_string(),
+        )),
     }
 }
 
