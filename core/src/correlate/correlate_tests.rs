@@ -41,7 +41,7 @@ impl crate::Push<f64> for Both {
             self.1.push(v);
         }
         let n = self.2;
-        while self.1.len() >= 1 {
+        while !self.1.is_empty() {
             let at = self.0.pushed();
             let total = at[0] + at[1];
             let x = self.1.remove(0);

@@ -84,6 +84,9 @@ pub struct StreamCorrelator {
     a: Vec<f64>,
     /// `b` from absolute index `n0`.
     b: Vec<f64>,
+    /// Consumed prefixes of `a` and `b` (dropped in bulk).
+    a_off: usize,
+    b_off: usize,
     n0: u64,
     pa: Prefix,
     pb: Prefix,
@@ -125,6 +128,8 @@ impl StreamCorrelator {
             inv,
             a: alloc::vec![0.0; max_lag],
             b: Vec::new(),
+            a_off: 0,
+            b_off: 0,
             n0: 0,
             pa: Prefix::new(max_lag),
             pb: Prefix::new(max_lag),
@@ -156,31 +161,40 @@ impl StreamCorrelator {
     /// Process every block whose inputs are complete (all remaining ones at the end).
     fn run(&mut self, end: bool) -> Result<()> {
         loop {
-            let have_b = self.b.len();
+            let have_b = self.b.len() - self.b_off;
             let need_a = self.block + 2 * self.lag;
-            let full = have_b >= self.block && self.a.len() >= need_a;
+            let full = have_b >= self.block && self.a.len() - self.a_off >= need_a;
             if !(full || (end && have_b > 0)) {
                 return Ok(());
             }
             let len = have_b.min(self.block);
             self.block_at(len)?;
-            self.b.drain(..len);
-            let drop = self.block.min(self.a.len());
-            self.a.drain(..drop);
+            self.b_off += len;
+            self.a_off += self.block.min(self.a.len() - self.a_off);
             self.n0 += len as u64;
+            // Compact only once the consumed prefix dominates (amortised O(1) per sample).
+            if self.b_off > self.b.len() / 2 {
+                self.b.drain(..self.b_off);
+                self.b_off = 0;
+            }
+            if self.a_off > self.a.len() / 2 {
+                self.a.drain(..self.a_off);
+                self.a_off = 0;
+            }
         }
     }
 
     fn block_at(&mut self, len: usize) -> Result<()> {
         let fft = |e: realfft::FftError| Error::Config(format!("fft: {e}"));
-        let seg = self.a.len().min(self.block + 2 * self.lag);
+        let a = &self.a[self.a_off..];
+        let seg = a.len().min(self.block + 2 * self.lag);
         self.real.fill(0.0);
-        self.real[..seg].copy_from_slice(&self.a[..seg]);
+        self.real[..seg].copy_from_slice(&a[..seg]);
         self.fwd
             .process(&mut self.real, &mut self.spec_a)
             .map_err(fft)?;
         self.real.fill(0.0);
-        self.real[..len].copy_from_slice(&self.b[..len]);
+        self.real[..len].copy_from_slice(&self.b[self.b_off..self.b_off + len]);
         self.fwd
             .process(&mut self.real, &mut self.spec_b)
             .map_err(fft)?;
