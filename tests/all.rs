@@ -3,9 +3,11 @@
 
 mod cli_capture;
 mod cli_convert;
+mod cli_correlate;
 mod cli_decode;
 mod cli_edges;
 mod cli_errors;
+mod cli_filter;
 mod cli_formats;
 mod cli_stats;
 mod cli_trace;

@@ -18,10 +18,13 @@
 
 extern crate alloc;
 
+#[cfg(feature = "std")]
+pub mod correlate;
 pub mod decode;
 pub mod dsp;
 pub mod edges;
 pub mod error;
+pub mod filter;
 pub mod formats;
 pub mod job;
 pub mod kernel;

@@ -115,6 +115,91 @@ pub enum Command {
         #[command(flatten)]
         raw: RawArgs,
     },
+    /// Filter channels: FIR (windowed sinc), Butterworth or Chebyshev I (second-order
+    /// sections), moving average, decimation; streamed, or zero-phase in memory. Designs
+    /// equal scipy's firwin / butter / cheby1(output='sos').
+    Filter {
+        /// The input capture.
+        input: PathBuf,
+        /// The output file (npy, csv, wav or raw, by extension or --to).
+        output: PathBuf,
+        /// Lowpass corner, Hz.
+        #[arg(long, value_name = "F", group = "band")]
+        lowpass: Option<f64>,
+        /// Highpass corner, Hz.
+        #[arg(long, value_name = "F", group = "band")]
+        highpass: Option<f64>,
+        /// Bandpass edges, Hz.
+        #[arg(long, value_name = "F1,F2", value_delimiter = ',', group = "band")]
+        bandpass: Option<Vec<f64>>,
+        /// Bandstop edges, Hz.
+        #[arg(long, value_name = "F1,F2", value_delimiter = ',', group = "band")]
+        bandstop: Option<Vec<f64>>,
+        /// Filter order (IIR prototype order, default 4; FIR order = taps - 1, default 100).
+        #[arg(long, value_name = "N")]
+        order: Option<usize>,
+        /// Windowed-sinc FIR (Hamming).
+        #[arg(long, group = "design")]
+        fir: bool,
+        /// Butterworth IIR (the default).
+        #[arg(long, group = "design")]
+        butter: bool,
+        /// Chebyshev type I IIR with this passband ripple in dB.
+        #[arg(long, value_name = "RIPPLE_DB", group = "design")]
+        cheby1: Option<f64>,
+        /// Forward-backward filtering (zero phase) of whole channels in memory (up to 2^26
+        /// samples per channel), as scipy's sosfiltfilt / filtfilt.
+        #[arg(long)]
+        zero_phase: bool,
+        /// Moving average over N samples (after the band filter).
+        #[arg(long, value_name = "N")]
+        moving_average: Option<usize>,
+        /// Keep one sample in M after an anti-alias FIR (firwin(20M+1, 1/M)), last.
+        #[arg(long, value_name = "M")]
+        decimate: Option<u64>,
+        /// Channels to filter and write, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',', value_name = "N,...")]
+        channels: Option<Vec<usize>>,
+        /// Output format (default: from the output's extension).
+        #[arg(long, value_enum)]
+        to: Option<Target>,
+        /// Samples per second, for inputs that do not record it.
+        #[arg(long, value_name = "HZ")]
+        rate: Option<f64>,
+        /// Print a JSON report (with the designed taps or sections).
+        #[arg(long)]
+        json: bool,
+        /// Layout of a raw binary input.
+        #[command(flatten)]
+        raw: RawArgs,
+    },
+    /// Cross-correlate one channel of two captures: lag of the peak (sub-sample), Pearson
+    /// coefficient and time delay; in memory for short records, streamed (overlap-save over
+    /// lags -L..L) for long ones.
+    Correlate {
+        /// The first capture (a positive lag means it is delayed).
+        a: PathBuf,
+        /// The second capture.
+        b: PathBuf,
+        /// Channel of A: index or name.
+        #[arg(long, value_name = "C", default_value = "0")]
+        channel_a: String,
+        /// Channel of B: index or name.
+        #[arg(long, value_name = "C", default_value = "0")]
+        channel_b: String,
+        /// Search lags -L..L samples (needed for long records, which are streamed).
+        #[arg(long, value_name = "L")]
+        max_lag: Option<u64>,
+        /// Write the correlation curve (lag,time,value) for |lag| <= L to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Always stream (overlap-save), even when the records fit in memory.
+        #[arg(long)]
+        stream: bool,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Decode a bus (UART, SPI, I2C, CAN / CAN FD) from logic or analog channels: frames with
     /// start/end samples and fields, and statistics over them.
     Decode {

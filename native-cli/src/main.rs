@@ -8,10 +8,12 @@ mod capture;
 mod capture_record;
 mod capture_view;
 mod convert;
+mod correlate;
 mod decode;
 mod decode_par;
 mod edges;
 mod error;
+mod filter;
 mod out;
 mod par;
 mod progress;
@@ -170,6 +172,80 @@ fn run(args: Args) -> Result<(), CliError> {
             };
             in_file(&file, || edges::run(&file, &options, output))
         }
+        Command::Filter {
+            input,
+            output,
+            lowpass,
+            highpass,
+            bandpass,
+            bandstop,
+            order,
+            fir,
+            butter: _,
+            cheby1,
+            zero_phase,
+            moving_average,
+            decimate,
+            channels,
+            to,
+            rate,
+            json,
+            raw,
+        } => {
+            use scopekit_core::filter::{Band, Design, FilterSpec, Prototype};
+            let pair = |v: Vec<f64>, name: &str| match v.as_slice() {
+                &[a, b] => Ok((a, b)),
+                _ => Err(CliError::usage(format!("--{name} takes two frequencies F1,F2"))),
+            };
+            let band = match (lowpass, highpass, bandpass, bandstop) {
+                (Some(f), ..) => Some(Band::Lowpass(f)),
+                (_, Some(f), ..) => Some(Band::Highpass(f)),
+                (_, _, Some(v), _) => pair(v, "bandpass").map(|(a, b)| Some(Band::Bandpass(a, b)))?,
+                (_, _, _, Some(v)) => pair(v, "bandstop").map(|(a, b)| Some(Band::Bandstop(a, b)))?,
+                _ => None,
+            };
+            let design = match (fir, cheby1) {
+                (true, _) => Design::Fir,
+                (_, Some(ripple_db)) => Design::Iir(Prototype::Chebyshev1 { ripple_db }),
+                _ => Design::Iir(Prototype::Butterworth),
+            };
+            let spec = FilterSpec {
+                band,
+                design,
+                order: order.unwrap_or(if fir { 100 } else { 4 }),
+                moving_average,
+                decimate,
+                sample_rate: 1.0,
+            };
+            let options = filter::Options {
+                spec,
+                zero_phase,
+                channels,
+                to,
+                rate,
+                raw: raw_config(&raw)?,
+            };
+            in_file(&input, || filter::run(&input, &output, options, json))
+        }
+        Command::Correlate {
+            a,
+            b,
+            channel_a,
+            channel_b,
+            max_lag,
+            output,
+            stream,
+            json,
+        } => correlate::run(&correlate::Options {
+            a,
+            b,
+            channel_a,
+            channel_b,
+            max_lag,
+            output,
+            force_stream: stream,
+            json,
+        }),
         Command::Decode { protocol } => decode::command(protocol),
         Command::Capture(capture) => capture::run(capture),
         Command::Serve { host, port } => serve::run(&host, port),

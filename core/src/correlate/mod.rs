@@ -1,0 +1,21 @@
+//! Cross-correlation of two signals (feature `std`: it uses `realfft`).
+//!
+//! `c[m] = Σₙ a[n+m]·b[n]` — scipy's `correlate(a, b, mode='full')` at lag `m` (output
+//! index `m + len(b) − 1`). A positive peak lag means `a` is `b` delayed.
+//! - [`correlate_full`]: every lag, in memory, one FFT of the padded pair.
+//! - [`StreamCorrelator`]: lags `−L..=L` by overlap-save over blocks of `b`, both signals
+//!   pushed in step; memory is bounded by `L`, not by the signals' lengths.
+//! - [`Peak`]: lag of the largest |c| with parabolic sub-sample interpolation, and the
+//!   Pearson coefficient of the overlapping parts at that lag.
+
+mod full;
+mod peak;
+mod stream;
+
+pub use full::{correlate_full, MAX_FULL_FFT};
+pub use peak::{pearson, CorrelationReport, Peak};
+pub use stream::{StreamCorrelator, MAX_STREAM_LAG};
+
+#[cfg(test)]
+#[path = "correlate_tests.rs"]
+mod tests;

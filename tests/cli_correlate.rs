@@ -1,0 +1,89 @@
+//! `scopekit correlate`: the curve against scipy.signal.correlate (method='fft'), known
+//! integer and fractional delays, in memory and streamed, and mismatched rates.
+
+use scopekit_tests::{python, scopekit, TempDir};
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = scopekit(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Two WAV files at 48 kHz: `a` is `b` delayed by `delay` samples (fractional by FFT
+/// phase shift) plus a little noise.
+fn pair(dir: &TempDir, delay: f64, n: usize, rate_b: u32) -> (String, String) {
+    let (a, b) = (dir.path("a.wav"), dir.path("b.wav"));
+    python(
+        "from scipy.io import wavfile\nd = float(sys.argv[3]); n = int(sys.argv[4])\n\
+         rng = np.random.default_rng(9); b = rng.standard_normal(n)\n\
+         b = np.convolve(b, np.ones(8) / 8, 'same')\n\
+         f = np.fft.rfftfreq(n); a = np.fft.irfft(np.fft.rfft(b) * np.exp(-2j * np.pi * f * d), n)\n\
+         a += 0.01 * rng.standard_normal(n)\n\
+         wavfile.write(sys.argv[1], 48000, a.astype(np.float64)); wavfile.write(sys.argv[2], int(sys.argv[5]), b)\n\
+         print('0')",
+        &[a.to_str().unwrap(), b.to_str().unwrap(), &delay.to_string(), &n.to_string(), &rate_b.to_string()],
+    );
+    (
+        a.to_string_lossy().into_owned(),
+        b.to_string_lossy().into_owned(),
+    )
+}
+
+#[test]
+fn curve_matches_scipy_and_integer_delay_is_found() {
+    let dir = TempDir::new("correlate-int");
+    let (a, b) = pair(&dir, 17.0, 50_000, 48000);
+    let csv = dir.path("lags.csv").to_string_lossy().into_owned();
+    for extra in [&[][..], &["--stream"][..]] {
+        let mut args = vec![
+            "correlate",
+            &a,
+            &b,
+            "--max-lag",
+            "200",
+            "--json",
+            "--output",
+            &csv,
+        ];
+        args.extend_from_slice(extra);
+        let r = json(&args);
+        assert_eq!(r["peak"]["lag"], 17, "{r}");
+        assert!((r["delay_seconds"].as_f64().unwrap() - 17.0 / 48000.0).abs() < 1e-7);
+        assert!(r["coefficient"].as_f64().unwrap() > 0.99);
+        let err = python(
+            "from scipy.io import wavfile\nimport scipy.signal as s\n\
+             a = wavfile.read(sys.argv[1])[1]; b = wavfile.read(sys.argv[2])[1]\n\
+             c = s.correlate(a, b, mode='full', method='fft'); l = np.loadtxt(sys.argv[3], delimiter=',', skiprows=1)\n\
+             k = l[:, 0].astype(int) + len(b) - 1\n\
+             print(json.dumps(float(np.max(np.abs(c[k] - l[:, 2])) / np.max(np.abs(c)))))",
+            &[&a, &b, &csv],
+        );
+        assert!(err.as_f64().unwrap() < 1e-12, "{extra:?}: {err}");
+    }
+}
+
+#[test]
+fn fractional_delay_is_interpolated() {
+    let dir = TempDir::new("correlate-frac");
+    let (a, b) = pair(&dir, 5.3, 40_000, 48000);
+    for extra in [&[][..], &["--stream"][..]] {
+        let mut args = vec!["correlate", &a, &b, "--max-lag", "50", "--json"];
+        args.extend_from_slice(extra);
+        let r = json(&args);
+        let lag = r["peak"]["lag_interpolated"].as_f64().unwrap();
+        assert!((lag - 5.3).abs() < 0.1, "{extra:?}: {lag}");
+    }
+}
+
+#[test]
+fn different_sample_rates_are_an_error() {
+    let dir = TempDir::new("correlate-rates");
+    let (a, b) = pair(&dir, 3.0, 1000, 44100);
+    let o = scopekit(&["correlate", &a, &b]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sample rates differ"));
+}
