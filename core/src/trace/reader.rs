@@ -299,7 +299,10 @@ impl TraceReader {
             }
             State::EvFirst | State::EvValue => {
                 let e = if b[0] == b'{' {
-                    let (ev, e) = parse_event(b, 0)?;
+                    let (ev, e) = match super::fast::parse_event(b, 0) {
+                        Some(r) => r,
+                        None => parse_event(b, 0)?,
+                    };
                     self.acc.add(&ev);
                     e
                 } else {
