@@ -281,9 +281,16 @@ fn members<'a>(
 }
 
 /// Parse the event object at `b[i]` (a `{`) if it has the common shape.
+#[cfg(test)]
 pub(crate) fn parse_event(b: &[u8], i: usize) -> Option<(Event<'_>, usize)> {
     let mut ev = Event::default();
-    let end = members(b, i, |key, v| match key {
+    parse_into(b, i, &mut ev).map(|e| (ev, e))
+}
+
+/// Parse the event object at `b[i]` (a `{`) into `ev` (fresh) if it has the common shape;
+/// returns the index after it. On `None`, `ev` may hold part of the event.
+pub(crate) fn parse_into<'a>(b: &'a [u8], i: usize, ev: &mut Event<'a>) -> Option<usize> {
+    members(b, i, |key, v| match key {
         b"ph" => scalar(b, v).map(|(r, e)| (ev.ph = r, e).1),
         b"cat" => scalar(b, v).map(|(r, e)| (ev.cat = r, e).1),
         b"name" => scalar(b, v).map(|(r, e)| (ev.name = r, e).1),
@@ -331,8 +338,7 @@ pub(crate) fn parse_event(b: &[u8], i: usize) -> Option<(Event<'_>, usize)> {
             }
             skip(b, v)
         }
-    })?;
-    Some((ev, end))
+    })
 }
 
 #[cfg(test)]
