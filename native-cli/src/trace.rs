@@ -161,7 +161,7 @@ fn load(path: &Path, common: &Common) -> Result<Summary, CliError> {
                 return Ok(s);
             }
         }
-        let s = crate::trace_par::summarize(&source, threads)?;
+        let s = crate::trace_par::summarize(&source, path, threads)?;
         if !common.no_index {
             crate::trace_index::write(path, key, &s);
         }

@@ -42,7 +42,7 @@ pub(crate) struct Event<'a> {
 }
 
 /// Keys of the Trace Event Format that are known but not used.
-const KNOWN_UNUSED: &[&[u8]] = &[
+pub(crate) const KNOWN_UNUSED: &[&[u8]] = &[
     b"s",
     b"bp",
     b"tts",

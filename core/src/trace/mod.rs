@@ -20,6 +20,7 @@
 mod accum;
 pub mod compare;
 mod event;
+mod fast;
 pub mod gzip;
 pub mod index;
 mod json;

@@ -9,7 +9,7 @@ use alloc::string::{String, ToString as _};
 use alloc::vec::Vec;
 
 use super::accum::TracePartial;
-use super::event::parse_event;
+use super::event::{parse_event, Event};
 use super::json::{skip_value, string_end, unescape, ws, PResult, Scan, Stop};
 use super::meta;
 use crate::{Error, Result};
@@ -299,7 +299,16 @@ impl TraceReader {
             }
             State::EvFirst | State::EvValue => {
                 let e = if b[0] == b'{' {
-                    let (ev, e) = parse_event(b, 0)?;
+                    // Filled in place: the event is a few hundred bytes.
+                    let mut ev = Event::default();
+                    let e = match super::fast::parse_into(b, 0, &mut ev) {
+                        Some(e) => e,
+                        None => {
+                            let (general, e) = parse_event(b, 0)?;
+                            ev = general;
+                            e
+                        }
+                    };
                     self.acc.add(&ev);
                     e
                 } else {

@@ -193,31 +193,42 @@ fn text(b: &[u8], warnings: &mut Warnings) -> String {
     }
 }
 
-/// Nearest-rank percentile of sorted values.
-fn rank(sorted: &[i64], q: u32) -> i64 {
-    let n = sorted.len();
-    let k = (n * q as usize).div_ceil(100).max(1);
-    sorted[k - 1]
-}
-
 fn row(name: String, durs: &mut [i64]) -> Row {
-    durs.sort_unstable();
     let total: i64 = durs.iter().sum();
     let n = durs.len().max(1);
+    let (min, max) = durs
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+    let (p50, p95, p99) = if durs.is_empty() {
+        (0, 0, 0)
+    } else {
+        // Each selection leaves the lower ranks in front, so the next one looks only there.
+        let k = |q: usize| (durs.len() * q).div_ceil(100).max(1);
+        let (k50, k95, k99) = (k(50), k(95), k(99));
+        let p99 = select_at(durs, k99 - 1);
+        let p95 = select_at(&mut durs[..k99], k95 - 1);
+        let p50 = select_at(&mut durs[..k95], k50 - 1);
+        (p50, p95, p99)
+    };
     Row {
         name,
         count: durs.len() as u64,
         total_dur: us(total),
         self_dur: None,
         mean_dur: total as f64 / n as f64 / 1000.0,
-        min_dur: us(durs.first().copied().unwrap_or(0)),
-        max_dur: us(durs.last().copied().unwrap_or(0)),
-        p50_dur: us(if durs.is_empty() { 0 } else { rank(durs, 50) }),
-        p95_dur: us(if durs.is_empty() { 0 } else { rank(durs, 95) }),
-        p99_dur: us(if durs.is_empty() { 0 } else { rank(durs, 99) }),
+        min_dur: us(if durs.is_empty() { 0 } else { min }),
+        max_dur: us(if durs.is_empty() { 0 } else { max }),
+        p50_dur: us(p50),
+        p95_dur: us(p95),
+        p99_dur: us(p99),
         kernel_dur: None,
         kernel_count: None,
     }
+}
+
+/// The value of rank `k` (0-based) within `durs`.
+fn select_at(durs: &mut [i64], k: usize) -> i64 {
+    *durs.select_nth_unstable(k).1
 }
 
 fn sort_rows(rows: &mut [Row]) {
@@ -428,9 +439,15 @@ impl TracePartial {
             .map(|n| n.to_ascii_lowercase().contains("nccl"))
             .collect();
         let busy = |pick: &dyn Fn(&super::accum::KernelRec) -> u32| -> Vec<Busy> {
-            let mut per: BTreeMap<String, Vec<&super::accum::KernelRec>> = BTreeMap::new();
+            // Grouped by id first (no string per kernel), then by name: distinct byte strings
+            // may share a lossy UTF-8 name.
+            let mut per_id: BTreeMap<u32, Vec<&super::accum::KernelRec>> = BTreeMap::new();
             for k in &self.kernels {
-                per.entry(name(pick(k))).or_default().push(k);
+                per_id.entry(pick(k)).or_default().push(k);
+            }
+            let mut per: BTreeMap<String, Vec<&super::accum::KernelRec>> = BTreeMap::new();
+            for (id, ks) in per_id {
+                per.entry(name(id)).or_default().extend(ks);
             }
             per.into_iter()
                 .map(|(label, ks)| {
