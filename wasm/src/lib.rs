@@ -7,10 +7,12 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod decode;
+mod lod;
 mod stats;
 mod trace;
 
 pub use decode::{decode_archive, DecodeSession};
+pub use lod::LodSession;
 pub use stats::{analyze_archive, Session};
 pub use trace::{compare_summaries, TraceSession};
 
