@@ -12,7 +12,8 @@
 //   { type: 'view', id, first, end, columns, lanes: [{ channel, cols, raw, rawFirst }] }
 //        cols: Float64Array of 4 numbers per column (start, end, min, max: the exact min/max
 //        of the whole pyramid buckets the column touches); raw (Float64Array, samples from
-//        rawFirst) when the window holds at most RAW_PER_COLUMN samples per column.
+//        rawFirst) when the window holds at most RAW_PER_COLUMN samples per column
+//        (KEPT_PER_COLUMN for small captures, whose samples the core keeps).
 //   { type: 'error', message }
 //
 // Deep zoom: small captures keep their raw samples in the core (RAW_LIMIT); for large NPY,
@@ -25,8 +26,10 @@ const CHUNK = 4 * 1024 * 1024;
 const IN_FLIGHT = 3;
 const PROGRESS_INTERVAL = 100;
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
-/** Samples per column up to which the raw samples are sent (lines instead of envelopes). */
+/** Samples per column up to which raw samples read again from the File are sent. */
 const RAW_PER_COLUMN = 2;
+/** Samples per column up to which raw samples kept in memory (small captures) are sent. */
+const KEPT_PER_COLUMN = 64;
 
 let ready = null;
 let session = null;
@@ -115,10 +118,10 @@ async function build(f) {
 }
 
 /** Raw samples first..end of channel c, or null. */
-async function rawWindow(c, first, end) {
-  const kept = session.raw(c, first, end);
+async function rawWindow(c, first, end, columns) {
+  const kept = end - first <= columns * KEPT_PER_COLUMN ? session.raw(c, first, end) : undefined;
   if (kept) return Float64Array.from(kept);
-  if (!done) return null;
+  if (!done || end - first > columns * RAW_PER_COLUMN) return null;
   const where = session.windowBytes(c, first, end);
   if (!where) return null;
   const [a, b, da, db] = where;
@@ -130,13 +133,13 @@ async function query({ id, first, end, columns, channels }) {
   if (!session) return;
   const lanes = [];
   const transfer = [];
-  const wantRaw = end - first <= columns * RAW_PER_COLUMN;
+  const wantRaw = end - first <= columns * KEPT_PER_COLUMN;
   for (const c of channels) {
     const cols = session.columns(c, first, end, columns);
     let raw = null;
     if (wantRaw) {
       try {
-        raw = await rawWindow(c, first, end);
+        raw = await rawWindow(c, first, end, columns);
       } catch {
         raw = null;
       }

@@ -310,6 +310,7 @@ function formatSI(v, unit) {
   if (!Number.isFinite(v)) return '—';
   const a = Math.abs(v);
   const prefixes = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k'], [1, ''], [1e-3, 'm'], [1e-6, 'µ'], [1e-9, 'n']];
+  if (a === 0) return `0 ${unit}`;
   for (const [k, p] of prefixes) if (a >= k || k === 1e-9) return `${(v / k).toPrecision(4)} ${p}${unit}`;
   return `${v} ${unit}`;
 }
@@ -536,7 +537,7 @@ function lowerBound(arr, v) {
 function updateReadout() {
   const [a, b] = cursors;
   const parts = [];
-  const t = (s) => (rate ? formatTime(s / rate) : `sample ${count(Math.round(s))}`);
+  const t = (s) => (rate ? formatSI(s / rate, 's') : `sample ${count(Math.round(s))}`);
   if (a) parts.push(`A ${t(a.sample)}`);
   if (b) parts.push(`B ${t(b.sample)}`);
   let dt = null;
