@@ -29,6 +29,7 @@ pub mod formats;
 pub mod job;
 pub mod kernel;
 pub mod live;
+pub mod lod;
 pub mod logic;
 pub mod math;
 pub mod report;

@@ -8,11 +8,13 @@ use wasm_bindgen::prelude::*;
 
 mod decode;
 mod live;
+mod lod;
 mod stats;
 mod trace;
 
 pub use decode::{decode_archive, DecodeSession};
 pub use live::LiveSession;
+pub use lod::LodSession;
 pub use stats::{analyze_archive, Session};
 pub use trace::{compare_summaries, TraceSession};
 
