@@ -1,5 +1,5 @@
 // Keyboard shortcuts of the page (ignored while typing in a field, except Esc):
-//   o    open a file (the file picker)
+//   o    open a file (#file-input, or an input[type=file][data-shortcut-open])
 //   Esc  cancel the running analysis / decoding / trace summary, or close this help
 //   t    theme: auto → light → dark
 //   ?    show or hide the list of shortcuts
@@ -93,7 +93,7 @@ document.addEventListener('keydown', (event) => {
   } else if (help?.open) {
     return;
   } else if (event.key === 'o' || event.key === 'O') {
-    const input = document.getElementById('file-input');
+    const input = document.getElementById('file-input') ?? document.querySelector('input[type="file"][data-shortcut-open]');
     if (input) {
       event.preventDefault();
       input.click();

@@ -111,7 +111,7 @@ describe('scopekit embedding and privacy', () => {
 
   async function openDemo() {
     await page.goto(`${server.url}demo.html`, { waitUntil: 'load' });
-    await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
+    await page.locator('html[data-ready="true"][data-shortcuts="ready"]').waitFor({ state: 'attached' });
   }
 
   /** Drop bytes as a file on the index page's drop zone. */
@@ -236,9 +236,16 @@ describe('scopekit embedding and privacy', () => {
 
     // Esc cancels a running element analysis.
     await page.getByTestId('demo-file').setInputFiles(file('big.npy'));
-    await page.waitForFunction(() => document.getElementById('view-file').dataset.state === 'running');
-    await page.keyboard.press('Escape');
-    await page.waitForFunction(() => document.getElementById('view-file').dataset.state === 'idle', null, { timeout: 10_000 });
+    const cancelled = await page.evaluate(async () => {
+      const view = document.getElementById('view-file');
+      const t0 = performance.now();
+      while (view.dataset.state !== 'running' && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 1));
+      const was = view.dataset.state;
+      document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true }));
+      await new Promise((r) => setTimeout(r, 50));
+      return `${was} → ${view.dataset.state}`;
+    });
+    assert.equal(cancelled, 'running → idle');
     assert.equal(await page.evaluate(() => document.getElementById('view-file').result), null);
   });
 
