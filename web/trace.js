@@ -109,7 +109,7 @@ const diffTotals = el('dl', { className: 'trace-totals', dataset: { testid: 'tra
 // The shared name table.
 const kindSelect = el('div', { className: 'trace-kinds', role: 'tablist', 'aria-label': 'Table' });
 const searchInput = el('input', {
-  type: 'search', placeholder: 'Search by name', id: 'trace-search', autocomplete: 'off', spellcheck: false,
+  type: 'search', placeholder: 'Search by name', 'aria-label': 'Search kernels and ops by name', id: 'trace-search', autocomplete: 'off', spellcheck: false,
   dataset: { testid: 'trace-search' },
 });
 const tableHead = el('thead');

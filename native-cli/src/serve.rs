@@ -2,7 +2,8 @@
 //!
 //! Hand-written on `std::net` (GET and HEAD of embedded files only) rather than pulling an
 //! HTTP stack into the binary. Every response carries the cross-origin isolation headers
-//! (`COOP: same-origin`, `COEP: require-corp`) that wasm threads need.
+//! (`COOP: same-origin`, `COEP: require-corp`) that wasm threads need, and a
+//! Content-Security-Policy that keeps every request on the origin.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -13,6 +14,12 @@ use crate::error::CliError;
 mod assets {
     include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 }
+
+/// The Content-Security-Policy of every response (the pages repeat it in a `<meta>`): no
+/// request may leave the origin; wasm compilation is allowed, nothing else is evaluated.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+                   connect-src 'self' blob:; img-src 'self' data:; style-src 'self'; \
+                   object-src 'none'; base-uri 'self'; form-action 'self'";
 
 /// Longest request head accepted.
 const MAX_HEAD: usize = 16 << 10;
@@ -152,6 +159,7 @@ fn respond_len(
         "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {len}\r\n\
          Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n\
          Cross-Origin-Resource-Policy: same-origin\r\nX-Content-Type-Options: nosniff\r\n\
+         Content-Security-Policy: {CSP}\r\n\
          Cache-Control: no-cache\r\nConnection: {connection}\r\n\r\n"
     );
     stream.write_all(head.as_bytes())?;
