@@ -204,7 +204,8 @@ async function run(file) {
         statusText.textContent = loaded >= total && total > 0
           ? `Read ${formatBytes(total)} · computing quantiles…`
           : `${formatBytes(loaded)} of ${formatBytes(total)} (${pct} %)` +
-            (seconds > 0.2 ? ` · ${formatRate(loaded, seconds)}` : '');
+            (seconds > 0.2 ? ` · ${formatRate(loaded, seconds)}` : '') +
+            (seconds > 0.5 && loaded > 0 ? ` · ${formatSeconds(((total - loaded) * seconds) / loaded)} left` : '');
       },
       onInfo(info) {
         if (current === controller) {
