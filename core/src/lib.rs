@@ -28,6 +28,7 @@ pub mod kernel;
 pub mod live;
 pub mod logic;
 pub mod math;
+pub mod measure;
 pub mod report;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
