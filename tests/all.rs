@@ -5,6 +5,7 @@ mod cli_convert;
 mod cli_decode;
 mod cli_edges;
 mod cli_errors;
+mod cli_measure;
 mod cli_formats;
 mod cli_capture;
 mod cli_stats;

@@ -11,6 +11,7 @@ mod convert;
 mod decode;
 mod edges;
 mod error;
+mod measure;
 mod out;
 mod par;
 mod progress;
@@ -166,6 +167,24 @@ fn run(args: Args) -> Result<(), CliError> {
                 _ => edges::Output::Text,
             };
             in_file(&file, || edges::run(&file, &options, output))
+        }
+        Command::Measure {
+            file,
+            channel,
+            levels,
+            json,
+            threads,
+            rate,
+            raw,
+        } => {
+            let options = measure::Options {
+                channel,
+                levels,
+                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
+                rate,
+                raw: raw_config(&raw)?,
+            };
+            in_file(&file, || measure::run(&file, &options, json))
         }
         Command::Decode { protocol } => decode::command(protocol),
         Command::Capture(capture) => capture::run(capture),

@@ -126,10 +126,9 @@ enum State {
     High,
 }
 
-/// The mid instant and direction of a transition.
+/// The mid instant of a transition (directions alternate).
 #[derive(Debug, Clone, Copy)]
 struct Mark {
-    rising: bool,
     mid: f64,
 }
 
@@ -387,7 +386,7 @@ impl PulseTracker {
             }
         }
         self.before = self.last;
-        self.last = Some(Mark { rising, mid });
+        self.last = Some(Mark { mid });
         self.seen += 1;
         let y = s * x;
         self.region = Some(Region {
