@@ -83,7 +83,7 @@ impl Dist {
             min: some(self.min),
             max: some(self.max),
             mean: some(self.mean),
-            std: some((self.m2 / self.count.max(1) as f64).sqrt()),
+            std: some(crate::math::sqrt(self.m2 / self.count.max(1) as f64)),
             p50: q[0].map(|v| v * scale),
             p95: q[1].map(|v| v * scale),
             p99: q[2].map(|v| v * scale),

@@ -352,7 +352,7 @@ impl PulseTracker {
             (-1.0, -lv.top, -lv.base, -lv.low)
         };
         let dur = end - start;
-        let from = (start - SEEK * dur).ceil().max(0.0) as u64;
+        let from = (-crate::math::floor(SEEK * dur - start)).max(0.0) as u64;
         let at = self.pre.partition_point(|&(j, _)| j < from);
         let pre_min = self.pre.get(at).or(self.pre.back()).map(|&(_, v)| v);
         if owned {
