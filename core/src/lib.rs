@@ -32,6 +32,7 @@ pub mod live;
 pub mod lod;
 pub mod logic;
 pub mod math;
+pub mod measure;
 pub mod report;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;

@@ -200,6 +200,31 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// IEEE 181 pulse measurements of one channel: top/base (histogram method), amplitude,
+    /// extremes, mean, RMS, rise/fall time, slew rate, period, frequency, duty cycle, pulse
+    /// widths, overshoot/undershoot/preshoot, per cycle with statistics over all cycles.
+    Measure {
+        /// The capture file.
+        file: PathBuf,
+        /// Channel: index or name (default 0).
+        #[arg(long, value_name = "C", default_value = "0")]
+        channel: String,
+        /// Lower and upper reference levels in percent of the amplitude.
+        #[arg(long, value_name = "LOW,HIGH", default_value = "10,90")]
+        levels: String,
+        /// Print one JSON document.
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Sample a VCD's value changes this many times per second.
+        #[arg(long, value_name = "HZ")]
+        rate: Option<f64>,
+        /// Layout of a raw binary file.
+        #[command(flatten)]
+        raw: RawArgs,
+    },
     /// Decode a bus (UART, SPI, I2C, CAN / CAN FD) from logic or analog channels: frames with
     /// start/end samples and fields, and statistics over them.
     Decode {

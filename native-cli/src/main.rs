@@ -14,6 +14,7 @@ mod decode_par;
 mod edges;
 mod error;
 mod filter;
+mod measure;
 mod out;
 mod par;
 mod progress;
@@ -195,13 +196,19 @@ fn run(args: Args) -> Result<(), CliError> {
             use scopekit_core::filter::{Band, Design, FilterSpec, Prototype};
             let pair = |v: Vec<f64>, name: &str| match v.as_slice() {
                 &[a, b] => Ok((a, b)),
-                _ => Err(CliError::usage(format!("--{name} takes two frequencies F1,F2"))),
+                _ => Err(CliError::usage(format!(
+                    "--{name} takes two frequencies F1,F2"
+                ))),
             };
             let band = match (lowpass, highpass, bandpass, bandstop) {
                 (Some(f), ..) => Some(Band::Lowpass(f)),
                 (_, Some(f), ..) => Some(Band::Highpass(f)),
-                (_, _, Some(v), _) => pair(v, "bandpass").map(|(a, b)| Some(Band::Bandpass(a, b)))?,
-                (_, _, _, Some(v)) => pair(v, "bandstop").map(|(a, b)| Some(Band::Bandstop(a, b)))?,
+                (_, _, Some(v), _) => {
+                    pair(v, "bandpass").map(|(a, b)| Some(Band::Bandpass(a, b)))?
+                }
+                (_, _, _, Some(v)) => {
+                    pair(v, "bandstop").map(|(a, b)| Some(Band::Bandstop(a, b)))?
+                }
                 _ => None,
             };
             let design = match (fir, cheby1) {
@@ -246,6 +253,24 @@ fn run(args: Args) -> Result<(), CliError> {
             force_stream: stream,
             json,
         }),
+        Command::Measure {
+            file,
+            channel,
+            levels,
+            json,
+            threads,
+            rate,
+            raw,
+        } => {
+            let options = measure::Options {
+                channel,
+                levels,
+                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
+                rate,
+                raw: raw_config(&raw)?,
+            };
+            in_file(&file, || measure::run(&file, &options, json))
+        }
         Command::Decode { protocol } => decode::command(protocol),
         Command::Capture(capture) => capture::run(capture),
         Command::Serve { host, port } => serve::run(&host, port),

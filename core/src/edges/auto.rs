@@ -30,6 +30,16 @@ pub fn top_base(xs: &[f64]) -> Option<(f64, f64)> {
         let b = ((x - min) / width) as usize;
         hist[b.min(BINS - 1)] += 1;
     }
+    Some(histogram_top_base(&hist, min, width))
+}
+
+/// The top and base from a histogram of `hist.len()` bins of `width` starting at `min`: the
+/// centres of the most frequent bins of the upper and of the lower half (the first such bin
+/// on ties). Shared with the streaming histogram of [`crate::measure`].
+pub fn histogram_top_base(hist: &[u64], min: f64, width: f64) -> (f64, f64) {
+    if hist.is_empty() {
+        return (min, min);
+    }
     let mode = |range: core::ops::Range<usize>| {
         let mut best = range.start;
         for b in range {
@@ -39,7 +49,8 @@ pub fn top_base(xs: &[f64]) -> Option<(f64, f64)> {
         }
         min + (best as f64 + 0.5) * width
     };
-    Some((mode(BINS / 2..BINS), mode(0..BINS / 2)))
+    let half = hist.len() / 2;
+    (mode(half..hist.len()), mode(0..half))
 }
 
 /// The threshold half-way between top and base with `hysteresis` (or

@@ -13,7 +13,7 @@ mod threshold;
 
 use alloc::vec::Vec;
 
-pub use auto::{auto_threshold, top_base, AUTO_HYSTERESIS, AUTO_WINDOW};
+pub use auto::{auto_threshold, histogram_top_base, top_base, AUTO_HYSTERESIS, AUTO_WINDOW};
 pub use digitize::{line_threshold, DigitizePart, Digitizer, PREFIX_CAP};
 pub use glitch::Deglitch;
 pub use stats::{EdgeStats, IntervalStats, Intervals};

@@ -1,0 +1,443 @@
+//! The per-cycle pass: transitions between the base and top states at the reference levels
+//! (IEEE 181-2011 §5.3), their durations, slew rates, aberrations, and the pulse widths and
+//! periods between their 50 % instants.
+//!
+//! Vocabulary: a rising transition *completes* at the first sample at or above the upper
+//! reference level after the signal was at or below the lower one; its start is the last
+//! upward crossing of the lower reference level before that, its mid instant the last
+//! upward crossing of the 50 % level (falling transitions mirror this). Instants are
+//! linearly interpolated between the two samples around each crossing; NaN/Inf samples are
+//! skipped (interpolation spans the gap).
+//!
+//! Aberration regions (IEEE 181 §5.4, durations as MATLAB's `SeekFactor` 3): the
+//! post-transition region runs from the end of a transition for 3 transition durations,
+//! truncated at the start of the next transition; the pre-transition region runs for 3
+//! transition durations before its start, truncated at the end of the previous transition.
+//! In % of the amplitude, for a rising transition: overshoot `(max(post) − top)`,
+//! undershoot `(top − min(post))` (the ringing back below the top), preshoot
+//! `(base − min(pre))`; falling transitions mirror these about base. Post-region samples
+//! beyond the upper reference level count; a dip below it counts once the signal returns
+//! above it (otherwise it was the next transition).
+//!
+//! Splitting: the tracker only carries the previous sample, a few instants and a bounded
+//! deque, so it is chunk-invariant. For parallel runs a tracker can *own* the transitions
+//! completing in a sample range: started some way earlier, its state equals the serial one
+//! from its second completed transition on; [`PulseTracker::unsynced`] tells when it
+//! started too late and must be restarted earlier.
+
+use alloc::collections::VecDeque;
+
+use super::dist::Dist;
+use super::levels::check_channel;
+use crate::{Block, BlockSink, Layout, Merge, Push, Result};
+
+/// Samples kept to find the pre-transition minimum (older ones are forgotten).
+const PRE_CAP: usize = 4096;
+/// Aberration region length, in transition durations.
+const SEEK: f64 = 3.0;
+
+/// State levels and reference levels, in signal units.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RefLevels {
+    /// Top (high state level).
+    pub top: f64,
+    /// Base (low state level).
+    pub base: f64,
+    /// Lower reference level.
+    pub low: f64,
+    /// 50 % reference level.
+    pub mid: f64,
+    /// Upper reference level.
+    pub high: f64,
+}
+
+impl RefLevels {
+    /// The levels at `low_pct` and `high_pct` percent of the amplitude above the base;
+    /// `None` unless `top > base`.
+    pub fn new(top: f64, base: f64, low_pct: f64, high_pct: f64) -> Option<Self> {
+        let amp = top - base;
+        (amp > 0.0 && amp.is_finite()).then(|| RefLevels {
+            top,
+            base,
+            low: base + amp * low_pct / 100.0,
+            mid: base + amp * 0.5,
+            high: base + amp * high_pct / 100.0,
+        })
+    }
+}
+
+/// Per-cycle values of the transitions a tracker owns, in samples (widths, durations),
+/// signal units per sample (slew rates), cycles per sample (frequency) and percent.
+#[derive(Debug, Clone, Default)]
+pub struct PulseDists {
+    /// Rising transitions.
+    pub rising: u64,
+    /// Falling transitions.
+    pub falling: u64,
+    /// Rise times.
+    pub rise: Dist,
+    /// Fall times.
+    pub fall: Dist,
+    /// Slew rates of rising transitions.
+    pub slew_rise: Dist,
+    /// Slew rates of falling transitions (magnitudes).
+    pub slew_fall: Dist,
+    /// Periods, rising to rising mid instant.
+    pub period: Dist,
+    /// 1 / period.
+    pub frequency: Dist,
+    /// Positive width / period, in percent.
+    pub duty: Dist,
+    /// Rising to falling mid instant.
+    pub positive_width: Dist,
+    /// Falling to rising mid instant.
+    pub negative_width: Dist,
+    /// Overshoot of each transition.
+    pub overshoot: Dist,
+    /// Undershoot of each transition.
+    pub undershoot: Dist,
+    /// Preshoot of each transition.
+    pub preshoot: Dist,
+}
+
+impl Merge for PulseDists {
+    fn merge(&mut self, later: Self) -> Result<()> {
+        self.rising += later.rising;
+        self.falling += later.falling;
+        self.rise.merge(later.rise)?;
+        self.fall.merge(later.fall)?;
+        self.slew_rise.merge(later.slew_rise)?;
+        self.slew_fall.merge(later.slew_fall)?;
+        self.period.merge(later.period)?;
+        self.frequency.merge(later.frequency)?;
+        self.duty.merge(later.duty)?;
+        self.positive_width.merge(later.positive_width)?;
+        self.negative_width.merge(later.negative_width)?;
+        self.overshoot.merge(later.overshoot)?;
+        self.undershoot.merge(later.undershoot)?;
+        self.preshoot.merge(later.preshoot)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    Unknown,
+    Low,
+    High,
+}
+
+/// The mid instant of a transition (directions alternate).
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    mid: f64,
+}
+
+/// An open post-transition region, in `y = s · x` so both directions read as rising.
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    s: f64,
+    /// The end reference level (in y).
+    thr: f64,
+    /// The final state level (in y).
+    state: f64,
+    /// Last instant inside the region.
+    until: f64,
+    max: f64,
+    min: f64,
+    /// Minimum of a dip below `thr` not yet resolved (`+inf`: none).
+    pend: f64,
+    owned: bool,
+    key: u64,
+}
+
+/// Finds the transitions of one channel and accumulates their per-cycle values.
+#[derive(Debug, Clone)]
+pub struct PulseTracker {
+    channel: usize,
+    lv: RefLevels,
+    amp: f64,
+    own: (u64, u64),
+    from_start: bool,
+    state: State,
+    prev: (u64, f64),
+    start: Option<f64>,
+    mid: Option<f64>,
+    pre: VecDeque<(u64, f64)>,
+    region: Option<Region>,
+    last: Option<Mark>,
+    before: Option<Mark>,
+    seen: u64,
+    unsynced: bool,
+    pos: u64,
+    dists: PulseDists,
+}
+
+fn cross(i0: u64, y0: f64, i1: u64, y1: f64, level: f64) -> f64 {
+    i0 as f64 + (level - y0) / (y1 - y0) * (i1 - i0) as f64
+}
+
+impl PulseTracker {
+    /// A tracker of `channel` over the whole record from its first sample.
+    pub fn new(channel: usize, levels: RefLevels) -> Self {
+        Self::owning(channel, levels, 0, u64::MAX, true)
+    }
+
+    /// A tracker that owns the transitions completing at samples `from..to`, started at the
+    /// record's first sample (`from_start`) or somewhere before `from`.
+    pub fn owning(channel: usize, levels: RefLevels, from: u64, to: u64, from_start: bool) -> Self {
+        PulseTracker {
+            channel,
+            lv: levels,
+            amp: levels.top - levels.base,
+            own: (from, to),
+            from_start,
+            state: State::Unknown,
+            prev: (0, 0.0),
+            start: None,
+            mid: None,
+            pre: VecDeque::new(),
+            region: None,
+            last: None,
+            before: None,
+            seen: 0,
+            unsynced: false,
+            pos: 0,
+            dists: PulseDists::default(),
+        }
+    }
+
+    /// Whether an owned transition came before the state was known to equal the serial
+    /// one: the result is then wrong and the tracker must start earlier.
+    pub fn unsynced(&self) -> bool {
+        self.unsynced
+    }
+
+    /// Whether every owned transition is complete with its aberrations: the input past
+    /// this point changes nothing.
+    pub fn done(&self) -> bool {
+        self.pos >= self.own.1 && self.region.is_none_or(|r| !r.owned)
+    }
+
+    /// Add samples whose absolute indices start at `start`.
+    pub fn add(&mut self, start: u64, xs: &[f64]) {
+        for (i, &x) in (start..).zip(xs) {
+            if x.is_finite() {
+                self.sample(i, x);
+            }
+        }
+        self.pos = self.pos.max(start + xs.len() as u64);
+    }
+
+    fn in_range(&self, i: u64) -> bool {
+        i >= self.own.0 && i < self.own.1
+    }
+
+    fn sample(&mut self, i: u64, x: f64) {
+        let RefLevels { low, mid, high, .. } = self.lv;
+        let (pi, p) = self.prev;
+        self.prev = (i, x);
+        match self.state {
+            State::Unknown => {
+                let to = if x <= low {
+                    State::Low
+                } else if x >= high {
+                    State::High
+                } else {
+                    return;
+                };
+                if self.in_range(i) && !self.from_start {
+                    self.unsynced = true;
+                }
+                self.state = to;
+                self.push_pre(i, if to == State::Low { x } else { -x });
+                return;
+            }
+            State::Low => {
+                if x <= low {
+                    self.start = None;
+                    self.mid = None;
+                    self.push_pre(i, x);
+                } else {
+                    if p <= low {
+                        self.start = Some(cross(pi, p, i, x, low));
+                    }
+                    if p < mid && x >= mid {
+                        self.mid = Some(cross(pi, p, i, x, mid));
+                    }
+                    if x >= high {
+                        self.complete(true, i, x, cross(pi, p, i, x, high));
+                        return;
+                    }
+                    self.push_pre(i, x);
+                }
+            }
+            State::High => {
+                if x >= high {
+                    self.start = None;
+                    self.mid = None;
+                    self.push_pre(i, -x);
+                } else {
+                    if p >= high {
+                        self.start = Some(cross(pi, p, i, x, high));
+                    }
+                    if p > mid && x <= mid {
+                        self.mid = Some(cross(pi, p, i, x, mid));
+                    }
+                    if x <= low {
+                        self.complete(false, i, x, cross(pi, p, i, x, low));
+                        return;
+                    }
+                    self.push_pre(i, -x);
+                }
+            }
+        }
+        if let Some(r) = &mut self.region {
+            let y = r.s * x;
+            let inside = i as f64 <= r.until;
+            let close = if y >= r.thr {
+                r.min = r.min.min(r.pend);
+                r.pend = f64::INFINITY;
+                if inside {
+                    r.max = r.max.max(y);
+                    r.min = r.min.min(y);
+                }
+                !inside
+            } else if inside {
+                r.pend = r.pend.min(y);
+                false
+            } else {
+                r.pend == f64::INFINITY
+            };
+            if close {
+                if let Some(r) = self.region.take() {
+                    self.close(r);
+                }
+            }
+        }
+    }
+
+    fn push_pre(&mut self, i: u64, y: f64) {
+        while self.pre.back().is_some_and(|&(_, v)| v >= y) {
+            self.pre.pop_back();
+        }
+        self.pre.push_back((i, y));
+        if self.pre.len() > PRE_CAP {
+            self.pre.pop_front();
+        }
+    }
+
+    fn close(&mut self, r: Region) {
+        if r.owned {
+            let d = &mut self.dists;
+            d.overshoot.add(r.key, (r.max - r.state) / self.amp * 100.0);
+            d.undershoot
+                .add(r.key, (r.state - r.min) / self.amp * 100.0);
+        }
+    }
+
+    fn complete(&mut self, rising: bool, i: u64, x: f64, end: f64) {
+        let start = self.start.take().unwrap_or(end);
+        let mid = self.mid.take().unwrap_or(end);
+        let owned = self.in_range(i) && (self.from_start || self.seen >= 2);
+        if self.in_range(i) && !owned {
+            self.unsynced = true;
+        }
+        if let Some(r) = self.region.take() {
+            self.close(r);
+        }
+        let lv = self.lv;
+        let (s, initial, state, thr) = if rising {
+            (1.0, lv.base, lv.top, lv.high)
+        } else {
+            (-1.0, -lv.top, -lv.base, -lv.low)
+        };
+        let dur = end - start;
+        let from = (-crate::math::floor(SEEK * dur - start)).max(0.0) as u64;
+        let at = self.pre.partition_point(|&(j, _)| j < from);
+        let pre_min = self.pre.get(at).or(self.pre.back()).map(|&(_, v)| v);
+        if owned {
+            let d = &mut self.dists;
+            let slew = (lv.high - lv.low) / dur;
+            if rising {
+                d.rising += 1;
+                d.rise.add(i, dur);
+                d.slew_rise.add(i, slew);
+            } else {
+                d.falling += 1;
+                d.fall.add(i, dur);
+                d.slew_fall.add(i, slew);
+            }
+            if let Some(v) = pre_min {
+                d.preshoot.add(i, (initial - v) / self.amp * 100.0);
+            }
+            if let Some(l) = self.last {
+                let width = mid - l.mid;
+                if rising {
+                    d.negative_width.add(i, width);
+                } else {
+                    d.positive_width.add(i, width);
+                }
+                if let Some(b) = self.before.filter(|_| rising) {
+                    let period = mid - b.mid;
+                    d.period.add(i, period);
+                    d.frequency.add(i, 1.0 / period);
+                    d.duty.add(i, (l.mid - b.mid) / period * 100.0);
+                }
+            }
+        }
+        self.before = self.last;
+        self.last = Some(Mark { mid });
+        self.seen += 1;
+        let y = s * x;
+        self.region = Some(Region {
+            s,
+            thr,
+            state,
+            until: end + SEEK * dur,
+            max: y,
+            min: y,
+            pend: f64::INFINITY,
+            owned,
+            key: i,
+        });
+        self.state = if rising { State::High } else { State::Low };
+        self.pre.clear();
+        self.push_pre(i, -y);
+    }
+
+    /// Close the last region (a dip still open counts: the record ends inside the region)
+    /// and return the per-cycle values.
+    pub fn finish(mut self) -> PulseDists {
+        if let Some(mut r) = self.region.take() {
+            r.min = r.min.min(r.pend);
+            self.close(r);
+        }
+        self.dists
+    }
+}
+
+impl BlockSink for PulseTracker {
+    fn begin(&mut self, layout: Layout) -> Result<()> {
+        check_channel(self.channel, &layout)
+    }
+
+    fn block(&mut self, b: Block<'_>) -> Result<()> {
+        if b.channel == self.channel {
+            self.add(b.start, b.samples);
+        }
+        Ok(())
+    }
+}
+
+impl Push<f64> for PulseTracker {
+    type Output = PulseDists;
+
+    fn push(&mut self, chunk: &[f64]) -> Result<()> {
+        self.add(self.pos, chunk);
+        Ok(())
+    }
+
+    fn finish(self) -> Result<PulseDists> {
+        Ok(PulseTracker::finish(self))
+    }
+}
