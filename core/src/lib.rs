@@ -29,6 +29,8 @@ pub mod live;
 pub mod logic;
 pub mod math;
 pub mod report;
+#[cfg(feature = "std")]
+pub mod spectrum;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
 pub mod trace;
