@@ -7,6 +7,7 @@ mod cli_edges;
 mod cli_errors;
 mod cli_formats;
 mod cli_capture;
+mod cli_spectrum;
 mod cli_stats;
 mod cli_trace;
 mod serve;

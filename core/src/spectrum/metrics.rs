@@ -13,7 +13,8 @@
 //!   bins get the average noise level, as IEEE 1241 prescribes).
 //! - THD = 10·log10(Σ P_harm / P_fund), SNR = 10·log10(P_fund / P_noise),
 //!   SINAD = 10·log10(P_fund / (P_noise + Σ P_harm)), ENOB = (SINAD − 1.76) / 6.02,
-//!   SFDR = 10·log10(power[k0] / largest bin outside DC and the fundamental's band).
+//!   SFDR = 10·log10(P_fund / largest spur), a spur's power summed over ±h bins like the
+//!   fundamental's: the largest harmonic, or the band around the largest bin left.
 
 use alloc::format;
 use alloc::string::String;
@@ -137,10 +138,19 @@ pub fn tone_metrics(power: &[f64], nfft: usize, rate: f64, h: usize, harmonics: 
         return na("no bins left for the noise estimate");
     }
     let noise = rest.iter().sum::<f64>() / rest.len() as f64 * (nfft as f64 / 2.0);
-    let spur = (h + 1..bins)
-        .filter(|&i| !(a..=b).contains(&i))
-        .map(|i| power[i])
-        .fold(0.0f64, f64::max);
+    // Largest spur: a harmonic's band power, or the band power around the largest bin
+    // left (both summed like the fundamental, so window scalloping cancels).
+    let left = (0..bins)
+        .filter(|&i| !excluded[i])
+        .max_by(|&x, &y| power[x].total_cmp(&power[y]));
+    let other = left.map_or(0.0, |k| {
+        let (a, b) = band(k);
+        (a..=b)
+            .filter(|&i| !excluded[i])
+            .map(|i| power[i])
+            .sum::<f64>()
+    });
+    let spur = harm.iter().flatten().map(|h| h[1]).fold(other, f64::max);
     let sinad = db(fund / (noise + harm_power));
     Metrics::Tone(ToneMetrics {
         frequency: f0,
@@ -151,7 +161,7 @@ pub fn tone_metrics(power: &[f64], nfft: usize, rate: f64, h: usize, harmonics: 
         snr_db: db(fund / noise),
         sinad_db: sinad,
         enob: (sinad - 1.76) / 6.02,
-        sfdr_db: db(peak / spur),
+        sfdr_db: db(fund / spur),
         noise_power: noise,
         tone_half_width_bins: h,
     })
