@@ -89,7 +89,7 @@ pub fn tone_metrics(power: &[f64], nfft: usize, rate: f64, h: usize, harmonics: 
     else {
         return na("no bins outside DC");
     };
-    if !(total > 0.0) || peak <= total * 1e-300 {
+    if total.is_nan() || total <= 0.0 || peak <= total * 1e-300 {
         return na("constant signal: no power outside DC");
     }
     let band = |k: usize| (k.saturating_sub(h), (k + h).min(bins - 1));
