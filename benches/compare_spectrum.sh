@@ -20,10 +20,13 @@ np.save(sys.argv[1], x)
 PY
 cargo build --release -q -p scopekit-cli
 bin=${SCOPEKIT_BIN:-target/release/scopekit}
-cargo bench -q -p scopekit-benches --bench spectrum -- --noplot 2>/dev/null | tee "$dir/spectrum_bench.txt" >/dev/null
-ours() { # criterion's median (middle of the [low median high] triple), in ms
-  awk -v id="$1" '$0 ~ id {f=1} f && /time:/ {v=$5; u=$6; gsub(/\[/,"",v);
-    if (u=="s") v*=1000; if (u=="µs"||u=="us") v/=1000; if (u=="ns") v/=1e6; print v; exit}' "$dir/spectrum_bench.txt"
+if [ -z "${SKIP_BENCH:-}" ]; then
+  cargo bench -q -p scopekit-benches --bench spectrum -- --noplot 2>/dev/null >"$dir/spectrum_bench.txt"
+fi
+ours() { # criterion's median (the middle of "time: [low median high]"), in ms
+  awk -v id="$1" 'index($0, id) {f=1} f && /time:/ {sub(/.*time: *\[/, ""); v=$3; u=$4;
+    if (u=="s") v*=1000; if (u=="µs"||u=="us") v/=1000; if (u=="ns") v/=1e6; print v; exit}' \
+    "$dir/spectrum_bench.txt"
 }
 python3 - "$file" "$bin" "$runs" "$(ours 'rfft/f64_1048576')" "$(ours 'rfft/f32_1048576')" \
   "$(ours 'rfft/f64_10000000')" "$(ours 'rfft/f32_10000000')" "$(ours 'welch/hann_4096')" <<'PY'
