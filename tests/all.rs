@@ -10,6 +10,7 @@ mod cli_errors;
 mod cli_filter;
 mod cli_formats;
 mod cli_measure;
+mod cli_spectrum;
 mod cli_stats;
 mod cli_trace;
 mod serve;

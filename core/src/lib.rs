@@ -34,6 +34,8 @@ pub mod logic;
 pub mod math;
 pub mod measure;
 pub mod report;
+#[cfg(feature = "std")]
+pub mod spectrum;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testkit;
 pub mod trace;

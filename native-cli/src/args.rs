@@ -225,6 +225,55 @@ pub enum Command {
         #[command(flatten)]
         raw: RawArgs,
     },
+    /// Spectrum of one channel: Welch PSD (scipy.signal.welch defaults) or a periodogram,
+    /// amplitude in dBV/dBFS, peaks, IEEE 1241 metrics (THD, SNR, SINAD, ENOB, SFDR).
+    Spectrum {
+        /// The capture file.
+        file: PathBuf,
+        /// Channel: index or name (default 0).
+        #[arg(long, value_name = "C", default_value = "0")]
+        channel: String,
+        /// Window: hann, hamming, blackman, blackman-harris, flattop, rectangular, kaiser:BETA.
+        #[arg(long, value_name = "W", default_value = "hann")]
+        window: String,
+        /// Segment (and transform) length; default 4096, or the whole record with
+        /// `--average none`.
+        #[arg(long, value_name = "N")]
+        nfft: Option<usize>,
+        /// Overlap of consecutive segments as a fraction of nfft.
+        #[arg(long, value_name = "FRACTION", default_value_t = 0.5)]
+        overlap: f64,
+        /// `welch` (average all segments) or `none` (one periodogram).
+        #[arg(long, value_name = "A", default_value = "welch")]
+        average: String,
+        /// `density` (V²/Hz) or `spectrum` (V²).
+        #[arg(long, value_name = "S", default_value = "density")]
+        scaling: String,
+        /// Harmonics counted by THD (K, the fundamental being 1).
+        #[arg(long, value_name = "K", default_value_t = 5)]
+        harmonics: usize,
+        /// Peaks listed.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        peaks: usize,
+        /// Include spectrogram data (JSON): at most 512 rows × 1024 columns of dB.
+        #[arg(long)]
+        spectrogram: bool,
+        /// Print one JSON document.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print frequency,psd,dbv[,dbfs] rows.
+        #[arg(long)]
+        csv: bool,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Sample a VCD's value changes this many times per second.
+        #[arg(long, value_name = "HZ")]
+        rate: Option<f64>,
+        /// Layout of a raw binary file.
+        #[command(flatten)]
+        raw: RawArgs,
+    },
     /// Decode a bus (UART, SPI, I2C, CAN / CAN FD) from logic or analog channels: frames with
     /// start/end samples and fields, and statistics over them.
     Decode {

@@ -20,6 +20,7 @@ mod par;
 mod progress;
 mod serve;
 mod source;
+mod spectrum;
 mod stream;
 mod trace;
 mod trace_index;
@@ -270,6 +271,44 @@ fn run(args: Args) -> Result<(), CliError> {
                 raw: raw_config(&raw)?,
             };
             in_file(&file, || measure::run(&file, &options, json))
+        }
+        Command::Spectrum {
+            file,
+            channel,
+            window,
+            nfft,
+            overlap,
+            average,
+            scaling,
+            harmonics,
+            peaks,
+            spectrogram,
+            json,
+            csv,
+            threads,
+            rate,
+            raw,
+        } => {
+            let options = spectrum::Options {
+                channel,
+                window,
+                nfft,
+                overlap,
+                average,
+                scaling,
+                harmonics,
+                peaks,
+                spectrogram,
+                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
+                rate,
+                raw: raw_config(&raw)?,
+            };
+            let output = match (json, csv) {
+                (true, _) => spectrum::Output::Json,
+                (_, true) => spectrum::Output::Csv,
+                _ => spectrum::Output::Text,
+            };
+            in_file(&file, || spectrum::run(&file, &options, output))
         }
         Command::Decode { protocol } => decode::command(protocol),
         Command::Capture(capture) => capture::run(capture),
