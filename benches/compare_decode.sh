@@ -42,4 +42,5 @@ done
 echo "(wall time of the whole process, incl. start-up, reading and writing the JSON; /usr/bin/time has 10 ms resolution)"
 echo
 echo "in memory, one core (criterion):"
-SCOPEKIT_BUS_DIR="$dir" cargo bench -q -p scopekit-benches --bench decode 2>/dev/null | grep -E "^decode_|time:" | paste - - | awk '{printf "%-26s %s %s\n", $1, $5, $6}'
+SCOPEKIT_BUS_DIR="$dir" cargo bench -q -p scopekit-benches --bench decode -- --output-format bencher 2>/dev/null |
+  awk '/^test / { gsub(",", "", $5); printf "%-26s %8.2f ms\n", $2, $5 / 1e6 }'
