@@ -15,6 +15,12 @@ target/release/scopekit info "$sample"
 echo
 echo "\$ scopekit stats $sample"
 target/release/scopekit stats "$sample"
+uart=../shared/data/sigrok/uart/hello_world_8n1_115200/hello_world_8n1_115200.sr
+if [ -f "$uart" ]; then
+  echo
+  echo "\$ scopekit decode uart $uart --tx TX"
+  target/release/scopekit decode uart "$uart" --tx TX | tail -n 4
+fi
 echo
 echo "Drop $PWD/$sample into the page (Ctrl-C stops the server):"
 exec target/release/scopekit serve --host 127.0.0.1 --port "${PORT:-8080}"
