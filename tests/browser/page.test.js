@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { stopServer } from './harness.js';
+
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -93,14 +95,6 @@ function startServer() {
   });
 }
 
-async function stopServer(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe('scopekit web page', () => {
   let work;

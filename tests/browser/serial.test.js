@@ -12,13 +12,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
+
+import { stopServer, startServer as serveOn } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -30,43 +31,9 @@ const SHOTS = path.join(REPO, 'target', 'screenshots');
 /** Odd chunk sizes, cycled. */
 const ODD_SIZES = [1, 7, 13, 64, 3, 251, 2, 97];
 
-/** Start `scopekit serve --port 0`; resolve to { proc, url } once it prints its URL. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`scopekit serve printed no URL within 20 s; stdout: ${stdout} stderr: ${stderr}`));
-    }, 20_000);
-    proc.stdout.setEncoding('utf8');
-    proc.stderr.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const m = stdout.match(/serving on (http:\/\/\S+?)\/?\s*$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: `${m[1]}/` });
-      }
-    });
-    proc.stderr.on('data', (chunk) => { stderr += chunk; });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`scopekit serve exited early (${code ?? signal}); stderr: ${stderr}`));
-    });
-  });
-}
+/** Start `scopekit serve --port 0` (tests/browser/harness.js). */
+const startServer = () => serveOn(BIN, REPO);
 
-async function stopServer(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** `rows` rows of two i16 channels (as tests/cli_capture.rs), little-endian interleaved. */
 function i16Stream(rows) {

@@ -13,13 +13,15 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
+
+import { stopServer, startServer as serveOn } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -36,43 +38,9 @@ function cli(args) {
   return JSON.parse(execFileSync(BIN, [...args, '--json', '--no-index'], { encoding: 'utf8', maxBuffer: 256 << 20 }));
 }
 
-/** Start `scopekit serve --port 0`; resolve to { proc, url } once it prints its URL. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`scopekit serve printed no URL within 20 s; stdout: ${stdout} stderr: ${stderr}`));
-    }, 20_000);
-    proc.stdout.setEncoding('utf8');
-    proc.stderr.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const m = stdout.match(/serving on (http:\/\/\S+?)\/?\s*$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: `${m[1]}/` });
-      }
-    });
-    proc.stderr.on('data', (chunk) => { stderr += chunk; });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`scopekit serve exited early (${code ?? signal}); stderr: ${stderr}`));
-    });
-  });
-}
+/** Start `scopekit serve --port 0` (tests/browser/harness.js). */
+const startServer = () => serveOn(BIN, REPO);
 
-async function stopServer(proc) {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /**
  * Write a Kineto-like trace of about `mb` MB: per step a ProfilerStep, CPU ops with nested
