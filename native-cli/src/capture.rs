@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, SerialPortType};
 
-use crate::capture_record::{Recorder, StreamKind};
+use crate::capture_record::{stream_kind, Recorder};
 use crate::capture_view::View;
 use crate::error::CliError;
 
@@ -150,12 +150,7 @@ pub fn run(args: CaptureArgs) -> Result<(), CliError> {
     let Some(path) = args.port.clone() else {
         return Err(CliError::usage("capture needs --port PATH (or --list)"));
     };
-    let kind = StreamKind::parse(&args.format, args.channels)?;
-    if args.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
-        return Err(CliError::usage(
-            "--rate must be a positive number of samples per second",
-        ));
-    }
+    let kind = stream_kind(&args)?;
     let send = args.send.as_deref().map(unescape).transpose()?;
     let send_on_exit = args.send_on_exit.as_deref().map(unescape).transpose()?;
     let mut recorder = Recorder::new(&args, kind)?;

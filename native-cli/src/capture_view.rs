@@ -97,7 +97,7 @@ impl View {
             .as_secs_f64()
             .max(1e-3);
         self.last = Some(elapsed);
-        let c = rec.counts.clone();
+        let c = *rec.counts();
         let bytes_s = (c.bytes - self.last_bytes) as f64 / span;
         let rows_s = (c.rows - self.last_rows) as f64 / span;
         let lines_s = (c.lines - self.last_lines) as f64 / span;
@@ -108,7 +108,7 @@ impl View {
         for (name, s) in names.iter().zip(&summary) {
             channels.insert(name.clone(), s.map_or(Value::Null, |s| json!(s)));
         }
-        let q = |p| rec.gaps.quantile(p);
+        let q = |p| rec.gaps().quantile(p);
         let state = if last {
             "done"
         } else if stalled {
@@ -213,7 +213,7 @@ impl View {
             return;
         }
         self.drawn = 0;
-        let c = &rec.counts;
+        let c = rec.counts();
         eprintln!(
             "capture: {} bytes, {} samples, {} lines, {} malformed, {} partial, {} bytes dropped, {} alert events in {:.1} s{}",
             c.bytes,

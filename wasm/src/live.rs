@@ -2,13 +2,11 @@
 //! delivers them, with their arrival time; rows come out (for the plot), and the same status
 //! object and recording as the CLI's (`--json-lines`, `--out`) are kept. The parsing is
 //! `scopekit_core::live`; this file wires it the way `native-cli/src/capture_record.rs`
-//! does, with the recording in memory instead of a file.
-
-use std::fmt::Write as _;
+//! does (both over `scopekit_core::live::Recorder`), with the recording in memory instead of a
+//! file.
 
 use scopekit_core::live::{
-    nmea_checksum, Alert, ChannelSummary, Expr, FieldParser, GapHistogram, LineSplitter, NmeaCheck,
-    Parsed, RollingStats, SampleDecoder, SampleType, MAX_LIVE_CHANNELS,
+    ChannelSummary, Event, Recorder, RecorderConfig, RecorderError, Setting, StreamKind,
 };
 use serde::{Deserialize, Serialize, Serializer};
 use wasm_bindgen::prelude::*;
@@ -19,12 +17,6 @@ use crate::to_js;
 const STALL_AFTER_MS: f64 = 2000.0;
 /// Notes (malformed lines, alerts) kept before they are only counted.
 const MAX_NOTES: u32 = 20;
-/// Largest rolling window accepted (as the CLI).
-const MAX_WINDOW: usize = 1 << 20;
-/// Most values held by the rolling statistics (the window shrinks for many channels).
-const MAX_STATS_VALUES: usize = 1 << 24;
-/// Most derived channels and alerts each.
-const MAX_EXPRESSIONS: usize = 64;
 
 /// The settings a page sends (`new LiveSession(config)`).
 #[derive(Debug, Deserialize)]
@@ -59,65 +51,17 @@ struct LiveConfig {
     port: Option<String>,
 }
 
-/// What the device sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Binary(SampleType, usize),
-    Csv,
-    Text,
-    Raw,
-}
-
-impl Kind {
-    fn numeric(self) -> bool {
-        matches!(self, Kind::Binary(..) | Kind::Csv)
-    }
-}
-
-/// Counters of the status object.
-#[derive(Debug, Clone, Copy, Default)]
-struct Counts {
-    bytes: u64,
-    rows: u64,
-    lines: u64,
-    malformed: u64,
-    partial: u64,
-    dropped_bytes: u64,
-    nmea: [u64; 3],
-}
-
-/// A live capture session: decoder, derived channels, alerts, statistics, recording.
+/// A live capture session: the core's recorder, plus the page's notes and status rates.
 #[wasm_bindgen]
 pub struct LiveSession {
-    kind: Kind,
-    binary: Option<SampleDecoder>,
-    splitter: LineSplitter,
-    fields: FieldParser,
-    derive_src: Vec<(String, String)>,
-    alert_src: Vec<String>,
-    derived: Vec<Expr>,
-    alerts: Vec<Alert>,
-    names: Vec<String>,
-    ready: bool,
-    row: Vec<f64>,
-    scratch: Vec<f64>,
-    stats: Option<RollingStats>,
-    window: usize,
-    gaps: GapHistogram,
-    counts: Counts,
-    rate: Option<f64>,
-    preamble: String,
-    /// Recording bytes not yet taken by [`LiveSession::take_recording`].
-    recording: Vec<u8>,
+    core: Recorder,
     /// Rows produced by the current push (flat, `names.len()` per row).
     out_rows: Vec<f64>,
     notes: Vec<String>,
     notes_shown: u32,
     alerts_shown: u32,
-    now_ns: u64,
     now_ms: f64,
     last_byte_ms: Option<f64>,
-    line_no: u64,
     done: bool,
     /// Counters and time of the previous status (rates are over the interval since).
     last_status: Option<(f64, u64, u64, u64)>,
@@ -126,8 +70,7 @@ pub struct LiveSession {
 #[wasm_bindgen]
 impl LiveSession {
     /// A session for `config`: `{format, channels?, names?, derive?: ["p=v*i"], alerts?:
-    /// ["p>2.5"], window?, rate?, baud?, port?}`. Throws on bad settings, with the CLI's
-    /// message.
+    /// ["p>2.5"], window?, rate?, baud?, port?}`. Throws on bad settings.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<LiveSession, JsError> {
         let config: LiveConfig = serde_wasm_bindgen::from_value(config)
@@ -138,12 +81,12 @@ impl LiveSession {
     /// Channel names (base, then derived) once known (a csv stream learns them from its
     /// first row); empty before, and for text and raw streams.
     pub fn names(&self) -> Vec<String> {
-        self.names.clone()
+        self.core.names().to_vec()
     }
 
     /// Values per row returned by [`LiveSession::push`] (0 until the channels are known).
     pub fn width(&self) -> usize {
-        self.names.len()
+        self.core.names().len()
     }
 
     /// Decode `bytes` that arrived `arrival_ms` milliseconds after the session started (a
@@ -153,49 +96,37 @@ impl LiveSession {
         if self.done {
             return Err(JsError::new("the capture has ended"));
         }
-        self.out_rows.clear();
-        self.set_time(arrival_ms);
+        let at_ns = self.set_time(arrival_ms);
         if !bytes.is_empty() {
             self.last_byte_ms = Some(self.now_ms);
         }
-        self.counts.bytes += bytes.len() as u64;
-        self.gaps.arrive(self.now_ns, bytes.len() as u64);
-        let result = match self.kind {
-            Kind::Binary(..) => {
-                if let Some(mut dec) = self.binary.take() {
-                    dec.push(bytes, &mut |row| self.record(row));
-                    self.binary = Some(dec);
+        let (rows, notes) = (&mut self.out_rows, &mut self.notes);
+        let (notes_shown, alerts_shown) = (&mut self.notes_shown, &mut self.alerts_shown);
+        rows.clear();
+        self.core
+            .push(bytes, at_ns, &mut |event| match event {
+                Event::Row(row) => rows.extend_from_slice(row),
+                Event::Malformed { line, why, text } => {
+                    let text = String::from_utf8_lossy(&text[..text.len().min(60)]);
+                    let msg = format!("line {line}: {why}: {}", text.escape_debug());
+                    note(
+                        notes,
+                        notes_shown,
+                        msg,
+                        "(further malformed lines are only counted)",
+                    );
                 }
-                Ok(())
-            }
-            Kind::Csv => {
-                let mut splitter = std::mem::take(&mut self.splitter);
-                let mut result = Ok(());
-                splitter.push(bytes, &mut |line| {
-                    if result.is_ok() {
-                        result = self.csv_line(line);
-                    }
-                });
-                self.splitter = splitter;
-                self.counts.lines = self.splitter.lines();
-                result
-            }
-            Kind::Text => {
-                let mut splitter = std::mem::take(&mut self.splitter);
-                let nmea = &mut self.counts.nmea;
-                splitter.push(bytes, &mut |line| count_nmea(nmea, line));
-                self.splitter = splitter;
-                self.counts.lines = self.splitter.lines();
-                self.counts.malformed = self.splitter.overlong();
-                self.recording.extend_from_slice(bytes);
-                Ok(())
-            }
-            Kind::Raw => {
-                self.recording.extend_from_slice(bytes);
-                Ok(())
-            }
-        };
-        result.map_err(|e| JsError::new(&e))?;
+                Event::Alert { text, time, row } => {
+                    let msg = format!("alert: {text} at {time:.3} s (row {row})");
+                    note(
+                        notes,
+                        alerts_shown,
+                        msg,
+                        "alert: further alerts are only counted",
+                    );
+                }
+            })
+            .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(std::mem::take(&mut self.out_rows))
     }
 
@@ -206,21 +137,7 @@ impl LiveSession {
             return;
         }
         self.set_time(now_ms);
-        if let Some(dec) = &mut self.binary {
-            self.counts.dropped_bytes += dec.reset() as u64;
-        }
-        if matches!(self.kind, Kind::Csv | Kind::Text) {
-            if let Some(tail) = self.splitter.take_partial() {
-                self.counts.partial += 1;
-                if self.kind == Kind::Text {
-                    count_nmea(&mut self.counts.nmea, &tail);
-                }
-            }
-        }
-        if self.kind.numeric() && !self.ready && self.counts.bytes > 0 {
-            // Nothing parsed: the recording is still a (header-less) note.
-            self.recording.extend_from_slice(self.preamble.as_bytes());
-        }
+        self.core.finish();
         self.done = true;
     }
 
@@ -232,7 +149,7 @@ impl LiveSession {
         } else {
             self.now_ms
         };
-        let c = self.counts;
+        let c = *self.core.counts();
         let (t0, b0, r0, l0) = self.last_status.unwrap_or((0.0, 0, 0, 0));
         let span = ((now_ms - t0) / 1000.0).max(1e-3);
         self.last_status = Some((now_ms, c.bytes, c.rows, c.lines));
@@ -243,13 +160,11 @@ impl LiveSession {
         } else {
             "running"
         };
-        let summary = self
-            .stats
-            .as_mut()
-            .map_or_else(Vec::new, RollingStats::summary);
-        let channels = self.names.iter().cloned().zip(summary).collect();
+        let summary = self.core.summary();
+        let channels = self.core.names().iter().cloned().zip(summary).collect();
         let alerts = self
-            .alerts
+            .core
+            .alerts()
             .iter()
             .map(|a| {
                 (
@@ -261,7 +176,7 @@ impl LiveSession {
                 )
             })
             .collect();
-        let q = |p| self.gaps.quantile(p);
+        let q = |p| self.core.gaps().quantile(p);
         to_js(&Status {
             kind: "status",
             state,
@@ -293,7 +208,7 @@ impl LiveSession {
     /// bytes verbatim for text and raw): the caller keeps them, the session forgets them.
     #[wasm_bindgen(js_name = takeRecording)]
     pub fn take_recording(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.recording)
+        std::mem::take(self.core.recording())
     }
 
     /// Messages since the previous call (malformed lines, alerts; the first
@@ -306,309 +221,70 @@ impl LiveSession {
 
 impl LiveSession {
     fn from_config(config: LiveConfig) -> Result<LiveSession, String> {
-        if config
-            .channels
-            .is_some_and(|c| c == 0 || c > MAX_LIVE_CHANNELS)
-        {
-            return Err(format!("channels takes 1 to {MAX_LIVE_CHANNELS}"));
-        }
-        let kind = match config.format.as_str() {
-            "csv" => Kind::Csv,
-            "text" => Kind::Text,
-            "raw" => Kind::Raw,
-            other => Kind::Binary(
-                SampleType::parse(other).ok_or_else(|| format!("unknown format '{other}'"))?,
-                config.channels.unwrap_or(1),
-            ),
-        };
-        if config.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
-            return Err("the rate must be a positive number of samples per second".into());
-        }
-        if config.derive.len() > MAX_EXPRESSIONS || config.alerts.len() > MAX_EXPRESSIONS {
-            return Err(format!(
-                "at most {MAX_EXPRESSIONS} derived channels and {MAX_EXPRESSIONS} alerts"
-            ));
-        }
-        let mut derive_src = Vec::new();
-        for d in &config.derive {
-            let Some((name, expr)) = d.split_once('=') else {
-                return Err(format!("derived channel '{d}': expected NAME=EXPR"));
-            };
-            let name = name.trim();
-            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format!(
-                    "derived channel '{d}': the name takes letters, digits and _"
-                ));
-            }
-            Expr::parse(expr, &|_| Some(0)).map_err(|e| format!("derived channel '{d}': {e}"))?;
-            derive_src.push((name.to_string(), expr.to_string()));
-        }
-        for a in &config.alerts {
-            Alert::parse(a, &|_| Some(0)).map_err(|e| format!("alert '{a}': {e}"))?;
-        }
-        if !kind.numeric() && (!derive_src.is_empty() || !config.alerts.is_empty()) {
-            return Err(
-                "derived channels and alerts need numeric channels (a binary format or csv)".into(),
-            );
-        }
-        let names = config.names.clone().unwrap_or_default();
-        if names.len() > MAX_LIVE_CHANNELS {
-            return Err(format!("at most {MAX_LIVE_CHANNELS} channel names"));
-        }
-        let width = match kind {
-            Kind::Binary(_, channels) => Some(channels),
-            _ => config.channels,
-        };
-        if let Some(w) = width.filter(|&w| !names.is_empty() && names.len() != w) {
-            return Err(format!("{} names given for {w} channels", names.len()));
-        }
-        let (binary, fields) = match kind {
-            Kind::Binary(ty, channels) => (
-                Some(SampleDecoder::try_new(ty, channels).map_err(|e| e.to_string())?),
-                FieldParser::with_names(names),
-            ),
-            Kind::Csv if names.is_empty() => (
-                None,
-                config
-                    .channels
-                    .map_or_else(FieldParser::new, FieldParser::with_width),
-            ),
-            _ => (None, FieldParser::with_names(names)),
-        };
+        let kind = StreamKind::parse(&config.format, config.channels).map_err(|e| say(&e))?;
         let preamble = format!(
             "# scopekit capture of {} at {} baud, format {}\n",
             config.port.as_deref().unwrap_or("a Web Serial port"),
             config.baud.unwrap_or(115_200),
             config.format
         );
-        let mut session = LiveSession {
+        let core = Recorder::new(RecorderConfig {
             kind,
-            binary,
-            splitter: LineSplitter::new(),
-            fields,
-            derive_src,
-            alert_src: config.alerts,
-            derived: Vec::new(),
-            alerts: Vec::new(),
-            names: Vec::new(),
-            ready: false,
-            row: Vec::new(),
-            scratch: Vec::new(),
-            stats: None,
-            window: config.window.unwrap_or(10_000).clamp(1, MAX_WINDOW),
-            gaps: GapHistogram::new(),
-            counts: Counts::default(),
+            names: config.names.unwrap_or_default(),
+            derive: config.derive,
+            alerts: config.alerts,
+            window: config.window.unwrap_or(10_000),
             rate: config.rate,
             preamble,
-            recording: Vec::new(),
+            record: true,
+            record_times: false,
+        })
+        .map_err(|e| say(&e))?;
+        Ok(LiveSession {
+            core,
             out_rows: Vec::new(),
             notes: Vec::new(),
             notes_shown: 0,
             alerts_shown: 0,
-            now_ns: 0,
             now_ms: 0.0,
             last_byte_ms: None,
-            line_no: 0,
             done: false,
             last_status: None,
-        };
-        if let Kind::Binary(_, channels) = kind {
-            let names = session.fields.names();
-            let names = if names.is_empty() {
-                (0..channels).map(|i| format!("ch{i}")).collect()
-            } else {
-                names
-            };
-            session.start_channels(names)?;
-        } else if kind == Kind::Csv && session.fields.width().is_some() {
-            let names = session.fields.names();
-            session.start_channels(names)?;
-        }
-        Ok(session)
+        })
     }
 
-    fn set_time(&mut self, ms: f64) {
-        let ms = if ms.is_finite() {
-            ms.max(self.now_ms)
-        } else {
-            self.now_ms
-        };
-        self.now_ms = ms;
+    /// Move the clock to `ms` (never backwards); the time in ns since start.
+    fn set_time(&mut self, ms: f64) -> u64 {
+        if ms.is_finite() {
+            self.now_ms = ms.max(self.now_ms);
+        }
         // Saturating float → integer conversion.
-        self.now_ns = (ms * 1e6) as u64;
-    }
-
-    fn note(&mut self, msg: String) {
-        self.notes.push(msg);
-    }
-
-    /// The channels are known: resolve derived channels and alerts, write the CSV header.
-    fn start_channels(&mut self, base: Vec<String>) -> Result<(), String> {
-        let mut names: Vec<String> = base
-            .iter()
-            .map(|n| n.replace([',', '"', '\''], "_"))
-            .collect();
-        for (name, src) in &self.derive_src {
-            let expr = Expr::parse(src, &|n| names.iter().position(|x| x == n))
-                .map_err(|e| format!("derived channel {name}={src}: {e}"))?;
-            self.derived.push(expr);
-            names.push(name.clone());
-        }
-        for src in &self.alert_src {
-            let alert = Alert::parse(src, &|n| names.iter().position(|x| x == n))
-                .map_err(|e| format!("alert '{src}': {e}"))?;
-            self.alerts.push(alert);
-        }
-        // Bound the statistics' memory (window × channels values).
-        let window = self
-            .window
-            .min(MAX_STATS_VALUES / names.len().max(1))
-            .max(1);
-        self.stats = Some(RollingStats::new(names.len(), window));
-        self.recording.extend_from_slice(self.preamble.as_bytes());
-        let first = if matches!(self.kind, Kind::Binary(..)) {
-            if let Some(rate) = self.rate {
-                let _ = writeln!(Text(&mut self.recording), "Samplerate,{rate} Hz");
-            }
-            "sample"
-        } else {
-            "time"
-        };
-        self.recording.extend_from_slice(first.as_bytes());
-        for n in &names {
-            self.recording.push(b',');
-            self.recording.extend_from_slice(n.as_bytes());
-        }
-        self.recording.push(b'\n');
-        self.names = names;
-        self.ready = true;
-        Ok(())
-    }
-
-    fn csv_line(&mut self, line: &[u8]) -> Result<(), String> {
-        self.line_no += 1;
-        let mut row = std::mem::take(&mut self.row);
-        let parsed = self.fields.parse(line, &mut row);
-        let result = match parsed {
-            Parsed::Row => {
-                if !self.ready {
-                    let names = self.fields.names();
-                    self.start_channels(names)?;
-                }
-                self.record(&row);
-                Ok(())
-            }
-            Parsed::Header | Parsed::Skip => Ok(()),
-            Parsed::Malformed(why) => {
-                self.counts.malformed += 1;
-                if self.notes_shown < MAX_NOTES {
-                    self.notes_shown += 1;
-                    let shown = String::from_utf8_lossy(&line[..line.len().min(60)]).into_owned();
-                    let msg = format!("line {}: {why}: {}", self.line_no, shown.escape_debug());
-                    self.note(msg);
-                    if self.notes_shown == MAX_NOTES {
-                        self.note("(further malformed lines are only counted)".into());
-                    }
-                }
-                Ok(())
-            }
-        };
-        self.row = row;
-        result
-    }
-
-    /// One row of base channels: derive, alert, keep statistics, record, hand out.
-    fn record(&mut self, base: &[f64]) {
-        let mut row = std::mem::take(&mut self.scratch);
-        row.clear();
-        row.extend_from_slice(base);
-        let mut stack = Vec::new();
-        for expr in &self.derived {
-            let v = expr.eval(&row, &mut stack);
-            row.push(v);
-        }
-        let t = self.now_ns as f64 * 1e-9;
-        let mut fired = Vec::new();
-        for alert in &mut self.alerts {
-            if alert.update(&row, &mut stack) {
-                fired.push(alert.text.clone());
-            }
-        }
-        for text in fired {
-            self.alerts_shown += 1;
-            if self.alerts_shown <= MAX_NOTES {
-                let msg = format!("alert: {text} at {t:.3} s (row {})", self.counts.rows);
-                self.note(msg);
-                if self.alerts_shown == MAX_NOTES {
-                    self.note("alert: further alerts are only counted".into());
-                }
-            }
-        }
-        if let Some(stats) = &mut self.stats {
-            stats.push_row(&row);
-        }
-        {
-            let mut out = Text(&mut self.recording);
-            let _ = if matches!(self.kind, Kind::Binary(..)) {
-                write!(out, "{}", self.counts.rows)
-            } else {
-                write!(out, "{t:.6}")
-            };
-        }
-        let (integer, single) = match self.kind {
-            Kind::Binary(ty, _) => (ty.is_integer(), ty == SampleType::F32Le),
-            _ => (false, false),
-        };
-        for (i, v) in row.iter().enumerate() {
-            self.recording.push(b',');
-            let base_col = i < base.len();
-            write_value(
-                &mut self.recording,
-                *v,
-                integer && base_col,
-                single && base_col,
-            );
-        }
-        self.recording.push(b'\n');
-        self.out_rows.extend_from_slice(&row);
-        self.counts.rows += 1;
-        self.scratch = row;
+        (self.now_ms * 1e6) as u64
     }
 }
 
-fn count_nmea(nmea: &mut [u64; 3], line: &[u8]) {
-    match nmea_checksum(line) {
-        NmeaCheck::Ok => nmea[0] += 1,
-        NmeaCheck::Bad => nmea[1] += 1,
-        NmeaCheck::Missing => nmea[2] += 1,
-        NmeaCheck::NotNmea => {}
-    }
-}
-
-/// `fmt::Write` into a byte buffer.
-struct Text<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for Text<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
-}
-
-/// A cell as the CLI writes it: integers without a decimal point, f32 samples at f32
-/// precision, NaN empty.
-fn write_value(buf: &mut Vec<u8>, v: f64, integer: bool, single: bool) {
-    if v.is_nan() {
-        return;
-    }
-    let mut out = Text(buf);
-    let _ = if integer {
-        write!(out, "{}", v as i64)
-    } else if single {
-        write!(out, "{}", v as f32)
-    } else {
-        write!(out, "{v}")
+/// A settings error in the page's words (`derived channel 'x': ...`).
+fn say(e: &RecorderError) -> String {
+    let what = match e.setting {
+        Setting::Format => "format:",
+        Setting::Channels => "channels",
+        Setting::Names => "names:",
+        Setting::Derive => "derived channel",
+        Setting::Alert => "alert",
+        Setting::Rate => "rate:",
     };
+    format!("{what} {}", e.message)
+}
+
+/// Keep `msg` unless [`MAX_NOTES`] were kept already (the last one kept says so).
+fn note(notes: &mut Vec<String>, shown: &mut u32, msg: String, last: &str) {
+    if *shown < MAX_NOTES {
+        *shown += 1;
+        notes.push(msg);
+        if *shown == MAX_NOTES {
+            notes.push(last.to_string());
+        }
+    }
 }
 
 /// Pairs serialized as a map in their order (channel order, not sorted).

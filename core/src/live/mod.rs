@@ -20,11 +20,16 @@
 mod binary;
 mod expr;
 mod lines;
+mod recorder;
 mod stats;
 
 pub use binary::{SampleDecoder, SampleType, MAX_LIVE_CHANNELS};
 pub use expr::{Alert, Compare, Expr, MAX_EXPR_LEN};
 pub use lines::{nmea_checksum, FieldParser, LineSplitter, NmeaCheck, Parsed, MAX_LINE_LEN};
+pub use recorder::{
+    Counts, Event, Recorder, RecorderConfig, RecorderError, Setting, StreamKind, MAX_EXPRESSIONS,
+    MAX_STATS_VALUES, MAX_WINDOW,
+};
 pub use stats::{ChannelSummary, GapHistogram, RollingStats};
 
 #[cfg(test)]
