@@ -84,7 +84,7 @@ pub fn batch(inputs: &[PathBuf], dir: &Path, options: &Options) -> Result<(), Cl
 }
 
 /// The output format: explicit, else from the output's extension.
-fn output_format(to: Option<Target>, output: &Path) -> Result<OutputFormat, CliError> {
+pub(crate) fn output_format(to: Option<Target>, output: &Path) -> Result<OutputFormat, CliError> {
     let ext = output
         .extension()
         .and_then(|e| e.to_str())

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use scopekit_core::filter::{filtfilt, Chain, Designed, FilterSpec, MAX_ZERO_PHASE};
 use scopekit_core::formats::dtype::{Dtype, DtypeKind};
 use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
-use scopekit_core::formats::write::{OutputFormat, WriteConfig, Writer};
+use scopekit_core::formats::write::{WriteConfig, Writer};
 use scopekit_core::{Block, BlockSink, Layout};
 
 use crate::args::Target;
+use crate::convert::output_format;
 use crate::error::CliError;
 use crate::source::Source;
 use crate::{progress, read_header, stream};
@@ -135,25 +136,6 @@ impl LogicSink for Sink {
     fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
         Ok(())
     }
-}
-
-fn output_format(to: Option<Target>, output: &Path) -> Result<OutputFormat, CliError> {
-    let ext = output
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    Ok(match (to, ext.as_deref()) {
-        (Some(Target::Npy), _) | (None, Some("npy")) => OutputFormat::Npy,
-        (Some(Target::Csv), _) | (None, Some("csv" | "txt")) => OutputFormat::Csv,
-        (Some(Target::Wav), _) | (None, Some("wav")) => OutputFormat::Wav,
-        (Some(Target::Raw), _) | (None, Some("raw" | "bin" | "dat")) => OutputFormat::Raw,
-        (None, _) => {
-            return Err(CliError::msg(format!(
-                "{}: cannot tell the output format from the name: use --to npy|csv|wav|raw",
-                output.display()
-            )))
-        }
-    })
 }
 
 fn temp_path(output: &Path) -> PathBuf {
