@@ -322,6 +322,69 @@ fn sigkill_keeps_every_flushed_sample() {
 }
 
 #[test]
+fn ctrl_c_ends_cleanly_and_sends_the_exit_command() {
+    let dir = TempDir::new("capture-int");
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 199) as u8).collect();
+    std::fs::write(dir.path("data"), &bytes).unwrap();
+    let link = dir.path("dev");
+    let rec = dir.path("rec.csv");
+    let log = dir.path("received");
+    let _feeder = Feeder::start(
+        &link,
+        &dir.path("data"),
+        &[
+            "--chunk",
+            "1000",
+            "--end",
+            "hold",
+            "--log-received",
+            log.to_str().unwrap(),
+        ],
+    );
+    let child = Command::new(bin())
+        .args([
+            "capture",
+            "--port",
+            link.to_str().unwrap(),
+            "--format",
+            "u8",
+        ])
+        .args(["--send-on-exit", "STOP\\n", "--json-lines", "--out"])
+        .arg(&rec)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let status = final_status(&out);
+    assert_eq!(status["rows"], 100_000, "{status}");
+    let rows = csv_rows(&rec);
+    assert_eq!(rows.len(), 100_000);
+    assert_eq!(
+        rows[99_999],
+        ["99999".to_string(), (99_999 % 199).to_string()]
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::fs::read(&log).unwrap_or_default() != b"STOP\n" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the device got {:?}",
+            String::from_utf8_lossy(&std::fs::read(&log).unwrap_or_default())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn reconnect_continues_the_recording_and_marks_the_gap() {
     let dir = TempDir::new("capture-replug");
     let (bytes, values) = i16_stream(3_000);

@@ -4,13 +4,14 @@ mode) reachable through a symlink, fed from a file at a given rate.
 
   serial_feeder.py --link PATH --data FILE [--rate BYTES_PER_S] [--chunk N]
                    [--wait-for TOKEN] [--replug-at BYTES] [--replug-delay S]
-                   [--end vanish|hold] [--linger S]
+                   [--end vanish|hold] [--linger S] [--log-received FILE]
 
 Prints `ready` once the link exists and `sent N` when all data is written. With --wait-for
 it streams only after reading TOKEN from the capture (its --send), on every (re)connect.
 --replug-at closes the pty after that many bytes (the device vanishes), waits, and makes a
 new one behind the same link. At the end it waits until the capture has read everything,
-then closes the pty (--end vanish) or keeps it open until killed (--end hold).
+then closes the pty (--end vanish) or keeps it open until killed (--end hold); with
+--log-received it appends what the capture writes meanwhile to FILE (e.g. its --send-on-exit).
 """
 import argparse
 import array
@@ -69,6 +70,7 @@ def main():
     ap.add_argument("--replug-delay", type=float, default=1.0)
     ap.add_argument("--end", choices=["vanish", "hold"], default="vanish")
     ap.add_argument("--linger", type=float, default=0.2)
+    ap.add_argument("--log-received", default="")
     a = ap.parse_args()
     data = open(a.data, "rb").read()
     token = a.wait_for.encode()
@@ -105,7 +107,16 @@ def main():
     time.sleep(a.linger)
     if a.end == "hold":
         while True:
-            time.sleep(1)
+            if not a.log_received:
+                time.sleep(1)
+                continue
+            try:
+                got = os.read(master, 256)
+            except OSError:
+                time.sleep(0.05)
+                continue
+            with open(a.log_received, "ab") as log:
+                log.write(got)
     os.close(master)
     os.close(slave)
 

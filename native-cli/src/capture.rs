@@ -62,7 +62,8 @@ pub struct CaptureArgs {
     /// Send this on connecting (escapes: \n \r \t \\ \xHH), e.g. a start command.
     #[arg(long, value_name = "STRING")]
     pub send: Option<String>,
-    /// Send this before closing the port at a normal end (--duration, a stop by alert).
+    /// Send this before closing the port at a normal end (--duration, Ctrl-C or SIGTERM,
+    /// a stop by alert).
     #[arg(long, value_name = "STRING")]
     pub send_on_exit: Option<String>,
     /// A derived channel NAME=EXPR over channel names (+ - * / parentheses numbers);
@@ -154,6 +155,7 @@ pub fn run(args: CaptureArgs) -> Result<(), CliError> {
     let send = args.send.as_deref().map(unescape).transpose()?;
     let send_on_exit = args.send_on_exit.as_deref().map(unescape).transpose()?;
     let mut recorder = Recorder::new(&args, kind)?;
+    crate::interrupt::install();
     let port_name = path.display().to_string();
     let mut port = Some(open(&port_name, args.baud)?);
     let mut view = View::new(&args, &port_name);
@@ -170,6 +172,10 @@ pub fn run(args: CaptureArgs) -> Result<(), CliError> {
     loop {
         let now = Instant::now();
         if args.duration.is_some_and(|d| now - start >= d) {
+            break;
+        }
+        if crate::interrupt::requested() {
+            view.note("interrupted: stopping (a second Ctrl-C ends at once)");
             break;
         }
         let Some(p) = port.as_mut() else {
@@ -297,7 +303,7 @@ fn wait_for_device(
     ));
     loop {
         let now = Instant::now();
-        if duration.is_some_and(|d| now - start >= d) {
+        if duration.is_some_and(|d| now - start >= d) || crate::interrupt::requested() {
             return None;
         }
         if let Ok(p) = open(name, baud) {

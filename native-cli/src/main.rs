@@ -14,6 +14,7 @@ mod decode_par;
 mod edges;
 mod error;
 mod filter;
+mod interrupt;
 mod measure;
 mod out;
 mod par;
