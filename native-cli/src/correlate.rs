@@ -79,7 +79,7 @@ struct Input {
 }
 
 fn open(path: &Path, channel: &str) -> Result<Input, CliError> {
-    let in_file = |e: CliError| CliError::msg(format!("{}: {e}", path.display()));
+    let in_file = |e: CliError| e.about(path.display());
     let source = Source::open(path).map_err(in_file)?;
     let header = read_header(&source, None).map_err(in_file)?;
     let info = header.info();

@@ -34,6 +34,15 @@ impl CliError {
         }
     }
 
+    /// The same error said about `what` (e.g. a file): `what: message`; a usage error
+    /// stays one.
+    pub fn about(self, what: impl fmt::Display) -> Self {
+        CliError {
+            message: format!("{what}: {}", self.message),
+            usage: self.usage,
+        }
+    }
+
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
         if self.usage {

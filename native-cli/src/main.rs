@@ -320,7 +320,7 @@ fn run(args: Args) -> Result<(), CliError> {
 
 /// Run `f`, prefixing any error with the file's path.
 fn in_file<T>(path: &Path, f: impl FnOnce() -> Result<T, CliError>) -> Result<T, CliError> {
-    f().map_err(|e| CliError::msg(format!("{}: {e}", path.display())))
+    f().map_err(|e| e.about(path.display()))
 }
 
 /// The stated layout of a raw file, if `--raw` was given.
