@@ -199,6 +199,9 @@ pub enum Command {
         /// Print one JSON document.
         #[arg(long)]
         json: bool,
+        /// Worker threads of the streaming form (default: all cores).
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
     },
     /// IEEE 181 pulse measurements of one channel: top/base (histogram method), amplitude,
     /// extremes, mean, RMS, rise/fall time, slew rate, period, frequency, duty cycle, pulse

@@ -1,14 +1,18 @@
 //! `scopekit correlate`: cross-correlation of one channel of two captures. Records whose
 //! full correlation fits the memory budget are correlated whole (one FFT); longer ones
 //! are streamed through the core's overlap-save correlator over lags `-L..L`, both files
-//! read in step through memory-mapped windows (bounded memory whatever their length).
+//! read in step through memory-mapped windows (bounded memory whatever their length). When
+//! both files can be read from any sample (NPY, raw, WAV), the record is cut at the
+//! correlator's block boundaries into parts correlated on all cores and merged in order.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use indicatif::ProgressBar;
+use rayon::prelude::*;
 use scopekit_core::correlate::{
-    correlate_full, pearson, CorrelationReport, Peak, StreamCorrelator,
+    correlate_full, pearson, CorrelationReport, CorrelationSum, Peak, StreamCorrelator,
 };
 use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::{Header, Reader};
@@ -16,7 +20,7 @@ use scopekit_core::{Block, BlockSink, Layout};
 
 use crate::error::CliError;
 use crate::source::Source;
-use crate::{read_header, stream};
+use crate::{par, progress, read_header, stream};
 
 /// Total samples (A + B) correlated in memory; longer records are streamed.
 pub const MEMORY_SAMPLES: u64 = 1 << 22;
@@ -41,6 +45,8 @@ pub struct Options {
     pub force_stream: bool,
     /// JSON output.
     pub json: bool,
+    /// Worker threads of the streaming form.
+    pub threads: usize,
 }
 
 /// Samples of one channel, gathered.
@@ -62,6 +68,40 @@ impl BlockSink for Take {
 }
 
 impl LogicSink for Take {
+    fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+    fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+}
+
+/// Samples of one channel pushed straight into one side of a correlator.
+struct Into<'c> {
+    corr: &'c mut StreamCorrelator,
+    a: bool,
+    channel: usize,
+    samples: u64,
+}
+
+impl BlockSink for Into<'_> {
+    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, block: Block<'_>) -> scopekit_core::Result<()> {
+        if block.channel != self.channel {
+            return Ok(());
+        }
+        self.samples += block.samples.len() as u64;
+        if self.a {
+            self.corr.push_a(block.samples)
+        } else {
+            self.corr.push_b(block.samples)
+        }
+    }
+}
+
+impl LogicSink for Into<'_> {
     fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
         Ok(())
     }
@@ -102,50 +142,149 @@ fn whole(input: &Input) -> Result<Vec<f64>, CliError> {
     Ok(take.buf)
 }
 
-/// One file read window by window.
+/// One file (or a range of its data) read window by window.
 struct Stepper<'a> {
     input: &'a Input,
     reader: Option<Reader>,
+    /// File offsets still to read: `at..end`.
     at: u64,
-    take: Take,
+    end: u64,
 }
 
 impl<'a> Stepper<'a> {
+    /// The whole file.
     fn new(input: &'a Input) -> Result<Self, CliError> {
         if matches!(input.header, Header::Sigrok(_) | Header::Npz(_)) {
             return Err(CliError::msg(
                 "streaming correlation reads npy, wav, csv, trc and raw files (convert archives first)",
             ));
         }
-        Ok(Stepper {
-            input,
-            reader: Some(Reader::for_header(&input.header, input.source.len())),
-            at: 0,
-            take: Take {
-                channel: input.channel,
-                buf: Vec::new(),
-            },
-        })
+        let reader = Reader::for_header(&input.header, input.source.len());
+        Ok(Self::over(input, reader, 0, input.source.len()))
     }
+
+    /// Samples `first..end` of a file whose rows are `row` bytes (see [`par::row_bytes`]).
+    fn range(input: &'a Input, row: u64, first: u64, end: u64) -> Result<Self, CliError> {
+        let (start, stop) = (first * row, end * row);
+        let reader = Reader::resume(input.header.clone(), start, stop)?;
+        let base = input.header.data_offset();
+        Ok(Self::over(input, reader, base + start, base + stop))
+    }
+
+    fn over(input: &'a Input, reader: Reader, at: u64, end: u64) -> Self {
+        Stepper {
+            input,
+            reader: Some(reader),
+            at,
+            end,
+        }
+    }
+
     fn done(&self) -> bool {
         self.reader.is_none()
     }
-    /// Push the next window (or finish); the samples are left in `take.buf`.
-    fn step(&mut self) -> Result<(), CliError> {
-        self.take.buf.clear();
-        let len = self.input.source.len();
-        if self.at < len {
-            let n = WINDOW.min(len - self.at);
+
+    /// Push the next window (or finish) into `sink`; the bytes mapped.
+    fn step<S: BlockSink + LogicSink>(&mut self, sink: &mut S) -> Result<u64, CliError> {
+        if self.at < self.end {
+            let n = WINDOW.min(self.end - self.at);
             let window = self.input.source.map(self.at, n as usize)?;
             if let Some(r) = self.reader.as_mut() {
-                r.push(&window, &mut self.take)?;
+                r.push(&window, sink)?;
             }
             self.at += n;
-        } else if let Some(r) = self.reader.take() {
-            r.finish(&mut self.take)?;
+            Ok(n)
+        } else {
+            if let Some(r) = self.reader.take() {
+                r.finish(sink)?;
+            }
+            Ok(0)
         }
-        Ok(())
     }
+}
+
+/// Push both files into `corr` in step (the one behind first) until both are read.
+fn feed<'i>(
+    corr: &mut StreamCorrelator,
+    sa: &mut Stepper<'i>,
+    sb: &mut Stepper<'i>,
+    o: &Options,
+    bar: &ProgressBar,
+) -> Result<(), CliError> {
+    let (mut na, mut nb) = (0u64, 0u64);
+    while !(sa.done() && sb.done()) {
+        let a = !sa.done() && (na <= nb || sb.done());
+        let (stepper, count, path) = if a {
+            (&mut *sa, &mut na, &o.a)
+        } else {
+            (&mut *sb, &mut nb, &o.b)
+        };
+        let mut into = Into {
+            corr: &mut *corr,
+            a,
+            channel: stepper.input.channel,
+            samples: 0,
+        };
+        bar.inc(
+            stepper
+                .step(&mut into)
+                .map_err(|e| e.about(path.display()))?,
+        );
+        *count += into.samples;
+    }
+    Ok(())
+}
+
+/// Correlate on `o.threads` workers in parts at block boundaries, when both files can be
+/// read from any sample and their lengths are known; `None` otherwise.
+fn parallel(
+    a: &Input,
+    b: &Input,
+    lag: usize,
+    o: &Options,
+    bar: &ProgressBar,
+) -> Option<Result<CorrelationSum, CliError>> {
+    let (row_a, row_b) = (par::row_bytes(&a.header)?, par::row_bytes(&b.header)?);
+    let (na, nb) = (a.samples?, b.samples?);
+    let block = StreamCorrelator::block_len(lag) as u64;
+    let blocks = nb.div_ceil(block);
+    if o.threads < 2 || blocks < 2 {
+        return None;
+    }
+    let per_part = blocks.div_ceil((o.threads as u64 * 4).min(blocks)) * block;
+    let firsts: Vec<u64> = (0..nb).step_by(per_part as usize).collect();
+    let lag64 = lag as u64;
+    let run = || -> Result<CorrelationSum, CliError> {
+        let parts: Vec<Result<CorrelationSum, CliError>> = firsts
+            .par_iter()
+            .map(|&first| {
+                let last = first + per_part >= nb;
+                let end = if last { u64::MAX } else { first + per_part };
+                let mut corr = StreamCorrelator::part(lag, first, end)?;
+                let a_from = first.saturating_sub(lag64).min(na);
+                let a_to = if last { na } else { (end + lag64).min(na) };
+                let mut sa = Stepper::range(a, row_a, a_from, a_to.max(a_from))?;
+                let mut sb = Stepper::range(b, row_b, first, end.min(nb))?;
+                feed(&mut corr, &mut sa, &mut sb, o, bar)?;
+                Ok(corr.finish_part()?)
+            })
+            .collect();
+        let mut parts = parts.into_iter();
+        let mut sum = parts
+            .next()
+            .unwrap_or_else(|| Err(CliError::msg("no data")))?;
+        for part in parts {
+            sum.merge(&part?)?;
+        }
+        Ok(sum)
+    };
+    Some(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(o.threads)
+            .build()
+            .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))
+            .and_then(|pool| pool.install(run)),
+    )
 }
 
 /// Run `correlate`, printing the result.
@@ -204,23 +343,21 @@ pub fn run(o: &Options) -> Result<(), CliError> {
                 "the records are too long to correlate whole in memory (over {MEMORY_SAMPLES} samples): give --max-lag L to stream lags -L..L"
             ))
         })?;
-        let mut corr = StreamCorrelator::new(l.min(usize::MAX as u64) as usize)?;
-        let mut sa = Stepper::new(&a)?;
-        let mut sb = Stepper::new(&b)?;
-        while !(sa.done() && sb.done()) {
-            let [na, nb] = corr.pushed();
-            if !sa.done() && (na <= nb || sb.done()) {
-                sa.step()
-                    .map_err(|e| CliError::msg(format!("{}: {e}", o.a.display())))?;
-                corr.push_a(&sa.take.buf)?;
-            } else {
-                sb.step()
-                    .map_err(|e| CliError::msg(format!("{}: {e}", o.b.display())))?;
-                corr.push_b(&sb.take.buf)?;
+        let lag = usize::try_from(l).unwrap_or(usize::MAX);
+        let bar = progress::bytes(a.source.len() + b.source.len());
+        let sum = match parallel(&a, &b, lag, o, &bar) {
+            Some(sum) => sum?,
+            None => {
+                let mut corr = StreamCorrelator::new(lag)?;
+                let mut sa = Stepper::new(&a)?;
+                let mut sb = Stepper::new(&b)?;
+                feed(&mut corr, &mut sa, &mut sb, o, &bar)?;
+                corr.finish_part()?
             }
-        }
-        samples = corr.pushed();
-        let (c, p, r) = corr.finish()?;
+        };
+        bar.finish_and_clear();
+        samples = sum.samples();
+        let (c, p, r) = sum.finish()?;
         curve = c;
         first_lag = -(l as i64);
         peak = p;

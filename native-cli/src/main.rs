@@ -245,6 +245,7 @@ fn run(args: Args) -> Result<(), CliError> {
             output,
             stream,
             json,
+            threads,
         } => correlate::run(&correlate::Options {
             a,
             b,
@@ -254,6 +255,7 @@ fn run(args: Args) -> Result<(), CliError> {
             output,
             force_stream: stream,
             json,
+            threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
         }),
         Command::Measure {
             file,

@@ -90,3 +90,62 @@ fn streaming_is_chunk_invariant() {
         4,
     );
 }
+
+/// Correlate `b[first..end)` against `a` as a part, pushing in uneven steps.
+fn part_of(a: &[f64], b: &[f64], lag: usize, first: usize, end: Option<usize>) -> CorrelationSum {
+    let mut c =
+        StreamCorrelator::part(lag, first as u64, end.map_or(u64::MAX, |e| e as u64)).unwrap();
+    let b_end = end.unwrap_or(b.len()).min(b.len());
+    let a_end = end.map_or(a.len(), |e| (e + lag).min(a.len()));
+    let (xs, ys) = (&a[first.saturating_sub(lag)..a_end], &b[first..b_end]);
+    for (x, y) in xs.chunks(3001).zip(ys.chunks(2999)) {
+        c.push_a(x).unwrap();
+        c.push_b(y).unwrap();
+    }
+    for x in xs.chunks(3001).skip(ys.chunks(2999).count()) {
+        c.push_a(x).unwrap();
+    }
+    for y in ys.chunks(2999).skip(xs.chunks(3001).count()) {
+        c.push_b(y).unwrap();
+    }
+    c.finish_part().unwrap()
+}
+
+#[test]
+fn parts_merged_in_order_equal_the_whole() {
+    let lag = 300;
+    let s = StreamCorrelator::block_len(lag);
+    for (na, nb) in [
+        (5 * s + 17, 5 * s + 100),
+        (4 * s, 4 * s + 250),
+        (3 * s + 5, 3 * s),
+    ] {
+        let a = noise(na, 7);
+        let b = noise(nb, 8);
+        let whole = part_of(&a, &b, lag, 0, None).finish().unwrap();
+        for cuts in [
+            alloc::vec![s],
+            alloc::vec![s, 2 * s],
+            alloc::vec![2 * s, 3 * s],
+        ] {
+            let mut bounds = alloc::vec![0];
+            bounds.extend(cuts);
+            let mut sum: Option<CorrelationSum> = None;
+            for (k, &first) in bounds.iter().enumerate() {
+                let part = part_of(&a, &b, lag, first, bounds.get(k + 1).copied());
+                match &mut sum {
+                    None => sum = Some(part),
+                    Some(acc) => acc.merge(&part).unwrap(),
+                }
+            }
+            let (curve, peak, coef) = sum.unwrap().finish().unwrap();
+            for (x, y) in curve.iter().zip(&whole.0) {
+                assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()), "{x} vs {y}");
+            }
+            assert_eq!(peak.map(|p| p.lag), whole.1.map(|p| p.lag));
+            let (c, w) = (coef.unwrap(), whole.2.unwrap());
+            assert!((c - w).abs() < 1e-12, "{c} vs {w}");
+        }
+    }
+    assert!(StreamCorrelator::part(lag, 5, 100).is_err());
+}

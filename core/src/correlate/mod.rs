@@ -14,7 +14,7 @@ mod stream;
 
 pub use full::{correlate_full, MAX_FULL_FFT};
 pub use peak::{pearson, CorrelationReport, Peak};
-pub use stream::{StreamCorrelator, MAX_STREAM_LAG};
+pub use stream::{CorrelationSum, StreamCorrelator, MAX_STREAM_LAG, MIN_NFFT};
 
 #[cfg(test)]
 #[path = "correlate_tests.rs"]
