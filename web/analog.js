@@ -251,6 +251,8 @@ export function start(kind = activeTab()) {
   if (!current) return Promise.resolve(null);
   stop(false);
   showError('');
+  const resultEl = $('analog-result');
+  resultEl.dataset.run = String(Number(resultEl.dataset.run ?? 0) + 1);
   let opts;
   try {
     opts = options(kind);
@@ -266,8 +268,6 @@ export function start(kind = activeTab()) {
   running = { worker, kind };
   const mine = running;
   setState('running', kind);
-  const resultEl = $('analog-result');
-  resultEl.dataset.run = String(Number(resultEl.dataset.run ?? 0) + 1);
   $('analog-run').disabled = true;
   $('analog-cancel').hidden = false;
   const bar = $('analog-progress');
