@@ -127,7 +127,7 @@ function build() {
 
   plots.spectrum = new Plot(document.getElementById('analog-spectrum-plot'), { x: { label: 'Frequency', unit: 'Hz' }, y: { label: 'PSD', unit: 'dB' }, label: 'Power spectral density' });
   plots.spectrogram = new Plot(document.getElementById('analog-spectrogram-plot'), { x: { label: 'Frequency', unit: 'Hz' }, y: { label: 'Time', unit: 's' }, label: 'Spectrogram' });
-  plots.corr = new Plot(document.getElementById('analog-corr-plot'), { x: { label: 'Lag', unit: '' }, y: { label: 'Correlation', unit: '' }, label: 'Cross-correlation around the peak' });
+  plots.corr = new Plot(document.getElementById('analog-corr-plot'), { x: { label: 'Lag (samples)', unit: '' }, y: { label: 'Correlation', unit: '' }, label: 'Cross-correlation around the peak' });
   plots.filter = new Plot(document.getElementById('analog-filter-plot'), { x: { label: 'Time', unit: 's' }, y: { label: 'Value', unit: '' }, label: 'Signal before and after the filter', legend: true });
   plots.response = new Plot(document.getElementById('analog-response-plot'), { x: { label: 'Frequency', unit: 'Hz' }, y: { label: '|H|', unit: 'dB', min: -120 }, label: 'Magnitude response' });
 }
@@ -377,7 +377,7 @@ function renderSpectrum(r) {
   plots.spectrum.setAxis('x', { unit, label: r.frequency_unit === 'Hz' ? 'Frequency' : 'Frequency (cycles/sample)' });
   plots.spectrum.setAxis('y', { label: r.scaling === 'density' ? 'PSD (dB re 1 V²/Hz)' : 'Power (dB re 1 V²)' });
   plots.spectrum.setSeries([{ x: Float64Array.from(r.frequencies), y: db, label: 'PSD' }]);
-  plots.spectrum.setMarkers(r.peaks.slice(0, 3).map((p, i) => ({ axis: 'x', value: p.frequency, label: `#${i + 1}` })));
+  plots.spectrum.setMarkers(r.peaks.slice(0, 1).map((p) => ({ axis: 'x', value: p.frequency, label: '#1' })));
   rows($('analog-peaks'), ['Peak', 'Frequency', 'Level (dB)'], r.peaks.map((p, i) => [`#${i + 1}`, fmt(p.frequency, unit), p.level_db.toFixed(2)]));
   const m = r.metrics;
   if (m && 'not_applicable' in m) {

@@ -95,7 +95,7 @@ export class Plot {
     this.image = null;
     this.markers = [];
     this.hover = null;
-    this.margin = { left: 64, right: 14, top: 12, bottom: 40 };
+    this.margin = { left: 64, right: 30, top: 12, bottom: 40 };
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', options.label ?? `${this.axes.y.label} against ${this.axes.x.label}`);
     this.resizeObserver = new ResizeObserver(() => this.draw());
