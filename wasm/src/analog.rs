@@ -111,7 +111,7 @@ fn analog_only(header: &Header) -> Result<(), JsError> {
 enum MeasureStage {
     Scan(LevelScan),
     Histogram(LevelScan, LevelHistogram),
-    Pulses(LevelScan, (f64, f64), PulseTracker),
+    Pulses(LevelScan, (f64, f64), Box<PulseTracker>),
     Done(Box<MeasureReport>),
 }
 
@@ -120,7 +120,7 @@ impl MeasureStage {
         match self {
             MeasureStage::Scan(s) => Some(s),
             MeasureStage::Histogram(_, h) => Some(h),
-            MeasureStage::Pulses(_, _, p) => Some(p),
+            MeasureStage::Pulses(_, _, p) => Some(p.as_mut()),
             MeasureStage::Done(_) => None,
         }
     }
@@ -229,7 +229,7 @@ impl MeasureSession {
             MeasureStage::Histogram(scan, h) => {
                 let tb = h.top_base();
                 match levels(Some(tb)) {
-                    Some(lv) => MeasureStage::Pulses(scan, tb, PulseTracker::new(ch, lv)),
+                    Some(lv) => MeasureStage::Pulses(scan, tb, Box::new(PulseTracker::new(ch, lv))),
                     None => done(&scan, Some(tb), None),
                 }
             }
@@ -726,7 +726,7 @@ impl FilterSession {
         if !(sample_rate > 0.0 && sample_rate.is_finite()) {
             return Err(err("the filter needs the input's sample rate (Hz)"));
         }
-        if count == 0 || count > MAX_PREVIEW || !(first >= 0.0) {
+        if count == 0 || count > MAX_PREVIEW || first.is_nan() || first < 0.0 {
             return Err(err(&format!(
                 "the preview window is 1 to {MAX_PREVIEW} samples from a sample index ≥ 0"
             )));
