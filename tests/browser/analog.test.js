@@ -60,6 +60,10 @@ function cli(args) {
   return JSON.parse(execFileSync(BIN, [...args, '--json'], { encoding: 'utf8', maxBuffer: 512 << 20 }));
 }
 
+/** Largest relative difference seen between page and CLI numbers (reported at the end). */
+let worst = 0;
+let compared = 0;
+
 /** Compare two JSON values: numbers within REL relative, everything else exactly. */
 function close(got, want, where = '$') {
   if (/\.spectrogram\.db\[/.test(where) && typeof want === 'number' && typeof got === 'number') {
@@ -68,7 +72,10 @@ function close(got, want, where = '$') {
     return;
   }
   if (typeof want === 'number' && typeof got === 'number') {
-    const ok = got === want || Math.abs(got - want) <= REL * Math.max(Math.abs(got), Math.abs(want));
+    const rel = got === want ? 0 : Math.abs(got - want) / Math.max(Math.abs(got), Math.abs(want));
+    worst = Math.max(worst, rel);
+    compared += 1;
+    const ok = rel <= REL;
     assert.ok(ok, `${where}: page ${got} vs CLI ${want}`);
     return;
   }
@@ -129,6 +136,7 @@ describe('scopekit page: analog view', () => {
   });
 
   after(async () => {
+    console.log(`# compared ${compared} numbers; largest relative difference page vs CLI: ${worst}`);
     await context?.close().catch(() => {});
     await stopServer(server?.proc).catch(() => {});
     if (work) rmSync(work, { recursive: true, force: true });
