@@ -180,9 +180,8 @@ describe('scopekit page: analog view', () => {
     }));
   }
 
-  async function shoot(name) {
-    await page.getByTestId('analog-view').scrollIntoViewIfNeeded();
-    await page.evaluate(() => document.getElementById('analog-view').scrollIntoView({ block: 'start' }));
+  async function shoot(name, target = 'analog-view') {
+    await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: 'start' }), target);
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.waitForTimeout(80);
@@ -258,6 +257,8 @@ describe('scopekit page: analog view', () => {
     assert.equal(r.state, 'done', r.error ?? '');
     close(r.last.doc, cli(['spectrum', TRC, '--nfft', '1024', '--spectrogram']));
     await shoot('spectrum-trc');
+    assert.equal(await page.getByTestId('analog-spectrogram-plot').isVisible(), true);
+    await shoot('spectrogram-trc', 'analog-spectrogram-plot');
 
     const fs = r.last.doc.sample_rate;
     const corner = Number((fs / 50).toPrecision(3));
