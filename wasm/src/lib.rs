@@ -6,12 +6,14 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+mod analog;
 mod decode;
 mod live;
 mod lod;
 mod stats;
 mod trace;
 
+pub use analog::{CorrelateSession, FilterSession, MeasureSession, SpectrumSession};
 pub use decode::{decode_archive, DecodeSession};
 pub use live::LiveSession;
 pub use lod::LodSession;

@@ -137,3 +137,59 @@ fn butterworth_lowpass_has_unit_dc_gain() {
     let taps = firwin(31, Band::Lowpass(100.0), 1000.0).unwrap();
     assert!((taps.iter().sum::<f64>() - 1.0).abs() < 1e-14);
 }
+
+/// |H(f)| against scipy 1.17 `sosfreqz` / `freqz` at fs = 1000.
+#[test]
+fn magnitude_response_matches_scipy() {
+    let f = [0.0, 50.0, 100.0, 200.0, 499.0];
+    let close = |got: &[f64], want: &[f64]| {
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= 1e-9 * w.abs().max(1e-3),
+                "{got:?} vs {want:?}"
+            );
+        }
+    };
+    let butter = spec(
+        Some(Band::Lowpass(100.0)),
+        Design::Iir(Prototype::Butterworth),
+        4,
+    );
+    close(
+        &butter.magnitude_response(&f).unwrap(),
+        &[
+            0.9999999999999998,
+            0.9984098979787569,
+            core::f64::consts::FRAC_1_SQRT_2,
+            0.03996803834887157,
+            1.0856988055773836e-12,
+        ],
+    );
+    let fir = spec(Some(Band::Bandpass(50.0, 200.0)), Design::Fir, 30);
+    close(
+        &fir.magnitude_response(&f).unwrap(),
+        &[
+            0.018291960146707722,
+            0.49774456113797483,
+            0.9876412936202243,
+            0.4999459575580615,
+            0.002733958930428583,
+        ],
+    );
+    let mut moving = spec(None, Design::Fir, 0);
+    moving.moving_average = Some(5);
+    close(
+        &moving.magnitude_response(&f).unwrap(),
+        &[
+            1.0,
+            0.9040294042680405,
+            0.6472135954999579,
+            0.0,
+            0.19997631333907162,
+        ],
+    );
+    assert!(spec(None, Design::Fir, 0).magnitude_response(&f).is_err());
+    assert!(butter
+        .magnitude_response(&vec![1.0; MAX_RESPONSE_POINTS + 1])
+        .is_err());
+}

@@ -14,6 +14,7 @@ pub mod complex;
 pub mod fir;
 pub mod iir;
 pub mod moving;
+pub mod response;
 pub mod sos;
 pub mod sos_pairing;
 pub mod zero_phase;
@@ -23,6 +24,7 @@ pub use chain::{Chain, Collecting, Design, Designed, FilterSpec, Stage, MAX_DECI
 pub use fir::{firwin, FirFilter, MAX_TAPS};
 pub use iir::{design_iir, Prototype, Section, MAX_IIR_ORDER};
 pub use moving::{MovingAverage, MAX_MOVING_AVERAGE};
+pub use response::{fir_response, sos_response, MAX_RESPONSE_POINTS};
 pub use sos::SosFilter;
 pub use zero_phase::{filtfilt, MAX_ZERO_PHASE};
 

@@ -1,0 +1,184 @@
+// Module worker of the analog view (analog.js): runs one of `scopekit measure | spectrum |
+// correlate | filter` over File(s) with the wasm core's sessions (wasm/src/analog.rs).
+//
+// Protocol (page → worker): one message { kind, file, file2?, options }
+//   kind 'measure'   options { channel, low, high }
+//   kind 'spectrum'  options { channel, window, nfft|null, overlap, average, scaling, harmonics, peaks, spectrogram }
+//   kind 'correlate' options { channelA, channelB, maxLag }  (file2: the second input, or the same file)
+//   kind 'filter'    options { channel, band, f1, f2, design, ripple, order, movingAverage|null,
+//                              decimate|null, sampleRate, first, count, frequencies (Float64Array) }
+// Worker → page:
+//   { type: 'progress', loaded, total, pass, passes }   ≤ ~10×/s, plus one at each pass end
+//   { type: 'done', doc, curve?, input?, output?, outputFirst?, response?, design? }
+//        `doc` is the CLI's --json document (measure, spectrum, correlate)
+//   { type: 'error', message }                          the core's message (names the byte offset)
+//
+// Files are read in CHUNK slices with a few reads in flight; zip captures (npz) are read whole
+// and given to the session once per pass.
+
+import init, { CorrelateSession, FilterSession, MeasureSession, SpectrumSession } from './pkg/scopekit_wasm.js';
+
+/** Bytes per read. */
+const CHUNK = 4 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed. */
+const IN_FLIGHT = 3;
+/** Minimum interval between progress messages, ms. */
+const PROGRESS_INTERVAL = 100;
+/** Largest zip capture read in one piece. */
+const MAX_ARCHIVE = 1024 * 1024 * 1024;
+
+let ready = null;
+function loadCore() {
+  if (!ready) ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) });
+  return ready;
+}
+
+async function isArchive(file) {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
+}
+
+/** Sequential chunk reader of a File with reads in flight. */
+class Chunks {
+  constructor(file) {
+    this.file = file;
+    this.pending = [];
+    this.next = 0;
+    this.refill();
+  }
+  refill() {
+    while (this.pending.length < IN_FLIGHT && this.next < this.file.size) {
+      const start = this.next;
+      const end = Math.min(start + CHUNK, this.file.size);
+      this.next = end;
+      const read = this.file.slice(start, end).arrayBuffer();
+      read.catch(() => {});
+      this.pending.push({ end, read });
+    }
+  }
+  /** The next chunk { bytes, end }, or null at the end of the file. */
+  async take() {
+    const p = this.pending.shift();
+    if (!p) return null;
+    const buffer = await p.read;
+    this.refill();
+    return { bytes: new Uint8Array(buffer), end: p.end };
+  }
+}
+
+function progressFn(total, passes) {
+  let last = -Infinity;
+  return (loaded, pass, force) => {
+    const now = performance.now();
+    if (force || now - last >= PROGRESS_INTERVAL) {
+      last = now;
+      self.postMessage({ type: 'progress', loaded, total, pass, passes });
+    }
+  };
+}
+
+/** Stream `file` through `session` pass after pass until `endPass()` says it is done. */
+async function runPasses(file, session, passes, stopEarly) {
+  const archive = await isArchive(file);
+  if (archive && file.size > MAX_ARCHIVE) throw new Error(`zip capture of ${file.size} bytes: read whole up to ${MAX_ARCHIVE} bytes`);
+  const whole = archive ? new Uint8Array(await file.arrayBuffer()) : null;
+  const progress = progressFn(file.size, passes);
+  for (let pass = 1; ; pass++) {
+    progress(0, pass, true);
+    if (whole) {
+      session.pushArchive(whole);
+    } else {
+      const chunks = new Chunks(file);
+      for (let c = await chunks.take(); c; c = await chunks.take()) {
+        session.push(c.bytes);
+        progress(c.end, pass, false);
+        if (stopEarly?.()) return;
+      }
+    }
+    progress(file.size, pass, true);
+    if (session.endPass()) return;
+  }
+}
+
+async function measure(file, o) {
+  const s = new MeasureSession(file.size, o.channel, o.low, o.high, o.rate ?? undefined);
+  try {
+    await runPasses(file, s, 3);
+    return { doc: s.report() };
+  } finally {
+    s.free();
+  }
+}
+
+async function spectrum(file, o) {
+  const s = new SpectrumSession(file.size, o.channel, o.window, o.nfft ?? undefined, o.overlap, o.average,
+    o.scaling, o.harmonics, o.peaks, o.spectrogram, o.rate ?? undefined);
+  try {
+    await runPasses(file, s, 1);
+    return { doc: s.report() };
+  } finally {
+    s.free();
+  }
+}
+
+async function correlate(file, file2, o) {
+  if ((await isArchive(file)) || (await isArchive(file2))) {
+    throw new Error('streaming correlation reads npy, wav, csv, trc and raw files (convert archives first)');
+  }
+  const s = new CorrelateSession(file.size, o.channelA, file2.size, o.channelB, o.maxLag);
+  const inputs = [new Chunks(file), new Chunks(file2)];
+  const read = [0, 0];
+  const total = file.size + file2.size;
+  const progress = progressFn(total, 1);
+  try {
+    for (let side = s.next(); side >= 0; side = s.next()) {
+      const c = await inputs[side].take();
+      if (c) {
+        s.push(side, c.bytes);
+        read[side] = c.end;
+      } else {
+        s.end(side);
+      }
+      progress(read[0] + read[1], 1, false);
+    }
+    progress(total, 1, true);
+    const doc = s.finish();
+    return { doc, curve: s.curve() };
+  } finally {
+    s.free();
+  }
+}
+
+async function filter(file, o) {
+  const s = new FilterSession(file.size, o.channel, o.band, o.f1, o.f2 ?? 0, o.design, o.ripple ?? 1, o.order,
+    o.movingAverage ?? undefined, o.decimate ?? undefined, o.sampleRate, o.first, o.count);
+  try {
+    await runPasses(file, s, 1, () => s.done());
+    return {
+      doc: s.design(),
+      input: s.input(),
+      output: s.output(),
+      outputFirst: s.outputFirst(),
+      response: s.response(o.frequencies),
+    };
+  } finally {
+    s.free();
+  }
+}
+
+self.onmessage = async (event) => {
+  const { kind, file, file2, options } = event.data ?? {};
+  try {
+    await loadCore();
+    let out;
+    if (kind === 'measure') out = await measure(file, options);
+    else if (kind === 'spectrum') out = await spectrum(file, options);
+    else if (kind === 'correlate') out = await correlate(file, file2 ?? file, options);
+    else if (kind === 'filter') out = await filter(file, options);
+    else throw new Error(`unknown analysis ${kind}`);
+    const transfer = ['curve', 'input', 'output', 'response'].filter((k) => out[k]).map((k) => out[k].buffer);
+    self.postMessage({ type: 'done', ...out }, transfer);
+  } catch (e) {
+    self.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+};
