@@ -51,6 +51,8 @@ const arg = (name, dflt) => {
 };
 const RUNS = Number(arg('runs', '3'));
 const GIBS = arg('gib', '1,2').split(',').map(Number);
+/** Sections to run: native, wasm, read, e2e, mem (default all). */
+const ONLY = new Set(arg('only', 'native,wasm,read,e2e,mem').split(','));
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const CHUNK = 4 * MiB;
@@ -144,25 +146,19 @@ function staticServer(dir) {
 
 // ---------------------------------------------------------------- memory
 
+/** The renderer processes of the Chromium using `profile` (tabs and their workers; not the
+ * browser's own UI renderer). */
 function pidsOf(profile) {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  const info = new Map();
-  for (const pid of all) {
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-      const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ')[1]);
-      info.set(Number(pid), { cmd, ppid });
+      // Zygote children rewrite their title: one space-separated string, not NUL-separated.
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split(/[\0 ]/);
+      if (cmd.includes('--type=renderer') && !cmd.includes('--top-chrome-webui') &&
+          cmd.includes(`--user-data-dir=${profile}`)) pids.push(Number(pid));
     } catch { /* gone */ }
   }
-  const roots = [...info].filter(([, v]) => v.cmd.some((a) => a.includes(profile)) && !v.cmd.some((a) => a.startsWith('--type='))).map(([p]) => p);
-  const inTree = (pid) => {
-    for (let p = pid, n = 0; p > 1 && n < 50; n += 1) {
-      if (roots.includes(p)) return true;
-      p = info.get(p)?.ppid ?? 0;
-    }
-    return false;
-  };
-  return [...info].filter(([p, v]) => v.cmd.includes('--type=renderer') && inTree(p)).map(([p]) => p);
+  return pids;
 }
 
 function rendererMemory(pids) {
@@ -316,7 +312,7 @@ async function endToEnd(context, url, file, sampler) {
       } catch { /* worker gone */ }
     }
   }, 250);
-  sampler?.start();
+  sampler?.start(page);
   await page.waitForFunction(() => window.__perf.state !== '' && !Number.isNaN(window.__perf.viewerReady), null, { timeout: TIMEOUT, polling: 100 });
   const peak = sampler?.stop();
   clearInterval(poll);
@@ -357,6 +353,8 @@ try {
   generate(tiny, 8 * 1024);
 
   // (a) native, single thread, file in the page cache.
+  let natIn = NaN;
+  if (ONLY.has('native')) {
   timeCmd(['stats', f1, '--json', '--threads', '1']); // warm-up (page cache)
   const nat = [];
   const natTiny = [];
@@ -365,9 +363,10 @@ try {
     natTiny.push(timeCmd(['stats', tiny, '--json', '--threads', '1']));
   }
   const natMs = median(nat);
-  const natIn = mbps(size1, natMs - median(natTiny));
+  natIn = mbps(size1, natMs - median(natTiny));
   row('native kernel, `stats --threads 1`, whole process (MB/s)', mbps(size1, natMs).toFixed(0), `${(natMs / 1000).toFixed(2)} s for ${GIBS[0]} GiB`);
   row('native kernel, in-process ≈ (MB/s)', natIn.toFixed(0), `minus ${median(natTiny).toFixed(0)} ms startup`);
+  }
 
   if (WEB) server = await staticServer(path.resolve(WEB));
   else server = await startServer(BIN, REPO);
@@ -382,7 +381,7 @@ try {
   });
 
   // (b) wasm kernel in the page, no file reads.
-  {
+  if (ONLY.has('wasm')) {
     const page = await freshPage(context, server.url);
     const res = [];
     for (let r = 0; r < RUNS; r += 1) res.push(await wasmKernel(page, GiB));
@@ -396,8 +395,8 @@ try {
   const worker = readFileSync(path.join(WEB || path.join(REPO, 'web'), 'worker.js'), 'utf8');
   const chunk = Number(/const CHUNK = ([\d* ]+);/.exec(worker)?.[1].split('*').reduce((a, b) => a * Number(b), 1) ?? CHUNK);
   const inFlight = Number(/const IN_FLIGHT = (\d+);/.exec(worker)?.[1] ?? 3);
-  let rawMBps;
-  {
+  let rawMBps = NaN;
+  if (ONLY.has('read')) {
     const page = await freshPage(context, server.url);
     const t0 = Date.now();
     await page.setInputFiles('#perf-input', f1);
@@ -413,7 +412,7 @@ try {
     const alone = [];
     for (let r = 0; r < RUNS; r += 1) alone.push(await statsAlone(page));
     row('stats worker alone, analyzeFile() without the viewer (MB/s)', mbps(size1, median(alone.map((x) => x.ms))).toFixed(0), `header after ${median(alone.map((x) => x.info)).toFixed(0)} ms`);
-    for (const [c, n] of [[4 * MiB, 1], [16 * MiB, 4], [64 * MiB, 2]]) {
+    for (const [c, n] of [[4 * MiB, 3], [4 * MiB, 8], [16 * MiB, 4], [16 * MiB, 8], [32 * MiB, 4], [64 * MiB, 2]]) {
       if (c === chunk && n === inFlight) continue;
       const x = [];
       for (let r = 0; r < RUNS; r += 1) x.push(await rawRead(page, c, n));
@@ -422,7 +421,7 @@ try {
   }
 
   // (d) end to end and (f) first view, 1 GiB.
-  {
+  if (ONLY.has('e2e')) {
     const res = [];
     for (let r = 0; r < RUNS; r += 1) res.push(await endToEnd(context, server.url, f1));
     const e2e = mbps(size1, median(res.map((x) => x.done)));
@@ -437,7 +436,7 @@ try {
 
   // (e) peak memory, 2 GiB.
   const g2 = GIBS.find((g) => g >= 2);
-  if (g2) {
+  if (g2 && ONLY.has('mem')) {
     const res = [];
     for (let r = 0; r < RUNS; r += 1) {
       let timer = null;
