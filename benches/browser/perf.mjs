@@ -238,6 +238,36 @@ async function rawRead(page, chunk, inFlight) {
   }, { chunk, inFlight });
 }
 
+/** In the page: file.stream(), with a BYOB reader into one reused buffer when supported. */
+async function streamRead(page, byob) {
+  return page.evaluate(async ({ byob, size }) => {
+    const file = document.getElementById('perf-input').files[0];
+    const t0 = performance.now();
+    let sum = 0;
+    let reads = 0;
+    if (byob) {
+      const reader = file.stream().getReader({ mode: 'byob' });
+      let buf = new ArrayBuffer(size);
+      for (;;) {
+        const { done, value } = await reader.read(new Uint8Array(buf, 0, size));
+        if (done) break;
+        sum += value.byteLength;
+        reads += 1;
+        buf = value.buffer;
+      }
+    } else {
+      const reader = file.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        sum += value.byteLength;
+        reads += 1;
+      }
+    }
+    return { ms: performance.now() - t0, bytes: sum, reads };
+  }, { byob, size: 16 * 1024 * 1024 });
+}
+
 async function wholeRead(page) {
   return page.evaluate(async () => {
     const file = document.getElementById('perf-input').files[0];
@@ -303,12 +333,13 @@ async function endToEnd(context, url, file, sampler) {
   const t0 = Date.now();
   await page.setInputFiles('#file-input', file);
   const setMs = Date.now() - t0;
-  let wasmBytes = 0;
+  const wasm = new Map(); // worker url → peak wasm memory
   const poll = setInterval(async () => {
     for (const w of page.workers()) {
       try {
         const b = await w.evaluate(() => self.__scopekitWasmBytes?.() ?? 0);
-        wasmBytes = Math.max(wasmBytes, b);
+        const name = w.url().split('/').pop();
+        wasm.set(name, Math.max(wasm.get(name) ?? 0, b));
       } catch { /* worker gone */ }
     }
   }, 250);
@@ -317,6 +348,9 @@ async function endToEnd(context, url, file, sampler) {
   const peak = sampler?.stop();
   clearInterval(poll);
   const m = await page.evaluate(() => window.__perf);
+  const overview = await page.evaluate(() => document.querySelector('[data-testid="viewer-status"]')?.textContent ?? '');
+  log(`viewer: ${overview}; peak wasm memory ${[...wasm].map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
+  const wasmBytes = [...wasm.values()].reduce((a, b) => a + b, 0);
   if (m.state !== 'done') throw new Error(`analysis ended in state ${m.state}`);
   const rel = (t) => t - m.change;
   return {
@@ -409,6 +443,15 @@ try {
     rawMBps = mbps(size1, median(res.map((x) => x.ms)));
     row(`raw read in the page, ${chunk / MiB} MiB slices × ${inFlight} in flight (MB/s)`, rawMBps.toFixed(0), `${GIBS[0]} GiB`);
     row('raw read in the page, whole-file arrayBuffer() (MB/s)', mbps(size1, median(whole.map((x) => x.ms))).toFixed(0));
+    for (const byob of [false, true]) {
+      const x = [];
+      try {
+        for (let r = 0; r < RUNS; r += 1) x.push(await streamRead(page, byob));
+        row(`  (other: file.stream()${byob ? ' BYOB, 16 MiB buffer' : ''}, MB/s)`, mbps(size1, median(x.map((y) => y.ms))).toFixed(0), `${(size1 / x[0].reads / 1024).toFixed(0)} KiB per read`);
+      } catch (e) {
+        row(`  (other: file.stream()${byob ? ' BYOB' : ''})`, 'failed', String(e.message).slice(0, 80));
+      }
+    }
     const alone = [];
     for (let r = 0; r < RUNS; r += 1) alone.push(await statsAlone(page));
     row('stats worker alone, analyzeFile() without the viewer (MB/s)', mbps(size1, median(alone.map((x) => x.ms))).toFixed(0), `header after ${median(alone.map((x) => x.info)).toFixed(0)} ms`);
@@ -457,7 +500,7 @@ try {
     row(`${g2} GiB peak renderer Pss (MiB)`, (median(res.map((x) => x.peak.pss)) / MiB).toFixed(0), 'target <= 512');
     row(`${g2} GiB peak renderer RSS (MiB)`, (median(res.map((x) => x.peak.rss)) / MiB).toFixed(0));
     const w = median(res.map((x) => x.wasmBytes));
-    row(`${g2} GiB wasm memory of the stats worker (MiB)`, w > 0 ? (w / MiB).toFixed(0) : 'n/a');
+    row(`${g2} GiB wasm memory of the workers, sum of peaks (MiB)`, w > 0 ? (w / MiB).toFixed(0) : 'n/a');
   }
 
   log(`load average at end: ${load()}`);
