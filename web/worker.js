@@ -8,8 +8,10 @@
 //   { type: 'result', report }             the `scopekit stats --json` document
 //   { type: 'error', message }             the core's message (names the byte offset)
 //
-// The file is never held in memory as a whole: it is read in CHUNK-sized slices with a few
-// reads in flight (Blob reads are the bottleneck, not the core), and pushed strictly in order.
+// The file is never held in memory as a whole: the header comes from a small first read, the
+// rest from a BYOB reader of `file.stream()` into one reused CHUNK buffer (no per-read
+// ArrayBuffer for the GC to catch up with), pushed strictly in order; progress messages at
+// most every PROGRESS_INTERVAL ms. Measured with benches/browser/perf.mjs.
 // Zip-based captures (sigrok sessions, npz) are the exception: their directory is at the
 // end and they are compressed (a 1 MB session can hold 10^9 samples), so they are read whole
 // (up to MAX_ARCHIVE) and inflated incrementally by the core.
