@@ -22,8 +22,13 @@
 
 import init, { LodSession } from './pkg/scopekit_wasm.js';
 
-const CHUNK = 4 * 1024 * 1024;
-const IN_FLIGHT = 3;
+/** Bytes of the first read: small, so the first overview is drawn quickly. */
+const FIRST_CHUNK = 1024 * 1024;
+/** Bytes per read after the first, and reads in flight (as in worker.js). */
+const CHUNK = 16 * 1024 * 1024;
+const IN_FLIGHT = 4;
+/** How the file is read: 'stream' (BYOB reader, one reused buffer) or 'slices'. */
+const READ = 'stream';
 const PROGRESS_INTERVAL = 100;
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
 /** Samples per column up to which raw samples read again from the File are sent. */
@@ -37,11 +42,83 @@ let file = null;
 let done = false;
 
 function loadCore() {
-  if (!ready) ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) });
+  if (!ready) {
+    ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) })
+      .then((wasm) => {
+        // For benches/browser/perf.mjs (playwright's worker.evaluate): wasm memory in bytes.
+        self.__scopekitWasmBytes = () => wasm.memory.buffer.byteLength;
+        return wasm;
+      });
+  }
   return ready;
 }
 
 const messageOf = (e) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * The bytes of `file` in order, as Uint8Array views that stay valid only until the next one
+ * is requested (they are pushed into wasm memory right away, which copies them once).
+ *
+ * A BYOB reader of `file.stream()` fills one reused CHUNK-sized buffer: no ArrayBuffer per
+ * read for the garbage collector to catch up with, so the tab's memory stays flat however
+ * large the file (benches/browser/perf.mjs). Where Blob streams are not byte streams, slices
+ * are read with `file.slice().arrayBuffer()`, IN_FLIGHT reads ahead.
+ */
+async function* chunksOf(file) {
+  let reader = null;
+  if (READ === 'stream') {
+    try {
+      reader = file.stream().getReader({ mode: 'byob' });
+    } catch {
+      reader = null;
+    }
+  }
+  if (reader) {
+    let buffer = new ArrayBuffer(CHUNK);
+    let size = FIRST_CHUNK;
+    try {
+      for (;;) {
+        let filled = 0;
+        let done = false;
+        while (filled < size) {
+          const r = await reader.read(new Uint8Array(buffer, filled, size - filled));
+          if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
+          if (r.done) {
+            done = true;
+            break;
+          }
+          filled += r.value.byteLength;
+        }
+        if (filled > 0) yield new Uint8Array(buffer, 0, filled);
+        if (done) return;
+        size = CHUNK;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+  // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
+  const total = file.size;
+  const pending = [];
+  let next = 0;
+  const refill = () => {
+    while (pending.length < IN_FLIGHT && next < total) {
+      const start = next;
+      const end = Math.min(start + (start === 0 ? FIRST_CHUNK : CHUNK), total);
+      next = end;
+      const read = file.slice(start, end).arrayBuffer();
+      // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
+      read.catch(() => {});
+      pending.push(read);
+    }
+  };
+  refill();
+  while (pending.length > 0) {
+    const buffer = await pending.shift();
+    refill(); // start the next read before the caller's (synchronous) push
+    yield new Uint8Array(buffer);
+  }
+}
 
 async function isArchive(f) {
   const head = new Uint8Array(await f.slice(0, 4).arrayBuffer());
@@ -63,40 +140,34 @@ async function build(f) {
     self.postMessage({ type: 'info', info: session.info() });
   } else {
     const total = f.size;
-    const pending = [];
-    let next = 0;
-    const refill = () => {
-      while (pending.length < IN_FLIGHT && next < total) {
-        const start = next;
-        const end = Math.min(start + CHUNK, total);
-        next = end;
-        const read = f.slice(start, end).arrayBuffer();
-        read.catch(() => {});
-        pending.push({ end, read });
-      }
-    };
-    refill();
+    // Start reading while the wasm module compiles.
+    const chunks = chunksOf(f);
+    const first = chunks.next();
+    first.catch(() => {});
     await loadCore();
     session = new LodSession(total);
     let infoSent = false;
     let last = -Infinity;
-    while (pending.length > 0) {
-      const { end, read } = pending.shift();
-      const buffer = await read;
-      refill();
-      session.push(new Uint8Array(buffer));
-      if (!infoSent) {
-        const info = session.info();
-        if (info !== undefined) {
-          infoSent = true;
-          self.postMessage({ type: 'info', info });
+    let loaded = 0;
+    try {
+      for (let r = await first; !r.done; r = await chunks.next()) {
+        session.push(r.value); // copied once into wasm memory
+        loaded += r.value.byteLength;
+        if (!infoSent) {
+          const info = session.info();
+          if (info !== undefined) {
+            infoSent = true;
+            self.postMessage({ type: 'info', info });
+          }
+        }
+        const now = performance.now();
+        if (now - last >= PROGRESS_INTERVAL) {
+          last = now;
+          self.postMessage({ type: 'progress', loaded, total, samples: samplesOf(session) });
         }
       }
-      const now = performance.now();
-      if (now - last >= PROGRESS_INTERVAL) {
-        last = now;
-        self.postMessage({ type: 'progress', loaded: end, total, samples: samplesOf(session) });
-      }
+    } finally {
+      chunks.return().catch(() => {});
     }
     session.finish();
     if (!infoSent) self.postMessage({ type: 'info', info: session.info() });

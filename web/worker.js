@@ -8,18 +8,25 @@
 //   { type: 'result', report }             the `scopekit stats --json` document
 //   { type: 'error', message }             the core's message (names the byte offset)
 //
-// The file is never held in memory as a whole: it is read in CHUNK-sized slices with a few
-// reads in flight (Blob reads are the bottleneck, not the core), and pushed strictly in order.
+// The file is never held in memory as a whole: the header comes from a small first read, the
+// rest from a BYOB reader of `file.stream()` into one reused CHUNK buffer (no per-read
+// ArrayBuffer for the GC to catch up with), pushed strictly in order; progress messages at
+// most every PROGRESS_INTERVAL ms. Measured with benches/browser/perf.mjs.
 // Zip-based captures (sigrok sessions, npz) are the exception: their directory is at the
 // end and they are compressed (a 1 MB session can hold 10^9 samples), so they are read whole
 // (up to MAX_ARCHIVE) and inflated incrementally by the core.
 
 import init, { Session, analyzeArchive } from './pkg/scopekit_wasm.js';
 
-/** Bytes per read. */
-const CHUNK = 4 * 1024 * 1024;
-/** Reads kept in flight ahead of the one being pushed. */
-const IN_FLIGHT = 3;
+/** Bytes of the first read: small, so the header (and the first view) comes quickly. */
+const FIRST_CHUNK = 1024 * 1024;
+/** Bytes per read after the first (benches/browser/perf.mjs: 16 MiB × 4 in flight read
+ * about twice as fast as 4 MiB × 3 in headless Chromium). */
+const CHUNK = 16 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed (slices only). */
+const IN_FLIGHT = 4;
+/** How the file is read: 'stream' (BYOB reader, one reused buffer) or 'slices'. */
+const READ = 'stream';
 /** Minimum interval between progress messages, in ms. */
 const PROGRESS_INTERVAL = 100;
 /** Largest zip capture read in one piece (sigrok sessions compress ~1000:1). */
@@ -28,13 +35,85 @@ const MAX_ARCHIVE = 1024 * 1024 * 1024;
 let ready = null;
 
 function loadCore() {
-  if (!ready) ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) });
+  if (!ready) {
+    ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) })
+      .then((wasm) => {
+        // For benches/browser/perf.mjs (playwright's worker.evaluate): wasm memory in bytes.
+        self.__scopekitWasmBytes = () => wasm.memory.buffer.byteLength;
+        return wasm;
+      });
+  }
   return ready;
 }
 
 function messageOf(e) {
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/**
+ * The bytes of `file` in order, as Uint8Array views that stay valid only until the next one
+ * is requested (they are pushed into wasm memory right away, which copies them once).
+ *
+ * A BYOB reader of `file.stream()` fills one reused CHUNK-sized buffer: no ArrayBuffer per
+ * read for the garbage collector to catch up with, so the tab's memory stays flat however
+ * large the file (benches/browser/perf.mjs). Where Blob streams are not byte streams, slices
+ * are read with `file.slice().arrayBuffer()`, IN_FLIGHT reads ahead.
+ */
+async function* chunksOf(file) {
+  let reader = null;
+  if (READ === 'stream') {
+    try {
+      reader = file.stream().getReader({ mode: 'byob' });
+    } catch {
+      reader = null;
+    }
+  }
+  if (reader) {
+    let buffer = new ArrayBuffer(CHUNK);
+    let size = FIRST_CHUNK;
+    try {
+      for (;;) {
+        let filled = 0;
+        let done = false;
+        while (filled < size) {
+          const r = await reader.read(new Uint8Array(buffer, filled, size - filled));
+          if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
+          if (r.done) {
+            done = true;
+            break;
+          }
+          filled += r.value.byteLength;
+        }
+        if (filled > 0) yield new Uint8Array(buffer, 0, filled);
+        if (done) return;
+        size = CHUNK;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+  // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
+  const total = file.size;
+  const pending = [];
+  let next = 0;
+  const refill = () => {
+    while (pending.length < IN_FLIGHT && next < total) {
+      const start = next;
+      const end = Math.min(start + (start === 0 ? FIRST_CHUNK : CHUNK), total);
+      next = end;
+      const read = file.slice(start, end).arrayBuffer();
+      // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
+      read.catch(() => {});
+      pending.push(read);
+    }
+  };
+  refill();
+  while (pending.length > 0) {
+    const buffer = await pending.shift();
+    refill(); // start the next read before the caller's (synchronous) push
+    yield new Uint8Array(buffer);
+  }
 }
 
 /** Zip-based captures (sigrok .sr, .npz) keep their directory at the end: read whole. */
@@ -68,32 +147,18 @@ async function analyze(file, channel, rate) {
   };
   progress(0, true);
 
-  // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
-  const pending = [];
-  let next = 0;
-  const refill = () => {
-    while (pending.length < IN_FLIGHT && next < total) {
-      const start = next;
-      const end = Math.min(start + CHUNK, total);
-      next = end;
-      const read = file.slice(start, end).arrayBuffer();
-      // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
-      read.catch(() => {});
-      pending.push({ end, read });
-    }
-  };
-
-  // Start the first reads while the wasm module compiles.
-  refill();
+  // Start reading while the wasm module compiles.
+  const chunks = chunksOf(file);
+  const first = chunks.next();
+  first.catch(() => {});
   await loadCore();
   const session = new Session(total, channel, rate);
   try {
     let infoSent = false;
-    while (pending.length > 0) {
-      const { end, read } = pending.shift();
-      const buffer = await read;
-      refill(); // start the next read before the (synchronous) push
-      session.push(new Uint8Array(buffer));
+    let loaded = 0;
+    for (let r = await first; !r.done; r = await chunks.next()) {
+      session.push(r.value); // copied once into wasm memory
+      loaded += r.value.byteLength;
       if (!infoSent) {
         const info = session.info();
         if (info !== undefined) {
@@ -101,7 +166,7 @@ async function analyze(file, channel, rate) {
           self.postMessage({ type: 'info', info });
         }
       }
-      progress(end, false);
+      progress(loaded, false);
     }
     progress(total, true);
 
@@ -109,6 +174,7 @@ async function analyze(file, channel, rate) {
     return report;
   } finally {
     session.free();
+    chunks.return().catch(() => {});
   }
 }
 

@@ -1,0 +1,546 @@
+#!/usr/bin/env node
+// The page's performance in one run (issue 8): native vs wasm kernel, raw Blob reads vs the
+// page's end-to-end analysis, peak tab memory of a 2 GiB file, and the first meaningful view.
+//
+//   npm ci --prefix tests/browser            # playwright-core (no browser download)
+//   SCOPEKIT_BIN=/path/to/scopekit node benches/browser/perf.mjs [--runs 3] [--gib 1,2]
+//
+// Needs /usr/bin/chromium (override with CHROMIUM). The page is served by `scopekit serve`
+// (the binary embeds web/ at build time); PERF_WEB=DIR serves DIR with a small static server
+// instead (same headers), to try edits of web/ without rebuilding the CLI.
+//
+// Files are generated in a temp dir (float32 NPY, 2 channels, interleaved) and deleted at
+// the end. They go into the page with playwright's setInputFiles, which for a local browser
+// passes the *path* (CDP DOM.setFileInputFiles): the File is backed by the disk file, nothing
+// is copied through CDP (the run prints how long setInputFiles took to show it).
+//
+// Definitions (every figure is the median of --runs runs):
+//   native kernel   `scopekit stats FILE --json --threads 1`, whole process (file in the page
+//                   cache), and in-process ≈ minus the time of the same command on a tiny file
+//   wasm kernel     in the page: Session.push of an in-memory buffer in 4 MiB views (includes
+//                   the copy into wasm memory) + finish, no file reads
+//   raw read        in the page: file.slice().arrayBuffer() of the whole 1 GiB file in 16 MiB
+//                   slices, 4 in flight (the reference; other settings and file.stream() are
+//                   listed too), and one whole-file file.arrayBuffer()
+//   end to end      'change' of the file input → result[data-state=done] (stats table shown)
+//   first view      'change' → both the header table is shown and the waveform viewer has drawn
+//                   its first overview (window.__scopekitViewer.lastDrawn set)
+//   peak memory     2 GiB file end to end: max over 100 ms samples of the summed Pss (and RSS)
+//                   of this Chromium's renderer processes (/proc/PID/smaps_rollup); the wasm
+//                   memory of the stats worker when it exposes it (self.__scopekitWasmBytes)
+
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const require = createRequire(path.join(REPO, 'tests', 'browser', 'package.json'));
+const { chromium } = require('playwright-core');
+const { startServer, stopServer } = await import(path.join(REPO, 'tests', 'browser', 'harness.js'));
+
+const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const WEB = process.env.PERF_WEB || '';
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+};
+const RUNS = Number(arg('runs', '3'));
+const GIBS = arg('gib', '1,2').split(',').map(Number);
+/** Sections to run: native, wasm, read, e2e, mem (default all). */
+const ONLY = new Set(arg('only', 'native,wasm,read,e2e,mem').split(','));
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const CHUNK = 4 * MiB;
+const TIMEOUT = 15 * 60_000;
+
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+};
+const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const log = (...a) => console.error('#', ...a);
+
+// ---------------------------------------------------------------- data
+
+function npyHeader(frames, channels) {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, ${channels}), }`;
+  let len = 10 + dict.length + 1;
+  const pad = (64 - (len % 64)) % 64;
+  const text = dict + ' '.repeat(pad) + '\n';
+  const head = Buffer.alloc(10 + text.length);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(text.length, 8);
+  head.write(text, 10, 'latin1');
+  return head;
+}
+
+/** A block of `frames` frames of two float32 channels: noisy sine, offset sine with NaNs. */
+function block(frames, seed) {
+  const a = new Float32Array(frames * 2);
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+  for (let i = 0; i < frames; i += 1) {
+    a[2 * i] = Math.sin((2 * Math.PI * i) / 1000) + 0.2 * rnd();
+    a[2 * i + 1] = i % 100_003 === 7 ? NaN : 2.5 + 0.5 * Math.sin((2 * Math.PI * i) / 377 + 0.3) + 0.1 * rnd();
+  }
+  return Buffer.from(a.buffer);
+}
+
+function generate(file, dataBytes) {
+  const frames = dataBytes / 8;
+  const fd = openSync(file, 'w');
+  writeSync(fd, npyHeader(frames, 2));
+  const blocks = [block(MiB, 1), block(MiB, 2), block(MiB, 3)]; // 8 MiB each
+  for (let i = 0, written = 0; written < dataBytes; i += 1) {
+    const b = blocks[i % 3];
+    const n = Math.min(b.length, dataBytes - written);
+    writeSync(fd, b, 0, n);
+    written += n;
+  }
+  closeSync(fd);
+}
+
+// ---------------------------------------------------------------- native
+
+function timeCmd(args) {
+  const t0 = process.hrtime.bigint();
+  execFileSync(BIN, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+// ---------------------------------------------------------------- server
+
+function staticServer(dir) {
+  const types = { html: 'text/html', js: 'text/javascript', mjs: 'text/javascript', css: 'text/css', wasm: 'application/wasm', json: 'application/json', svg: 'image/svg+xml', png: 'image/png' };
+  const srv = createServer((req, res) => {
+    let p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (p.endsWith('/')) p += 'index.html';
+    const f = path.join(dir, path.normalize(p));
+    if (!f.startsWith(dir) || !existsSync(f) || !statSync(f).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': types[f.split('.').pop()] ?? 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cache-control': 'no-store',
+    });
+    res.end(readFileSync(f));
+  });
+  return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, url: `http://127.0.0.1:${srv.address().port}/` })));
+}
+
+// ---------------------------------------------------------------- memory
+
+/** The renderer processes of the Chromium using `profile` (tabs and their workers; not the
+ * browser's own UI renderer). */
+function pidsOf(profile) {
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // Zygote children rewrite their title: one space-separated string, not NUL-separated.
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split(/[\0 ]/);
+      if (cmd.includes('--type=renderer') && !cmd.includes('--top-chrome-webui') &&
+          cmd.includes(`--user-data-dir=${profile}`)) pids.push(Number(pid));
+    } catch { /* gone */ }
+  }
+  return pids;
+}
+
+function rendererMemory(pids) {
+  let pss = 0;
+  let rss = 0;
+  for (const pid of pids) {
+    try {
+      const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+      pss += Number(/^Pss:\s+(\d+)/m.exec(t)?.[1] ?? 0) * 1024;
+      rss += Number(/^Rss:\s+(\d+)/m.exec(t)?.[1] ?? 0) * 1024;
+    } catch { /* gone */ }
+  }
+  return { pss, rss };
+}
+
+// ---------------------------------------------------------------- page measurements
+
+/** In the page: push `total` bytes of a generated in-memory capture into wasm Session. */
+async function wasmKernel(page, total) {
+  return page.evaluate(async ({ total, chunk }) => {
+    const m = await import('./pkg/scopekit_wasm.js');
+    await m.default({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', location.href) });
+    const frames = total / 8;
+    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, 2), }`;
+    const pad = (64 - ((11 + dict.length) % 64)) % 64;
+    const text = dict + ' '.repeat(pad) + '\n';
+    const head = new Uint8Array(10 + text.length);
+    head.set([0x93, 78, 85, 77, 80, 89, 1, 0, text.length & 255, text.length >> 8]);
+    for (let i = 0; i < text.length; i += 1) head[10 + i] = text.charCodeAt(i);
+    const blockFrames = 1 << 22; // 32 MiB
+    const a = new Float32Array(blockFrames * 2);
+    let s = 1;
+    const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 - 0.5; };
+    for (let i = 0; i < blockFrames; i += 1) {
+      a[2 * i] = Math.sin((2 * Math.PI * i) / 1000) + 0.2 * rnd();
+      a[2 * i + 1] = i % 100_003 === 7 ? NaN : 2.5 + 0.5 * Math.sin((2 * Math.PI * i) / 377 + 0.3) + 0.1 * rnd();
+    }
+    const bytes = new Uint8Array(a.buffer);
+    const session = new m.Session(head.length + total);
+    const t0 = performance.now();
+    session.push(head);
+    for (let off = 0; off < total; off += chunk) {
+      const at = off % bytes.length;
+      session.push(bytes.subarray(at, Math.min(at + chunk, bytes.length, at + total - off)));
+    }
+    const t1 = performance.now();
+    const report = session.finish();
+    const t2 = performance.now();
+    session.free();
+    return { pushMs: t1 - t0, finishMs: t2 - t1, count: report.channels[0].count };
+  }, { total, chunk: CHUNK });
+}
+
+/** In the page: read the file in `chunk` slices with `inFlight` reads in flight, in order. */
+async function rawRead(page, chunk, inFlight) {
+  return page.evaluate(async ({ chunk, inFlight }) => {
+    const file = document.getElementById('perf-input').files[0];
+    const total = file.size;
+    const pending = [];
+    let next = 0;
+    let sum = 0;
+    const t0 = performance.now();
+    const refill = () => {
+      while (pending.length < inFlight && next < total) {
+        const end = Math.min(next + chunk, total);
+        pending.push(file.slice(next, end).arrayBuffer());
+        next = end;
+      }
+    };
+    refill();
+    while (pending.length) {
+      const b = await pending.shift();
+      refill();
+      sum += b.byteLength;
+    }
+    return { ms: performance.now() - t0, bytes: sum };
+  }, { chunk, inFlight });
+}
+
+/** In the page: file.stream(), with a BYOB reader into one reused buffer when supported. */
+async function streamRead(page, byob) {
+  return page.evaluate(async ({ byob, size }) => {
+    const file = document.getElementById('perf-input').files[0];
+    const t0 = performance.now();
+    let sum = 0;
+    let reads = 0;
+    if (byob) {
+      const reader = file.stream().getReader({ mode: 'byob' });
+      let buf = new ArrayBuffer(size);
+      for (;;) {
+        const { done, value } = await reader.read(new Uint8Array(buf, 0, size));
+        if (done) break;
+        sum += value.byteLength;
+        reads += 1;
+        buf = value.buffer;
+      }
+    } else {
+      const reader = file.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        sum += value.byteLength;
+        reads += 1;
+      }
+    }
+    return { ms: performance.now() - t0, bytes: sum, reads };
+  }, { byob, size: 16 * 1024 * 1024 });
+}
+
+/** In the page: `parts` BYOB streams over equal parts of the file, read concurrently. */
+async function parallelStreams(page, parts) {
+  return page.evaluate(async ({ parts, size }) => {
+    const file = document.getElementById('perf-input').files[0];
+    const t0 = performance.now();
+    const step = Math.ceil(file.size / parts);
+    const one = async (a, b) => {
+      const reader = file.slice(a, b).stream().getReader({ mode: 'byob' });
+      let buf = new ArrayBuffer(size);
+      let sum = 0;
+      for (;;) {
+        const { done, value } = await reader.read(new Uint8Array(buf, 0, size));
+        if (done) break;
+        sum += value.byteLength;
+        buf = value.buffer;
+      }
+      return sum;
+    };
+    const sums = await Promise.all(Array.from({ length: parts }, (_, i) => one(i * step, Math.min(file.size, (i + 1) * step))));
+    return { ms: performance.now() - t0, bytes: sums.reduce((x, y) => x + y, 0) };
+  }, { parts, size: 16 * 1024 * 1024 });
+}
+
+async function wholeRead(page) {
+  return page.evaluate(async () => {
+    const file = document.getElementById('perf-input').files[0];
+    const t0 = performance.now();
+    const b = await file.arrayBuffer();
+    return { ms: performance.now() - t0, bytes: b.byteLength };
+  });
+}
+
+/** In the page: the stats worker alone (scopekit.js analyzeFile, no viewer). */
+async function statsAlone(page) {
+  return page.evaluate(async () => {
+    const { analyzeFile } = await import('./scopekit.js');
+    const file = document.getElementById('perf-input').files[0];
+    const t0 = performance.now();
+    let info = NaN;
+    await analyzeFile(file, { onInfo() { info = performance.now() - t0; } });
+    return { ms: performance.now() - t0, info };
+  });
+}
+
+async function freshPage(context, url) {
+  for (const p of context.pages()) await p.close();
+  const page = await context.newPage();
+  page.on('pageerror', (e) => log('pageerror', e.message));
+  await page.goto(url);
+  await page.waitForSelector('html[data-ready="true"]');
+  await page.evaluate(() => {
+    const i = document.createElement('input');
+    i.type = 'file';
+    i.id = 'perf-input';
+    i.hidden = true;
+    document.body.append(i);
+    const marks = { change: NaN, info: NaN, drawn: NaN, done: NaN, viewerReady: NaN, state: '' };
+    window.__perf = marks;
+    window.addEventListener('change', (e) => {
+      if (e.target.id === 'file-input') marks.change = performance.now();
+    }, true);
+    const infoBox = document.getElementById('info-box');
+    const result = document.getElementById('result');
+    const viewer = document.getElementById('viewer');
+    const poll = () => {
+      const now = performance.now();
+      if (Number.isNaN(marks.change)) { requestAnimationFrame(poll); return; }
+      if (Number.isNaN(marks.info) && !infoBox.hidden) marks.info = now;
+      if (Number.isNaN(marks.drawn) && window.__scopekitViewer?.lastDrawn) marks.drawn = now;
+      if (Number.isNaN(marks.viewerReady) && viewer?.dataset.state === 'ready') marks.viewerReady = now;
+      if (result.dataset.state === 'done' || result.dataset.state === 'error') {
+        if (Number.isNaN(marks.done)) marks.done = now;
+        marks.state = result.dataset.state;
+      }
+      if (Number.isNaN(marks.done) || Number.isNaN(marks.viewerReady)) requestAnimationFrame(poll);
+    };
+    requestAnimationFrame(poll);
+    // rAF is throttled in hidden tabs; the page is the visible one in headless mode.
+  });
+  return page;
+}
+
+/** Drop `file` on the page's input; resolve to the marks (ms since 'change'). */
+async function endToEnd(context, url, file, sampler) {
+  const page = await freshPage(context, url);
+  const t0 = Date.now();
+  await page.setInputFiles('#file-input', file);
+  const setMs = Date.now() - t0;
+  const wasm = new Map(); // worker url → peak wasm memory
+  const poll = setInterval(async () => {
+    for (const w of page.workers()) {
+      try {
+        const b = await w.evaluate(() => self.__scopekitWasmBytes?.() ?? 0);
+        const name = w.url().split('/').pop();
+        wasm.set(name, Math.max(wasm.get(name) ?? 0, b));
+      } catch { /* worker gone */ }
+    }
+  }, 250);
+  sampler?.start(page);
+  await page.waitForFunction(() => window.__perf.state !== '' && !Number.isNaN(window.__perf.viewerReady), null, { timeout: TIMEOUT, polling: 100 });
+  const peak = sampler?.stop();
+  clearInterval(poll);
+  const m = await page.evaluate(() => window.__perf);
+  const overview = await page.evaluate(() => document.querySelector('[data-testid="viewer-status"]')?.textContent ?? '');
+  log(`viewer: ${overview}; peak wasm memory ${[...wasm].map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
+  const wasmBytes = [...wasm.values()].reduce((a, b) => a + b, 0);
+  if (m.state !== 'done') throw new Error(`analysis ended in state ${m.state}`);
+  const rel = (t) => t - m.change;
+  return {
+    setMs, done: rel(m.done), info: rel(m.info), drawn: rel(m.drawn),
+    firstView: Math.max(rel(m.info), rel(m.drawn)), viewerReady: rel(m.viewerReady), peak, wasmBytes,
+  };
+}
+
+// ---------------------------------------------------------------- main
+
+const work = mkdtempSync(path.join(tmpdir(), 'scopekit-perf-'));
+const home = path.join(work, 'home');
+for (const d of [home, path.join(home, '.config'), path.join(home, '.cache')]) mkdirSync(d, { recursive: true });
+let server = null;
+let context = null;
+const rows = [];
+const row = (what, value, note = '') => {
+  rows.push([what, value, note]);
+  log(what, value, note);
+};
+
+try {
+  log(`load average at start: ${load()}`);
+  const files = {};
+  for (const g of GIBS) {
+    files[g] = path.join(work, `capture_${g}gib.npy`);
+    const t0 = Date.now();
+    generate(files[g], g * GiB);
+    log(`generated ${files[g]} (${statSync(files[g]).size} bytes) in ${Date.now() - t0} ms`);
+  }
+  const f1 = files[GIBS[0]];
+  const size1 = statSync(f1).size;
+  const tiny = path.join(work, 'tiny.npy');
+  generate(tiny, 8 * 1024);
+
+  // (a) native, single thread, file in the page cache.
+  let natIn = NaN;
+  if (ONLY.has('native')) {
+  timeCmd(['stats', f1, '--json', '--threads', '1']); // warm-up (page cache)
+  const nat = [];
+  const natTiny = [];
+  for (let r = 0; r < RUNS; r += 1) {
+    nat.push(timeCmd(['stats', f1, '--json', '--threads', '1']));
+    natTiny.push(timeCmd(['stats', tiny, '--json', '--threads', '1']));
+  }
+  const natMs = median(nat);
+  natIn = mbps(size1, natMs - median(natTiny));
+  row('native kernel, `stats --threads 1`, whole process (MB/s)', mbps(size1, natMs).toFixed(0), `${(natMs / 1000).toFixed(2)} s for ${GIBS[0]} GiB`);
+  row('native kernel, in-process ≈ (MB/s)', natIn.toFixed(0), `minus ${median(natTiny).toFixed(0)} ms startup`);
+  }
+
+  if (WEB) server = await staticServer(path.resolve(WEB));
+  else server = await startServer(BIN, REPO);
+  log(`page at ${server.url}${WEB ? ` (static ${WEB})` : ` (scopekit serve, ${BIN})`}`);
+  const profile = path.join(work, 'profile');
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
+    viewport: { width: 1280, height: 720 },
+  });
+
+  // (b) wasm kernel in the page, no file reads.
+  if (ONLY.has('wasm')) {
+    const page = await freshPage(context, server.url);
+    const res = [];
+    for (let r = 0; r < RUNS; r += 1) res.push(await wasmKernel(page, GiB));
+    const ms = median(res.map((x) => x.pushMs + x.finishMs));
+    const wasm = mbps(GiB, ms);
+    row('wasm kernel in the page, push+finish (MB/s)', wasm.toFixed(0), `finish ${median(res.map((x) => x.finishMs)).toFixed(0)} ms`);
+    row('ratio wasm / native in-process', (wasm / natIn).toFixed(2), 'target >= 0.80');
+  }
+
+  // (c) raw reads in the page.
+  // The reference read: slices of 16 MiB, 4 in flight (the fastest slice setting measured
+  // here; the page itself streams, see web/worker.js).
+  const chunk = 16 * MiB;
+  const inFlight = 4;
+  let rawMBps = NaN;
+  if (ONLY.has('read')) {
+    const page = await freshPage(context, server.url);
+    const t0 = Date.now();
+    await page.setInputFiles('#perf-input', f1);
+    log(`setInputFiles of ${size1} bytes took ${Date.now() - t0} ms (a path, not a copy)`);
+    await rawRead(page, chunk, inFlight); // warm-up
+    const res = [];
+    const whole = [];
+    for (let r = 0; r < RUNS; r += 1) res.push(await rawRead(page, chunk, inFlight));
+    for (let r = 0; r < RUNS; r += 1) whole.push(await wholeRead(page));
+    rawMBps = mbps(size1, median(res.map((x) => x.ms)));
+    row(`raw read in the page, ${chunk / MiB} MiB slices × ${inFlight} in flight (MB/s)`, rawMBps.toFixed(0), `${GIBS[0]} GiB`);
+    row('raw read in the page, whole-file arrayBuffer() (MB/s)', mbps(size1, median(whole.map((x) => x.ms))).toFixed(0));
+    for (const byob of [false, true]) {
+      const x = [];
+      try {
+        for (let r = 0; r < RUNS; r += 1) x.push(await streamRead(page, byob));
+        row(`  (other: file.stream()${byob ? ' BYOB, 16 MiB buffer' : ''}, MB/s)`, mbps(size1, median(x.map((y) => y.ms))).toFixed(0), `${(size1 / x[0].reads / 1024).toFixed(0)} KiB per read`);
+      } catch (e) {
+        row(`  (other: file.stream()${byob ? ' BYOB' : ''})`, 'failed', String(e.message).slice(0, 80));
+      }
+    }
+    // Two or more concurrent BYOB streams over parts of one file read up to ~2× faster but
+    // sometimes stall for good in Chromium (seen in a worker and in the page): opt-in only.
+    for (const parts of process.env.PERF_PARALLEL_STREAMS ? [2, 4] : []) {
+      const x = [];
+      for (let r = 0; r < RUNS; r += 1) x.push(await parallelStreams(page, parts));
+      row(`  (other: ${parts} BYOB streams over parts of the file, concurrently, MB/s)`, mbps(size1, median(x.map((y) => y.ms))).toFixed(0));
+    }
+    const alone = [];
+    for (let r = 0; r < RUNS; r += 1) alone.push(await statsAlone(page));
+    row('stats worker alone, analyzeFile() without the viewer (MB/s)', mbps(size1, median(alone.map((x) => x.ms))).toFixed(0), `header after ${median(alone.map((x) => x.info)).toFixed(0)} ms`);
+    for (const [c, n] of [[4 * MiB, 3], [4 * MiB, 8], [16 * MiB, 8], [32 * MiB, 4]]) {
+      if (c === chunk && n === inFlight) continue;
+      const x = [];
+      for (let r = 0; r < RUNS; r += 1) x.push(await rawRead(page, c, n));
+      row(`  (other: ${c / MiB} MiB × ${n} in flight, MB/s)`, mbps(size1, median(x.map((y) => y.ms))).toFixed(0));
+    }
+  }
+
+  // (d) end to end and (f) first view, 1 GiB.
+  if (ONLY.has('e2e')) {
+    const res = [];
+    for (let r = 0; r < RUNS; r += 1) res.push(await endToEnd(context, server.url, f1));
+    const e2e = mbps(size1, median(res.map((x) => x.done)));
+    row('setInputFiles of the 1 GiB file (ms)', median(res.map((x) => x.setMs)).toFixed(0));
+    row('end to end, drop → stats shown (MB/s)', e2e.toFixed(0), `${(median(res.map((x) => x.done)) / 1000).toFixed(2)} s`);
+    row('ratio end to end / raw read (slices)', (e2e / rawMBps).toFixed(2), 'target >= 0.80');
+    row('viewer overview complete (s)', (median(res.map((x) => x.viewerReady)) / 1000).toFixed(2));
+    row('first view: header shown (ms)', median(res.map((x) => x.info)).toFixed(0));
+    row('first view: first overview drawn (ms)', median(res.map((x) => x.drawn)).toFixed(0));
+    row('first meaningful view = both (ms)', median(res.map((x) => x.firstView)).toFixed(0), 'target < 1000');
+  }
+
+  // (e) peak memory, 2 GiB.
+  const g2 = GIBS.find((g) => g >= 2);
+  if (g2 && ONLY.has('mem')) {
+    const res = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      let timer = null;
+      let peak = { pss: 0, rss: 0 };
+      const sampler = {
+        start() {
+          const pids = () => pidsOf(profile);
+          timer = setInterval(() => {
+            const m = rendererMemory(pids());
+            peak = { pss: Math.max(peak.pss, m.pss), rss: Math.max(peak.rss, m.rss) };
+          }, 100);
+        },
+        stop() { clearInterval(timer); return peak; },
+      };
+      res.push(await endToEnd(context, server.url, files[g2], sampler));
+    }
+    row(`${g2} GiB end to end (s)`, (median(res.map((x) => x.done)) / 1000).toFixed(2), `${mbps(statSync(files[g2]).size, median(res.map((x) => x.done))).toFixed(0)} MB/s`);
+    row(`${g2} GiB peak renderer Pss (MiB)`, (median(res.map((x) => x.peak.pss)) / MiB).toFixed(0), 'target <= 512');
+    row(`${g2} GiB peak renderer RSS (MiB)`, (median(res.map((x) => x.peak.rss)) / MiB).toFixed(0));
+    const w = median(res.map((x) => x.wasmBytes));
+    row(`${g2} GiB wasm memory of the workers, sum of peaks (MiB)`, w > 0 ? (w / MiB).toFixed(0) : 'n/a');
+  }
+
+  log(`load average at end: ${load()}`);
+  console.log(`\nscopekit page performance — ${new Date().toISOString()}, ${RUNS} runs (medians), load average ${load()}`);
+  console.log('| measurement | value | note |\n|---|---|---|');
+  for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+} finally {
+  await context?.close().catch(() => {});
+  if (server?.proc) await stopServer(server.proc);
+  server?.srv?.close();
+  rmSync(work, { recursive: true, force: true });
+}
