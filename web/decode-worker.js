@@ -14,10 +14,10 @@
 //        sample spans, `text` (Uint8Array) their JSON objects back to back (UTF-8), frame i
 //        being text[offsets[i] .. offsets[i + 1]] (Uint32Array, count + 1 entries). All four
 //        buffers are transferred. Batches hold up to BATCH frames or PROGRESS_INTERVAL ms.
-//   { type: 'done', samples, stats, wasm, threads }
+//   { type: 'done', samples, stats, wasm, threads, parallel }
 //        the tail of `scopekit decode --json`; `wasm` names the build that ran it
 //        ('wasm: 2 threads' / 'wasm: single-threaded', see wasm-loader.js), `threads` its
-//        worker threads
+//        worker threads, `parallel` whether parts were thresholded in parallel
 //   { type: 'error', message }                   the core's message (names the byte offset)
 //
 // The file is read in CHUNK-sized slices with a few reads in flight, as worker.js does; zip
@@ -246,14 +246,16 @@ self.onmessage = async (event) => {
     const settings = { config, wires, rate, levels };
     const core = await loadCore();
     let tail = null;
+    let parallel = false;
     if (await isArchive(file)) {
       tail = await decodeWhole(file, settings, batcher);
     } else {
       if (core.threads > 1) tail = await decodeParallel(file, settings, batcher, core.wasm, core.threads);
+      parallel = tail !== null;
       if (!tail) tail = await decodeStream(file, settings, batcher);
     }
     self.postMessage({
-      type: 'done', samples: tail.samples, stats: tail.stats, wasm: core.label, threads: core.threads,
+      type: 'done', samples: tail.samples, stats: tail.stats, wasm: core.label, threads: core.threads, parallel,
     });
   } catch (e) {
     self.postMessage({ type: 'error', message: messageOf(e) });

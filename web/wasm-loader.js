@@ -22,6 +22,8 @@
 // its workers load.
 
 let loading = null;
+/** Longest wait for the thread pool to start before falling back, in ms. */
+const POOL_TIMEOUT = 15_000;
 
 /** Whether this context may run the threaded build. */
 export function threadsAvailable() {
@@ -50,7 +52,16 @@ async function loadThreads() {
   const wasm = await import('./pkg-threads/scopekit_wasm.js');
   await wasm.default({ module_or_path: new URL('./pkg-threads/scopekit_wasm_bg.wasm', import.meta.url) });
   const want = Math.max(1, navigator.hardwareConcurrency || 1);
-  await wasm.initThreadPool(want);
+  // A pool whose workers cannot start (a CSP without blob: workers, say) never resolves.
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the thread pool did not start within ${POOL_TIMEOUT / 1000} s`)), POOL_TIMEOUT);
+  });
+  try {
+    await Promise.race([wasm.initThreadPool(want), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
   const threads = wasm.threadCount();
   return { wasm, threads, label: labelOf(threads), build: 'threads' };
 }

@@ -19,7 +19,10 @@ mod assets {
 
 /// The Content-Security-Policy of every response (the pages repeat it in a `<meta>`): no
 /// request may leave the origin; wasm compilation is allowed, nothing else is evaluated.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+/// Workers may also start from `blob:` URLs: wasm-bindgen-rayon (no-bundler) starts the
+/// threaded build's pool workers from a blob of its own same-origin helper script.
+const CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; \
                    connect-src 'self' blob:; img-src 'self' data:; style-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'";
 
