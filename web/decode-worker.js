@@ -43,6 +43,8 @@ const MAX_ARCHIVE = 1024 * 1024 * 1024;
 const HEAD = 64 * 1024;
 /** Parts (of ~8 MiB) pushed at once per worker thread by a parallel decode. */
 const PARTS_PER_THREAD = 2;
+/** Batches read ahead by a parallel decode. */
+const BATCHES_AHEAD = 2;
 
 /** The wasm core: `{ wasm, threads, label }` (see wasm-loader.js). */
 function loadCore() {
@@ -221,10 +223,16 @@ async function decodeParallel(file, settings, batcher, wasm, threads) {
       p.catch(() => {});
       return p;
     };
-    let next = batches.length > 0 ? read(0) : null;
+    // Batch reads kept in flight ahead of the one being decoded.
+    const ahead = [];
+    let queued = 0;
+    const fill = () => {
+      while (ahead.length < BATCHES_AHEAD && queued < batches.length) ahead.push(read(queued++));
+    };
+    fill();
     for (let k = 0; k < batches.length; k += 1) {
-      const buffer = await next;
-      next = k + 1 < batches.length ? read(k + 1) : null; // one batch read ahead
+      const buffer = await ahead.shift();
+      fill();
       batcher.add(session.pushParts(new Uint8Array(buffer)));
       batcher.maybeFlush(false);
       progress(batches[k][1], false);

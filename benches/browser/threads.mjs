@@ -3,7 +3,8 @@
 // - Welch PSD (welchSpectrumF32, nfft 4096, 50 % overlap, hann) over 10^8 float32 samples;
 // - decoding a generated 10^7-sample 4-line analog SPI capture (benches/gen_bus.py, float32
 //   NPY, 160 MB) in web/decode-worker.js (the threaded build thresholds parts in parallel).
-// Prints each run, the medians and the ratios single / threaded. Correlation is not bound:
+// Prints each run (with the browser's CPU time / wall time: the cores it kept busy; the
+// machine is shared, so also note `uptime`), the medians and the ratios single / threaded. Correlation is not bound:
 // the core has no part/merge split of it.
 //
 //   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES]
@@ -11,7 +12,7 @@
 // Needs playwright-core (tests/browser/node_modules), /usr/bin/chromium, python3 + numpy.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,30 @@ const WELCH_SAMPLES = Number(process.argv[3] ?? 1e8);
 const DECODE_SAMPLES = 10_000_000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** CPU seconds (user + system, every thread) of the processes whose command line has `tag`. */
+function cpuSeconds(tag) {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(tag)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {
+      // the process ended
+    }
+  }
+  return ticks / 100;
+}
+
+/** Run `f` (async), returning [its value, wall ms, CPU s of the browser during it]. */
+async function timed(tag, f) {
+  const cpu0 = cpuSeconds(tag);
+  const t0 = performance.now();
+  const value = await f();
+  return [value, performance.now() - t0, cpuSeconds(tag) - cpu0];
+}
 
 function serve() {
   return new Promise((resolve, reject) => {
@@ -60,36 +85,46 @@ try {
   await page.goto(server.url, { waitUntil: 'load' });
   if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('page not crossOriginIsolated');
 
-  // ---- Welch: one probe worker per build, the same samples, timed inside the worker.
-  const welch = await page.evaluate(async ([n, runs]) => {
+  // ---- Welch: one probe worker per build, the same samples, timed run by run; the
+  // browser's CPU time over wall time shows how many cores a run kept busy.
+  const tag = path.join(work, 'profile');
+  await page.evaluate(async (n) => {
     const x = new Float32Array(n);
     let s = 12345;
     for (let i = 0; i < n; i += 1) {
       s = (s * 1103515245 + 12345) % 2147483648;
       x[i] = Math.sin(i * 0.0731) + (s / 2147483648 - 0.5) * 0.01;
     }
-    const call = (worker, fn, args) => new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data));
+    window.benchSamples = x;
+    window.benchCall = (worker, fn, args) => new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data.value));
       worker.postMessage({ id: 1, fn, args });
     });
-    const out = {};
+    window.benchWorkers = {};
     for (const build of ['single', 'threads']) {
       const worker = new Worker(`/wasm-loader.js?rpc&wasm=${build === 'single' ? 'single' : 'auto'}`, { type: 'module' });
-      const loaded = (await call(worker, 'loaded', [])).value;
-      const ms = [];
-      let report;
-      for (let r = 0; r < runs; r += 1) {
-        const started = performance.now();
-        const res = await call(worker, 'welchSpectrumF32', [x, 4096, 2048, 'hann', 1e7]);
-        ms.push(performance.now() - started);
-        report = res.value;
-      }
-      worker.terminate();
-      out[build] = { loaded, ms, segments: report.segments, psd: report.psd };
+      window.benchWorkers[build] = { worker, loaded: await window.benchCall(worker, 'loaded', []) };
     }
-    const same = out.single.psd.every((v, i) => v === out.threads.psd[i]);
-    return { single: { ...out.single, psd: undefined }, threads: { ...out.threads, psd: undefined }, same };
-  }, [WELCH_SAMPLES, RUNS]);
+  }, WELCH_SAMPLES);
+  const welch = { single: { ms: [], cpu: [] }, threads: { ms: [], cpu: [] } };
+  const psd = {};
+  for (let r = 0; r < RUNS; r += 1) {
+    for (const build of ['single', 'threads']) {
+      const [report, ms, cpu] = await timed(tag, () => page.evaluate((b) => window.benchCall(
+        window.benchWorkers[b].worker, 'welchSpectrumF32', [window.benchSamples, 4096, 2048, 'hann', 1e7],
+      ).then((rep) => ({ segments: rep.segments, psd: rep.psd })), build));
+      welch[build].ms.push(ms);
+      welch[build].cpu.push(cpu);
+      welch[build].segments = report.segments;
+      psd[build] = report.psd;
+    }
+  }
+  welch.threads.loaded = await page.evaluate(() => window.benchWorkers.threads.loaded);
+  welch.same = psd.single.every((v, i) => v === psd.threads[i]);
+  await page.evaluate(() => {
+    for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
+    window.benchSamples = null;
+  });
 
   // ---- Decode: web/decode-worker.js with each build on the generated analog SPI capture.
   await page.evaluate(() => {
@@ -100,47 +135,46 @@ try {
     document.body.append(input);
   });
   await page.setInputFiles('#bench-file', path.join(work, 'spi.npy'));
-  const decode = await page.evaluate(async (runs) => {
+  const decodeOnce = (query) => page.evaluate((query) => new Promise((resolve, reject) => {
     const file = document.getElementById('bench-file').files[0];
     const settings = {
       config: { protocol: 'spi', cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 },
       wires: [{ role: 'clk', channel: 0 }, { role: 'miso', channel: 1 }, { role: 'mosi', channel: 2 }, { role: 'cs', channel: 3 }],
       levels: { threshold: null, hysteresis: null },
     };
-    const once = (query) => new Promise((resolve, reject) => {
-      const worker = new Worker(`/decode-worker.js${query}`, { type: 'module' });
-      let started = 0;
-      worker.onmessage = ({ data }) => {
-        if (data.type === 'progress' && started === 0) started = performance.now();
-        if (data.type === 'done') {
-          worker.terminate();
-          resolve({ ms: performance.now() - started, frames: data.stats.frames, parallel: data.parallel, wasm: data.wasm });
-        } else if (data.type === 'error') {
-          worker.terminate();
-          reject(new Error(data.message));
-        }
-      };
-      worker.postMessage({ file, ...settings });
-    });
-    const out = { single: [], threads: [] };
-    for (let r = 0; r < runs; r += 1) {
-      out.single.push(await once('?wasm=single'));
-      out.threads.push(await once(''));
+    const worker = new Worker(`/decode-worker.js${query}`, { type: 'module' });
+    worker.onmessage = ({ data }) => {
+      if (data.type === 'done') {
+        worker.terminate();
+        resolve({ frames: data.stats.frames, parallel: data.parallel, wasm: data.wasm });
+      } else if (data.type === 'error') {
+        worker.terminate();
+        reject(new Error(data.message));
+      }
+    };
+    worker.postMessage({ file, ...settings });
+  }), query);
+  const decode = { single: [], threads: [] };
+  for (let r = 0; r < RUNS; r += 1) {
+    for (const [build, query] of [['single', '?wasm=single'], ['threads', '']]) {
+      const [out, ms, cpu] = await timed(tag, () => decodeOnce(query));
+      decode[build].push({ ...out, ms, cpu });
     }
-    return out;
-  }, RUNS);
+  }
 
   const w1 = median(welch.single.ms);
   const wt = median(welch.threads.ms);
   console.log(`Welch over ${WELCH_SAMPLES} float32 samples (nfft 4096, 50 % overlap, ${welch.single.segments} segments)`);
-  console.log(`  single-threaded: ${welch.single.ms.map((m) => m.toFixed(0)).join(', ')} ms; median ${w1.toFixed(0)} ms`);
-  console.log(`  ${welch.threads.loaded.label}: ${welch.threads.ms.map((m) => m.toFixed(0)).join(', ')} ms; median ${wt.toFixed(0)} ms`);
+  const busy = (ms, cpu) => ms.map((m, i) => `${m.toFixed(0)} ms (${(cpu[i] / (m / 1000)).toFixed(2)} cores)`).join(', ');
+  console.log(`  single-threaded: ${busy(welch.single.ms, welch.single.cpu)}; median ${w1.toFixed(0)} ms`);
+  console.log(`  ${welch.threads.loaded.label}: ${busy(welch.threads.ms, welch.threads.cpu)}; median ${wt.toFixed(0)} ms`);
   console.log(`  speed-up ${(w1 / wt).toFixed(2)}x; psd bit-identical: ${welch.same}`);
   const d1 = median(decode.single.map((d) => d.ms));
   const dt = median(decode.threads.map((d) => d.ms));
   console.log(`Decode SPI, 4 analog lines x ${DECODE_SAMPLES} samples (float32 NPY, ${decode.single[0].frames} frames)`);
-  console.log(`  single-threaded: ${decode.single.map((d) => d.ms.toFixed(0)).join(', ')} ms; median ${d1.toFixed(0)} ms`);
-  console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${decode.threads.map((d) => d.ms.toFixed(0)).join(', ')} ms; median ${dt.toFixed(0)} ms`);
+  const runsOf = (ds) => busy(ds.map((d) => d.ms), ds.map((d) => d.cpu));
+  console.log(`  single-threaded: ${runsOf(decode.single)}; median ${d1.toFixed(0)} ms`);
+  console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${runsOf(decode.threads)}; median ${dt.toFixed(0)} ms`);
   console.log(`  speed-up ${(d1 / dt).toFixed(2)}x; same frame count: ${decode.threads.every((d) => d.frames === decode.single[0].frames)}`);
 } finally {
   await context?.close().catch(() => {});

@@ -284,6 +284,7 @@ impl ParallelDecode {
     /// thresholded in parallel); returns the frames completed (an array, often empty).
     #[wasm_bindgen(js_name = pushParts)]
     pub fn push_parts(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let mut parts = Vec::new();
         let mut at = 0usize;
         while at < bytes.len() {
             let &(a, b) = self
@@ -294,11 +295,18 @@ impl ParallelDecode {
             let part = bytes
                 .get(at..at + len)
                 .ok_or_else(|| JsError::new("pushParts takes whole parts"))?;
-            self.pending.push((self.next, part.to_vec()));
+            parts.push((self.next, part));
             self.next += 1;
             at += len;
         }
-        self.run(false)?;
+        if self.lines.is_some() {
+            self.threshold(&parts)?;
+        } else {
+            // Keep the parts until the automatic thresholds are settled.
+            self.pending
+                .extend(parts.into_iter().map(|(i, p)| (i, p.to_vec())));
+            self.run(false)?;
+        }
         self.take_frames()
     }
 
@@ -395,22 +403,28 @@ impl ParallelDecode {
             self.digitizer = Some(digitizer);
             self.lines = Some(lines);
         }
+        let pending = core::mem::take(&mut self.pending);
+        let parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        self.threshold(&parts)
+    }
+
+    /// Threshold `parts` (index, bytes) in parallel, take them in order, decode.
+    fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
         let (Some(lines), Some(digitizer), Some(sink)) =
             (&self.lines, &mut self.digitizer, &mut self.sink)
         else {
             return Ok(());
         };
-        let pending = core::mem::take(&mut self.pending);
         let header = &self.header;
         let bounds = &self.bounds;
-        let parts = par_map(&pending, |(i, bytes)| {
+        let done = par_map(parts, |&(i, bytes)| {
             let mut part = DigitizePart::new(lines);
-            read_part(header, bounds[*i], bytes, &mut part).map(|()| part)
+            read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
-        for ((i, bytes), part) in pending.iter().zip(parts) {
+        for (&(i, bytes), part) in parts.iter().zip(done) {
             if digitizer.push_part(part.map_err(js_error)?).is_err() {
                 // A line sat in its dead band too long: read this part serially.
-                read_part(header, bounds[*i], bytes, digitizer).map_err(js_error)?;
+                read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
             }
             sink.push_transitions(&digitizer.take(), 0);
         }
