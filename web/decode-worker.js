@@ -1,11 +1,13 @@
 // Module worker: decodes one File with a protocol decoder in the wasm core.
 //
 // Protocol (page → worker): one message
-//   { file: File|Blob, config, wires, rate, levels }
+//   { file: File|Blob, config, wires, rate, levels, parallelParts? }
 // with `config` the CLI's JSON decoder configuration ({protocol: 'uart', baudrate: 9600, ...}),
 // `wires` the roles wired to channels ([{role: 'rx', channel: 0, name: 'RX'}]), `rate` the
 // sample rate (the header's or the user's; also samples a VCD) and `levels` the threshold of
-// analog channels ({threshold: number|null, hysteresis: number|null}).
+// analog channels ({threshold: number|null, hysteresis: number|null}); `parallelParts`
+// (threaded build only) chooses the parallel path for captures that split into parts
+// (default PARALLEL_BY_DEFAULT).
 //
 // Worker → page messages:
 //   { type: 'progress', loaded, total, frames }  at most ~10×/s, plus a final one at 100 %
@@ -43,6 +45,14 @@ const MAX_ARCHIVE = 1024 * 1024 * 1024;
 const HEAD = 64 * 1024;
 /** Parts (of ~8 MiB) pushed at once per worker thread by a parallel decode. */
 const PARTS_PER_THREAD = 2;
+/**
+ * Whether the threaded build thresholds parts in parallel unless the message says
+ * (`parallelParts`). Off: measured in Chromium on the 2-core machine (benches/browser/
+ * threads.mjs), a float32 analog capture decodes no faster that way — reading the Blob, not
+ * thresholding, bounds the page — so the serial session, which reads smaller chunks with
+ * more in flight, stays the default.
+ */
+const PARALLEL_BY_DEFAULT = false;
 /** Batches read ahead by a parallel decode. */
 const BATCHES_AHEAD = 2;
 
@@ -248,7 +258,7 @@ async function decodeParallel(file, settings, batcher, wasm, threads) {
 }
 
 self.onmessage = async (event) => {
-  const { file, config, wires, rate, levels } = event.data ?? {};
+  const { file, config, wires, rate, levels, parallelParts } = event.data ?? {};
   const batcher = new Batcher();
   try {
     const settings = { config, wires, rate, levels };
@@ -258,7 +268,9 @@ self.onmessage = async (event) => {
     if (await isArchive(file)) {
       tail = await decodeWhole(file, settings, batcher);
     } else {
-      if (core.threads > 1) tail = await decodeParallel(file, settings, batcher, core.wasm, core.threads);
+      if (core.threads > 1 && (parallelParts ?? PARALLEL_BY_DEFAULT)) {
+        tail = await decodeParallel(file, settings, batcher, core.wasm, core.threads);
+      }
       parallel = tail !== null;
       if (!tail) tail = await decodeStream(file, settings, batcher);
     }

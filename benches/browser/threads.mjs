@@ -2,7 +2,9 @@
 // headless Chromium on this machine:
 // - Welch PSD (welchSpectrumF32, nfft 4096, 50 % overlap, hann) over 10^8 float32 samples;
 // - decoding a generated 10^7-sample 4-line analog SPI capture (benches/gen_bus.py, float32
-//   NPY, 160 MB) in web/decode-worker.js (the threaded build thresholds parts in parallel).
+//   NPY, 160 MB) in web/decode-worker.js: single-threaded build, threaded build with parts
+//   thresholded in parallel (`parallelParts`), threaded build with the serial session.
+// Each decode run is end to end: a new worker, loading the build (and its pool), reading.
 // Prints each run (with the browser's CPU time / wall time: the cores it kept busy; the
 // machine is shared, so also note `uptime`), the medians and the ratios single / threaded. Correlation is not bound:
 // the core has no part/merge split of it.
@@ -29,20 +31,35 @@ const DECODE_SAMPLES = 10_000_000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** CPU seconds (user + system, every thread) of the processes whose command line has `tag`. */
+/** CPU seconds (user + system, every thread) of the processes whose command line has `tag`
+ * and of all their descendants (Chromium's renderer and utility processes). */
 function cpuSeconds(tag) {
-  let ticks = 0;
+  const procs = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(tag)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+      procs.push({
+        pid: Number(pid),
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]), // utime, stime
+        root: readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(tag),
+      });
     } catch {
       // the process ended
     }
   }
-  return ticks / 100;
+  const chosen = new Set(procs.filter((p) => p.root).map((p) => p.pid));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) {
+      if (!chosen.has(p.pid) && chosen.has(p.ppid)) {
+        chosen.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return procs.filter((p) => chosen.has(p.pid)).reduce((n, p) => n + p.ticks, 0) / 100;
 }
 
 /** Run `f` (async), returning [its value, wall ms, CPU s of the browser during it]. */
@@ -135,7 +152,7 @@ try {
     document.body.append(input);
   });
   await page.setInputFiles('#bench-file', path.join(work, 'spi.npy'));
-  const decodeOnce = (query) => page.evaluate((query) => new Promise((resolve, reject) => {
+  const decodeOnce = ([query, parallelParts]) => page.evaluate(([query, parallelParts]) => new Promise((resolve, reject) => {
     const file = document.getElementById('bench-file').files[0];
     const settings = {
       config: { protocol: 'spi', cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 },
@@ -152,12 +169,12 @@ try {
         reject(new Error(data.message));
       }
     };
-    worker.postMessage({ file, ...settings });
-  }), query);
-  const decode = { single: [], threads: [] };
+    worker.postMessage({ file, ...settings, parallelParts });
+  }), [query, parallelParts]);
+  const decode = { single: [], threads: [], serial: [] };
   for (let r = 0; r < RUNS; r += 1) {
-    for (const [build, query] of [['single', '?wasm=single'], ['threads', '']]) {
-      const [out, ms, cpu] = await timed(tag, () => decodeOnce(query));
+    for (const [build, args] of [['single', ['?wasm=single', false]], ['threads', ['', true]], ['serial', ['', false]]]) {
+      const [out, ms, cpu] = await timed(tag, () => decodeOnce(args));
       decode[build].push({ ...out, ms, cpu });
     }
   }
@@ -175,7 +192,8 @@ try {
   const runsOf = (ds) => busy(ds.map((d) => d.ms), ds.map((d) => d.cpu));
   console.log(`  single-threaded: ${runsOf(decode.single)}; median ${d1.toFixed(0)} ms`);
   console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${runsOf(decode.threads)}; median ${dt.toFixed(0)} ms`);
-  console.log(`  speed-up ${(d1 / dt).toFixed(2)}x; same frame count: ${decode.threads.every((d) => d.frames === decode.single[0].frames)}`);
+  console.log(`  ${decode.serial[0].wasm}, serial session (the default): ${runsOf(decode.serial)}; median ${median(decode.serial.map((d) => d.ms)).toFixed(0)} ms`);
+  console.log(`  speed-up (parallel parts) ${(d1 / dt).toFixed(2)}x; same frame count: ${[...decode.threads, ...decode.serial].every((d) => d.frames === decode.single[0].frames)}`);
 } finally {
   await context?.close().catch(() => {});
   server.proc.kill('SIGTERM');

@@ -219,9 +219,12 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
   test('decode of an analog 4-line SPI capture in parallel parts = single-threaded = CLI', { timeout: 120_000 }, async () => {
     const file = path.join(work, 'data', 'spi.npy');
     const page = await open(servers.isolated);
-    const threaded = await decodeInWorker(page, file, spiSettings);
+    const threaded = await decodeInWorker(page, file, { ...spiSettings, parallelParts: true });
     const single = await decodeInWorker(page, file, spiSettings, '?wasm=single');
+    const serial = await decodeInWorker(page, file, spiSettings);
     assert.ok(threaded.threads > 1, 'threaded build');
+    assert.equal(serial.parallel, false, 'the serial session is the default');
+    assert.deepEqual(serial.frames, single.frames);
     assert.equal(threaded.parallel, true, 'the threaded build took the parallel path');
     assert.equal(single.parallel, false);
     assert.deepEqual(threaded.frames, single.frames);
@@ -233,7 +236,7 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     assert.deepEqual(threaded.stats, cli.stats);
     assert.equal(threaded.samples, cli.samples);
     // A fixed threshold takes the same path.
-    const fixed = { ...spiSettings, levels: { threshold: 1.65, hysteresis: 0.2 } };
+    const fixed = { ...spiSettings, parallelParts: true, levels: { threshold: 1.65, hysteresis: 0.2 } };
     const a = await decodeInWorker(page, file, fixed);
     const b = await decodeInWorker(page, file, fixed, '?wasm=single');
     assert.equal(a.parallel, true);
@@ -266,7 +269,7 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId('wasm-build').textContent(), 'wasm: single-threaded');
     assert.deepEqual(await rpc(page, '', 'loaded'), { threads: 1, label: 'wasm: single-threaded', build: 'single' });
     const file = path.join(work, 'data', 'spi.npy');
-    const out = await decodeInWorker(page, file, spiSettings);
+    const out = await decodeInWorker(page, file, { ...spiSettings, parallelParts: true });
     assert.equal(out.wasm, 'wasm: single-threaded');
     assert.equal(out.parallel, false);
     const cli = cliSpi(file);
