@@ -20,6 +20,20 @@ for component in clippy rustfmt; do
   grep -q "^$component" <<<"$components" || { say "adding component $component"; rustup component add "$component"; }
 done
 
+# The threaded wasm build (web/pkg-threads, scripts/build-wasm.sh): the pinned nightly (the
+# fuzz toolchain) with rust-src for -Z build-std, and its wasm32 target.
+NIGHTLY=nightly-2026-05-20
+if ! rustup toolchain list | grep -q "^$NIGHTLY"; then
+  say "installing toolchain $NIGHTLY"
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src \
+    --target wasm32-unknown-unknown --no-self-update
+fi
+nightly_components=$(rustup component list --toolchain "$NIGHTLY" --installed)
+grep -q '^rust-src' <<<"$nightly_components" \
+  || { say "adding rust-src to $NIGHTLY"; rustup component add rust-src --toolchain "$NIGHTLY"; }
+grep -q '^rust-std-wasm32-unknown-unknown' <<<"$nightly_components" \
+  || { say "adding wasm32 to $NIGHTLY"; rustup target add wasm32-unknown-unknown --toolchain "$NIGHTLY"; }
+
 # wasm-bindgen-cli: exactly the wasm-bindgen version Cargo.lock resolved.
 wb_version=$(awk '$1 == "name" && $3 == "\"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 [ -n "$wb_version" ] || { say "cannot find wasm-bindgen in Cargo.lock"; exit 1; }

@@ -277,3 +277,4 @@ window.addEventListener('dragover', (event) => event.preventDefault());
 window.addEventListener('drop', (event) => event.preventDefault());
 
 document.documentElement.dataset.ready = 'true';
+import('./wasm-loader.js').then(({ showWasmBuild }) => showWasmBuild(document.body)); // which wasm build the workers load

@@ -301,6 +301,10 @@ pub enum Command {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
         port: u16,
+        /// Leave out the cross-origin isolation headers (COOP/COEP): the page then runs the
+        /// single-threaded wasm build (to test the fallback).
+        #[arg(long)]
+        no_isolation: bool,
     },
 }
 

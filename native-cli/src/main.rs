@@ -315,7 +315,11 @@ fn run(args: Args) -> Result<(), CliError> {
         }
         Command::Decode { protocol } => decode::command(protocol),
         Command::Capture(capture) => capture::run(capture),
-        Command::Serve { host, port } => serve::run(&host, port),
+        Command::Serve {
+            host,
+            port,
+            no_isolation,
+        } => serve::run(&host, port, !no_isolation),
         Command::Trace { cmd } => trace::run(cmd),
     }
 }

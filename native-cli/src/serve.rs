@@ -2,8 +2,10 @@
 //!
 //! Hand-written on `std::net` (GET and HEAD of embedded files only) rather than pulling an
 //! HTTP stack into the binary. Every response carries the cross-origin isolation headers
-//! (`COOP: same-origin`, `COEP: require-corp`) that wasm threads need, and a
-//! Content-Security-Policy that keeps every request on the origin.
+//! (`COOP: same-origin`, `COEP: require-corp`) that make the page `crossOriginIsolated`, so
+//! web/wasm-loader.js loads the threaded wasm build (`--no-isolation` leaves them out: the
+//! single-threaded fallback), and a Content-Security-Policy that keeps every request on the
+//! origin.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -17,7 +19,10 @@ mod assets {
 
 /// The Content-Security-Policy of every response (the pages repeat it in a `<meta>`): no
 /// request may leave the origin; wasm compilation is allowed, nothing else is evaluated.
-const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; \
+/// Workers may also start from `blob:` URLs: wasm-bindgen-rayon (no-bundler) starts the
+/// threaded build's pool workers from a blob of its own same-origin helper script.
+const CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; \
                    connect-src 'self' blob:; img-src 'self' data:; style-src 'self'; \
                    object-src 'none'; base-uri 'self'; form-action 'self'";
 
@@ -39,8 +44,12 @@ fn mime(path: &str) -> &'static str {
     }
 }
 
-/// Serve until the process is stopped.
-pub fn run(host: &str, port: u16) -> Result<(), CliError> {
+/// The cross-origin isolation headers (what `SharedArrayBuffer`, hence wasm threads, needs).
+const ISOLATION: &str =
+    "Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n";
+
+/// Serve until the process is stopped; `isolated` sends the cross-origin isolation headers.
+pub fn run(host: &str, port: u16, isolated: bool) -> Result<(), CliError> {
     let listener = TcpListener::bind((host, port))
         .map_err(|e| CliError::io(&format!("cannot listen on {host}:{port}"), e))?;
     let addr = listener
@@ -52,6 +61,9 @@ pub fn run(host: &str, port: u16) -> Result<(), CliError> {
         addr.to_string()
     };
     println!("serving on http://{shown}/");
+    if !isolated {
+        println!("not cross-origin isolated: the page runs the single-threaded wasm build");
+    }
     let _ = std::io::stdout().flush();
     if !addr.ip().is_loopback() {
         eprintln!(
@@ -60,13 +72,13 @@ pub fn run(host: &str, port: u16) -> Result<(), CliError> {
     }
     for stream in listener.incoming().flatten() {
         std::thread::spawn(move || {
-            let _ = handle(stream);
+            let _ = handle(stream, isolated);
         });
     }
     Ok(())
 }
 
-fn handle(mut stream: TcpStream) -> std::io::Result<()> {
+fn handle(mut stream: TcpStream, isolated: bool) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     loop {
@@ -85,6 +97,7 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
             if head.len() > MAX_HEAD {
                 return respond(
                     &mut stream,
+                    isolated,
                     "431 Request Header Fields Too Large",
                     "text/plain",
                     b"",
@@ -108,6 +121,7 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
                 let body: &[u8] = if method == "HEAD" { b"" } else { body };
                 respond_len(
                     &mut stream,
+                    isolated,
                     "200 OK",
                     mime(p),
                     body,
@@ -117,6 +131,7 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
             }
             ("GET" | "HEAD", None) => respond(
                 &mut stream,
+                isolated,
                 "404 Not Found",
                 "text/plain",
                 b"not found\n",
@@ -124,6 +139,7 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
             )?,
             _ => respond(
                 &mut stream,
+                isolated,
                 "405 Method Not Allowed",
                 "text/plain",
                 b"only GET and HEAD\n",
@@ -138,16 +154,18 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
 
 fn respond(
     stream: &mut TcpStream,
+    isolated: bool,
     status: &str,
     mime: &str,
     body: &[u8],
     keep_alive: bool,
 ) -> std::io::Result<()> {
-    respond_len(stream, status, mime, body, body.len(), keep_alive)
+    respond_len(stream, isolated, status, mime, body, body.len(), keep_alive)
 }
 
 fn respond_len(
     stream: &mut TcpStream,
+    isolated: bool,
     status: &str,
     mime: &str,
     body: &[u8],
@@ -155,10 +173,10 @@ fn respond_len(
     keep_alive: bool,
 ) -> std::io::Result<()> {
     let connection = if keep_alive { "keep-alive" } else { "close" };
+    let isolation = if isolated { ISOLATION } else { "" };
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {len}\r\n\
-         Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n\
-         Cross-Origin-Resource-Policy: same-origin\r\nX-Content-Type-Options: nosniff\r\n\
+         {isolation}Cross-Origin-Resource-Policy: same-origin\r\nX-Content-Type-Options: nosniff\r\n\
          Content-Security-Policy: {CSP}\r\n\
          Cache-Control: no-cache\r\nConnection: {connection}\r\n\r\n"
     );

@@ -11,6 +11,7 @@ mod decode;
 mod live;
 mod lod;
 mod stats;
+mod threads;
 mod trace;
 
 pub use analog::{CorrelateSession, FilterSession, MeasureSession, SpectrumSession};
@@ -18,6 +19,7 @@ pub use decode::{decode_archive, DecodeSession};
 pub use live::LiveSession;
 pub use lod::LodSession;
 pub use stats::{analyze_archive, Session};
+pub use threads::*;
 pub use trace::{compare_summaries, TraceSession};
 
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {

@@ -1,0 +1,433 @@
+//! Entry points for work that splits into mergeable parts: Welch PSD over a buffer of
+//! samples, and decoding of analog lines (thresholded part by part). With feature `threads`
+//! (web/pkg-threads) the parts run on a rayon pool of Web Workers started by
+//! `initThreadPool`; without it (web/pkg) the same parts run one after another. The parts
+//! never depend on the number of threads and are merged in order, so both builds return
+//! identical results.
+
+use scopekit_core::decode::{
+    AnyDecoder, AnyFrame, DecodeSink, DecodeTail, FrameStatsBuilder, Levels, ProtocolConfig, Wire,
+};
+use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
+use scopekit_core::formats::{Header, Reader};
+use scopekit_core::kernel::Discard;
+use scopekit_core::spectrum::{
+    segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum, Window,
+};
+use scopekit_core::{Block, BlockSink, Layout, Merge as _, Push as _};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{js_error, to_js};
+
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// Runs `f` over `items`, in parallel with feature `threads`; results in item order.
+#[cfg(feature = "threads")]
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    items.par_iter().map(f).collect()
+}
+
+/// Runs `f` over `items`, one after another (the single-threaded build).
+#[cfg(not(feature = "threads"))]
+fn par_map<T, R>(items: &[T], f: impl Fn(&T) -> R) -> Vec<R> {
+    items.iter().map(f).collect()
+}
+
+/// Worker threads the parallel entry points use: the pool's size in the threaded build
+/// (after `initThreadPool`), 1 in the single-threaded one.
+#[wasm_bindgen(js_name = threadCount)]
+pub fn thread_count() -> u32 {
+    #[cfg(feature = "threads")]
+    {
+        rayon::current_num_threads() as u32
+    }
+    #[cfg(not(feature = "threads"))]
+    {
+        1
+    }
+}
+
+/// Most Welch parts (a fixed count, whatever the threads, so every build sums alike).
+const WELCH_PARTS: u64 = 32;
+/// Samples converted to f64 at a time.
+const CONVERT: usize = 1 << 16;
+
+/// Welch over the segments `a..b` of `samples`.
+fn welch_part<T: Copy + Into<f64>>(
+    config: &WelchConfig,
+    samples: &[T],
+    (a, b): (u64, u64),
+) -> scopekit_core::Result<WelchSum> {
+    let step = config.step() as u64;
+    let first = (a * step) as usize;
+    let last = (((b - 1) * step) as usize + config.nfft).min(samples.len());
+    let mut welch = Welch::part(config.clone(), a, b - a)?;
+    let mut buf = Vec::with_capacity(CONVERT);
+    for chunk in samples[first..last].chunks(CONVERT) {
+        buf.clear();
+        buf.extend(chunk.iter().map(|&x| x.into()));
+        welch.push(&buf)?;
+    }
+    welch.finish()
+}
+
+fn welch_report<T: Copy + Into<f64> + Sync>(
+    samples: &[T],
+    nfft: usize,
+    overlap: usize,
+    window: &str,
+    sample_rate: Option<f64>,
+) -> Result<JsValue, JsError> {
+    let config = WelchConfig {
+        nfft,
+        overlap,
+        window: Window::parse(window).map_err(js_error)?,
+        spectrogram: None,
+    };
+    config.validate().map_err(js_error)?;
+    let total = segment_count(&config, samples.len() as u64);
+    if total == 0 {
+        return Err(JsError::new(&format!(
+            "the record has {} samples, fewer than nfft {nfft}",
+            samples.len()
+        )));
+    }
+    let per_run = total.div_ceil(WELCH_PARTS.min(total));
+    let bounds: Vec<(u64, u64)> = (0..total)
+        .step_by(per_run as usize)
+        .map(|a| (a, (a + per_run).min(total)))
+        .collect();
+    let mut parts = par_map(&bounds, |&b| welch_part(&config, samples, b)).into_iter();
+    let mut sum = parts
+        .next()
+        .ok_or_else(|| JsError::new("no segment"))?
+        .map_err(js_error)?;
+    for part in parts {
+        sum.merge(part.map_err(js_error)?).map_err(js_error)?;
+    }
+    let options = ReportOptions {
+        sample_rate,
+        scaling: Scaling::Density,
+        harmonics: 5,
+        peaks: 10,
+        full_scale: None,
+    };
+    to_js(&SpectrumReport::new(&sum, &options))
+}
+
+/// Welch PSD of `samples` (segments of `nfft` samples overlapping by `overlap`, `window` as
+/// the CLI names it, density scaling, 10 peaks, THD over 5 harmonics): the document of
+/// `scopekit spectrum --json`. Parts of the record run on the thread pool.
+#[wasm_bindgen(js_name = welchSpectrum)]
+pub fn welch_spectrum(
+    samples: &[f64],
+    nfft: usize,
+    overlap: usize,
+    window: &str,
+    sample_rate: Option<f64>,
+) -> Result<JsValue, JsError> {
+    welch_report(samples, nfft, overlap, window, sample_rate)
+}
+
+/// [`welch_spectrum`] of f32 samples (half the memory for long records).
+#[wasm_bindgen(js_name = welchSpectrumF32)]
+pub fn welch_spectrum_f32(
+    samples: &[f32],
+    nfft: usize,
+    overlap: usize,
+    window: &str,
+    sample_rate: Option<f64>,
+) -> Result<JsValue, JsError> {
+    welch_report(samples, nfft, overlap, window, sample_rate)
+}
+
+/// The `{frames, samples, stats}` result of a decode run (as `DecodeSession.finish`).
+#[derive(Serialize)]
+struct Decoded<'a> {
+    frames: &'a [AnyFrame],
+    #[serde(flatten)]
+    tail: &'a DecodeTail,
+}
+
+/// Bytes of data per decode part.
+const DECODE_PART: u64 = 8 << 20;
+
+/// The first [`AUTO_WINDOW`] samples of some channels (what automatic thresholds use).
+struct FirstSamples<'a> {
+    channels: &'a [usize],
+    samples: Vec<Vec<f64>>,
+}
+
+impl BlockSink for FirstSamples<'_> {
+    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
+        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
+            if *c == b.channel && buf.len() < AUTO_WINDOW {
+                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
+                buf.extend_from_slice(&b.samples[..take]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read the data bytes of one part into `sink`.
+fn read_part(
+    header: &Header,
+    (start, end): (u64, u64),
+    bytes: &[u8],
+    sink: &mut dyn BlockSink,
+) -> scopekit_core::Result<()> {
+    let mut reader = Reader::resume(header.clone(), start, end)?;
+    reader.push(bytes, sink)?;
+    reader.finish(sink).map(|_| ())
+}
+
+/// A decode run over an analog capture (NPY, WAV) whose data is cut into parts that are
+/// thresholded in parallel and taken in order: the frames are exactly those of
+/// [`DecodeSession`](crate::DecodeSession). The page reads the file's head, asks
+/// [`parallel`](Self::parallel), then pushes the data bytes of whole parts in order
+/// ([`part_bounds`](Self::part_bounds) gives their file offsets).
+#[wasm_bindgen(js_name = ParallelDecode)]
+pub struct ParallelDecode {
+    header: Header,
+    /// Data byte ranges of the parts (relative to the data start).
+    bounds: Vec<(u64, u64)>,
+    /// Parts taken so far.
+    next: usize,
+    channels: Vec<usize>,
+    levels: Levels,
+    /// The lines' thresholds, once known (automatic ones need the first samples).
+    lines: Option<Vec<(usize, Threshold)>>,
+    digitizer: Option<Digitizer>,
+    /// Parts received before the thresholds were known: (part index, bytes).
+    pending: Vec<(usize, Vec<u8>)>,
+    sink: Option<DecodeSink<AnyDecoder>>,
+    stats: FrameStatsBuilder,
+    rate: Option<f64>,
+}
+
+#[wasm_bindgen(js_class = ParallelDecode)]
+impl ParallelDecode {
+    /// A run over a file of `file_len` bytes whose first bytes are `head` (enough to hold
+    /// the header: 64 KiB does); the other arguments as for `DecodeSession`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        head: &[u8],
+        file_len: f64,
+        config: JsValue,
+        wires: JsValue,
+        rate: Option<f64>,
+        levels: JsValue,
+    ) -> Result<ParallelDecode, JsError> {
+        let config: ProtocolConfig = serde_wasm_bindgen::from_value(config)
+            .map_err(|e| JsError::new(&format!("bad decoder settings: {e}")))?;
+        let wires: Vec<Wire> = serde_wasm_bindgen::from_value(wires)
+            .map_err(|e| JsError::new(&format!("bad channel wiring: {e}")))?;
+        let levels: Levels = if levels.is_undefined() || levels.is_null() {
+            Levels::default()
+        } else {
+            serde_wasm_bindgen::from_value(levels)
+                .map_err(|e| JsError::new(&format!("bad threshold settings: {e}")))?
+        };
+        let file_len = file_len as u64;
+        let mut reader = Reader::with_file_len(file_len);
+        reader.push(head, &mut Discard).map_err(js_error)?;
+        let header = reader
+            .header()
+            .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?
+            .with_file_len(file_len)
+            .map_err(js_error)?;
+        let bounds = match &header {
+            Header::Sigrok(_) => Vec::new(),
+            h if h.is_channel_major() => Vec::new(),
+            h => h.segments(DECODE_PART).unwrap_or_default(),
+        };
+        let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
+        let decoder = config.decoder(rate, &roles).map_err(js_error)?;
+        Ok(ParallelDecode {
+            header,
+            bounds,
+            next: 0,
+            channels: wires.iter().map(|w| w.channel).collect(),
+            levels,
+            lines: None,
+            digitizer: None,
+            pending: Vec::new(),
+            sink: Some(DecodeSink::external(decoder)),
+            stats: FrameStatsBuilder::default(),
+            rate,
+        })
+    }
+
+    /// Whether the file splits into several parts (else decode it with `DecodeSession`).
+    pub fn parallel(&self) -> bool {
+        self.bounds.len() > 1
+    }
+
+    /// The parts as absolute file offsets: `[start0, end0, start1, end1, ...]`.
+    #[wasm_bindgen(js_name = partBounds)]
+    pub fn part_bounds(&self) -> Vec<f64> {
+        let at = self.header.data_offset();
+        self.bounds
+            .iter()
+            .flat_map(|&(a, b)| [(at + a) as f64, (at + b) as f64])
+            .collect()
+    }
+
+    /// Push the bytes of the next whole parts, in order (several at once: they are
+    /// thresholded in parallel); returns the frames completed (an array, often empty).
+    #[wasm_bindgen(js_name = pushParts)]
+    pub fn push_parts(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let mut parts = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let &(a, b) = self
+                .bounds
+                .get(self.next)
+                .ok_or_else(|| JsError::new("more bytes than the file's parts"))?;
+            let len = (b - a) as usize;
+            let part = bytes
+                .get(at..at + len)
+                .ok_or_else(|| JsError::new("pushParts takes whole parts"))?;
+            parts.push((self.next, part));
+            self.next += 1;
+            at += len;
+        }
+        if self.lines.is_some() {
+            self.threshold(&parts)?;
+        } else {
+            // Keep the parts until the automatic thresholds are settled.
+            self.pending
+                .extend(parts.into_iter().map(|(i, p)| (i, p.to_vec())));
+            self.run(false)?;
+        }
+        self.take_frames()
+    }
+
+    /// Finish: `{frames, samples, stats}` with the last frames, as `DecodeSession.finish`.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        if self.next != self.bounds.len() {
+            return Err(JsError::new("the file ended before its last part"));
+        }
+        self.run(true)?;
+        let mut frames = self.take_frame_vec()?;
+        let mut sink = self
+            .sink
+            .take()
+            .ok_or_else(|| JsError::new("session already finished"))?;
+        let samples = self.header.layout().known_samples().unwrap_or(0);
+        if let Some(d) = &mut self.digitizer {
+            sink.push_transitions(&d.finish(), samples);
+        }
+        let samples = sink.samples();
+        let rest = sink.finish();
+        self.stats.add(&rest);
+        frames.extend(rest);
+        to_js(&Decoded {
+            frames: &frames,
+            tail: &DecodeTail {
+                samples,
+                stats: core::mem::take(&mut self.stats).report(self.rate),
+            },
+        })
+    }
+}
+
+impl ParallelDecode {
+    fn take_frame_vec(&mut self) -> Result<Vec<AnyFrame>, JsError> {
+        let sink = self
+            .sink
+            .as_mut()
+            .ok_or_else(|| JsError::new("session already finished"))?;
+        let frames = sink.take_frames();
+        self.stats.add(&frames);
+        Ok(frames)
+    }
+
+    fn take_frames(&mut self) -> Result<JsValue, JsError> {
+        let frames = self.take_frame_vec()?;
+        to_js(&frames)
+    }
+
+    /// Settle the thresholds when enough samples are pending (or `last`), then threshold
+    /// the pending parts in parallel and take them in order.
+    fn run(&mut self, last: bool) -> Result<(), JsError> {
+        if self.lines.is_none() {
+            let lines: Option<Vec<(usize, Threshold)>> = match self.levels.threshold {
+                Some(level) => Some(
+                    self.channels
+                        .iter()
+                        .map(|&c| {
+                            let hysteresis = self.levels.hysteresis.unwrap_or(0.0);
+                            (c, Threshold { level, hysteresis })
+                        })
+                        .collect(),
+                ),
+                None => {
+                    let mut first = FirstSamples {
+                        channels: &self.channels,
+                        samples: vec![Vec::new(); self.channels.len()],
+                    };
+                    for (i, bytes) in &self.pending {
+                        if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+                            break;
+                        }
+                        read_part(&self.header, self.bounds[*i], bytes, &mut first)
+                            .map_err(js_error)?;
+                    }
+                    let enough = first.samples.iter().all(|s| s.len() >= AUTO_WINDOW);
+                    (enough || last).then(|| {
+                        self.channels
+                            .iter()
+                            .zip(&first.samples)
+                            .map(|(&c, s)| (c, line_threshold(s, self.levels.hysteresis)))
+                            .collect()
+                    })
+                }
+            };
+            let Some(lines) = lines else {
+                return Ok(()); // wait for more samples
+            };
+            let explicit: Vec<_> = lines
+                .iter()
+                .map(|&(c, t): &(usize, Threshold)| (c, Ok(t)))
+                .collect();
+            let mut digitizer = Digitizer::new(&explicit).map_err(js_error)?;
+            digitizer.begin(self.header.layout()).map_err(js_error)?;
+            self.digitizer = Some(digitizer);
+            self.lines = Some(lines);
+        }
+        let pending = core::mem::take(&mut self.pending);
+        let parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        self.threshold(&parts)
+    }
+
+    /// Threshold `parts` (index, bytes) in parallel, take them in order, decode.
+    fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
+        let (Some(lines), Some(digitizer), Some(sink)) =
+            (&self.lines, &mut self.digitizer, &mut self.sink)
+        else {
+            return Ok(());
+        };
+        let header = &self.header;
+        let bounds = &self.bounds;
+        let done = par_map(parts, |&(i, bytes)| {
+            let mut part = DigitizePart::new(lines);
+            read_part(header, bounds[i], bytes, &mut part).map(|()| part)
+        });
+        for (&(i, bytes), part) in parts.iter().zip(done) {
+            if digitizer.push_part(part.map_err(js_error)?).is_err() {
+                // A line sat in its dead band too long: read this part serially.
+                read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
+            }
+            sink.push_transitions(&digitizer.take(), 0);
+        }
+        Ok(())
+    }
+}
