@@ -73,7 +73,7 @@ impl Dist {
         if self.hist.is_empty() {
             self.exact.push(v);
             if self.exact.len() > EXACT_MAX {
-                self.to_hist();
+                self.switch_to_hist();
             }
         } else {
             self.hist_add(v, 1);
@@ -90,7 +90,7 @@ impl Dist {
         oct[s] += n;
     }
 
-    fn to_hist(&mut self) {
+    fn switch_to_hist(&mut self) {
         self.hist = vec![Vec::new(); OCTAVES];
         let exact = core::mem::take(&mut self.exact);
         for v in exact {
@@ -114,12 +114,12 @@ impl Dist {
         if self.hist.is_empty() && o.hist.is_empty() {
             self.exact.extend_from_slice(&o.exact);
             if self.exact.len() > EXACT_MAX {
-                self.to_hist();
+                self.switch_to_hist();
             }
             return;
         }
         if self.hist.is_empty() {
-            self.to_hist();
+            self.switch_to_hist();
         }
         for &v in &o.exact {
             self.hist_add(v, 1);
