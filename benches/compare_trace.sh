@@ -4,16 +4,12 @@
 # (kernels and CPU ops per name: count, total, min, max), in the same run: medians of N
 # alternating runs, throughput, the ratio, scopekit's peak RSS, and the re-load time through
 # the binary index. Usage: benches/compare_trace.sh [RUNS] (default 5).
+# `benches/compare_trace.sh --generate FILE` only writes the trace (SCOPEKIT_TRACE_BYTES
+# sets its size, default 1e9; the browser memory test uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-5}
-dir=${SCOPEKIT_BENCH_DIR:-/tmp/scopekit-bench}
-file="$dir/trace_1GB.json"
-mkdir -p "$dir"
-python3 -c 'import orjson' 2>/dev/null || pip install -q orjson
-if [ ! -f "$file" ]; then
-  echo "writing $file" >&2
-  python3 - "$file" <<'PY'
+generate() {
+  python3 - "$1" "${SCOPEKIT_TRACE_BYTES:-1000000000}" <<'PY'
 import random, sys
 rng = random.Random(1)
 ops = ["aten::conv2d", "aten::convolution", "aten::_convolution", "aten::cudnn_convolution",
@@ -22,7 +18,7 @@ ops = ["aten::conv2d", "aten::convolution", "aten::_convolution", "aten::cudnn_c
 kernels = ["volta_sgemm_128x64_nn", "void at::native::vectorized_elementwise_kernel<4, at::native::AddFunctor<float>, at::detail::Array<char*, 3> >(int, at::native::AddFunctor<float>, at::detail::Array<char*, 3>)",
            "void cudnn::detail::dgrad_engine<float, 512, 6, 5, 3, 3, 3, false>(int, int, int, float const*, int, float const*)",
            "ncclKernel_AllReduce_RING_LL_Sum_float(ncclWorkElem)", "void at::native::reduce_kernel<512, 1>(at::native::ReduceOp<float>)"]
-target = 1_000_000_000
+target = int(sys.argv[2])
 with open(sys.argv[1], "w") as f:
     f.write('{"schemaVersion": 1, "deviceProperties": [{"id": 0, "name": "Synthetic GPU"}], "traceEvents": [\n')
     size, ts, ext, corr, step = 0, 1_700_000_000_000_000, 0, 0, 0
@@ -50,6 +46,19 @@ with open(sys.argv[1], "w") as f:
         f.write((",\n" if not first else "") + ",\n".join(buf))
     f.write('\n], "displayTimeUnit": "ms"}\n')
 PY
+}
+if [ "${1:-}" = "--generate" ]; then
+  generate "$2"
+  exit 0
+fi
+runs=${1:-5}
+dir=${SCOPEKIT_BENCH_DIR:-/tmp/scopekit-bench}
+file="$dir/trace_1GB.json"
+mkdir -p "$dir"
+python3 -c 'import orjson' 2>/dev/null || pip install -q orjson
+if [ ! -f "$file" ]; then
+  echo "writing $file" >&2
+  generate "$file"
 fi
 cat > "$dir/agg.py" <<'PY'
 import collections, sys, orjson

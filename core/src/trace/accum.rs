@@ -7,6 +7,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use super::dist::Dist;
 use super::event::{Event, Raw};
 use super::meta::Json;
 use super::table::{hash_bytes, IdMap, Interner};
@@ -115,9 +116,9 @@ pub struct TracePartial {
     pub(crate) ph_counts: Vec<u64>,
     pub(crate) cat: IdMap,
     pub(crate) cat_counts: Vec<u64>,
-    /// (name id << 32 | cat id) of complete spans → durations (ns) in file order.
+    /// (name id << 32 | cat id) of complete spans → their durations (ns).
     pub(crate) groups: IdMap,
-    pub(crate) group_durs: Vec<Vec<i64>>,
+    pub(crate) group_durs: Vec<Dist>,
     pub(crate) ops: Vec<OpRec>,
     pub(crate) kernels: Vec<KernelRec>,
     /// (correlation, ts) of runtime (launch) events.
@@ -309,9 +310,9 @@ impl TracePartial {
             .groups
             .index(u64::from(s.name) << 32 | u64::from(s.cat));
         if new {
-            self.group_durs.push(Vec::new());
+            self.group_durs.push(Dist::default());
         }
-        self.group_durs[g].push(s.dur);
+        self.group_durs[g].add(s.dur);
         match s.kind {
             Kind::CpuOp => self.ops.push(OpRec {
                 thread: s.thread,
@@ -374,7 +375,7 @@ impl TracePartial {
             if new {
                 self.group_durs.push(durs);
             } else {
-                self.group_durs[g].extend_from_slice(&durs);
+                self.group_durs[g].merge(&durs);
             }
         }
         self.ops.extend(later.ops.iter().map(|o| OpRec {

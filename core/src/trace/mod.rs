@@ -19,6 +19,7 @@
 
 mod accum;
 pub mod compare;
+mod dist;
 mod event;
 mod fast;
 pub mod gzip;
@@ -32,6 +33,7 @@ mod table;
 
 pub use accum::{TracePartial, Warnings};
 pub use compare::{compare, Compare, CompareConfig, DiffRow, DiffSide, Status};
+pub use dist::EXACT_MAX;
 pub use gzip::Gunzip;
 pub use meta::Json;
 pub use reader::{Boundary, TraceReader, MAX_VALUE};

@@ -5,12 +5,13 @@
 //! All durations are microseconds (`f64`); internally they are summed as integer
 //! nanoseconds, so totals are exact for inputs with at most 3 decimals.
 
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::accum::{kind_of, EdgeRec, Kind, SpanIn, TracePartial, Warnings};
+use super::accum::{kind_of, EdgeRec, KernelRec, Kind, SpanIn, TracePartial, Warnings};
+use super::dist::Dist;
 use super::meta::Json;
 
 /// µs (`f64`) of integer nanoseconds, correctly rounded from the exact decimal.
@@ -193,42 +194,25 @@ fn text(b: &[u8], warnings: &mut Warnings) -> String {
     }
 }
 
-fn row(name: String, durs: &mut [i64]) -> Row {
-    let total: i64 = durs.iter().sum();
-    let n = durs.len().max(1);
-    let (min, max) = durs
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
-    let (p50, p95, p99) = if durs.is_empty() {
-        (0, 0, 0)
-    } else {
-        // Each selection leaves the lower ranks in front, so the next one looks only there.
-        let k = |q: usize| (durs.len() * q).div_ceil(100).max(1);
-        let (k50, k95, k99) = (k(50), k(95), k(99));
-        let p99 = select_at(durs, k99 - 1);
-        let p95 = select_at(&mut durs[..k99], k95 - 1);
-        let p50 = select_at(&mut durs[..k95], k50 - 1);
-        (p50, p95, p99)
-    };
+fn row(name: String, d: &mut Dist) -> Row {
+    let total = d.sum();
+    let n = d.count().max(1);
+    let (min, max) = d.range();
+    let (p50, p95, p99) = d.percentiles();
     Row {
         name,
-        count: durs.len() as u64,
+        count: d.count(),
         total_dur: us(total),
         self_dur: None,
         mean_dur: total as f64 / n as f64 / 1000.0,
-        min_dur: us(if durs.is_empty() { 0 } else { min }),
-        max_dur: us(if durs.is_empty() { 0 } else { max }),
+        min_dur: us(min),
+        max_dur: us(max),
         p50_dur: us(p50),
         p95_dur: us(p95),
         p99_dur: us(p99),
         kernel_dur: None,
         kernel_count: None,
     }
-}
-
-/// The value of rank `k` (0-based) within `durs`.
-fn select_at(durs: &mut [i64], k: usize) -> i64 {
-    *durs.select_nth_unstable(k).1
 }
 
 fn sort_rows(rows: &mut [Row]) {
@@ -239,32 +223,90 @@ fn sort_rows(rows: &mut [Row]) {
     });
 }
 
-/// Length of the union of intervals sorted by start; also returns the merged intervals.
-fn union(iv: &mut [(i64, i64)]) -> (i64, Vec<(i64, i64)>) {
-    iv.sort_unstable();
-    let mut merged: Vec<(i64, i64)> = Vec::new();
-    for &(s, e) in iv.iter() {
-        match merged.last_mut() {
-            Some(last) if s <= last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
+/// The merged runs of intervals sorted by start.
+fn runs(iv: impl Iterator<Item = (i64, i64)>) -> impl Iterator<Item = (i64, i64)> {
+    let mut iv = iv.peekable();
+    core::iter::from_fn(move || {
+        let (s, mut e) = iv.next()?;
+        while let Some(&(s2, e2)) = iv.peek() {
+            if s2 > e {
+                break;
+            }
+            e = e.max(e2);
+            iv.next();
         }
-    }
-    (merged.iter().map(|(s, e)| e - s).sum(), merged)
+        Some((s, e))
+    })
 }
 
-fn intersection(a: &[(i64, i64)], b: &[(i64, i64)]) -> i64 {
-    let (mut i, mut j, mut total) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        let s = a[i].0.max(b[j].0);
-        let e = a[i].1.min(b[j].1);
-        total += (e - s).max(0);
-        if a[i].1 < b[j].1 {
-            i += 1;
+/// Length of the intersection of two sequences of disjoint sorted runs.
+fn intersection(
+    mut a: impl Iterator<Item = (i64, i64)>,
+    mut b: impl Iterator<Item = (i64, i64)>,
+) -> i64 {
+    let (mut x, mut y) = (a.next(), b.next());
+    let mut total = 0;
+    while let (Some(p), Some(q)) = (x, y) {
+        total += (p.1.min(q.1) - p.0.max(q.0)).max(0);
+        if p.1 < q.1 {
+            x = a.next();
         } else {
-            j += 1;
+            y = b.next();
         }
     }
     total
+}
+
+/// GPU time per stream or device (`pick`), grouped by label (distinct byte strings may
+/// share a lossy UTF-8 name); sorts `kernels` by label, then start.
+fn busy(
+    kernels: &mut [KernelRec],
+    names: &[String],
+    nccl: &[bool],
+    pick: impl Fn(&KernelRec) -> u32,
+) -> Vec<Busy> {
+    let ids: BTreeSet<u32> = kernels.iter().map(&pick).collect();
+    let mut labels: Vec<&str> = ids.iter().map(|&i| names[i as usize].as_str()).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    let rank: BTreeMap<u32, u32> = ids
+        .iter()
+        .map(|&i| {
+            let r = labels
+                .binary_search(&names[i as usize].as_str())
+                .unwrap_or(0);
+            (i, r as u32)
+        })
+        .collect();
+    let rank_of = |k: &KernelRec| rank.get(&pick(k)).copied().unwrap_or(0);
+    kernels.sort_unstable_by_key(|k| (rank_of(k), k.ts));
+    let mut out = Vec::with_capacity(labels.len());
+    for run in kernels.chunk_by(|a, b| rank_of(a) == rank_of(b)) {
+        let iv = |k: &KernelRec| (k.ts, k.ts + k.dur);
+        let is_comm = |k: &&KernelRec| nccl[k.name as usize];
+        let (mut b, mut first, mut last) = (0, None, 0);
+        for (s, e) in runs(run.iter().map(iv)) {
+            b += e - s;
+            first.get_or_insert(s);
+            last = e;
+        }
+        let span = first.map_or(0, |f| last - f);
+        let comm = || runs(run.iter().filter(is_comm).map(iv));
+        let comp = || runs(run.iter().filter(|k| !is_comm(k)).map(iv));
+        let total = |r: &mut dyn Iterator<Item = (i64, i64)>| r.map(|(s, e)| e - s).sum::<i64>();
+        out.push(Busy {
+            name: labels[rank_of(&run[0]) as usize].into(),
+            kernels: run.len() as u64,
+            kernel_dur: us(run.iter().map(|k| k.dur).sum()),
+            busy: us(b),
+            span: us(span),
+            idle: us(span - b),
+            comm_busy: us(total(&mut comm())),
+            compute_busy: us(total(&mut comp())),
+            overlap: us(intersection(comm(), comp())),
+        });
+    }
+    out
 }
 
 impl TracePartial {
@@ -324,9 +366,10 @@ impl TracePartial {
         let counters = counts(self.counters.keys(), &self.counter_counts);
 
         // Per name of kernels / CPU ops, per category.
-        let mut by_kind: [BTreeMap<u32, Vec<i64>>; 2] = [BTreeMap::new(), BTreeMap::new()];
-        let mut by_cat: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-        for (&key, durs) in self.groups.keys().iter().zip(&self.group_durs) {
+        let mut by_kind: [BTreeMap<u32, Dist>; 2] = [BTreeMap::new(), BTreeMap::new()];
+        let mut by_cat: BTreeMap<String, Dist> = BTreeMap::new();
+        let group_durs = core::mem::take(&mut self.group_durs);
+        for (&key, durs) in self.groups.keys().iter().zip(group_durs) {
             let (n, c) = ((key >> 32) as u32, key as u32);
             let cat = self.strings.get(c);
             let slot = match kind_of(if names[c as usize] == "None" {
@@ -339,9 +382,9 @@ impl TracePartial {
                 _ => None,
             };
             if let Some(s) = slot {
-                by_kind[s].entry(n).or_default().extend_from_slice(durs);
+                by_kind[s].entry(n).or_default().merge(&durs);
             }
-            by_cat.entry(name(c)).or_default().extend_from_slice(durs);
+            by_cat.entry(name(c)).or_default().merge_owned(durs);
         }
         let mut categories: Vec<Row> = by_cat
             .into_iter()
@@ -349,36 +392,36 @@ impl TracePartial {
             .collect();
         sort_rows(&mut categories);
 
-        // Self time of CPU ops: nesting per thread.
+        // Self time of CPU ops: nesting per thread, in (thread, start, longest first, file
+        // order); an op's children are summed on the stack until it closes.
         let mut self_ns: BTreeMap<u32, i64> = BTreeMap::new();
-        let mut order: Vec<usize> = (0..self.ops.len()).collect();
-        order.sort_by_key(|&i| {
-            let o = &self.ops[i];
-            (o.thread, o.ts, core::cmp::Reverse(o.dur), i)
-        });
-        let mut stack: Vec<(u32, i64, usize)> = Vec::new(); // (thread, end, op index)
-        let mut child = alloc::vec![0i64; self.ops.len()];
-        for &i in &order {
-            let o = self.ops[i];
-            while stack
+        self.ops
+            .sort_by_key(|o| (o.thread, o.ts, core::cmp::Reverse(o.dur)));
+        // (thread, end, name, dur, time of direct children)
+        let mut stack: Vec<(u32, i64, u32, i64, i64)> = Vec::new();
+        let mut close = |top: (u32, i64, u32, i64, i64)| {
+            *self_ns.entry(top.2).or_insert(0) += (top.3 - top.4).max(0);
+        };
+        for o in &self.ops {
+            while let Some(&top) = stack
                 .last()
-                .is_some_and(|&(t, end, _)| t != o.thread || end <= o.ts)
+                .filter(|&&(t, end, ..)| t != o.thread || end <= o.ts)
             {
                 stack.pop();
+                close(top);
             }
-            if let Some(&(_, end, p)) = stack.last() {
-                child[p] += o.dur.min(end - o.ts);
+            if let Some(top) = stack.last_mut() {
+                top.4 += o.dur.min(top.1 - o.ts);
             }
-            stack.push((o.thread, o.ts + o.dur, i));
+            stack.push((o.thread, o.ts + o.dur, o.name, o.dur, 0));
         }
-        for (i, o) in self.ops.iter().enumerate() {
-            *self_ns.entry(o.name).or_insert(0) += (o.dur - child[i]).max(0);
+        while let Some(top) = stack.pop() {
+            close(top);
         }
 
-        // Kernel → launching op (External id), → step (runtime launch time).
-        let mut ext_op: Vec<(i64, u32)> = self.ops.iter().map(|o| (o.ext, o.name)).collect();
-        ext_op.sort_unstable();
-        ext_op.dedup_by_key(|e| e.0);
+        // Kernel → launching op (External id; the smallest name id among ops sharing one),
+        // → step (runtime launch time).
+        self.ops.sort_unstable_by_key(|o| (o.ext, o.name));
         self.launches.sort_unstable();
         let mut steps: Vec<(u32, i64, i64, u64, i64)> = self
             .steps
@@ -390,8 +433,9 @@ impl TracePartial {
         let mut attributed = 0i64;
         for k in &self.kernels {
             if k.ext >= 0 {
-                if let Ok(p) = ext_op.binary_search_by_key(&k.ext, |e| e.0) {
-                    let e = op_kernels.entry(ext_op[p].1).or_default();
+                let p = self.ops.partition_point(|o| o.ext < k.ext);
+                if let Some(op) = self.ops.get(p).filter(|o| o.ext == k.ext) {
+                    let e = op_kernels.entry(op.name).or_default();
                     e.0 += 1;
                     e.1 += k.dur;
                     attributed += k.dur;
@@ -408,13 +452,13 @@ impl TracePartial {
             }
         }
 
-        let group = |kind: usize, map: &mut BTreeMap<u32, Vec<i64>>, w: &Warnings| {
+        let group = |kind: usize, map: &mut BTreeMap<u32, Dist>, w: &Warnings| {
             let _ = w;
             let mut g = Group::default();
             let mut total = 0i64;
             for (&n, durs) in map.iter_mut() {
-                g.count += durs.len() as u64;
-                total += durs.iter().sum::<i64>();
+                g.count += durs.count();
+                total += durs.sum();
                 let mut r = row(name(n), durs);
                 if kind == 1 {
                     r.self_dur = Some(us(self_ns.get(&n).copied().unwrap_or(0)));
@@ -433,59 +477,13 @@ impl TracePartial {
         let mut kernels = group(0, &mut kmap, &w);
         let cpu_ops = group(1, &mut omap, &w);
 
-        // Streams and devices.
+        // Streams and devices: kernels sorted in place by label, then start.
         let nccl: Vec<bool> = names
             .iter()
             .map(|n| n.to_ascii_lowercase().contains("nccl"))
             .collect();
-        let busy = |pick: &dyn Fn(&super::accum::KernelRec) -> u32| -> Vec<Busy> {
-            // Grouped by id first (no string per kernel), then by name: distinct byte strings
-            // may share a lossy UTF-8 name.
-            let mut per_id: BTreeMap<u32, Vec<&super::accum::KernelRec>> = BTreeMap::new();
-            for k in &self.kernels {
-                per_id.entry(pick(k)).or_default().push(k);
-            }
-            let mut per: BTreeMap<String, Vec<&super::accum::KernelRec>> = BTreeMap::new();
-            for (id, ks) in per_id {
-                per.entry(name(id)).or_default().extend(ks);
-            }
-            per.into_iter()
-                .map(|(label, ks)| {
-                    let mut all: Vec<(i64, i64)> =
-                        ks.iter().map(|k| (k.ts, k.ts + k.dur)).collect();
-                    let mut comm: Vec<(i64, i64)> = ks
-                        .iter()
-                        .filter(|k| nccl[k.name as usize])
-                        .map(|k| (k.ts, k.ts + k.dur))
-                        .collect();
-                    let mut comp: Vec<(i64, i64)> = ks
-                        .iter()
-                        .filter(|k| !nccl[k.name as usize])
-                        .map(|k| (k.ts, k.ts + k.dur))
-                        .collect();
-                    let (b, merged) = union(&mut all);
-                    let (cb, cm) = union(&mut comm);
-                    let (pb, pm) = union(&mut comp);
-                    let span = match (merged.first(), merged.last()) {
-                        (Some(f), Some(l)) => l.1 - f.0,
-                        _ => 0,
-                    };
-                    Busy {
-                        name: label,
-                        kernels: ks.len() as u64,
-                        kernel_dur: us(ks.iter().map(|k| k.dur).sum()),
-                        busy: us(b),
-                        span: us(span),
-                        idle: us(span - b),
-                        comm_busy: us(cb),
-                        compute_busy: us(pb),
-                        overlap: us(intersection(&cm, &pm)),
-                    }
-                })
-                .collect()
-        };
-        let streams = busy(&|k| k.stream);
-        let devices = busy(&|k| k.device);
+        let streams = busy(&mut self.kernels, &names, &nccl, |k| k.stream);
+        let devices = busy(&mut self.kernels, &names, &nccl, |k| k.device);
         kernels.per_stream_total_dur = streams
             .iter()
             .map(|s| (s.name.clone(), s.kernel_dur))
