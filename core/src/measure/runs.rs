@@ -201,12 +201,23 @@ impl PulseTracker {
         }
         self.chain.clear();
         let mut m = f64::INFINITY;
-        for (j, &x) in run.iter().enumerate().rev() {
-            let v = value(x);
-            if v < m {
-                m = v;
-                self.chain.push((start + j as u64, v));
+        // Backwards, 8 samples at a time: most groups hold no new suffix minimum.
+        let mut end = run.len();
+        while end > 0 {
+            let from = end.saturating_sub(8);
+            let group = &run[from..end];
+            if group.len() == 8 && !group.iter().fold(false, |any, &x| any | (value(x) < m)) {
+                end = from;
+                continue;
             }
+            for (j, &x) in group.iter().enumerate().rev() {
+                let v = value(x);
+                if v < m {
+                    m = v;
+                    self.chain.push((start + (from + j) as u64, v));
+                }
+            }
+            end = from;
         }
         while self.pre.back().is_some_and(|&(_, v)| v >= m) {
             self.pre.pop_back();
