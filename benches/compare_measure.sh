@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `scopekit measure` vs numpy doing the same measurements (histogram top/base, moments,
 # threshold crossings via np.nonzero/diff, interpolated 10/50/90 % instants) on a 1e8-sample
-# float32 NPY, in the same session; medians of RUNS runs. Usage: compare_measure.sh [N] [RUNS]
+# float32 NPY, in the same session; medians of RUNS runs (wall time, and CPU time, which
+# a loaded machine inflates less). Usage: compare_measure.sh [N] [RUNS]
 set -euo pipefail
 N=${1:-100000000}; RUNS=${2:-3}
 BIN=${SCOPEKIT_BIN:-target/release/scopekit}
@@ -32,9 +33,12 @@ per = np.diff(tm[rm]); q = np.percentile(per, [50, 95, 99])
 print(time.perf_counter() - t0)
 '
 med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-sk=$(for _ in $(seq "$RUNS"); do /usr/bin/time -f %e "$BIN" measure "$F" --json 2>&1 >/dev/null | tail -1; done | med)
+times=$(for _ in $(seq "$RUNS"); do /usr/bin/time -f '%e %U %S' "$BIN" measure "$F" --json 2>&1 >/dev/null | tail -1; done)
+sk=$(echo "$times" | awk '{print $1}' | med)
+cpu=$(echo "$times" | awk '{print $2 + $3}' | med)
 np_=$(for _ in $(seq "$RUNS"); do python3 -c "$NUMPY" "$F"; done | med)
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-awk -v n="$N" -v s="$sk" -v p="$np_" 'BEGIN {
-  printf "scopekit measure: %.3f s (%.2f GSa/s)\nnumpy (no load time): %.3f s (%.2f GSa/s)\nratio numpy/scopekit: %.2fx\n", s, n/s/1e9, p, n/p/1e9, p/s }'
+awk -v n="$N" -v s="$sk" -v c="$cpu" -v p="$np_" 'BEGIN {
+  printf "scopekit measure: %.3f s (%.2f GSa/s), cpu (user+sys) %.3f s\n", s, n/s/1e9, c
+  printf "numpy (no load time): %.3f s (%.2f GSa/s)\nratio numpy/scopekit: %.2fx\n", p, n/p/1e9, p/s }'
 rm -rf "$(dirname "$F")"

@@ -1,7 +1,10 @@
-//! `measure` passes over 10^7 in-memory samples (trapezoidal pulse train with noise).
+//! `measure` over 10^7 in-memory samples (trapezoidal pulse train with noise): the three
+//! passes together, then each pass alone.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use scopekit_core::measure::{measure_slice, MeasureConfig};
+use scopekit_core::measure::{
+    measure_slice, LevelHistogram, LevelScan, MeasureConfig, PulseTracker, RefLevels,
+};
 
 fn pulses(n: usize) -> Vec<f64> {
     let mut seed = 1u64;
@@ -25,6 +28,43 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("three_passes_1e7", |b| {
         b.iter(|| measure_slice(&xs, &MeasureConfig::default(), None))
+    });
+    g.bench_function("pass1_scan_1e7", |b| {
+        b.iter(|| {
+            let mut s = LevelScan::new(0);
+            s.add(0, &xs);
+            s.moments()
+        })
+    });
+    let m = {
+        let mut s = LevelScan::new(0);
+        s.add(0, &xs);
+        s.moments()
+    };
+    let Some(h) = LevelHistogram::new(0, m.min, m.max) else {
+        return;
+    };
+    g.bench_function("pass2_histogram_1e7", |b| {
+        b.iter(|| {
+            let mut h = h.clone();
+            h.add(&xs);
+            h.top_base()
+        })
+    });
+    let mut full = h.clone();
+    full.add(&xs);
+    let (top, base) = full.top_base();
+    let Some(lv) = RefLevels::new(top, base, 10.0, 90.0) else {
+        return;
+    };
+    g.bench_function("pass3_pulses_1e7", |b| {
+        b.iter(|| {
+            let mut p = PulseTracker::new(0, lv);
+            for (k, c) in xs.chunks(1 << 16).enumerate() {
+                p.add((k << 16) as u64, c);
+            }
+            p.finish()
+        })
     });
     g.finish();
 }

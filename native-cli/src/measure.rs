@@ -199,6 +199,26 @@ fn merged<T: scopekit_core::Merge>(parts: Vec<Result<T, CliError>>) -> Result<Op
     Ok(total)
 }
 
+/// Samples of the channel read before a segment when its transition pass starts (doubled
+/// until the tracker is in sync).
+const PREFIX: u64 = 1 << 16;
+
+/// Bytes per row of interleaved data (sample `s` of every channel starts at byte
+/// `s · row`), checked against every segment; `None` for channel-major data.
+fn row_bytes(header: &Header, bounds: &[(u64, u64)], scans: &[LevelScan]) -> Option<u64> {
+    if header.is_channel_major() {
+        return None;
+    }
+    let (first, end) = scans.first()?.span()?;
+    let len = bounds.first()?.1 - bounds.first()?.0;
+    let row = len.checked_div(end - first).filter(|r| *r > 0)?;
+    let fits = bounds.iter().zip(scans).all(|(b, s)| match s.span() {
+        Some((f, e)) => b.0 == f * row && b.1 - b.0 == (e - f) * row,
+        None => b.0 == b.1,
+    });
+    fits.then_some(row)
+}
+
 fn parallel(
     source: &Source,
     header: &Header,
@@ -230,6 +250,7 @@ fn parallel(
         .enumerate()
         .filter_map(|(k, s)| s.span().map(|(first, _)| (k, first)))
         .collect();
+    let row = row_bytes(header, bounds, &scans);
     let scan = merged(scans.into_iter().map(Ok).collect())?.unwrap_or_default();
     let m = scan.moments();
     // Pass 2: the histogram between the extremes.
@@ -260,13 +281,26 @@ fn parallel(
                         let (k, from) = spans[j];
                         let to = spans.get(j + 1).map_or(u64::MAX, |s| s.1);
                         bar.inc(bounds[k].1 - bounds[k].0);
-                        let mut back = 1;
+                        let mut back: u64 = 1;
                         loop {
-                            let begin = j.saturating_sub(back);
-                            let mut p = PulseTracker::owning(ch, lv, from, to, begin == 0);
-                            let range = (bounds[spans[begin].0].0, data_end);
+                            // Restart a short way before the segment (whole rows), else
+                            // whole segments earlier.
+                            let (at, first) = match row {
+                                Some(row) if j > 0 => {
+                                    let back = back.saturating_mul(PREFIX).saturating_mul(row);
+                                    let at = bounds[k].0.saturating_sub(back);
+                                    (at, at == 0)
+                                }
+                                _ => {
+                                    let back = usize::try_from(back).unwrap_or(usize::MAX);
+                                    let begin = j.saturating_sub(back);
+                                    (bounds[spans[begin].0].0, begin == 0)
+                                }
+                            };
+                            let mut p = PulseTracker::owning(ch, lv, from, to, first);
+                            let range = (at, data_end);
                             run_range(source, header, range, &mut p, PulseTracker::done, None)?;
-                            if !p.unsynced() || begin == 0 {
+                            if !p.unsynced() || first {
                                 return Ok(p.finish());
                             }
                             back *= 2;

@@ -13,6 +13,21 @@ use crate::{Block, BlockSink, Error, Layout, Merge, Result};
 /// threshold of `edges`).
 pub const HISTOGRAM_BINS: usize = 1024;
 
+/// Sub-histograms counted in turn (summed when read).
+const SUBS: usize = 4;
+
+/// Count `x` in `counts` (bins of `1 / scale` from `min`; values past the last bin's end
+/// by less than one bin land in the last bin, as `max` itself does).
+#[inline(always)]
+fn count(counts: &mut [u64], min: f64, scale: f64, x: f64) {
+    let b = (x - min) * scale;
+    // NaN, infinities and values below the range fail this test.
+    if b >= 0.0 && b < (HISTOGRAM_BINS + 1) as f64 {
+        // `b` is in 0..1025 here: the i32 conversion is the cheap one, and exact.
+        counts[(b as i32 as usize).min(HISTOGRAM_BINS - 1)] += 1;
+    }
+}
+
 /// Checks that `channel` exists in `layout`.
 pub(super) fn check_channel(channel: usize, layout: &Layout) -> Result<()> {
     if channel >= layout.channels {
@@ -108,12 +123,13 @@ impl Merge for LevelScan {
 
 /// Second pass: a histogram of [`HISTOGRAM_BINS`] equal bins over `min..=max` (from the
 /// first pass) of the finite samples of one channel. Bounded memory whatever the length.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct LevelHistogram {
     channel: usize,
     min: f64,
     scale: f64,
     width: f64,
+    /// [`SUBS`] sub-histograms of [`HISTOGRAM_BINS`] bins, one after the other.
     counts: Vec<u64>,
 }
 
@@ -129,30 +145,63 @@ impl LevelHistogram {
             min,
             scale: 1.0 / width,
             width,
-            counts: alloc::vec![0; HISTOGRAM_BINS],
+            counts: alloc::vec![0; HISTOGRAM_BINS * SUBS],
         })
     }
 
     /// Add samples (non-finite ones and any outside the range are skipped).
     pub fn add(&mut self, xs: &[f64]) {
-        let last = HISTOGRAM_BINS - 1;
-        for &x in xs {
-            let b = (x - self.min) * self.scale;
-            // NaN, infinities and values below the range fail this test.
-            if b >= 0.0 && b < (HISTOGRAM_BINS + 1) as f64 {
-                self.counts[(b as usize).min(last)] += 1;
+        // Consecutive samples often fall in the same bin: counting them in separate
+        // sub-histograms keeps each increment from waiting on the previous one's store.
+        let (min, scale) = (self.min, self.scale);
+        let (a, rest) = self.counts.split_at_mut(HISTOGRAM_BINS);
+        let (b, rest) = rest.split_at_mut(HISTOGRAM_BINS);
+        let (c, d) = rest.split_at_mut(HISTOGRAM_BINS);
+        let (a, b, c, d) = (
+            &mut a[..HISTOGRAM_BINS],
+            &mut b[..HISTOGRAM_BINS],
+            &mut c[..HISTOGRAM_BINS],
+            &mut d[..HISTOGRAM_BINS],
+        );
+        let mut chunks = xs.chunks_exact(4);
+        for q in &mut chunks {
+            count(a, min, scale, q[0]);
+            count(b, min, scale, q[1]);
+            count(c, min, scale, q[2]);
+            count(d, min, scale, q[3]);
+        }
+        for &x in chunks.remainder() {
+            count(a, min, scale, x);
+        }
+    }
+
+    fn totals(&self) -> Vec<u64> {
+        let mut total = self.counts[..HISTOGRAM_BINS].to_vec();
+        for sub in self.counts[HISTOGRAM_BINS..].chunks_exact(HISTOGRAM_BINS) {
+            for (t, c) in total.iter_mut().zip(sub) {
+                *t += c;
             }
         }
+        total
     }
 
     /// (top, base): the centres of the modal bins of the upper and lower half.
     pub fn top_base(&self) -> (f64, f64) {
-        histogram_top_base(&self.counts, self.min, self.width)
+        histogram_top_base(&self.totals(), self.min, self.width)
     }
 
     /// Width of a bin.
     pub fn bin_width(&self) -> f64 {
         self.width
+    }
+}
+
+impl PartialEq for LevelHistogram {
+    /// Equal ranges and equal counts (however they were spread over the sub-histograms).
+    fn eq(&self, other: &Self) -> bool {
+        (self.channel, self.min, self.scale, self.width)
+            == (other.channel, other.min, other.scale, other.width)
+            && self.totals() == other.totals()
     }
 }
 

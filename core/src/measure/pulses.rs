@@ -26,13 +26,19 @@
 //! started too late and must be restarted earlier.
 
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use super::dist::Dist;
 use super::levels::check_channel;
 use crate::{Block, BlockSink, Layout, Merge, Push, Result};
 
+#[path = "runs.rs"]
+mod runs;
+
 /// Samples kept to find the pre-transition minimum (older ones are forgotten).
 const PRE_CAP: usize = 4096;
+/// Longest run of samples handled at once by the fast paths (bounds the chain scratch).
+const RUN_MAX: usize = 512;
 /// Aberration region length, in transition durations.
 const SEEK: f64 = 3.0;
 
@@ -170,6 +176,8 @@ pub struct PulseTracker {
     unsynced: bool,
     pos: u64,
     dists: PulseDists,
+    /// Scratch for [`PulseTracker::push_pre_run`]: the suffix minima of one run.
+    chain: Vec<(u64, f64)>,
 }
 
 fn cross(i0: u64, y0: f64, i1: u64, y1: f64, level: f64) -> f64 {
@@ -203,6 +211,7 @@ impl PulseTracker {
             unsynced: false,
             pos: 0,
             dists: PulseDists::default(),
+            chain: Vec::new(),
         }
     }
 
@@ -219,7 +228,30 @@ impl PulseTracker {
     }
 
     /// Add samples whose absolute indices start at `start`.
+    ///
+    /// Runs of samples that stay inside one state (or inside the transition band without
+    /// completing a transition) take a fast path with the same results, bit for bit, as
+    /// the per-sample state machine (see `runs.rs`).
     pub fn add(&mut self, start: u64, xs: &[f64]) {
+        let mut k = 0;
+        while k < xs.len() {
+            let n = self.run(start + k as u64, &xs[k..]);
+            if n > 0 {
+                k += n;
+                continue;
+            }
+            let x = xs[k];
+            if x.is_finite() {
+                self.sample(start + k as u64, x);
+            }
+            k += 1;
+        }
+        self.pos = self.pos.max(start + xs.len() as u64);
+    }
+
+    /// The per-sample state machine over `xs` (the reference the fast paths must equal).
+    #[cfg(test)]
+    pub(super) fn add_per_sample(&mut self, start: u64, xs: &[f64]) {
         for (i, &x) in (start..).zip(xs) {
             if x.is_finite() {
                 self.sample(i, x);

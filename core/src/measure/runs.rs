@@ -1,0 +1,231 @@
+//! Fast paths of the [`PulseTracker`]: a *run* is a stretch of finite samples that all
+//! stay in the current state (a *steady* run: at or beyond its reference level) or all lie
+//! strictly between the lower and upper reference levels (a *transit* run, which cannot
+//! complete a transition). Over a run the per-sample state machine only tracks extremes,
+//! the last crossing of the 50 % level and the pre-transition deque, so a run is handled
+//! with comparison loops and a few updates at its ends. Every result equals the
+//! per-sample machine's bit for bit: the deque receives the run's suffix minima (what
+//! per-sample pushes leave), and a run whose extreme is ±0 (where `f64::max`/`min` may
+//! pick either zero) falls back to the per-sample updates.
+
+use super::{cross, PulseTracker, RefLevels, State, PRE_CAP, RUN_MAX};
+
+/// How many leading samples of `xs` satisfy `keep` (checked 8 at a time without early
+/// exit, so the check vectorises).
+#[inline]
+fn leading(xs: &[f64], keep: impl Fn(f64) -> bool) -> usize {
+    let mut n = 0;
+    for c in xs.chunks_exact(8) {
+        if c.iter().fold(true, |all, &x| all & keep(x)) {
+            n += 8;
+        } else {
+            break;
+        }
+    }
+    n + xs[n..].iter().take_while(|&&x| keep(x)).count()
+}
+
+/// (min, max) of `xs` (finite, non-empty), with strict comparisons in 4 lanes.
+#[inline]
+fn extremes(xs: &[f64]) -> (f64, f64) {
+    let mut lo = [xs[0]; 4];
+    let mut hi = [xs[0]; 4];
+    let mut chunks = xs.chunks_exact(4);
+    for c in &mut chunks {
+        for j in 0..4 {
+            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
+            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
+        }
+    }
+    for &x in chunks.remainder() {
+        lo[0] = if x < lo[0] { x } else { lo[0] };
+        hi[0] = if x > hi[0] { x } else { hi[0] };
+    }
+    let pick = |v: [f64; 4], better: fn(f64, f64) -> bool| {
+        v.iter()
+            .fold(v[0], |m, &x| if better(x, m) { x } else { m })
+    };
+    (pick(lo, |x, m| x < m), pick(hi, |x, m| x > m))
+}
+
+/// (min, max) of `s · x` over `xs` (`s` is ±1: negation is exact).
+#[inline]
+fn extremes_of(xs: &[f64], s: f64) -> (f64, f64) {
+    let (lo, hi) = extremes(xs);
+    if s > 0.0 {
+        (lo, hi)
+    } else {
+        (-hi, -lo)
+    }
+}
+
+/// How many of the `len` samples from index `start` are inside a region ending at
+/// `until` (`i as f64 <= until`, monotone in `i`, so a prefix).
+fn inside_len(start: u64, len: usize, until: f64) -> usize {
+    if len == 0 || start as f64 > until {
+        return 0;
+    }
+    if (start + len as u64 - 1) as f64 <= until {
+        return len;
+    }
+    (0..len)
+        .take_while(|&j| (start + j as u64) as f64 <= until)
+        .count()
+}
+
+impl PulseTracker {
+    /// Handle the run at the start of `xs` (first index `start`) on a fast path and return
+    /// its length; 0 when `xs[0]` needs the per-sample machine.
+    pub(super) fn run(&mut self, start: u64, xs: &[f64]) -> usize {
+        let RefLevels { low, high, .. } = self.lv;
+        let xs = &xs[..xs.len().min(RUN_MAX)];
+        let steady = match self.state {
+            State::Unknown => return 0,
+            State::Low => leading(xs, |x| x <= low && x.is_finite()),
+            State::High => leading(xs, |x| x >= high && x.is_finite()),
+        };
+        if steady > 0 {
+            self.steady(start, &xs[..steady]);
+            return steady;
+        }
+        let transit = leading(xs, |x| x > low && x < high);
+        if transit > 0 {
+            self.transit(start, &xs[..transit]);
+        }
+        transit
+    }
+
+    /// A steady run: no transition starts; every region sample is at or beyond the
+    /// region's threshold.
+    fn steady(&mut self, start: u64, run: &[f64]) {
+        self.start = None;
+        self.mid = None;
+        self.push_pre_run(start, run);
+        if let Some(mut r) = self.region.take() {
+            let inside = inside_len(start, run.len(), r.until);
+            r.min = r.min.min(r.pend);
+            r.pend = f64::INFINITY;
+            if inside > 0 {
+                let (lo, hi) = extremes_of(&run[..inside], r.s);
+                if lo == 0.0 || hi == 0.0 {
+                    for &x in &run[..inside] {
+                        let y = r.s * x;
+                        r.max = r.max.max(y);
+                        r.min = r.min.min(y);
+                    }
+                } else {
+                    r.max = r.max.max(hi);
+                    r.min = r.min.min(lo);
+                }
+            }
+            if inside < run.len() {
+                self.close(r);
+            } else {
+                self.region = Some(r);
+            }
+        }
+        self.set_prev(start, run);
+    }
+
+    /// A transit run: between the reference levels, so no transition completes; every
+    /// region sample is a dip below the region's threshold.
+    fn transit(&mut self, start: u64, run: &[f64]) {
+        let RefLevels { low, mid, high, .. } = self.lv;
+        let rising = self.state == State::Low;
+        let (pi, p) = self.prev;
+        let at = |j: usize| start + j as u64;
+        // Only the first sample can leave the state's side (the others follow a sample
+        // inside the band).
+        if rising && p <= low {
+            self.start = Some(cross(pi, p, start, run[0], low));
+        } else if !rising && p >= high {
+            self.start = Some(cross(pi, p, start, run[0], high));
+        }
+        // The last crossing of the 50 % level in the run wins.
+        for j in (0..run.len()).rev() {
+            let (qi, q) = if j == 0 {
+                (pi, p)
+            } else {
+                (at(j - 1), run[j - 1])
+            };
+            let x = run[j];
+            let crossed = if rising {
+                q < mid && x >= mid
+            } else {
+                q > mid && x <= mid
+            };
+            if crossed {
+                self.mid = Some(cross(qi, q, at(j), x, mid));
+                break;
+            }
+        }
+        self.push_pre_run(start, run);
+        if let Some(mut r) = self.region.take() {
+            let inside = inside_len(start, run.len(), r.until);
+            if inside > 0 {
+                let (lo, _) = extremes_of(&run[..inside], r.s);
+                if lo == 0.0 {
+                    for &x in &run[..inside] {
+                        r.pend = r.pend.min(r.s * x);
+                    }
+                } else {
+                    r.pend = r.pend.min(lo);
+                }
+            }
+            if inside < run.len() && r.pend == f64::INFINITY {
+                self.close(r);
+            } else {
+                self.region = Some(r);
+            }
+        }
+        self.set_prev(start, run);
+    }
+
+    fn set_prev(&mut self, start: u64, run: &[f64]) {
+        let last = run.len() - 1;
+        self.prev = (start + last as u64, run[last]);
+    }
+
+    /// `push_pre` of every sample of a run (`x` in the low state, `−x` in the high one).
+    /// Per-sample pushes leave the older entries below the run's minimum followed by the
+    /// run's values that are below every later one; when the deque cannot reach its cap
+    /// within the run, that is computed directly.
+    fn push_pre_run(&mut self, start: u64, run: &[f64]) {
+        let neg = self.state == State::High;
+        let value = |x: f64| if neg { -x } else { x };
+        if self.pre.len() + run.len() > PRE_CAP {
+            for (i, &x) in (start..).zip(run) {
+                self.push_pre(i, value(x));
+            }
+            return;
+        }
+        self.chain.clear();
+        let mut m = f64::INFINITY;
+        // Backwards, 8 samples at a time: most groups hold no new suffix minimum.
+        let mut end = run.len();
+        while end > 0 {
+            let from = end.saturating_sub(8);
+            let group = &run[from..end];
+            if group.len() == 8 && !group.iter().fold(false, |any, &x| any | (value(x) < m)) {
+                end = from;
+                continue;
+            }
+            for (j, &x) in group.iter().enumerate().rev() {
+                let v = value(x);
+                if v < m {
+                    m = v;
+                    self.chain.push((start + (from + j) as u64, v));
+                }
+            }
+            end = from;
+        }
+        while self.pre.back().is_some_and(|&(_, v)| v >= m) {
+            self.pre.pop_back();
+        }
+        self.pre.extend(self.chain.iter().rev());
+    }
+}
+
+#[cfg(test)]
+#[path = "runs_tests.rs"]
+mod tests;
