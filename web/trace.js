@@ -268,7 +268,8 @@ function renderSummary(s) {
 
   // One column per ProfilerStep: height ∝ duration, the filled part = its kernel time.
   stepsBox.hidden = steps.length === 0;
-  const longest = Math.max(...steps.map((st) => st.dur), 1e-9);
+  const longest = steps.reduce((m, st) => Math.max(m, st.dur), 1e-9);
+  stepsChart.classList.toggle('dense', steps.length > 150);
   stepsChart.replaceChildren(...steps.map((st, i) => {
     const gpu = Math.min(st.kernel_dur / Math.max(st.dur, 1e-9), 1);
     const text = `${st.name}: ${dur(st.dur)} · ${count(st.kernels)} kernels · GPU ${dur(st.kernel_dur)} (${pct(st.kernel_dur, st.dur)})`;
