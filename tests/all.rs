@@ -9,6 +9,7 @@ mod cli_edges;
 mod cli_errors;
 mod cli_filter;
 mod cli_formats;
+mod cli_histogram;
 mod cli_measure;
 mod cli_spectrum;
 mod cli_stats;

@@ -70,5 +70,63 @@ fn stats(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stats);
+/// The histogram kernel alone on samples in memory (f32 and f64), for a small histogram
+/// (counted in interleaved copies) and a large one, and through the reader as `stats
+/// --histogram` runs it.
+fn histogram(c: &mut Criterion) {
+    use scopekit_core::dsp::histogram::{Binning, ChannelHistogram, Histogram};
+    use scopekit_core::sink_job::SinkJob;
+
+    let n = 16 << 20;
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let xs: Vec<f32> = (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Roughly normal: the sum of four uniforms.
+            (0..4)
+                .map(|k| ((state >> (16 * k)) & 0xffff) as f32 / 65536.0)
+                .sum::<f32>()
+                - 2.0
+        })
+        .collect();
+    let xs64: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
+    let mut group = c.benchmark_group("histogram");
+    group.throughput(Throughput::Elements(n as u64));
+    group.sample_size(10);
+    for bins in [100, 65536] {
+        let binning = Binning::try_new(-2.0, 2.0, bins).expect("valid");
+        group.bench_function(format!("f32_{bins}_bins"), |b| {
+            b.iter(|| {
+                let mut h = ChannelHistogram::new(binning);
+                h.add_f32(&xs);
+                h.counts()
+            })
+        });
+        group.bench_function(format!("f64_{bins}_bins"), |b| {
+            b.iter(|| {
+                let mut h = ChannelHistogram::new(binning);
+                h.add(&xs64);
+                h.counts()
+            })
+        });
+    }
+    let file = two_channel_f32(8 << 20);
+    let binning = Binning::try_new(-2.0, 4.0, 100).expect("valid");
+    group.throughput(Throughput::Elements(2 * (8 << 20)));
+    group.bench_function("npy_f32_2ch_read_and_histogram", |b| {
+        b.iter(|| {
+            let sink = Histogram::try_new(&[Some(binning), Some(binning)]).expect("valid");
+            let mut job = SinkJob::new(sink);
+            for chunk in file.chunks(4 << 20) {
+                job.push(chunk).expect("valid");
+            }
+            job.finish().expect("complete").sink.reports()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stats, histogram);
 criterion_main!(benches);

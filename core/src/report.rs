@@ -58,6 +58,29 @@ pub struct ChannelStats {
     pub quantiles: QuantileMethod,
     /// Number of values the percentiles were selected from.
     pub quantile_sample: u64,
+    /// The histogram, when asked for (`stats --histogram`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<HistogramReport>,
+}
+
+/// A channel's histogram: `bins` equal bins over `[lo, hi]`, counted like
+/// `numpy.histogram(x, bins, range=(lo, hi))` on the values as float64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistogramReport {
+    /// The first edge.
+    pub lo: f64,
+    /// The last edge (the last bin includes it).
+    pub hi: f64,
+    /// Number of bins.
+    pub bins: usize,
+    /// Values in each bin.
+    pub counts: Vec<u64>,
+    /// Finite values below `lo`.
+    pub below: u64,
+    /// Finite values above `hi`.
+    pub above: u64,
+    /// NaN and infinite values (never binned).
+    pub nonfinite: u64,
 }
 
 /// `scopekit stats --json`: per-channel statistics of one capture.

@@ -37,6 +37,17 @@ pub enum Command {
         /// Print one JSON document instead of a table.
         #[arg(long)]
         json: bool,
+        /// Also a histogram of each channel with N equal bins (default 100, at most
+        /// 1000000), like numpy.histogram: over [min, max] of the channel's finite values.
+        #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100")]
+        histogram: Option<String>,
+        /// The histogram's range instead of each channel's [min, max] (implies --histogram);
+        /// values outside are counted as below/above.
+        #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
+        histogram_range: Option<String>,
+        /// Print the histograms as CSV rows `channel,lo,hi,count` (needs --histogram).
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
         /// Worker threads (default: all cores).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,

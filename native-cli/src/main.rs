@@ -14,6 +14,7 @@ mod decode_par;
 mod edges;
 mod error;
 mod filter;
+mod hist;
 mod interrupt;
 mod measure;
 mod out;
@@ -81,11 +82,18 @@ fn run(args: Args) -> Result<(), CliError> {
             file,
             channel,
             json,
+            histogram,
+            histogram_range,
+            csv,
             threads,
             rate,
             raw,
         } => {
             let raw = raw_config(&raw)?;
+            let histogram = hist::Options::parse(histogram.as_deref(), histogram_range.as_deref())?;
+            if csv && histogram.is_none() {
+                return Err(CliError::usage("--csv prints histograms: add --histogram"));
+            }
             let config = StatsConfig {
                 channels: channel.map(|c| vec![c]),
             };
@@ -95,13 +103,26 @@ fn run(args: Args) -> Result<(), CliError> {
                 let header = read_header(&source, raw)?;
                 let bar = progress::bytes(source.len());
                 let partial = par::stats(&source, &header, &config, threads, rate, &bar)?;
+                let mut report = partial.report();
+                if let Some(options) = histogram {
+                    let runner = hist::Runner {
+                        source: &source,
+                        header: &header,
+                        threads,
+                        vcd_rate: rate,
+                        progress: &bar,
+                    };
+                    hist::attach(&mut report, options, &runner)?;
+                }
                 bar.finish_and_clear();
-                Ok(partial.report())
+                Ok(report)
             })?;
             print(if json {
                 to_json(&report)?
+            } else if csv {
+                hist::csv(&report)
             } else {
-                out::stats(&report)
+                out::stats(&report) + &hist::text(&report)
             })
         }
         Command::Convert {

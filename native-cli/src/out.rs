@@ -6,7 +6,7 @@ use scopekit_core::report::{ChannelStats, InfoReport, QuantileMethod, StatsRepor
 
 /// Format a value with 7 significant digits, switching to exponent form for very large or
 /// small magnitudes; `-` for a missing value.
-fn num(x: Option<f64>) -> String {
+pub(crate) fn num(x: Option<f64>) -> String {
     match x {
         None => "-".into(),
         Some(x) if x == 0.0 || (1e-3..1e7).contains(&x.abs()) => {

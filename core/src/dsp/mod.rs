@@ -1,5 +1,6 @@
 //! Signal kernels.
 
+pub mod histogram;
 pub mod moments;
 pub mod quantile;
 pub mod stats;

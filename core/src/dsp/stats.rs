@@ -67,6 +67,7 @@ impl ChannelAcc {
                 QuantileMethod::Sampled
             },
             quantile_sample: self.quantiles.len(),
+            histogram: None,
         }
     }
 }
