@@ -1,22 +1,24 @@
 // Module worker of the analog view (analog.js): runs one of `scopekit measure | spectrum |
-// correlate | filter` over File(s) with the wasm core's sessions (wasm/src/analog.rs).
+// stats --histogram | correlate | filter` over File(s) with the wasm core's sessions (wasm/src/analog.rs).
 //
 // Protocol (page → worker): one message { kind, file, file2?, options }
 //   kind 'measure'   options { channel, low, high }
 //   kind 'spectrum'  options { channel, window, nfft|null, overlap, average, scaling, harmonics, peaks, spectrogram }
+//   kind 'histogram' options { channel, bins, lo|null, hi|null }
 //   kind 'correlate' options { channelA, channelB, maxLag }  (file2: the second input, or the same file)
 //   kind 'filter'    options { channel, band, f1, f2, design, ripple, order, movingAverage|null,
 //                              decimate|null, sampleRate, first, count, frequencies (Float64Array) }
 // Worker → page:
 //   { type: 'progress', loaded, total, pass, passes }   ≤ ~10×/s, plus one at each pass end
 //   { type: 'done', doc, curve?, input?, output?, outputFirst?, response?, design? }
-//        `doc` is the CLI's --json document (measure, spectrum, correlate)
+//        `doc` is the CLI's --json document (measure, spectrum, correlate; for a histogram the
+//        channel's `histogram` object of `stats --histogram N --json`)
 //   { type: 'error', message }                          the core's message (names the byte offset)
 //
 // Files are read in CHUNK slices with a few reads in flight; zip captures (npz) are read whole
 // and given to the session once per pass.
 
-import init, { CorrelateSession, FilterSession, MeasureSession, SpectrumSession } from './pkg/scopekit_wasm.js';
+import init, { CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumSession } from './pkg/scopekit_wasm.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -110,6 +112,16 @@ async function measure(file, o) {
   }
 }
 
+async function histogram(file, o) {
+  const s = new HistogramSession(file.size, o.channel, o.bins, o.lo ?? undefined, o.hi ?? undefined, o.rate ?? undefined);
+  try {
+    await runPasses(file, s, 2);
+    return { doc: s.report() };
+  } finally {
+    s.free();
+  }
+}
+
 async function spectrum(file, o) {
   const s = new SpectrumSession(file.size, o.channel, o.window, o.nfft ?? undefined, o.overlap, o.average,
     o.scaling, o.harmonics, o.peaks, o.spectrogram, o.rate ?? undefined);
@@ -173,6 +185,7 @@ self.onmessage = async (event) => {
     let out;
     if (kind === 'measure') out = await measure(file, options);
     else if (kind === 'spectrum') out = await spectrum(file, options);
+    else if (kind === 'histogram') out = await histogram(file, options);
     else if (kind === 'correlate') out = await correlate(file, file2 ?? file, options);
     else if (kind === 'filter') out = await filter(file, options);
     else throw new Error(`unknown analysis ${kind}`);

@@ -1,6 +1,6 @@
 // Analog view: once an analog capture's header is known (window 'scopekit:file'), a card with
-// tabs Measurements | Spectrum | Correlate | Filter runs `scopekit measure | spectrum |
-// correlate | filter` in a worker (analog-worker.js, the wasm core) and shows the results
+// tabs Measurements | Spectrum | Histogram | Correlate | Filter runs `scopekit measure |
+// spectrum | stats --histogram | correlate | filter` in a worker (analog-worker.js, the wasm core) and shows the results
 // with web/plot.js.
 //
 // For tests and embedders:
@@ -17,6 +17,7 @@ const section = document.getElementById('analog-view');
 const TABS = [
   ['measure', 'Measurements'],
   ['spectrum', 'Spectrum'],
+  ['histogram', 'Histogram'],
   ['correlate', 'Correlate'],
   ['filter', 'Filter'],
 ];
@@ -96,6 +97,14 @@ function build() {
         el('div', { className: 'table-wrap' }, el('table', { className: 'analog-table', id: 'analog-peaks', 'data-testid': 'analog-peaks' })),
         el('div', { className: 'table-wrap' }, el('table', { className: 'analog-table', id: 'analog-metrics', 'data-testid': 'analog-metrics' }))),
       el('canvas', { className: 'analog-plot analog-spectrogram', id: 'analog-spectrogram-plot', 'data-testid': 'analog-spectrogram-plot', hidden: true })),
+    histogram: el('div', {},
+      el('div', { className: 'analog-options' },
+        field('Bins', number('analog-bins', 100, { min: 1, max: 1000000, step: 1 })),
+        field('From', number('analog-hist-lo', '', { placeholder: 'min' })),
+        field('To', number('analog-hist-hi', '', { placeholder: 'max' }))),
+      el('canvas', { className: 'analog-plot', id: 'analog-hist-plot', 'data-testid': 'analog-hist-plot' }),
+      el('dl', { className: 'analog-dl', id: 'analog-hist', 'data-testid': 'analog-hist' }),
+      el('p', { className: 'note', text: 'Bins as numpy.histogram draws them (the last bin includes its right edge); NaN and Inf are counted apart, never binned. The same as scopekit stats --histogram N.' })),
     correlate: el('div', {},
       el('div', { className: 'analog-options' },
         field('Against', select('analog-against', [], '')),
@@ -127,6 +136,7 @@ function build() {
 
   plots.spectrum = new Plot(document.getElementById('analog-spectrum-plot'), { x: { label: 'Frequency', unit: 'Hz' }, y: { label: 'PSD', unit: 'dB' }, label: 'Power spectral density' });
   plots.spectrogram = new Plot(document.getElementById('analog-spectrogram-plot'), { x: { label: 'Frequency', unit: 'Hz' }, y: { label: 'Time', unit: 's' }, label: 'Spectrogram' });
+  plots.hist = new Plot(document.getElementById('analog-hist-plot'), { x: { label: 'Value', unit: '' }, y: { label: 'Count', unit: '' }, label: 'Histogram' });
   plots.corr = new Plot(document.getElementById('analog-corr-plot'), { x: { label: 'Lag (samples)', unit: '' }, y: { label: 'Correlation', unit: '' }, label: 'Cross-correlation around the peak' });
   plots.filter = new Plot(document.getElementById('analog-filter-plot'), { x: { label: 'Time', unit: 's' }, y: { label: 'Value', unit: '' }, label: 'Signal before and after the filter', legend: true });
   plots.response = new Plot(document.getElementById('analog-response-plot'), { x: { label: 'Frequency', unit: 'Hz' }, y: { label: '|H|', unit: 'dB', min: -120 }, label: 'Magnitude response' });
@@ -211,6 +221,14 @@ function options(kind) {
   const channel = Number($('analog-channel').value);
   const info = current.info;
   if (kind === 'measure') return { channel, low: num('analog-low'), high: num('analog-high') };
+  if (kind === 'histogram') {
+    const bins = num('analog-bins');
+    if (!Number.isInteger(bins) || bins < 1 || bins > 1_000_000) throw new Error('the bins are a whole number from 1 to 1000000');
+    const lo = num('analog-hist-lo');
+    const hi = num('analog-hist-hi');
+    if ((lo === null) !== (hi === null)) throw new Error('give both ends of the range, or neither');
+    return { channel, bins, lo, hi };
+  }
   if (kind === 'spectrum') {
     return {
       channel, window: $('analog-window').value, nfft: num('analog-nfft'), overlap: num('analog-overlap') ?? 0.5,
@@ -335,6 +353,7 @@ function rows(table, head, body) {
 function render(kind, last) {
   if (kind === 'measure') renderMeasure(last.doc);
   else if (kind === 'spectrum') renderSpectrum(last.doc);
+  else if (kind === 'histogram') renderHistogram(last.doc);
   else if (kind === 'correlate') renderCorrelate(last);
   else renderFilter(last);
 }
@@ -406,6 +425,24 @@ function renderSpectrum(r) {
       min: finite[Math.floor(finite.length * 0.02)], max: finite[finite.length - 1],
     });
   }
+}
+
+function renderHistogram(h) {
+  const unit = current.info.unit || '';
+  const edges = Array.from({ length: h.bins + 1 }, (_, i) => h.lo + ((h.hi - h.lo) * i) / h.bins);
+  edges[h.bins] = h.hi;
+  plots.hist.setAxis('x', { unit, label: 'Value' });
+  plots.hist.setBars({ edges, counts: h.counts, color: '--plot-1' });
+  const dl = $('analog-hist');
+  dl.replaceChildren();
+  const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  const total = h.counts.reduce((a, b) => a + b, 0);
+  add('Range', `${fmt(h.lo, unit)} … ${fmt(h.hi, unit)} in ${h.bins} bins of ${fmt((h.hi - h.lo) / h.bins, unit)}`);
+  add('Binned', String(total));
+  add('Below / above', `${h.below} / ${h.above}`);
+  add('NaN or Inf', String(h.nonfinite));
+  const mode = h.counts.reduce((best, c, i) => (c > h.counts[best] ? i : best), 0);
+  if (total > 0) add('Fullest bin', `${fmt(edges[mode], unit)} … ${fmt(edges[mode + 1], unit)}: ${h.counts[mode]}`);
 }
 
 function renderCorrelate({ doc, curve }) {

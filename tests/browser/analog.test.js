@@ -214,6 +214,28 @@ describe('scopekit page: analog view', () => {
     await page.getByTestId('analog-logx').uncheck();
   });
 
+  test('generated pulse NPY: histogram equals `scopekit stats --histogram N --json` (counts exact)', async () => {
+    await page.getByTestId('analog-tab-histogram').click();
+    await page.getByTestId('analog-channel').selectOption('1');
+    await page.getByTestId('analog-bins').fill('37');
+    let r = await run('histogram');
+    assert.equal(r.state, 'done', r.error ?? '');
+    let want = cli(['stats', file('pulse.npy'), '--histogram', '37']).channels[1].histogram;
+    assert.deepEqual(r.last.doc, want);
+    assert.equal(r.last.doc.counts.reduce((a, b) => a + b, 0), 200_000);
+    await shoot('histogram-npy');
+    await page.getByTestId('analog-hist-lo').fill('-0.25');
+    await page.getByTestId('analog-hist-hi').fill('0.5');
+    r = await run('histogram');
+    assert.equal(r.state, 'done', r.error ?? '');
+    want = cli(['stats', file('pulse.npy'), '--histogram', '37', '--histogram-range', '-0.25,0.5']).channels[1].histogram;
+    assert.deepEqual(r.last.doc, want);
+    assert.ok(r.last.doc.above > 0, 'values above the range are counted, not binned');
+    await page.getByTestId('analog-hist-lo').fill('');
+    await page.getByTestId('analog-hist-hi').fill('');
+    await page.getByTestId('analog-channel').selectOption('0');
+  });
+
   test('generated pulse NPY: correlating channel 0 with channel 1 equals `scopekit correlate --stream`', async () => {
     await page.getByTestId('analog-tab-correlate').click();
     await page.getByTestId('analog-against').selectOption('ch1');

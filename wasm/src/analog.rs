@@ -1,5 +1,5 @@
-//! Analog views of the page: `scopekit measure`, `spectrum`, `correlate` and a `filter`
-//! preview, as push-based sessions over a file read in chunks (as [`crate::Session`] does),
+//! Analog views of the page: `scopekit measure`, `spectrum`, `correlate`, a `filter`
+//! preview and `stats --histogram`, as push-based sessions over a file read in chunks (as [`crate::Session`] does),
 //! each returning the document the CLI prints with `--json`.
 //!
 //! A session that needs several passes over the file (measure: moments, level histogram,
@@ -7,12 +7,14 @@
 //! 0. Zip-based captures (npz) are given whole with `pushArchive` once per pass.
 
 use scopekit_core::correlate::{CorrelationReport, StreamCorrelator};
+use scopekit_core::dsp::histogram::{Binning, FiniteRange, Histogram};
 use scopekit_core::filter::{Band, Chain, Design, Designed, FilterSpec, Prototype};
 use scopekit_core::formats::wav::SampleFormat;
 use scopekit_core::formats::{archive, DtypeKind, Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
 };
+use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
     segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
 };
@@ -247,6 +249,106 @@ impl MeasureSession {
         match &self.stage {
             Some(MeasureStage::Done(r)) => to_js(r.as_ref()),
             _ => Err(err("the measurement is not finished")),
+        }
+    }
+}
+
+// ------------------------------------------------------------------ histogram
+
+enum HistogramStage {
+    Range(FiniteRange),
+    Count(Histogram),
+    Done(HistogramReport),
+}
+
+fn histogram_sink(stage: &mut Option<HistogramStage>) -> Result<&mut dyn BlockSink, JsError> {
+    match stage.as_mut() {
+        Some(HistogramStage::Range(r)) => Ok(r),
+        Some(HistogramStage::Count(h)) => Ok(h),
+        _ => Err(err("session already finished")),
+    }
+}
+
+/// The `histogram` of one channel as `scopekit stats --histogram N [--histogram-range
+/// LO,HI] --json` gives it (numpy's bins), in two streaming passes: the finite range (and
+/// the layout), then the counts.
+#[wasm_bindgen]
+pub struct HistogramSession {
+    passes: Passes,
+    channel: usize,
+    bins: usize,
+    range: Option<(f64, f64)>,
+    stage: Option<HistogramStage>,
+}
+
+#[wasm_bindgen]
+impl HistogramSession {
+    /// `bins` bins over `[lo, hi]` (both given) or over the channel's finite values.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        file_len: f64,
+        channel: u32,
+        bins: u32,
+        lo: Option<f64>,
+        hi: Option<f64>,
+        vcd_rate: Option<f64>,
+    ) -> Result<HistogramSession, JsError> {
+        let range = lo.zip(hi);
+        // Check the binning now (bins, range) with a stand-in range when none is given.
+        Binning::for_values(range.or(Some((0.0, 1.0))), bins as usize).map_err(js_error)?;
+        Ok(HistogramSession {
+            passes: Passes::new(file_len, vcd_rate),
+            channel: channel as usize,
+            bins: bins as usize,
+            range,
+            stage: Some(HistogramStage::Range(FiniteRange::new())),
+        })
+    }
+
+    /// Push the next chunk of the file. Throws on bad input, naming the byte offset.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        self.passes.push(chunk, histogram_sink(&mut self.stage)?)
+    }
+
+    /// Read a whole zip-based capture (npz) for this pass.
+    #[wasm_bindgen(js_name = pushArchive)]
+    pub fn push_archive(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        self.passes
+            .push_archive(bytes, histogram_sink(&mut self.stage)?)
+    }
+
+    /// End the pass: `true` when the histogram is ready, `false` when the file must be
+    /// streamed again from its first byte.
+    #[wasm_bindgen(js_name = endPass)]
+    pub fn end_pass(&mut self) -> Result<bool, JsError> {
+        let header = self.passes.end(histogram_sink(&mut self.stage)?)?;
+        analog_only(&header)?;
+        check_channel(&header, self.channel)?;
+        let next = match self.stage.take() {
+            Some(HistogramStage::Range(r)) => {
+                let found = r.ranges().get(self.channel).copied().flatten();
+                let binning =
+                    Binning::for_values(self.range.or(found), self.bins).map_err(js_error)?;
+                let mut binnings = vec![None; header.info().channels as usize];
+                binnings[self.channel] = Some(binning);
+                HistogramStage::Count(Histogram::try_new(&binnings).map_err(js_error)?)
+            }
+            Some(HistogramStage::Count(h)) => {
+                let report = h.reports().swap_remove(self.channel);
+                HistogramStage::Done(report.ok_or_else(|| err("no histogram"))?)
+            }
+            other => other.ok_or_else(|| err("session already finished"))?,
+        };
+        let done = matches!(next, HistogramStage::Done(_));
+        self.stage = Some(next);
+        Ok(done)
+    }
+
+    /// The histogram document (after the last `endPass`).
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        match &self.stage {
+            Some(HistogramStage::Done(r)) => to_js(r),
+            _ => Err(err("the histogram is not finished")),
         }
     }
 }

@@ -14,7 +14,9 @@ mod stats;
 mod threads;
 mod trace;
 
-pub use analog::{CorrelateSession, FilterSession, MeasureSession, SpectrumSession};
+pub use analog::{
+    CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumSession,
+};
 pub use decode::{decode_archive, DecodeSession};
 pub use live::LiveSession;
 pub use lod::LodSession;
