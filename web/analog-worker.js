@@ -19,6 +19,7 @@
 // and given to the session once per pass.
 
 import init, { CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumSession } from './pkg/scopekit_wasm.js';
+import { isArchive } from './file-chunks.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -35,10 +36,6 @@ function loadCore() {
   return ready;
 }
 
-async function isArchive(file) {
-  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-  return head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
-}
 
 /** Sequential chunk reader of a File with reads in flight. */
 class Chunks {

@@ -29,6 +29,7 @@
 // frames as the serial session.
 
 import { loadWasm } from './wasm-loader.js';
+import { isArchive } from './file-chunks.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -66,10 +67,6 @@ function messageOf(e) {
   return String(e);
 }
 
-async function isArchive(file) {
-  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-  return head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
-}
 
 /** Collects frames and posts them in batches of compact, transferable arrays. */
 class Batcher {
