@@ -20,7 +20,7 @@ use scopekit_core::{Block, BlockSink, Layout};
 
 use crate::error::CliError;
 use crate::source::Source;
-use crate::{par, progress, read_header, stream};
+use crate::{progress, read_header, stream};
 
 /// Total samples (A + B) correlated in memory; longer records are streamed.
 pub const MEMORY_SAMPLES: u64 = 1 << 22;
@@ -163,7 +163,7 @@ impl<'a> Stepper<'a> {
         Ok(Self::over(input, reader, 0, input.source.len()))
     }
 
-    /// Samples `first..end` of a file whose rows are `row` bytes (see [`par::row_bytes`]).
+    /// Samples `first..end` of a file whose rows are `row` bytes (see [`Header::row_bytes`]).
     fn range(input: &'a Input, row: u64, first: u64, end: u64) -> Result<Self, CliError> {
         let (start, stop) = (first * row, end * row);
         let reader = Reader::resume(input.header.clone(), start, stop)?;
@@ -244,7 +244,7 @@ fn parallel(
     o: &Options,
     bar: &ProgressBar,
 ) -> Option<Result<CorrelationSum, CliError>> {
-    let (row_a, row_b) = (par::row_bytes(&a.header)?, par::row_bytes(&b.header)?);
+    let (row_a, row_b) = (a.header.row_bytes()?, b.header.row_bytes()?);
     let (na, nb) = (a.samples?, b.samples?);
     let block = StreamCorrelator::block_len(lag) as u64;
     let blocks = nb.div_ceil(block);

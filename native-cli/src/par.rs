@@ -6,7 +6,6 @@
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::raw::RawHeader;
 use scopekit_core::formats::Header;
 use scopekit_core::job::{StatsJob, StatsPartial};
 use scopekit_core::{Merge as _, Push as _};
@@ -19,21 +18,6 @@ const WINDOW: u64 = 8 << 20;
 /// Target bytes per segment: small enough to balance two busy cores, large enough that
 /// merging is negligible.
 const SEGMENT: u64 = 64 << 20;
-
-/// Bytes per row of interleaved channels, for formats whose data can be read from any
-/// row with [`scopekit_core::formats::Reader::resume`] (NPY in C order or of one channel,
-/// raw, WAV of known length).
-pub fn row_bytes(header: &Header) -> Option<u64> {
-    match header {
-        Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. })
-            if !h.fortran_order || h.channels <= 1 =>
-        {
-            Some(h.dtype.size as u64 * h.channels.max(1))
-        }
-        Header::Wav(h) if h.data_len.is_some() => Some(u64::from(h.block_align)),
-        _ => None,
-    }
-}
 
 /// Run the statistics job over the data of `source` on `threads` workers.
 pub fn stats(

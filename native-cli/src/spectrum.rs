@@ -7,8 +7,7 @@ use std::fmt::Write as _;
 
 use rayon::prelude::*;
 use scopekit_core::formats::sigrok::{AnalogChunk, LogicChunk, LogicSink, SigrokHeader};
-use scopekit_core::formats::wav::SampleFormat;
-use scopekit_core::formats::{DtypeKind, Header, Reader};
+use scopekit_core::formats::{Header, Reader};
 use scopekit_core::spectrum::{
     segment_count, Metrics, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
     Window,
@@ -94,33 +93,6 @@ impl LogicSink for ChannelSink {
     }
 }
 
-/// Amplitude of a full-scale sine in the values the reader emits, for integer formats.
-fn full_scale(header: &Header) -> Option<f64> {
-    match header {
-        Header::Wav(h) if h.sample_format == SampleFormat::Int => Some(1.0 / h.full_scale()),
-        Header::Npy(h) if h.dtype.kind == DtypeKind::Int => {
-            Some(2f64.powi(8 * h.dtype.size as i32 - 1))
-        }
-        Header::Raw(h) if h.npy.dtype.kind == DtypeKind::Int => {
-            Some(2f64.powi(8 * h.npy.dtype.size as i32 - 1))
-        }
-        _ => None,
-    }
-}
-
-/// Bytes per row of interleaved channels, for formats whose data can be read from any row.
-fn row_bytes(header: &Header) -> Option<u64> {
-    match header {
-        Header::Npy(h) | Header::Raw(scopekit_core::formats::raw::RawHeader { npy: h, .. })
-            if !h.fortran_order || h.channels <= 1 =>
-        {
-            Some(h.dtype.size as u64 * h.channels.max(1))
-        }
-        Header::Wav(h) if h.data_len.is_some() => Some(u64::from(h.block_align)),
-        _ => None,
-    }
-}
-
 fn parse_scaling(s: &str) -> Result<Scaling, CliError> {
     match s {
         "density" => Ok(Scaling::Density),
@@ -180,7 +152,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
         ));
     }
     let bar = progress::bytes(source.len());
-    let sum = match (row_bytes(&header), total, first_only) {
+    let sum = match (header.row_bytes(), total, first_only) {
         (Some(row), Some(total), None) if total > 1 && options.threads > 1 => parallel(
             &source,
             &header,
@@ -212,7 +184,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
             scaling,
             harmonics: options.harmonics,
             peaks: options.peaks,
-            full_scale: full_scale(&header),
+            full_scale: header.full_scale(),
         },
     );
     match output {

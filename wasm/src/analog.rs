@@ -9,8 +9,7 @@
 use scopekit_core::correlate::{CorrelationReport, StreamCorrelator};
 use scopekit_core::dsp::histogram::{Binning, FiniteRange, Histogram};
 use scopekit_core::filter::{Band, Chain, Design, Designed, FilterSpec, Prototype};
-use scopekit_core::formats::wav::SampleFormat;
-use scopekit_core::formats::{archive, DtypeKind, Header, Reader};
+use scopekit_core::formats::{archive, Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
 };
@@ -414,21 +413,6 @@ impl BlockSink for SpectrumSink {
     }
 }
 
-/// Amplitude of a full-scale sine in the values the reader emits, for integer formats
-/// (what `scopekit spectrum` uses for dBFS).
-fn full_scale(header: &Header) -> Option<f64> {
-    match header {
-        Header::Wav(h) if h.sample_format == SampleFormat::Int => Some(1.0 / h.full_scale()),
-        Header::Npy(h) if h.dtype.kind == DtypeKind::Int => {
-            Some(2f64.powi(8 * h.dtype.size as i32 - 1))
-        }
-        Header::Raw(h) if h.npy.dtype.kind == DtypeKind::Int => {
-            Some(2f64.powi(8 * h.npy.dtype.size as i32 - 1))
-        }
-        _ => None,
-    }
-}
-
 /// `scopekit spectrum --json` in one streaming pass (Welch over the whole file).
 #[wasm_bindgen]
 pub struct SpectrumSession {
@@ -517,7 +501,7 @@ impl SpectrumSession {
         let header = self.passes.end(&mut self.sink)?;
         check_channel(&header, self.sink.channel)?;
         self.options.sample_rate = header.info().sample_rate.or(self.passes.vcd_rate);
-        self.options.full_scale = full_scale(&header);
+        self.options.full_scale = header.full_scale();
         Ok(true)
     }
 

@@ -204,6 +204,35 @@ impl Header {
         }
     }
 
+    /// Bytes per row of interleaved channels, for formats whose data [`Reader::resume`] can
+    /// read from any row (NPY in C order or of one channel, raw, WAV of known length); `None`
+    /// otherwise.
+    pub fn row_bytes(&self) -> Option<u64> {
+        match self {
+            Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. })
+                if !h.fortran_order || h.channels <= 1 =>
+            {
+                Some(h.dtype.size as u64 * h.channels.max(1))
+            }
+            Header::Wav(h) if h.data_len.is_some() => Some(u64::from(h.block_align)),
+            _ => None,
+        }
+    }
+
+    /// Amplitude of a full-scale sine in the values the reader emits, for integer formats
+    /// (the reference of dBFS); `None` for float and scaled formats.
+    pub fn full_scale(&self) -> Option<f64> {
+        match self {
+            Header::Wav(h) if h.sample_format == SampleFormat::Int => Some(1.0 / h.full_scale()),
+            Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. })
+                if h.dtype.kind == DtypeKind::Int =>
+            {
+                Some(2f64.powi(8 * h.dtype.size as i32 - 1))
+            }
+            _ => None,
+        }
+    }
+
     /// Cut the data into parts of about `target` bytes that [`Reader::resume`] can read
     /// independently, on boundaries that keep merged results bit-identical to a serial run;
     /// `None` for a format read in one pass from its first byte.
