@@ -87,3 +87,47 @@ fn different_sample_rates_are_an_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("sample rates differ"));
 }
+
+#[test]
+fn streaming_on_several_threads_equals_one_thread_and_scipy() {
+    let dir = TempDir::new("correlate-par");
+    // Several 14384-sample blocks of the L = 1000 correlator, cut into parts.
+    let (a, b) = pair(&dir, 23.0, 100_003, 48000);
+    let csv1 = dir.path("t1.csv").to_string_lossy().into_owned();
+    let csv3 = dir.path("t3.csv").to_string_lossy().into_owned();
+    let run = |threads: &str, csv: &str| {
+        json(&[
+            "correlate",
+            &a,
+            &b,
+            "--max-lag",
+            "1000",
+            "--stream",
+            "--json",
+            "--threads",
+            threads,
+            "--output",
+            csv,
+        ])
+    };
+    let (one, three) = (run("1", &csv1), run("3", &csv3));
+    assert_eq!(one["peak"]["lag"], 23, "{one}");
+    assert_eq!(one["peak"]["lag"], three["peak"]["lag"]);
+    assert_eq!(one["samples"], three["samples"]);
+    let (c1, c3) = (
+        one["coefficient"].as_f64().unwrap(),
+        three["coefficient"].as_f64().unwrap(),
+    );
+    assert!((c1 - c3).abs() < 1e-12, "{c1} vs {c3}");
+    let err = python(
+        "from scipy.io import wavfile\nimport scipy.signal as s\n\
+         a = wavfile.read(sys.argv[1])[1]; b = wavfile.read(sys.argv[2])[1]\n\
+         c = s.correlate(a, b, mode='full', method='fft'); worst = 0.0\n\
+         for f in sys.argv[3:]:\n\
+         \x20   l = np.loadtxt(f, delimiter=',', skiprows=1); k = l[:, 0].astype(int) + len(b) - 1\n\
+         \x20   worst = max(worst, float(np.max(np.abs(c[k] - l[:, 2])) / np.max(np.abs(c))))\n\
+         print(json.dumps(worst))",
+        &[&a, &b, &csv1, &csv3],
+    );
+    assert!(err.as_f64().unwrap() < 1e-12, "{err}");
+}
