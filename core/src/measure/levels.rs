@@ -204,7 +204,7 @@ impl LevelHistogram {
         }
     }
 
-    fn totals(&self) -> Vec<u64> {
+    pub(super) fn totals(&self) -> Vec<u64> {
         let mut total = self.counts[..HISTOGRAM_BINS].to_vec();
         for sub in self.counts[STRIDE..].chunks_exact(STRIDE) {
             for (t, c) in total.iter_mut().zip(sub) {
