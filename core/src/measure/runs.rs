@@ -217,8 +217,23 @@ impl PulseTracker {
                 .extend((start..).zip(run).map(|(i, &x)| (i, value(x))));
             return;
         }
-        self.chain.clear();
+        // The suffix minima, last first, in `chain[..n]` (written without branches: new
+        // minima come at random in noise). The scratch holds a whole run.
+        if self.chain.len() < run.len() {
+            self.chain.resize(run.len().max(RUN_MAX), (0, 0.0));
+        }
+        let chain = &mut self.chain[..];
+        let mut n = 0;
         let mut m = f64::INFINITY;
+        let mut note = |i: usize, x: f64, m: &mut f64| {
+            let v = value(x);
+            let lt = v < *m;
+            *m = if lt { v } else { *m };
+            if let Some(slot) = chain.get_mut(n) {
+                *slot = (start + i as u64, v);
+            }
+            n += usize::from(lt);
+        };
         // Backwards, 8 samples at a time: most groups hold no new suffix minimum.
         let head = run.len() % 8;
         let body = &run[head..];
@@ -229,24 +244,16 @@ impl PulseTracker {
                 continue;
             }
             for (j, &x) in group.iter().enumerate().rev() {
-                let v = value(x);
-                if v < m {
-                    m = v;
-                    self.chain.push((start + (from + j) as u64, v));
-                }
+                note(from + j, x, &mut m);
             }
         }
         for (j, &x) in run[..head].iter().enumerate().rev() {
-            let v = value(x);
-            if v < m {
-                m = v;
-                self.chain.push((start + j as u64, v));
-            }
+            note(j, x, &mut m);
         }
         while self.pre.back().is_some_and(|&(_, v)| v >= m) {
             self.pre.pop_back();
         }
-        self.pre.extend(self.chain.iter().rev());
+        self.pre.extend(self.chain[..n].iter().rev());
     }
 }
 
