@@ -1,10 +1,13 @@
 //! `scopekit measure`: IEEE 181 pulse measurements of one channel.
 //!
-//! Three passes over the memory map (see [`scopekit_core::measure`]): moments, histogram
-//! top/base, then per-cycle transitions. Formats that can be cut into segments (NPY, raw,
-//! WAV) run every pass on rayon workers; the transition pass restarts a segment's worker
-//! one segment earlier until its state provably equals the serial one, so cycles spanning
-//! segment borders are measured exactly once. Other formats stream serially.
+//! The passes of [`scopekit_core::measure`] (moments, histogram top/base, per-cycle
+//! transitions) over one memory map of the file. Formats that can be cut into segments
+//! (NPY, raw, WAV) run on rayon workers and read the data twice: moments, then the
+//! histogram fused with the transition pass at levels guessed from the histogram of the
+//! head of each segment; the transitions are kept only when the final levels equal the
+//! guess bit for bit, else that pass runs again. The transition pass restarts a segment's
+//! worker one segment earlier until its state provably equals the serial one, so cycles
+//! spanning segment borders are measured exactly once. Other formats stream serially.
 
 use std::fmt::Write as _;
 use std::path::Path;
