@@ -114,3 +114,51 @@ fn bad_inputs() {
     let out = scopekit(&["measure", n, "--levels", "ten"]);
     assert!(!out.status.success());
 }
+
+/// numpy: two channels of float64 (C or Fortran order), 3e6 rows (two parallel segments):
+/// a noisy square wave whose levels the head of each segment guesses, and a clipped sine
+/// with NaN/Inf sprinkled in.
+const NUMPY_TWO: &str = r#"
+path, order = sys.argv[1], sys.argv[2]
+n = 3_000_000; t = np.arange(n, dtype=np.float64)
+rng = np.random.default_rng(9)
+a = (np.sin(2 * np.pi * t / 777.7) > 0) + rng.normal(0, 0.05, n)
+b = np.clip(np.sin(2 * np.pi * t / 333.3) * 3, -1, 1) + rng.normal(0, 0.01, n)
+b[::123457] = np.nan; b[5::234567] = np.inf
+np.save(path, np.asfortranarray(np.stack([a, b], axis=1)) if order == "F" else np.stack([a, b], axis=1))
+print("{}")
+"#;
+
+#[test]
+fn fused_passes_equal_across_threads_and_layouts() {
+    let dir = TempDir::new("measure-two");
+    for order in ["C", "F"] {
+        let f = dir.path(&format!("two{order}.npy"));
+        let f = f.to_str().unwrap();
+        python(NUMPY_TWO, &[f, order]);
+        for ch in ["0", "1"] {
+            let run = |threads: &str| {
+                let out = scopekit(&[
+                    "measure",
+                    f,
+                    "--json",
+                    "--channel",
+                    ch,
+                    "--threads",
+                    threads,
+                ]);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                out.stdout
+            };
+            let one = run("1");
+            assert_eq!(one, run("2"), "{order} channel {ch}");
+            assert_eq!(one, run("3"), "{order} channel {ch}");
+            let doc: Value = serde_json::from_slice(&one).unwrap();
+            assert!(doc["rising_transitions"].as_u64().unwrap() > 1000, "{doc}");
+        }
+    }
+}

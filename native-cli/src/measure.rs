@@ -1,10 +1,13 @@
 //! `scopekit measure`: IEEE 181 pulse measurements of one channel.
 //!
-//! Three passes over the memory map (see [`scopekit_core::measure`]): moments, histogram
-//! top/base, then per-cycle transitions. Formats that can be cut into segments (NPY, raw,
-//! WAV) run every pass on rayon workers; the transition pass restarts a segment's worker
-//! one segment earlier until its state provably equals the serial one, so cycles spanning
-//! segment borders are measured exactly once. Other formats stream serially.
+//! The passes of [`scopekit_core::measure`] (moments, histogram top/base, per-cycle
+//! transitions) over one memory map of the file. Formats that can be cut into segments
+//! (NPY, raw, WAV) run on rayon workers and read the data twice: moments, then the
+//! histogram fused with the transition pass at levels guessed from the histogram of the
+//! head of each segment; the transitions are kept only when the final levels equal the
+//! guess bit for bit, else that pass runs again. The transition pass restarts a segment's
+//! worker one segment earlier until its state provably equals the serial one, so cycles
+//! spanning segment borders are measured exactly once. Other formats stream serially.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,7 +19,7 @@ use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement, PerCycle, PulseDists,
     PulseTracker, RefLevels,
 };
-use scopekit_core::{Block, BlockSink, Layout};
+use scopekit_core::{Block, BlockSink, Layout, Merge as _};
 
 use crate::error::CliError;
 use crate::source::Source;
@@ -160,9 +163,9 @@ fn serial(
     Ok(MeasureReport::build(config, &scan.0, tb, pulses, rate))
 }
 
-/// Stream data bytes `start..end` of `source` into `sink` until `stop(sink)`.
+/// Stream data bytes `start..end` of the mapped file `data` into `sink` until `stop(sink)`.
 fn run_range<S: BlockSink>(
-    source: &Source,
+    data: &[u8],
     header: &Header,
     (start, end): (u64, u64),
     sink: &mut S,
@@ -174,7 +177,12 @@ fn run_range<S: BlockSink>(
     let mut at = start;
     while at < end {
         let len = WINDOW.min(end - at);
-        reader.push(&source.map(header.data_offset() + at, len as usize)?, sink)?;
+        let from = header.data_offset() + at;
+        let window = usize::try_from(from)
+            .ok()
+            .and_then(|from| data.get(from..from.checked_add(len as usize)?))
+            .ok_or_else(|| CliError::msg("the file is shorter than its header says"))?;
+        reader.push(window, sink)?;
         if let Some(bar) = bar {
             bar.inc(len);
         }
@@ -185,6 +193,61 @@ fn run_range<S: BlockSink>(
     }
     reader.finish(sink)?;
     Ok(())
+}
+
+/// The histogram of the channel's samples `lo..hi` and, optionally, a transition tracker
+/// fed the same blocks: the histogram and transition passes fused into one read.
+struct Fused {
+    channel: usize,
+    hist: LevelHistogram,
+    lo: u64,
+    hi: u64,
+    /// End of the channel's samples seen so far.
+    seen: u64,
+    tracker: Option<PulseTracker>,
+}
+
+impl Fused {
+    fn new(channel: usize, hist: LevelHistogram, (lo, hi): (u64, u64)) -> Self {
+        Fused {
+            channel,
+            hist,
+            lo,
+            hi,
+            seen: 0,
+            tracker: None,
+        }
+    }
+
+    /// Whether the histogram has its samples and the tracker (if any) is done.
+    fn done(&self) -> bool {
+        self.seen >= self.hi && self.tracker.as_ref().is_none_or(PulseTracker::done)
+    }
+}
+
+impl BlockSink for Fused {
+    fn begin(&mut self, layout: Layout) -> scopekit_core::Result<()> {
+        self.hist.begin(layout)?;
+        match &mut self.tracker {
+            Some(t) => t.begin(layout),
+            None => Ok(()),
+        }
+    }
+
+    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
+        if b.channel == self.channel {
+            let end = b.start + b.samples.len() as u64;
+            let from = self.lo.clamp(b.start, end);
+            let to = self.hi.clamp(from, end);
+            self.hist
+                .add(&b.samples[(from - b.start) as usize..(to - b.start) as usize]);
+            self.seen = self.seen.max(end);
+        }
+        match &mut self.tracker {
+            Some(t) => t.block(b),
+            None => Ok(()),
+        }
+    }
 }
 
 fn merged<T: scopekit_core::Merge>(parts: Vec<Result<T, CliError>>) -> Result<Option<T>, CliError> {
@@ -219,6 +282,76 @@ fn row_bytes(header: &Header, bounds: &[(u64, u64)], scans: &[LevelScan]) -> Opt
     fits.then_some(row)
 }
 
+/// Each segment's histogram is first read over `1 / GUESS` of its samples: their modes
+/// guess the levels of the fused histogram and transition pass.
+const GUESS: u64 = 4;
+
+/// What every transition-pass worker shares.
+struct Track<'a> {
+    data: &'a [u8],
+    header: &'a Header,
+    bounds: &'a [(u64, u64)],
+    /// (segment, first sample, end sample) of the segments holding samples of the channel.
+    spans: &'a [(usize, u64, u64)],
+    row: Option<u64>,
+    channel: usize,
+    data_end: u64,
+}
+
+impl Track<'_> {
+    /// The transitions completing in span `j`, at levels `lv`; the first attempt also
+    /// feeds `fused` its histogram samples. Restarts a short way before the segment (whole
+    /// rows), else whole segments earlier, until the tracker is in sync.
+    fn span(
+        &self,
+        j: usize,
+        lv: RefLevels,
+        mut fused: Option<&mut Fused>,
+    ) -> Result<PulseDists, CliError> {
+        let (k, from, _) = self.spans[j];
+        let to = self.spans.get(j + 1).map_or(u64::MAX, |s| s.1);
+        let bounds = self.bounds;
+        let mut back: u64 = 1;
+        loop {
+            let (at, first) = match self.row {
+                Some(row) if j > 0 => {
+                    let back = back.saturating_mul(PREFIX).saturating_mul(row);
+                    let at = bounds[k].0.saturating_sub(back);
+                    (at, at == 0)
+                }
+                _ => {
+                    let back = usize::try_from(back).unwrap_or(usize::MAX);
+                    let begin = j.saturating_sub(back);
+                    (bounds[self.spans[begin].0].0, begin == 0)
+                }
+            };
+            let mut p = PulseTracker::owning(self.channel, lv, from, to, first);
+            let range = (at, self.data_end);
+            if let Some(f) = fused.take() {
+                f.tracker = Some(p);
+                run_range(self.data, self.header, range, f, Fused::done, None)?;
+                p = f
+                    .tracker
+                    .take()
+                    .ok_or_else(|| CliError::msg("transition tracker lost"))?;
+            } else {
+                run_range(
+                    self.data,
+                    self.header,
+                    range,
+                    &mut p,
+                    PulseTracker::done,
+                    None,
+                )?;
+            }
+            if !p.unsynced() || first {
+                return Ok(p.finish());
+            }
+            back *= 2;
+        }
+    }
+}
+
 fn parallel(
     source: &Source,
     header: &Header,
@@ -233,84 +366,110 @@ fn parallel(
         .build()
         .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
     let ch = config.channel;
+    // The whole file, mapped once for all passes (pages are faulted in by the first).
+    let len = usize::try_from(source.len())
+        .map_err(|_| CliError::msg("the file is too large to map on this platform"))?;
+    let data = source.map_prefix(len)?;
+    let data: &[u8] = &data;
     // Pass 1: moments, and the sample span of the channel in each segment.
     let scans: Vec<Result<LevelScan, CliError>> = pool.install(|| {
         bounds
             .par_iter()
             .map(|&b| {
                 let mut s = LevelScan::new(ch);
-                run_range(source, header, b, &mut s, never, Some(bar))?;
+                run_range(data, header, b, &mut s, never, Some(bar))?;
                 Ok(s)
             })
             .collect()
     });
     let scans: Vec<LevelScan> = scans.into_iter().collect::<Result<_, _>>()?;
-    let spans: Vec<(usize, u64)> = scans
+    let spans: Vec<(usize, u64, u64)> = scans
         .iter()
         .enumerate()
-        .filter_map(|(k, s)| s.span().map(|(first, _)| (k, first)))
+        .filter_map(|(k, s)| s.span().map(|(first, end)| (k, first, end)))
         .collect();
     let row = row_bytes(header, bounds, &scans);
     let scan = merged(scans.into_iter().map(Ok).collect())?.unwrap_or_default();
     let m = scan.moments();
-    // Pass 2: the histogram between the extremes.
-    let tb = match LevelHistogram::new(ch, m.min, m.max) {
-        Some(h) => {
-            let parts: Vec<Result<LevelHistogram, CliError>> = pool.install(|| {
-                bounds
-                    .par_iter()
-                    .map(|&b| {
-                        let mut h = h.clone();
-                        run_range(source, header, b, &mut h, never, Some(bar))?;
-                        Ok(h)
-                    })
-                    .collect()
-            });
-            merged(parts)?.map(|h| h.top_base())
-        }
-        None => None,
+    let Some(hist) = LevelHistogram::new(ch, m.min, m.max) else {
+        return Ok(MeasureReport::build(config, &scan, None, None, rate));
     };
-    // Pass 3: transitions; segment k owns those completing in its sample span.
-    let data_end = bounds.last().map_or(0, |b| b.1);
-    let pulses = match levels_of(config, tb) {
-        Some(lv) => {
-            let parts: Vec<Result<PulseDists, CliError>> = pool.install(|| {
-                (0..spans.len())
-                    .into_par_iter()
-                    .map(|j| {
-                        let (k, from) = spans[j];
-                        let to = spans.get(j + 1).map_or(u64::MAX, |s| s.1);
-                        bar.inc(bounds[k].1 - bounds[k].0);
-                        let mut back: u64 = 1;
-                        loop {
-                            // Restart a short way before the segment (whole rows), else
-                            // whole segments earlier.
-                            let (at, first) = match row {
-                                Some(row) if j > 0 => {
-                                    let back = back.saturating_mul(PREFIX).saturating_mul(row);
-                                    let at = bounds[k].0.saturating_sub(back);
-                                    (at, at == 0)
-                                }
-                                _ => {
-                                    let back = usize::try_from(back).unwrap_or(usize::MAX);
-                                    let begin = j.saturating_sub(back);
-                                    (bounds[spans[begin].0].0, begin == 0)
-                                }
-                            };
-                            let mut p = PulseTracker::owning(ch, lv, from, to, first);
-                            let range = (at, data_end);
-                            run_range(source, header, range, &mut p, PulseTracker::done, None)?;
-                            if !p.unsynced() || first {
-                                return Ok(p.finish());
-                            }
-                            back *= 2;
-                        }
-                    })
-                    .collect()
-            });
-            merged(parts)?
+    let track = Track {
+        data,
+        header,
+        bounds,
+        spans: &spans,
+        row,
+        channel: ch,
+        data_end: bounds.last().map_or(0, |b| b.1),
+    };
+    let split = |first: u64, end: u64| first + (end - first) / GUESS;
+    // Pass 2a: the histogram of the head of each segment, whose modes guess the levels.
+    let heads: Vec<Result<LevelHistogram, CliError>> = pool.install(|| {
+        spans
+            .par_iter()
+            .map(|&(k, first, end)| {
+                let mut f = Fused::new(ch, hist.clone(), (first, split(first, end)));
+                if f.lo < f.hi {
+                    run_range(data, header, bounds[k], &mut f, Fused::done, None)?;
+                }
+                Ok(f.hist)
+            })
+            .collect()
+    });
+    let heads = merged(heads)?;
+    let guess = heads.as_ref().map(LevelHistogram::top_base);
+    let guess_lv = levels_of(config, guess);
+    // Pass 2b + 3, fused: the rest of the histogram, and the transitions at the guessed
+    // levels (kept when the final levels are the same, bit for bit).
+    type Part = (LevelHistogram, Option<PulseDists>);
+    let parts: Vec<Result<Part, CliError>> = pool.install(|| {
+        (0..spans.len())
+            .into_par_iter()
+            .map(|j| {
+                let (k, first, end) = spans[j];
+                bar.inc(2 * (bounds[k].1 - bounds[k].0));
+                let mut f = Fused::new(ch, hist.clone(), (split(first, end), end));
+                let pulses = match guess_lv {
+                    Some(lv) => Some(track.span(j, lv, Some(&mut f))?),
+                    None => {
+                        run_range(data, header, bounds[k], &mut f, Fused::done, None)?;
+                        None
+                    }
+                };
+                Ok((f.hist, pulses))
+            })
+            .collect()
+    });
+    let mut total = heads;
+    let mut guessed = Vec::with_capacity(parts.len());
+    for part in parts {
+        let (h, p) = part?;
+        match &mut total {
+            None => total = Some(h),
+            Some(t) => t.merge(h)?,
         }
-        None => None,
+        guessed.push(p);
+    }
+    let tb = total.map(|h| h.top_base());
+    let bits = |tb: Option<(f64, f64)>| tb.map(|(t, b)| (t.to_bits(), b.to_bits()));
+    let pulses = if guess_lv.is_some() && bits(guess) == bits(tb) {
+        let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();
+        merged(parts.unwrap_or_default().into_iter().map(Ok).collect())?
+    } else {
+        // Pass 3 again at the final levels.
+        match levels_of(config, tb) {
+            Some(lv) => {
+                let parts: Vec<Result<PulseDists, CliError>> = pool.install(|| {
+                    (0..spans.len())
+                        .into_par_iter()
+                        .map(|j| track.span(j, lv, None))
+                        .collect()
+                });
+                merged(parts)?
+            }
+            None => None,
+        }
     };
     Ok(MeasureReport::build(config, &scan, tb, pulses, rate))
 }

@@ -16,16 +16,35 @@ pub const HISTOGRAM_BINS: usize = 1024;
 /// Sub-histograms counted in turn (summed when read).
 const SUBS: usize = 4;
 
-/// Count `x` in `counts` (bins of `1 / scale` from `min`; values past the last bin's end
-/// by less than one bin land in the last bin, as `max` itself does).
+/// Bins of one sub-histogram: [`HISTOGRAM_BINS`] and a last one for the samples skipped.
+const STRIDE: usize = HISTOGRAM_BINS + 1;
+
+/// The bin of `x` (bins of `1 / scale` from `min`; values past the last bin's end by less
+/// than one bin land in the last bin, as `max` itself does), or [`HISTOGRAM_BINS`] for
+/// NaN, infinities and values outside the range. Branch-free, so a loop over samples
+/// computes the bins in vector lanes.
 #[inline(always)]
-fn count(counts: &mut [u64], min: f64, scale: f64, x: f64) {
+fn bin(min: f64, scale: f64, x: f64) -> usize {
     let b = (x - min) * scale;
     // NaN, infinities and values below the range fail this test.
-    if b >= 0.0 && b < (HISTOGRAM_BINS + 1) as f64 {
-        // `b` is in 0..1025 here: the i32 conversion is the cheap one, and exact.
-        counts[(b as i32 as usize).min(HISTOGRAM_BINS - 1)] += 1;
+    let inside = b >= 0.0 && b < (HISTOGRAM_BINS + 1) as f64;
+    // In the range `b` is in 0..1025, so the i32 conversion is exact; outside it the
+    // (saturating) result is replaced.
+    let i = (b as i32).min(HISTOGRAM_BINS as i32 - 1);
+    (if inside { i } else { HISTOGRAM_BINS as i32 }) as usize
+}
+
+/// Whether every sample of `xs` is finite (checked 8 at a time without early exit within
+/// a group, so the check vectorises).
+#[inline]
+fn all_finite(xs: &[f64]) -> bool {
+    let mut chunks = xs.chunks_exact(8);
+    for c in &mut chunks {
+        if !c.iter().fold(true, |all, x| all & x.is_finite()) {
+            return false;
+        }
     }
+    chunks.remainder().iter().all(|x| x.is_finite())
 }
 
 /// Checks that `channel` exists in `layout`.
@@ -83,7 +102,7 @@ impl LevelScan {
         }
         self.first.get_or_insert(start);
         self.end = start + xs.len() as u64;
-        if xs.iter().all(|x| x.is_finite()) {
+        if all_finite(xs) {
             self.moments.add(start, xs);
             return;
         }
@@ -129,7 +148,8 @@ pub struct LevelHistogram {
     min: f64,
     scale: f64,
     width: f64,
-    /// [`SUBS`] sub-histograms of [`HISTOGRAM_BINS`] bins, one after the other.
+    /// [`SUBS`] sub-histograms of [`STRIDE`] bins (the last one counts skipped samples),
+    /// one after the other.
     counts: Vec<u64>,
 }
 
@@ -145,7 +165,7 @@ impl LevelHistogram {
             min,
             scale: 1.0 / width,
             width,
-            counts: alloc::vec![0; HISTOGRAM_BINS * SUBS],
+            counts: alloc::vec![0; STRIDE * SUBS],
         })
     }
 
@@ -154,30 +174,39 @@ impl LevelHistogram {
         // Consecutive samples often fall in the same bin: counting them in separate
         // sub-histograms keeps each increment from waiting on the previous one's store.
         let (min, scale) = (self.min, self.scale);
-        let (a, rest) = self.counts.split_at_mut(HISTOGRAM_BINS);
-        let (b, rest) = rest.split_at_mut(HISTOGRAM_BINS);
-        let (c, d) = rest.split_at_mut(HISTOGRAM_BINS);
+        let (a, rest) = self.counts.split_at_mut(STRIDE);
+        let (b, rest) = rest.split_at_mut(STRIDE);
+        let (c, d) = rest.split_at_mut(STRIDE);
         let (a, b, c, d) = (
-            &mut a[..HISTOGRAM_BINS],
-            &mut b[..HISTOGRAM_BINS],
-            &mut c[..HISTOGRAM_BINS],
-            &mut d[..HISTOGRAM_BINS],
+            &mut a[..STRIDE],
+            &mut b[..STRIDE],
+            &mut c[..STRIDE],
+            &mut d[..STRIDE],
         );
-        let mut chunks = xs.chunks_exact(4);
+        let mut chunks = xs.chunks_exact(8);
         for q in &mut chunks {
-            count(a, min, scale, q[0]);
-            count(b, min, scale, q[1]);
-            count(c, min, scale, q[2]);
-            count(d, min, scale, q[3]);
+            // The bins first (vectorised), then the increments.
+            let mut at = [0usize; 8];
+            for (i, &x) in at.iter_mut().zip(q) {
+                *i = bin(min, scale, x);
+            }
+            a[at[0].min(HISTOGRAM_BINS)] += 1;
+            b[at[1].min(HISTOGRAM_BINS)] += 1;
+            c[at[2].min(HISTOGRAM_BINS)] += 1;
+            d[at[3].min(HISTOGRAM_BINS)] += 1;
+            a[at[4].min(HISTOGRAM_BINS)] += 1;
+            b[at[5].min(HISTOGRAM_BINS)] += 1;
+            c[at[6].min(HISTOGRAM_BINS)] += 1;
+            d[at[7].min(HISTOGRAM_BINS)] += 1;
         }
         for &x in chunks.remainder() {
-            count(a, min, scale, x);
+            a[bin(min, scale, x).min(HISTOGRAM_BINS)] += 1;
         }
     }
 
-    fn totals(&self) -> Vec<u64> {
+    pub(super) fn totals(&self) -> Vec<u64> {
         let mut total = self.counts[..HISTOGRAM_BINS].to_vec();
-        for sub in self.counts[HISTOGRAM_BINS..].chunks_exact(HISTOGRAM_BINS) {
+        for sub in self.counts[STRIDE..].chunks_exact(STRIDE) {
             for (t, c) in total.iter_mut().zip(sub) {
                 *t += c;
             }

@@ -184,3 +184,78 @@ fn histogram_matches_edges_top_base() {
     h.add(&xs);
     assert_eq!(Some(h.top_base()), crate::edges::top_base(&xs));
 }
+
+/// The bins of the histogram before it computed them in lanes, one sample at a time.
+fn reference_bins(min: f64, width: f64, xs: &[f64]) -> Vec<u64> {
+    let scale = 1.0 / width;
+    let mut counts = alloc::vec![0u64; HISTOGRAM_BINS];
+    for &x in xs {
+        let b = (x - min) * scale;
+        if b >= 0.0 && b < (HISTOGRAM_BINS + 1) as f64 {
+            counts[(b as usize).min(HISTOGRAM_BINS - 1)] += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+fn histogram_bins_match_reference_on_specials() {
+    let (min, max) = (-0.0, 3.0);
+    let mut h = LevelHistogram::new(0, min, max).unwrap();
+    let w = h.bin_width();
+    let mut xs = alloc::vec![
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        -0.0,
+        0.0,
+        -1e-300,
+        1e-300,
+        3.0,
+        3.0 + 0.5 * w,
+        3.0 + w,
+        3.0 + 1.5 * w,
+        -w,
+        1.5,
+        w,
+        2.0 * w,
+        1e300,
+        -1e300,
+        2.999,
+    ];
+    let (mut scan, mut x) = (LevelScan::new(0), 0.123_f64);
+    for _ in 0..1000 {
+        x = (x * 3.9 * (1.0 - x / 3.2)).abs() % 3.3 - 0.1;
+        xs.push(x);
+    }
+    // Lengths that are and are not multiples of the 8-sample groups.
+    for len in [0, 1, 7, 8, 9, 17, xs.len()] {
+        let mut h2 = LevelHistogram::new(0, min, max).unwrap();
+        h2.add(&xs[..len]);
+        assert_eq!(h2.totals(), reference_bins(min, w, &xs[..len]), "len {len}");
+    }
+    for c in xs.chunks(5) {
+        h.add(c);
+    }
+    assert_eq!(h.totals(), reference_bins(min, w, &xs));
+    scan.add(0, &xs);
+    assert_eq!(scan.nonfinite(), 3);
+}
+
+#[test]
+fn scan_finds_each_nonfinite_position() {
+    let xs: Vec<f64> = (0..19).map(|i| i as f64 * 0.5).collect();
+    let mut clean = LevelScan::new(0);
+    clean.add(0, &xs);
+    assert_eq!(clean.nonfinite(), 0);
+    for pos in 0..xs.len() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut ys = xs.clone();
+            ys[pos] = bad;
+            let mut s = LevelScan::new(0);
+            s.add(0, &ys);
+            assert_eq!(s.nonfinite(), 1, "{bad} at {pos}");
+            assert_eq!(s.moments().n, 18);
+        }
+    }
+}

@@ -191,39 +191,92 @@ impl PulseTracker {
     /// run's values that are below every later one; when the deque cannot reach its cap
     /// within the run, that is computed directly.
     fn push_pre_run(&mut self, start: u64, run: &[f64]) {
-        let neg = self.state == State::High;
-        let value = |x: f64| if neg { -x } else { x };
+        if self.state == State::High {
+            self.push_pre_values::<true>(start, run);
+        } else {
+            self.push_pre_values::<false>(start, run);
+        }
+    }
+
+    /// [`Self::push_pre_run`] of the values `x` (`−x` when `NEG`).
+    fn push_pre_values<const NEG: bool>(&mut self, start: u64, run: &[f64]) {
+        let value = |x: f64| if NEG { -x } else { x };
         if self.pre.len() + run.len() > PRE_CAP {
             for (i, &x) in (start..).zip(run) {
                 self.push_pre(i, value(x));
             }
             return;
         }
-        self.chain.clear();
+        if increasing(run, NEG) {
+            // Every value is below all later ones (a transit run, typically): all stay.
+            let m = value(run[0]);
+            while self.pre.back().is_some_and(|&(_, v)| v >= m) {
+                self.pre.pop_back();
+            }
+            self.pre
+                .extend((start..).zip(run).map(|(i, &x)| (i, value(x))));
+            return;
+        }
+        // The suffix minima, last first, in `chain[..n]` (written without branches: new
+        // minima come at random in noise). The scratch holds a whole run.
+        if self.chain.len() < run.len() {
+            self.chain.resize(run.len().max(RUN_MAX), (0, 0.0));
+        }
+        let chain = &mut self.chain[..];
+        let mut n = 0;
         let mut m = f64::INFINITY;
+        let mut note = |i: usize, x: f64, m: &mut f64| {
+            let v = value(x);
+            let lt = v < *m;
+            *m = if lt { v } else { *m };
+            if let Some(slot) = chain.get_mut(n) {
+                *slot = (start + i as u64, v);
+            }
+            n += usize::from(lt);
+        };
         // Backwards, 8 samples at a time: most groups hold no new suffix minimum.
-        let mut end = run.len();
-        while end > 0 {
-            let from = end.saturating_sub(8);
-            let group = &run[from..end];
-            if group.len() == 8 && !group.iter().fold(false, |any, &x| any | (value(x) < m)) {
-                end = from;
+        let head = run.len() % 8;
+        let body = &run[head..];
+        let mut from = run.len();
+        for group in body.chunks_exact(8).rev() {
+            from -= 8;
+            if !group.iter().fold(false, |any, &x| any | (value(x) < m)) {
                 continue;
             }
             for (j, &x) in group.iter().enumerate().rev() {
-                let v = value(x);
-                if v < m {
-                    m = v;
-                    self.chain.push((start + (from + j) as u64, v));
-                }
+                note(from + j, x, &mut m);
             }
-            end = from;
+        }
+        for (j, &x) in run[..head].iter().enumerate().rev() {
+            note(j, x, &mut m);
         }
         while self.pre.back().is_some_and(|&(_, v)| v >= m) {
             self.pre.pop_back();
         }
-        self.pre.extend(self.chain.iter().rev());
+        self.pre.extend(self.chain[..n].iter().rev());
     }
+}
+
+/// Whether `s · xs[j] < s · xs[j + 1]` for every `j` (`s` = −1 when `neg`, else 1; NaN
+/// fails), checked 8 pairs at a time.
+#[inline]
+fn increasing(xs: &[f64], neg: bool) -> bool {
+    let up = |a: f64, b: f64| if neg { b < a } else { a < b };
+    if xs.len() < 2 || !up(xs[0], xs[1]) {
+        return xs.len() < 2;
+    }
+    let (a, b) = (&xs[..xs.len() - 1], &xs[1..]);
+    let mut pa = a.chunks_exact(8);
+    let mut pb = b.chunks_exact(8);
+    for (ca, cb) in (&mut pa).zip(&mut pb) {
+        if !ca.iter().zip(cb).fold(true, |all, (&x, &y)| all & up(x, y)) {
+            return false;
+        }
+    }
+    pa.remainder()
+        .iter()
+        .zip(pb.remainder())
+        .all(|(&x, &y)| up(x, y))
 }
 
 #[cfg(test)]

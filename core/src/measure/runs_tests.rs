@@ -181,3 +181,39 @@ fn fast_paths_equal_per_sample_on_ties_zeros_and_ramps() {
     flat.extend(core::iter::repeat_n(1.0, 10));
     check(&flat, levels(), (0, u64::MAX, true), &mut rng);
 }
+
+/// Strictly monotone stretches (straight into the deque), stretches with equal
+/// neighbours (the general path), in both states and both directions.
+fn monotone(n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let t = (i % 700) as f64;
+            match i / 700 % 4 {
+                // Rising through the band, then up inside the high state.
+                0 => -0.2 + t * 0.002,
+                // Falling through the band in steps of two equal samples.
+                1 => 1.2 - (t / 2.0).floor() * 0.004,
+                // Falling inside the low state, then a flat top of equal values.
+                2 => {
+                    if t < 350.0 {
+                        0.05 - t * 1e-4
+                    } else {
+                        1.0
+                    }
+                }
+                // Falling from the top through the band.
+                _ => 1.0 - t * 0.002,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn fast_paths_equal_per_sample_on_monotone_runs() {
+    let mut rng = Rng(777);
+    let xs = monotone(30_000);
+    check(&xs, levels(), (0, u64::MAX, true), &mut rng);
+    check(&xs, levels(), (9_000, 20_000, false), &mut rng);
+    let rev: Vec<f64> = xs.iter().rev().copied().collect();
+    check(&rev, levels(), (0, u64::MAX, true), &mut rng);
+}
