@@ -435,13 +435,16 @@ impl TracePartial {
 
         // Self time of CPU ops: nesting per thread, in (thread, start, longest first, file
         // order); an op's children are summed on the stack until it closes.
-        let mut self_ns: BTreeMap<u32, i64> = BTreeMap::new();
+        // Per name id (ids are dense).
+        let mut self_ns: Vec<i64> = alloc::vec![0; self.strings.len()];
         self.ops
             .sort_by_key(|o| (o.thread, o.ts, core::cmp::Reverse(o.dur)));
         // (thread, end, name, dur, time of direct children)
         let mut stack: Vec<(u32, i64, u32, i64, i64)> = Vec::new();
         let mut close = |top: (u32, i64, u32, i64, i64)| {
-            *self_ns.entry(top.2).or_insert(0) += (top.3 - top.4).max(0);
+            if let Some(v) = self_ns.get_mut(top.2 as usize) {
+                *v += (top.3 - top.4).max(0);
+            }
         };
         for o in &self.ops {
             while let Some(&top) = stack
@@ -472,19 +475,21 @@ impl TracePartial {
             .map(|&(n, t, d)| (n, t, d, 0, 0))
             .collect();
         steps.sort_by_key(|s| (s.1, s.0));
-        let mut op_kernels: BTreeMap<u32, (u64, i64)> = BTreeMap::new();
+        let mut op_kernels: Vec<(u64, i64)> = alloc::vec![(0, 0); self.strings.len()];
         let mut attributed = 0i64;
         // Kernels mostly come in External-id order: each search starts where the last ended.
         let mut hint = 0;
         let mut lhint = 0;
+        let mut shint = 0;
         for k in &self.kernels {
             if k.ext >= 0 {
                 let p = partition_from(&self.ops, hint, |o| o.ext < k.ext);
                 hint = p;
                 if let Some(op) = self.ops.get(p).filter(|o| o.ext == k.ext) {
-                    let e = op_kernels.entry(op.name).or_default();
-                    e.0 += 1;
-                    e.1 += k.dur;
+                    if let Some(e) = op_kernels.get_mut(op.name as usize) {
+                        e.0 += 1;
+                        e.1 += k.dur;
+                    }
                     attributed += k.dur;
                 }
             }
@@ -507,7 +512,8 @@ impl TracePartial {
                     }
                 }
             };
-            let p = steps.partition_point(|s| s.1 <= at);
+            let p = partition_from(&steps, shint, |s| s.1 <= at);
+            shint = p;
             if p > 0 && at < steps[p - 1].1 + steps[p - 1].2 {
                 steps[p - 1].3 += 1;
                 steps[p - 1].4 += k.dur;
@@ -523,8 +529,8 @@ impl TracePartial {
                 total += durs.sum();
                 let mut r = row(name(n), durs);
                 if kind == 1 {
-                    r.self_dur = Some(us(self_ns.get(&n).copied().unwrap_or(0)));
-                    let (c, d) = op_kernels.get(&n).copied().unwrap_or((0, 0));
+                    r.self_dur = Some(us(self_ns.get(n as usize).copied().unwrap_or(0)));
+                    let (c, d) = op_kernels.get(n as usize).copied().unwrap_or((0, 0));
                     r.kernel_count = Some(c);
                     r.kernel_dur = Some(us(d));
                 }

@@ -35,6 +35,26 @@ fn mix(k: u64) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Slots of the interner's cache of recent strings (a power of two).
+const RECENT_BITS: u32 = 10;
+
+/// A cheap index into the cache of recent strings: the length and the first and last 8
+/// bytes, one multiply (a trace repeats a few hundred names millions of times).
+#[inline(always)]
+fn quick(s: &[u8]) -> usize {
+    let n = s.len();
+    let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let (a, b) = if n >= 8 {
+        (word(&s[..8]), word(&s[n - 8..]))
+    } else {
+        let mut w = [0u8; 8];
+        w[..n].copy_from_slice(s);
+        (u64::from_le_bytes(w), 0)
+    };
+    let h = (a ^ b.rotate_left(29) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - RECENT_BITS)) as usize
+}
+
 /// Distinct byte strings, each with a dense id in order of first appearance.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
@@ -42,6 +62,9 @@ pub(crate) struct Interner {
     ends: Vec<u32>,
     slots: Vec<u32>,
     hashes: Vec<u64>,
+    /// Id of a string recently interned, per [`quick`] index (checked by comparing bytes
+    /// before use, so it never changes an id; it only saves the full hash).
+    recent: Vec<u32>,
 }
 
 impl Interner {
@@ -58,7 +81,24 @@ impl Interner {
     }
 
     /// The id of `s`, adding it if new.
+    #[inline]
     pub(crate) fn intern(&mut self, s: &[u8]) -> u32 {
+        let q = quick(s);
+        if let Some(&id) = self.recent.get(q) {
+            if id != EMPTY && self.get(id) == s {
+                return id;
+            }
+        }
+        let id = self.intern_hashed(s);
+        if self.recent.is_empty() {
+            self.recent = vec![EMPTY; 1 << RECENT_BITS];
+        }
+        self.recent[q] = id;
+        id
+    }
+
+    /// [`Self::intern`] through the hash table.
+    fn intern_hashed(&mut self, s: &[u8]) -> u32 {
         if self.slots.len() < 2 * (self.ends.len() + 1) {
             self.grow();
         }
