@@ -46,10 +46,16 @@ fn quick(s: &[u8]) -> usize {
     let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
     let (a, b) = if n >= 8 {
         (word(&s[..8]), word(&s[n - 8..]))
+    } else if n >= 4 {
+        let half = |w: &[u8]| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+        (half(&s[..4]), half(&s[n - 4..]))
+    } else if n > 0 {
+        (
+            u64::from(s[0]) | u64::from(s[n / 2]) << 8 | u64::from(s[n - 1]) << 16,
+            0,
+        )
     } else {
-        let mut w = [0u8; 8];
-        w[..n].copy_from_slice(s);
-        (u64::from_le_bytes(w), 0)
+        (0, 0)
     };
     let h = (a ^ b.rotate_left(29) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     (h >> (64 - RECENT_BITS)) as usize
