@@ -61,6 +61,24 @@ fn quick(s: &[u8]) -> usize {
     (h >> (64 - RECENT_BITS)) as usize
 }
 
+/// `a == b`, inline for short strings (most categories, phases and ids) instead of a call.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let w4 = |w: &[u8]| u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => w4(a) == w4(b) && w4(&a[n - 4..]) == w4(&b[n - 4..]),
+        8..=16 => w8(a) == w8(b) && w8(&a[n - 8..]) == w8(&b[n - 8..]),
+        _ => a == b,
+    }
+}
+
 /// Distinct byte strings, each with a dense id in order of first appearance.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
@@ -91,7 +109,7 @@ impl Interner {
     pub(crate) fn intern(&mut self, s: &[u8]) -> u32 {
         let q = quick(s);
         if let Some(&id) = self.recent.get(q) {
-            if id != EMPTY && self.get(id) == s {
+            if id != EMPTY && same(self.get(id), s) {
                 return id;
             }
         }
