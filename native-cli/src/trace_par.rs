@@ -109,27 +109,14 @@ fn part(
     })
 }
 
-/// Feed the file from `from` to its end (as long as `f` returns true): in blocks of one
-/// reused buffer filled by `read`, or (`SCOPEKIT_TRACE_MMAP=1`) in prefaulted windows of
-/// the memory map.
+/// Feed the file from `from` to its end (as long as `f` returns true) in blocks of one
+/// reused buffer.
 fn blocks(
     source: &Source,
     path: &Path,
     from: u64,
     mut f: impl FnMut(&[u8]) -> Result<bool, CliError>,
 ) -> Result<(), CliError> {
-    if use_mmap() {
-        let mut at = from;
-        while at < source.len() {
-            let want = WINDOW.min((source.len() - at) as usize);
-            let w = source.map(at, want)?;
-            at += want as u64;
-            if !f(&w)? {
-                break;
-            }
-        }
-        return Ok(());
-    }
     let mut file = File::open(path).map_err(|e| CliError::io("cannot open", e))?;
     file.seek(SeekFrom::Start(from))
         .map_err(|e| CliError::io("cannot seek", e))?;
@@ -149,13 +136,6 @@ fn blocks(
         }
     }
     Ok(())
-}
-
-/// Bytes mapped at a time (page aligned).
-const WINDOW: usize = 16 << 20;
-
-fn use_mmap() -> bool {
-    std::env::var("SCOPEKIT_TRACE_MMAP").is_ok_and(|v| v == "1")
 }
 
 /// One pass over the file (gzip or plain).
