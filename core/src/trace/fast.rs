@@ -58,10 +58,28 @@ fn string_close(b: &[u8], mut j: usize) -> Option<usize> {
 
 #[inline(always)]
 fn ws(b: &[u8], mut i: usize) -> usize {
+    // Most values follow their separator directly or after one space.
+    match b.get(i) {
+        Some(&c) if c > b' ' => return i,
+        Some(b' ') if b.get(i + 1).is_some_and(|&c| c > b' ') => return i + 1,
+        _ => {}
+    }
     while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\r' | b'\t') {
         i += 1;
     }
     i
+}
+
+/// Bit 7 of each byte of `x` that is one of `"[]{}` (exact per byte, as [`special`]).
+#[inline(always)]
+fn structural(x: u64) -> u64 {
+    let low = |v: u64| (v & !HIGHS).wrapping_add(!HIGHS & (ONES * 0x7f));
+    let zero = |v: u64| !(low(v) | v) & HIGHS;
+    // `[` and `{`, `]` and `}` differ only in bit 5.
+    let folded = x | (ONES * 0x20);
+    zero(x ^ (ONES * u64::from(b'"')))
+        | zero(folded ^ (ONES * u64::from(b'{')))
+        | zero(folded ^ (ONES * u64::from(b'}')))
 }
 
 /// A plain number `-?[0-9]{1,18}(\.[0-9]+)?` followed by a byte that ends it: its value ×
@@ -216,6 +234,15 @@ fn skip_container(b: &[u8], i: usize) -> Option<usize> {
     let mut depth = 0u32;
     let mut j = i;
     loop {
+        // Jump over bytes that are not `"[]{}` eight at a time.
+        while let Some(x) = word(b, j) {
+            let s = structural(x);
+            if s != 0 {
+                j += (s.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
         let c = *b.get(j)?;
         match c {
             b'"' => {

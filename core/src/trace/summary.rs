@@ -257,6 +257,42 @@ fn intersection(
     total
 }
 
+/// `v.partition_point(pred)` (`pred` true on a prefix of `v`), searched outwards from `hint`
+/// with doubling steps: O(1) when the answer is at or next to `hint`.
+fn partition_from<T>(v: &[T], hint: usize, pred: impl Fn(&T) -> bool) -> usize {
+    let n = v.len();
+    let h = hint.min(n);
+    if h < n && pred(&v[h]) {
+        // The answer is above h.
+        let (mut lo, mut step) = (h + 1, 1);
+        loop {
+            let probe = lo + step - 1;
+            if probe >= n || !pred(&v[probe]) {
+                let hi = probe.min(n);
+                return lo + v[lo..hi].partition_point(&pred);
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+    }
+    // The answer is at or below h.
+    let (mut hi, mut step) = (h, 1);
+    loop {
+        if hi == 0 {
+            return 0;
+        }
+        let probe = hi.saturating_sub(step);
+        if pred(&v[probe]) {
+            return probe + 1 + v[probe + 1..hi].partition_point(&pred);
+        }
+        if probe == 0 {
+            return 0;
+        }
+        hi = probe;
+        step *= 2;
+    }
+}
+
 /// GPU time per stream or device (`pick`), grouped by label (distinct byte strings may
 /// share a lossy UTF-8 name); sorts `kernels` by label, then start.
 fn busy(
@@ -269,17 +305,22 @@ fn busy(
     let mut labels: Vec<&str> = ids.iter().map(|&i| names[i as usize].as_str()).collect();
     labels.sort_unstable();
     labels.dedup();
-    let rank: BTreeMap<u32, u32> = ids
-        .iter()
-        .map(|&i| {
-            let r = labels
-                .binary_search(&names[i as usize].as_str())
-                .unwrap_or(0);
-            (i, r as u32)
-        })
-        .collect();
-    let rank_of = |k: &KernelRec| rank.get(&pick(k)).copied().unwrap_or(0);
-    kernels.sort_unstable_by_key(|k| (rank_of(k), k.ts));
+    // Rank of each string id (indexed directly: no map lookup per comparison).
+    let mut rank = alloc::vec![0u32; names.len()];
+    for &i in &ids {
+        let r = labels
+            .binary_search(&names[i as usize].as_str())
+            .unwrap_or(0);
+        rank[i as usize] = r as u32;
+    }
+    let rank_of = |k: &KernelRec| rank.get(pick(k) as usize).copied().unwrap_or(0);
+    // By label, then start. Kernels of one label usually come in start order already, so
+    // a stable partition by label and a run-detecting stable sort per label cost about one
+    // pass each; the order of kernels with equal (label, start) does not change the result.
+    kernels.sort_by_key(rank_of);
+    for run in kernels.chunk_by_mut(|a, b| rank_of(a) == rank_of(b)) {
+        run.sort_by_key(|k| k.ts);
+    }
     let mut out = Vec::with_capacity(labels.len());
     for run in kernels.chunk_by(|a, b| rank_of(a) == rank_of(b)) {
         let iv = |k: &KernelRec| (k.ts, k.ts + k.dur);
@@ -394,13 +435,16 @@ impl TracePartial {
 
         // Self time of CPU ops: nesting per thread, in (thread, start, longest first, file
         // order); an op's children are summed on the stack until it closes.
-        let mut self_ns: BTreeMap<u32, i64> = BTreeMap::new();
+        // Per name id (ids are dense).
+        let mut self_ns: Vec<i64> = alloc::vec![0; self.strings.len()];
         self.ops
             .sort_by_key(|o| (o.thread, o.ts, core::cmp::Reverse(o.dur)));
         // (thread, end, name, dur, time of direct children)
         let mut stack: Vec<(u32, i64, u32, i64, i64)> = Vec::new();
         let mut close = |top: (u32, i64, u32, i64, i64)| {
-            *self_ns.entry(top.2).or_insert(0) += (top.3 - top.4).max(0);
+            if let Some(v) = self_ns.get_mut(top.2 as usize) {
+                *v += (top.3 - top.4).max(0);
+            }
         };
         for o in &self.ops {
             while let Some(&top) = stack
@@ -421,31 +465,55 @@ impl TracePartial {
 
         // Kernel → launching op (External id; the smallest name id among ops sharing one),
         // → step (runtime launch time).
-        self.ops.sort_unstable_by_key(|o| (o.ext, o.name));
-        self.launches.sort_unstable();
+        // Stable sorts: they find the runs already in order (External ids and correlations
+        // mostly grow with time) in one pass; equal keys are equal in every field used.
+        self.ops.sort_by_key(|o| (o.ext, o.name));
+        self.launches.sort();
         let mut steps: Vec<(u32, i64, i64, u64, i64)> = self
             .steps
             .iter()
             .map(|&(n, t, d)| (n, t, d, 0, 0))
             .collect();
         steps.sort_by_key(|s| (s.1, s.0));
-        let mut op_kernels: BTreeMap<u32, (u64, i64)> = BTreeMap::new();
+        let mut op_kernels: Vec<(u64, i64)> = alloc::vec![(0, 0); self.strings.len()];
         let mut attributed = 0i64;
+        // Kernels mostly come in External-id order: each search starts where the last ended.
+        let mut hint = 0;
+        let mut lhint = 0;
+        let mut shint = 0;
         for k in &self.kernels {
             if k.ext >= 0 {
-                let p = self.ops.partition_point(|o| o.ext < k.ext);
+                let p = partition_from(&self.ops, hint, |o| o.ext < k.ext);
+                hint = p;
                 if let Some(op) = self.ops.get(p).filter(|o| o.ext == k.ext) {
-                    let e = op_kernels.entry(op.name).or_default();
-                    e.0 += 1;
-                    e.1 += k.dur;
+                    if let Some(e) = op_kernels.get_mut(op.name as usize) {
+                        e.0 += 1;
+                        e.1 += k.dur;
+                    }
                     attributed += k.dur;
                 }
             }
-            let at = match self.launches.binary_search_by_key(&k.corr, |l| l.0) {
-                Ok(p) if k.corr >= 0 => self.launches[p].1,
-                _ => k.ts,
+            let at = if k.corr < 0 {
+                k.ts
+            } else {
+                let p = partition_from(&self.launches, lhint, |l| l.0 < k.corr);
+                lhint = p;
+                let l = &self.launches;
+                let unique = l.get(p).is_some_and(|x| x.0 == k.corr)
+                    && l.get(p + 1).is_none_or(|x| x.0 != k.corr);
+                if unique {
+                    l[p].1
+                } else {
+                    // Several launches share the correlation (or none has it): the binary
+                    // search picks the one it always picked.
+                    match l.binary_search_by_key(&k.corr, |l| l.0) {
+                        Ok(p) => l[p].1,
+                        Err(_) => k.ts,
+                    }
+                }
             };
-            let p = steps.partition_point(|s| s.1 <= at);
+            let p = partition_from(&steps, shint, |s| s.1 <= at);
+            shint = p;
             if p > 0 && at < steps[p - 1].1 + steps[p - 1].2 {
                 steps[p - 1].3 += 1;
                 steps[p - 1].4 += k.dur;
@@ -461,8 +529,8 @@ impl TracePartial {
                 total += durs.sum();
                 let mut r = row(name(n), durs);
                 if kind == 1 {
-                    r.self_dur = Some(us(self_ns.get(&n).copied().unwrap_or(0)));
-                    let (c, d) = op_kernels.get(&n).copied().unwrap_or((0, 0));
+                    r.self_dur = Some(us(self_ns.get(n as usize).copied().unwrap_or(0)));
+                    let (c, d) = op_kernels.get(n as usize).copied().unwrap_or((0, 0));
                     r.kernel_count = Some(c);
                     r.kernel_dur = Some(us(d));
                 }

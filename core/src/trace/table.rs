@@ -35,6 +35,50 @@ fn mix(k: u64) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Slots of the interner's cache of recent strings (a power of two).
+const RECENT_BITS: u32 = 10;
+
+/// A cheap index into the cache of recent strings: the length and the first and last 8
+/// bytes, one multiply (a trace repeats a few hundred names millions of times).
+#[inline(always)]
+fn quick(s: &[u8]) -> usize {
+    let n = s.len();
+    let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let (a, b) = if n >= 8 {
+        (word(&s[..8]), word(&s[n - 8..]))
+    } else if n >= 4 {
+        let half = |w: &[u8]| u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+        (half(&s[..4]), half(&s[n - 4..]))
+    } else if n > 0 {
+        (
+            u64::from(s[0]) | u64::from(s[n / 2]) << 8 | u64::from(s[n - 1]) << 16,
+            0,
+        )
+    } else {
+        (0, 0)
+    };
+    let h = (a ^ b.rotate_left(29) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> (64 - RECENT_BITS)) as usize
+}
+
+/// `a == b`, inline for short strings (most categories, phases and ids) instead of a call.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w8 = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let w4 = |w: &[u8]| u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => w4(a) == w4(b) && w4(&a[n - 4..]) == w4(&b[n - 4..]),
+        8..=16 => w8(a) == w8(b) && w8(&a[n - 8..]) == w8(&b[n - 8..]),
+        _ => a == b,
+    }
+}
+
 /// Distinct byte strings, each with a dense id in order of first appearance.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
@@ -42,6 +86,9 @@ pub(crate) struct Interner {
     ends: Vec<u32>,
     slots: Vec<u32>,
     hashes: Vec<u64>,
+    /// Id of a string recently interned, per [`quick`] index (checked by comparing bytes
+    /// before use, so it never changes an id; it only saves the full hash).
+    recent: Vec<u32>,
 }
 
 impl Interner {
@@ -58,7 +105,24 @@ impl Interner {
     }
 
     /// The id of `s`, adding it if new.
+    #[inline]
     pub(crate) fn intern(&mut self, s: &[u8]) -> u32 {
+        let q = quick(s);
+        if let Some(&id) = self.recent.get(q) {
+            if id != EMPTY && same(self.get(id), s) {
+                return id;
+            }
+        }
+        let id = self.intern_hashed(s);
+        if self.recent.is_empty() {
+            self.recent = vec![EMPTY; 1 << RECENT_BITS];
+        }
+        self.recent[q] = id;
+        id
+    }
+
+    /// [`Self::intern`] through the hash table.
+    fn intern_hashed(&mut self, s: &[u8]) -> u32 {
         if self.slots.len() < 2 * (self.ends.len() + 1) {
             self.grow();
         }
