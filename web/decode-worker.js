@@ -57,9 +57,15 @@ const PARALLEL_BY_DEFAULT = false;
 /** Batches read ahead by a parallel decode. */
 const BATCHES_AHEAD = 2;
 
-/** The wasm core: `{ wasm, threads, label }` (see wasm-loader.js). */
-function loadCore() {
-  return loadWasm();
+/**
+ * The wasm core: `{ wasm, threads, label }` (see wasm-loader.js). The threaded build only
+ * when this decode thresholds parts in parallel: for the serial session it is slower than
+ * the single-threaded build (atomics, shared memory: 707 vs 552 ms for a 10^7-sample 4-line
+ * SPI capture, benches/browser/threads.mjs) and would start a pool for nothing. The first
+ * call decides (the loader keeps one module per worker).
+ */
+function loadCore(parallel = false) {
+  return loadWasm(parallel ? {} : { build: 'single' });
 }
 
 function messageOf(e) {
@@ -259,7 +265,7 @@ self.onmessage = async (event) => {
   const batcher = new Batcher();
   try {
     const settings = { config, wires, rate, levels };
-    const core = await loadCore();
+    const core = await loadCore(parallelParts ?? PARALLEL_BY_DEFAULT);
     let tail = null;
     let parallel = false;
     if (await isArchive(file)) {

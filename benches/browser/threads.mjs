@@ -192,7 +192,7 @@ try {
   const runsOf = (ds) => busy(ds.map((d) => d.ms), ds.map((d) => d.cpu));
   console.log(`  single-threaded: ${runsOf(decode.single)}; median ${d1.toFixed(0)} ms`);
   console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${runsOf(decode.threads)}; median ${dt.toFixed(0)} ms`);
-  console.log(`  ${decode.serial[0].wasm}, serial session (the default): ${runsOf(decode.serial)}; median ${median(decode.serial.map((d) => d.ms)).toFixed(0)} ms`);
+  console.log(`  default (no parallel parts: ${decode.serial[0].wasm}): ${runsOf(decode.serial)}; median ${median(decode.serial.map((d) => d.ms)).toFixed(0)} ms`);
   console.log(`  speed-up (parallel parts) ${(d1 / dt).toFixed(2)}x; same frame count: ${[...decode.threads, ...decode.serial].every((d) => d.frames === decode.single[0].frames)}`);
 } finally {
   await context?.close().catch(() => {});

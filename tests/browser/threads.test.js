@@ -200,7 +200,8 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
       levels: { threshold: null, hysteresis: null },
     };
     const page = await open(servers.isolated);
-    const threaded = await decodeInWorker(page, file, settings);
+    // A sigrok session is decoded serially; asking for parallel parts loads the threaded build.
+    const threaded = await decodeInWorker(page, file, { ...settings, parallelParts: true });
     const single = await decodeInWorker(page, file, settings, '?wasm=single');
     assert.ok(threaded.threads > 1, 'threaded build');
     assert.equal(threaded.wasm, `wasm: ${threaded.threads} threads`);
@@ -224,6 +225,7 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     const serial = await decodeInWorker(page, file, spiSettings);
     assert.ok(threaded.threads > 1, 'threaded build');
     assert.equal(serial.parallel, false, 'the serial session is the default');
+    assert.equal(serial.wasm, 'wasm: single-threaded', 'the serial session runs on the single-threaded build');
     assert.deepEqual(serial.frames, single.frames);
     assert.equal(threaded.parallel, true, 'the threaded build took the parallel path');
     assert.equal(single.parallel, false);
