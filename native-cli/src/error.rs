@@ -7,6 +7,8 @@ use std::fmt;
 pub struct CliError {
     message: String,
     usage: bool,
+    /// An exit status other than 1/2 (e.g. 3: a regression found by `trace compare`).
+    code: Option<u8>,
 }
 
 impl CliError {
@@ -15,6 +17,7 @@ impl CliError {
         CliError {
             message: format!("{what}: {e}"),
             usage: false,
+            code: None,
         }
     }
 
@@ -23,6 +26,7 @@ impl CliError {
         CliError {
             message: message.into(),
             usage: false,
+            code: None,
         }
     }
 
@@ -31,6 +35,16 @@ impl CliError {
         CliError {
             message: message.into(),
             usage: true,
+            code: None,
+        }
+    }
+
+    /// A finding that ends the run with its own exit status (not a failure to analyse).
+    pub fn with_code(message: impl Into<String>, code: u8) -> Self {
+        CliError {
+            message: message.into(),
+            usage: false,
+            code: Some(code),
         }
     }
 
@@ -39,13 +53,15 @@ impl CliError {
     pub fn about(self, what: impl fmt::Display) -> Self {
         CliError {
             message: format!("{what}: {}", self.message),
-            usage: self.usage,
+            ..self
         }
     }
 
     /// The process exit status for this error.
     pub fn exit_code(&self) -> u8 {
-        if self.usage {
+        if let Some(code) = self.code {
+            code
+        } else if self.usage {
             2
         } else {
             1

@@ -77,7 +77,7 @@ pub enum By {
 }
 
 /// Exit status of `compare --fail-if-slower` when B is slower.
-const EXIT_SLOWER: i32 = 3;
+const EXIT_SLOWER: u8 = 3;
 
 /// Run a trace subcommand.
 pub fn run(cmd: TraceCmd) -> Result<(), CliError> {
@@ -127,12 +127,14 @@ pub fn run(cmd: TraceCmd) -> Result<(), CliError> {
             })?;
             if let Some(pct) = fail_if_slower {
                 if d.slower_than(pct) {
-                    eprintln!(
-                        "error: {} is more than {pct} % slower than {}",
-                        b.display(),
-                        a.display()
-                    );
-                    std::process::exit(EXIT_SLOWER);
+                    return Err(CliError::with_code(
+                        format!(
+                            "{} is more than {pct} % slower than {}",
+                            b.display(),
+                            a.display()
+                        ),
+                        EXIT_SLOWER,
+                    ));
                 }
             }
             Ok(())
