@@ -227,7 +227,9 @@ impl Header {
             Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. })
                 if h.dtype.kind == DtypeKind::Int =>
             {
-                Some(2f64.powi(8 * h.dtype.size as i32 - 1))
+                // 2^(bits − 1), without `powi` (std only).
+                let bits = 8 * h.dtype.size as u32;
+                1u64.checked_shl(bits.saturating_sub(1)).map(|v| v as f64)
             }
             _ => None,
         }
