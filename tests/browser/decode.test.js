@@ -17,9 +17,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 
-import { stopServer, startServer as serveOn } from './harness.js';
+import { stopServer, startServer as serveOn, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -121,14 +120,7 @@ describe('scopekit page: protocol decoder view', () => {
       String(BIG_SPI_SAMPLES), String(CANCEL_SAMPLES)], { encoding: 'utf8' }).trim());
 
     server = await startServer();
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      viewport: { width: 1280, height: 720 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));

@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './harness.js';
+
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -75,14 +76,7 @@ describe('scopekit embedding and privacy', () => {
     copyFileSync(UART_SR, path.join(data, 'hello.sr'));
     server = await startServer();
     origin = new URL(server.url).origin;
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home },
-      viewport: { width: 1280, height: 720 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home);
     // Every request of every page and worker: same-origin (or local data:/blob:) only.
     await context.route('**/*', (route) => {
       const url = route.request().url();

@@ -1,6 +1,29 @@
 // Shared pieces of the browser tests: the `scopekit serve` process they drive.
 
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+/** Debian's Chromium (override with $CHROMIUM). */
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/**
+ * Headless Chromium with a fresh profile in `profile` and HOME/XDG dirs under `home` (no
+ * network extras, no first-run UI); `viewport` 1280×720 unless given, `args` appended,
+ * other options passed through (e.g. acceptDownloads). Resolves to the persistent context.
+ */
+export function launchBrowser(profile, home, { args = [], viewport = { width: 1280, height: 720 }, ...options } = {}) {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', ...args],
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
+    viewport,
+    ...options,
+  });
+}
 
 /** Start `BIN serve --port 0` in `cwd`; resolve to { proc, url } once it prints its URL. */
 export function startServer(bin, cwd) {

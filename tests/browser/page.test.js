@@ -15,9 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 
-import { stopServer } from './harness.js';
+import { stopServer, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -129,21 +128,7 @@ describe('scopekit web page', () => {
       '24', '2', '100000', '96000', '5'], { stdio: 'ignore' });
 
     server = await startServer();
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      ],
-      env: {
-        ...process.env,
-        HOME: home,
-        XDG_CONFIG_HOME: path.join(home, '.config'),
-        XDG_CACHE_HOME: path.join(home, '.cache'),
-      },
-      viewport: { width: 1200, height: 900 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home, { viewport: { width: 1200, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     context.on('request', (r) => requests.push(r.url()));

@@ -13,13 +13,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 
-import { startServer, stopServer } from './harness.js';
+import { startServer, stopServer, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const FRAMES = 8 * 1024 * 1024; // × 2 channels × 4 bytes = 64 MiB
 
 const GENERATE = String.raw`
@@ -56,14 +54,7 @@ describe('the tuned read path of the page', () => {
     }
     execFileSync('python3', ['-c', GENERATE, path.join(work, 'data'), String(FRAMES)], { stdio: 'inherit' });
     server = await startServer(BIN, REPO);
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      viewport: { width: 1280, height: 720 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(server.url);

@@ -19,9 +19,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 
-import { stopServer } from './harness.js';
+import { stopServer, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -92,14 +91,7 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     writeNpy(path.join(work, 'data', 'tone.npy'), tone(TONE_SAMPLES));
     servers.isolated = await serve();
     servers.plain = await serve(['--no-isolation']);
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      viewport: { width: 1280, height: 720 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home);
   });
 
   after(async () => {

@@ -17,13 +17,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 
-import { startServer, stopServer } from './harness.js';
+import { startServer, stopServer, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = path.join(REPO, 'tests', 'browser', 'artifacts');
 const BYTES = Number(process.env.SCOPEKIT_TRACE_BYTES || 1e9);
 const BUDGET = 512 * 1024 * 1024;
@@ -83,14 +81,7 @@ describe('scopekit page: a 1 GB profiler trace in bounded memory', { skip: SKIP 
     const home = path.join(work, 'home');
     for (const dir of [home, SHOTS]) mkdirSync(dir, { recursive: true });
     server = await startServer(BIN, REPO);
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--enable-precise-memory-info',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      viewport: { width: 1280, height: 720 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home, { args: ['--enable-precise-memory-info'] });
     page = context.pages()[0] ?? (await context.newPage());
     await page.goto(server.url, { waitUntil: 'load' });
     await page.locator('#trace-view[data-ready="true"]').waitFor({ state: 'attached' });

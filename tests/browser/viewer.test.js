@@ -18,9 +18,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 
-import { stopServer } from './harness.js';
+import { stopServer, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -108,14 +107,7 @@ describe('scopekit page: waveform viewer', () => {
     npy = path.join(work, 'two_channels.npy');
     execFileSync('python3', ['-c', GENERATE, npy, String(N)], { stdio: 'inherit' });
     server = await startServer();
-    context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
-      viewport: { width: 1280, height: 720 },
-    });
+    context = await launchBrowser(path.join(work, 'profile'), home);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
