@@ -64,6 +64,38 @@ pub trait BlockSink {
     fn block(&mut self, block: Block<'_>) -> Result<()>;
 }
 
+/// The samples of one channel, gathered as they arrive (the caller takes or clears
+/// `samples` between pushes to bound memory).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChannelSamples {
+    /// The channel kept.
+    pub channel: usize,
+    /// Its samples so far.
+    pub samples: alloc::vec::Vec<f64>,
+}
+
+impl ChannelSamples {
+    /// An empty gatherer of `channel`.
+    pub fn new(channel: usize) -> Self {
+        ChannelSamples {
+            channel,
+            samples: alloc::vec::Vec::new(),
+        }
+    }
+}
+
+impl BlockSink for ChannelSamples {
+    fn begin(&mut self, _: Layout) -> Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, block: Block<'_>) -> Result<()> {
+        if block.channel == self.channel {
+            self.samples.extend_from_slice(block.samples);
+        }
+        Ok(())
+    }
+}
+
 /// A sink that accepts and drops everything: for reading only a header, or a reader's
 /// side effects.
 #[derive(Debug, Clone, Copy, Default)]

@@ -42,4 +42,4 @@ pub mod testkit;
 pub mod trace;
 
 pub use error::{Error, Result};
-pub use kernel::{Block, BlockSink, Layout, Merge, Push};
+pub use kernel::{Block, BlockSink, ChannelSamples, Layout, Merge, Push};

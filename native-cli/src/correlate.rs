@@ -16,7 +16,7 @@ use scopekit_core::correlate::{
 };
 use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::{Header, Reader};
-use scopekit_core::{Block, BlockSink, Layout};
+use scopekit_core::{Block, BlockSink, ChannelSamples, Layout};
 
 use crate::error::CliError;
 use crate::source::Source;
@@ -47,33 +47,6 @@ pub struct Options {
     pub json: bool,
     /// Worker threads of the streaming form.
     pub threads: usize,
-}
-
-/// Samples of one channel, gathered.
-struct Take {
-    channel: usize,
-    buf: Vec<f64>,
-}
-
-impl BlockSink for Take {
-    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, block: Block<'_>) -> scopekit_core::Result<()> {
-        if block.channel == self.channel {
-            self.buf.extend_from_slice(block.samples);
-        }
-        Ok(())
-    }
-}
-
-impl LogicSink for Take {
-    fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
-        Ok(())
-    }
 }
 
 /// Samples of one channel pushed straight into one side of a correlator.
@@ -134,12 +107,9 @@ fn open(path: &Path, channel: &str) -> Result<Input, CliError> {
 }
 
 fn whole(input: &Input) -> Result<Vec<f64>, CliError> {
-    let mut take = Take {
-        channel: input.channel,
-        buf: Vec::new(),
-    };
+    let mut take = ChannelSamples::new(input.channel);
     stream::stream(&input.source, &input.header, None, &mut take, |_, _| Ok(()))?;
-    Ok(take.buf)
+    Ok(take.samples)
 }
 
 /// One file (or a range of its data) read window by window.

@@ -8,13 +8,13 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { launchBrowser } from './harness.js';
+import { startServer, launchBrowser } from './harness.js';
 
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,21 +40,6 @@ function cli(args) {
   return JSON.parse(execFileSync(BIN, args, { encoding: 'utf8', maxBuffer: 64 << 20 }));
 }
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`no URL from scopekit serve: ${out}`)); }, 20_000);
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (c) => {
-      out += c;
-      const m = out.match(/serving on (http:\/\/\S+?)\/?\s*$/m);
-      if (m) { clearTimeout(timer); resolve({ proc, url: `${m[1]}/` }); }
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
 describe('scopekit embedding and privacy', () => {
   let work;
   let server;
@@ -74,7 +59,7 @@ describe('scopekit embedding and privacy', () => {
     mkdirSync(home, { recursive: true });
     execFileSync('python3', ['-c', GENERATE, data], { stdio: 'inherit' });
     copyFileSync(UART_SR, path.join(data, 'hello.sr'));
-    server = await startServer();
+    server = await startServer(BIN, REPO);
     origin = new URL(server.url).origin;
     context = await launchBrowser(path.join(work, 'profile'), home);
     // Every request of every page and worker: same-origin (or local data:/blob:) only.

@@ -9,14 +9,14 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 
-import { stopServer, launchBrowser } from './harness.js';
+import { startServer, stopServer, launchBrowser } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -57,44 +57,6 @@ function cliStats(file, extra = []) {
   return JSON.parse(out);
 }
 
-/** Start `scopekit serve --port 0`; resolve to { proc, url } once it prints its URL. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`scopekit serve printed no URL within 20 s; stdout: ${stdout} stderr: ${stderr}`));
-    }, 20_000);
-    proc.stdout.setEncoding('utf8');
-    proc.stderr.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const m = stdout.match(/serving on (http:\/\/\S+?)\/?\s*$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: `${m[1]}/` });
-      }
-    });
-    proc.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    proc.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`scopekit serve exited early (${code ?? signal}); stderr: ${stderr}`));
-    });
-  });
-}
-
-
 describe('scopekit web page', () => {
   let work;
   let server;
@@ -127,7 +89,7 @@ describe('scopekit web page', () => {
     execFileSync('python3', [path.join(REPO, 'tests', 'oracle.py'), 'wav', path.join(data, 'tone.wav'),
       '24', '2', '100000', '96000', '5'], { stdio: 'ignore' });
 
-    server = await startServer();
+    server = await startServer(BIN, REPO);
     context = await launchBrowser(path.join(work, 'profile'), home, { viewport: { width: 1200, height: 900 } });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -17,7 +17,7 @@ use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
     segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
 };
-use scopekit_core::{Block, BlockSink, Layout, Push as _};
+use scopekit_core::{Block, BlockSink, ChannelSamples, Layout, Push as _};
 use wasm_bindgen::prelude::*;
 
 use crate::{js_error, to_js};
@@ -522,29 +522,11 @@ impl SpectrumSession {
 
 // ------------------------------------------------------------------ correlate
 
-/// One channel's samples of the latest push.
-struct Take {
-    channel: usize,
-    buf: Vec<f64>,
-}
-
-impl BlockSink for Take {
-    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
-        if b.channel == self.channel {
-            self.buf.extend_from_slice(b.samples);
-        }
-        Ok(())
-    }
-}
-
 /// One input of a correlation: a file read in step with the other.
 struct Side {
     reader: Option<Reader>,
     header: Option<Header>,
-    take: Take,
+    take: ChannelSamples,
 }
 
 impl Side {
@@ -552,17 +534,14 @@ impl Side {
         Side {
             reader: Some(Reader::with_file_len(file_len as u64)),
             header: None,
-            take: Take {
-                channel: channel as usize,
-                buf: Vec::new(),
-            },
+            take: ChannelSamples::new(channel as usize),
         }
     }
     fn done(&self) -> bool {
         self.reader.is_none()
     }
     fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
-        self.take.buf.clear();
+        self.take.samples.clear();
         let r = self
             .reader
             .as_mut()
@@ -570,7 +549,7 @@ impl Side {
         r.push(chunk, &mut self.take).map_err(js_error)
     }
     fn end(&mut self) -> Result<(), JsError> {
-        self.take.buf.clear();
+        self.take.samples.clear();
         let r = self
             .reader
             .take()
@@ -660,9 +639,9 @@ impl CorrelateSession {
             .as_mut()
             .ok_or_else(|| err("session already finished"))?;
         if side == 0 {
-            corr.push_a(&self.a.take.buf).map_err(js_error)
+            corr.push_a(&self.a.take.samples).map_err(js_error)
         } else {
-            corr.push_b(&self.b.take.buf).map_err(js_error)
+            corr.push_b(&self.b.take.samples).map_err(js_error)
         }
     }
 

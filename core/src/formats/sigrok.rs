@@ -169,6 +169,16 @@ pub struct AnalogChunk<'a> {
     pub samples: &'a [f32],
 }
 
+/// Gathering analog samples ignores a session's logic data.
+impl LogicSink for crate::kernel::ChannelSamples {
+    fn begin(&mut self, _: &SigrokHeader) -> Result<()> {
+        Ok(())
+    }
+    fn logic(&mut self, _: LogicChunk<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
 /// A consumer of the data of a session.
 pub trait LogicSink {
     /// Called once, when the header is known, before any data.
