@@ -1,10 +1,11 @@
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use super::*;
 use crate::kernel::Layout;
 use crate::testkit::assert_chunk_invariant;
 use crate::Push;
+use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // Harness
@@ -77,135 +78,64 @@ fn file(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// Just enough JSON for expected.json (no escapes beyond `\"` and `\\` in its strings).
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
+/// Typed access to expected.json's values (a missing key or wrong type fails the test).
+trait Expected {
+    fn at(&self, key: &str) -> &Value;
+    fn f64(&self) -> f64;
+    fn str(&self) -> &str;
+    fn arr(&self) -> &[Value];
+    fn f64s(&self) -> Vec<f64> {
+        self.arr().iter().map(Expected::f64).collect()
+    }
 }
 
-impl Json {
-    fn parse(text: &str) -> Json {
-        let (v, rest) = Self::value(text.trim_start());
-        assert!(rest.trim().is_empty(), "trailing JSON: {rest:.40}");
-        v
-    }
-
-    fn value(s: &str) -> (Json, &str) {
-        let s = s.trim_start();
-        let lit = |word: &str, v: Json| (v, &s[word.len()..]);
-        match s.as_bytes()[0] {
-            b'{' | b'[' => {
-                let obj = s.starts_with('{');
-                let (mut items, mut fields, mut s) = (Vec::new(), Vec::new(), s[1..].trim_start());
-                while !s.starts_with(['}', ']']) {
-                    let key = if obj {
-                        let (Json::Str(k), rest) = Self::value(s) else {
-                            panic!("key")
-                        };
-                        s = rest.trim_start().strip_prefix(':').expect(":");
-                        Some(k)
-                    } else {
-                        None
-                    };
-                    let (v, rest) = Self::value(s);
-                    match key {
-                        Some(k) => fields.push((k, v)),
-                        None => items.push(v),
-                    }
-                    s = rest.trim_start();
-                    s = s.strip_prefix(',').unwrap_or(s).trim_start();
-                }
-                let v = if obj {
-                    Json::Obj(fields)
-                } else {
-                    Json::Arr(items)
-                };
-                (v, &s[1..])
-            }
-            b'"' => {
-                let end = s[1..].find('"').expect("closing quote") + 1;
-                (Json::Str(s[1..end].to_string()), &s[end + 1..])
-            }
-            b't' => lit("true", Json::Bool(true)),
-            b'f' => lit("false", Json::Bool(false)),
-            b'n' => lit("null", Json::Null),
-            _ => {
-                let end = s
-                    .find(|c: char| !(c.is_ascii_digit() || "+-.eE".contains(c)))
-                    .unwrap_or(s.len());
-                (Json::Num(s[..end].parse().expect("number")), &s[end..])
-            }
-        }
-    }
-
-    fn get(&self, key: &str) -> &Json {
-        match self {
-            Json::Obj(fields) => {
-                &fields
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .unwrap_or_else(|| panic!("no key {key}"))
-                    .1
-            }
-            _ => panic!("not an object"),
-        }
+impl Expected for Value {
+    fn at(&self, key: &str) -> &Value {
+        self.get(key)
+            .unwrap_or_else(|| panic!("expected.json: no key {key}"))
     }
     fn f64(&self) -> f64 {
-        match self {
-            Json::Num(v) => *v,
-            _ => panic!("not a number: {self:?}"),
-        }
+        self.as_f64()
+            .unwrap_or_else(|| panic!("expected.json: not a number: {self}"))
     }
     fn str(&self) -> &str {
-        match self {
-            Json::Str(s) => s,
-            _ => panic!("not a string: {self:?}"),
-        }
+        self.as_str()
+            .unwrap_or_else(|| panic!("expected.json: not a string: {self}"))
     }
-    fn arr(&self) -> &[Json] {
-        match self {
-            Json::Arr(a) => a,
-            _ => panic!("not an array: {self:?}"),
-        }
-    }
-    fn f64s(&self) -> Vec<f64> {
-        self.arr().iter().map(Json::f64).collect()
+    fn arr(&self) -> &[Value] {
+        self.as_array()
+            .unwrap_or_else(|| panic!("expected.json: not an array: {self}"))
     }
 }
 
-fn expected(name: &str) -> Json {
-    let text = String::from_utf8(file("expected.json")).unwrap();
-    Json::parse(&text).get(name).clone()
+fn expected(name: &str) -> Value {
+    let all: Value = serde_json::from_slice(&file("expected.json")).unwrap();
+    all.at(name).clone()
 }
 
 /// Every field expected.json states about the descriptor and arrays, compared exactly.
-fn check_header(h: &TrcHeader, e: &Json) {
-    let num = |k: &str| e.get(k).f64();
+fn check_header(h: &TrcHeader, e: &Value) {
+    let num = |k: &str| e.at(k).f64();
     assert_eq!(h.wavedesc_offset as f64, num("wavedesc_offset"));
-    assert_eq!(e.get("descriptor_name").str(), "WAVEDESC");
-    assert_eq!(h.template_name, e.get("template_name").str());
+    assert_eq!(e.at("descriptor_name").str(), "WAVEDESC");
+    assert_eq!(h.template_name, e.at("template_name").str());
     assert_eq!(f64::from(h.comm_type), num("COMM_TYPE"));
     assert_eq!(f64::from(h.comm_order), num("COMM_ORDER"));
-    assert_eq!(h.dtype.name(), e.get("sample_type").str());
-    assert_eq!(h.dtype.big_endian, e.get("byte_order").str() == "big");
-    let lengths = e.get("block_lengths");
+    assert_eq!(h.dtype.name(), e.at("sample_type").str());
+    assert_eq!(h.dtype.big_endian, e.at("byte_order").str() == "big");
+    let lengths = e.at("block_lengths");
     let ours = h.lengths.in_order();
     for (name, len) in BLOCK_NAMES.iter().zip(ours).take(8) {
-        assert_eq!(f64::from(len), lengths.get(name).f64(), "{name}");
+        assert_eq!(f64::from(len), lengths.at(name).f64(), "{name}");
     }
     assert_eq!(
         (ours[8], ours[9]),
         (0, 0),
         "RES_ARRAY2/3 (not in expected.json)"
     );
-    assert_eq!(h.instrument_name, e.get("instrument_name").str());
+    assert_eq!(h.instrument_name, e.at("instrument_name").str());
     assert_eq!(f64::from(h.instrument_number), num("instrument_number"));
-    assert_eq!(h.trace_label, e.get("trace_label").str());
+    assert_eq!(h.trace_label, e.at("trace_label").str());
     let ints = [
         ("WAVE_ARRAY_COUNT", h.wave_array_count as f64),
         ("PNTS_PER_SCREEN", f64::from(h.pnts_per_screen)),
@@ -238,10 +168,10 @@ fn check_header(h: &TrcHeader, e: &Json) {
     for (k, v) in ints.into_iter().chain(floats) {
         assert_eq!(v.to_bits(), num(k).to_bits(), "{k}: {v} vs {}", num(k));
     }
-    assert_eq!(h.vertunit, e.get("VERTUNIT").str());
-    assert_eq!(h.horunit, e.get("HORUNIT").str());
-    let t = e.get("TRIGGER_TIME");
-    assert_eq!(h.trigger_time.seconds, t.get("seconds").f64());
+    assert_eq!(h.vertunit, e.at("VERTUNIT").str());
+    assert_eq!(h.horunit, e.at("HORUNIT").str());
+    let t = e.at("TRIGGER_TIME");
+    assert_eq!(h.trigger_time.seconds, t.at("seconds").f64());
     let parts = [
         (h.trigger_time.minutes, "minutes"),
         (h.trigger_time.hours, "hours"),
@@ -249,13 +179,13 @@ fn check_header(h: &TrcHeader, e: &Json) {
         (h.trigger_time.months, "months"),
     ];
     for (v, k) in parts {
-        assert_eq!(f64::from(v), t.get(k).f64(), "{k}");
+        assert_eq!(f64::from(v), t.at(k).f64(), "{k}");
     }
-    assert_eq!(f64::from(h.trigger_time.year), t.get("year").f64());
-    assert_eq!(h.record_type_name(), Some(e.get("RECORD_TYPE").str()));
-    assert_eq!(h.timebase_name().as_deref(), Some(e.get("TIMEBASE").str()));
-    assert_eq!(h.vert_coupling_name(), Some(e.get("VERT_COUPLING").str()));
-    assert_eq!(h.wave_source_name(), Some(e.get("WAVE_SOURCE").str()));
+    assert_eq!(f64::from(h.trigger_time.year), t.at("year").f64());
+    assert_eq!(h.record_type_name(), Some(e.at("RECORD_TYPE").str()));
+    assert_eq!(h.timebase_name().as_deref(), Some(e.at("TIMEBASE").str()));
+    assert_eq!(h.vert_coupling_name(), Some(e.at("VERT_COUPLING").str()));
+    assert_eq!(h.wave_source_name(), Some(e.at("WAVE_SOURCE").str()));
     // Not in expected.json; read from the bytes (identical in all three files).
     assert_eq!(
         (h.fixed_vert_gain, h.fixed_vert_gain_name()),
@@ -271,7 +201,7 @@ fn check_header(h: &TrcHeader, e: &Json) {
     );
     assert_eq!(h.acq_vert_offset, h.vertical_offset);
     // The `#9` block header counts every byte after itself in the complete files.
-    if e.get("data_complete") == &Json::Bool(true) {
+    if e.at("data_complete") == &Value::Bool(true) {
         assert_eq!(
             h.block_header_len.map(|n| n as f64 + 11.0),
             Some(num("bytes"))
@@ -280,24 +210,24 @@ fn check_header(h: &TrcHeader, e: &Json) {
 }
 
 /// Triggers, samples and times of a complete file against expected.json.
-fn check_data(h: &TrcHeader, volts: &[f64], e: &Json) {
-    let trig = e.get("trigtime").arr();
+fn check_data(h: &TrcHeader, volts: &[f64], e: &Value) {
+    let trig = e.at("trigtime").arr();
     assert_eq!(h.triggers.len(), trig.len());
     for (k, (t, x)) in h.triggers.iter().zip(trig).enumerate() {
-        assert_eq!(t.trigger_time, x.get("trigger_time").f64(), "segment {k}");
+        assert_eq!(t.trigger_time, x.at("trigger_time").f64(), "segment {k}");
         assert_eq!(
             t.trigger_offset,
-            x.get("trigger_offset").f64(),
+            x.at("trigger_offset").f64(),
             "segment {k}"
         );
     }
-    let v = e.get("volts");
+    let v = e.at("volts");
     let n = volts.len();
-    assert_eq!(n as f64, e.get("points").f64());
-    assert_eq!(volts[..5], v.get("first5").f64s()[..]);
-    assert_eq!(volts[n - 5..], v.get("last5").f64s()[..]);
-    let adc = e.get("adc");
-    for (raw, volt) in adc.get("first5").f64s().iter().zip(&volts[..5]) {
+    assert_eq!(n as f64, e.at("points").f64());
+    assert_eq!(volts[..5], v.at("first5").f64s()[..]);
+    assert_eq!(volts[n - 5..], v.at("last5").f64s()[..]);
+    let adc = e.at("adc");
+    for (raw, volt) in adc.at("first5").f64s().iter().zip(&volts[..5]) {
         assert_eq!(h.volts(*raw), *volt, "volts = gain * raw - offset");
     }
     let (imin, min) =
@@ -312,16 +242,16 @@ fn check_data(h: &TrcHeader, volts: &[f64], e: &Json) {
             .fold((0, f64::MIN), |a, (i, &x)| if x > a.1 { (i, x) } else { a });
     assert_eq!(
         (imin as f64, min),
-        (v.get("argmin").f64(), v.get("min").f64())
+        (v.at("argmin").f64(), v.at("min").f64())
     );
     assert_eq!(
         (imax as f64, max),
-        (v.get("argmax").f64(), v.get("max").f64())
+        (v.at("argmax").f64(), v.at("max").f64())
     );
-    assert_eq!(min, h.volts(adc.get("min").f64()));
-    assert_eq!(max, h.volts(adc.get("max").f64()));
+    assert_eq!(min, h.volts(adc.at("min").f64()));
+    assert_eq!(max, h.volts(adc.at("max").f64()));
     let mean = kahan_mean(volts);
-    let want = v.get("mean").f64();
+    let want = v.at("mean").f64();
     assert!(
         ((mean - want) / want).abs() < 1e-12,
         "mean {mean} vs {want}"
@@ -329,12 +259,12 @@ fn check_data(h: &TrcHeader, volts: &[f64], e: &Json) {
     // Time: HORIZ_OFFSET + i * HORIZ_INTERVAL, bit for bit (lecroyparser's linspace step is
     // HORIZ_INTERVAL * N / (N - 1), which would fail the last-of-segment check).
     let t3: Vec<f64> = (0..3).map(|i| h.time_of(i)).collect();
-    assert_eq!(t3, e.get("time_first3").f64s());
+    assert_eq!(t3, e.at("time_first3").f64s());
     assert_eq!(
         h.time_of(h.points_per_segment - 1),
-        e.get("time_last_of_segment").f64()
+        e.at("time_last_of_segment").f64()
     );
-    assert_eq!(0.0, e.get("trailing_bytes_after_wave_array_1").f64());
+    assert_eq!(0.0, e.at("trailing_bytes_after_wave_array_1").f64());
 }
 
 fn kahan_mean(v: &[f64]) -> f64 {
@@ -377,17 +307,17 @@ fn pulse_sequence_matches_expected_json_per_segment() {
     check_header(&h, &e);
     check_data(&h, &volts, &e);
     assert_eq!((h.segments, h.points_per_segment), (20, 502));
-    let segs = e.get("segment_volts").arr();
+    let segs = e.at("segment_volts").arr();
     assert_eq!(segs.len(), 20);
     for (k, s) in segs.iter().enumerate() {
         let seg = &volts[k * 502..(k + 1) * 502];
         let min = seg.iter().copied().fold(f64::MAX, f64::min);
         let max = seg.iter().copied().fold(f64::MIN, f64::max);
-        assert_eq!(seg[0], s.get("first").f64(), "segment {k}");
-        assert_eq!(seg[501], s.get("last").f64(), "segment {k}");
+        assert_eq!(seg[0], s.at("first").f64(), "segment {k}");
+        assert_eq!(seg[501], s.at("last").f64(), "segment {k}");
         assert_eq!(
             (min, max),
-            (s.get("min").f64(), s.get("max").f64()),
+            (s.at("min").f64(), s.at("max").f64()),
             "segment {k}"
         );
         // Each segment has its own time axis from its own trigger.
@@ -419,7 +349,7 @@ fn pulse_sequence_matches_expected_json_per_segment() {
 fn header_trc_parses_and_reports_the_missing_data() {
     let bytes = file("header.trc");
     let e = expected("header.trc");
-    assert_eq!(e.get("data_complete"), &Json::Bool(false));
+    assert_eq!(e.at("data_complete"), &Value::Bool(false));
     let h = TrcHeader::parse(&bytes).unwrap();
     check_header(&h, &e);
     assert!(h.triggers.is_empty());
@@ -433,7 +363,7 @@ fn header_trc_parses_and_reports_the_missing_data() {
     assert_eq!(h.check_file_len(357), Err(want.clone()));
     // expected.json: "file truncated: it ends at byte 357, but TRIGTIME_ARRAY (3200 bytes)
     // starts at byte 357; WAVE_ARRAY_1 (400400 samples of 2 byte(s)) would start at byte 3557"
-    assert!(e.get("error").str().contains("byte 3557"));
+    assert!(e.at("error").str().contains("byte 3557"));
     assert_eq!(h.check_file_len(3557 + 800_800), Ok(()));
     assert!(h.check_file_len(3557 + 800_799).is_err());
     // The reader never announces a layout and ends with the same error.

@@ -12,189 +12,8 @@ fn data(path: &str) -> Vec<u8> {
     std::fs::read(format!("{DATA}{path}")).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-// ---------------------------------------------------------------------------------------
-// A test-only JSON reader for expected.json (core has no JSON dependency).
-
-#[derive(Debug, Clone, PartialEq)]
-enum Json {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(String),
-    Arr(Vec<Json>),
-    Obj(Vec<(String, Json)>),
-}
-
-impl Json {
-    fn get(&self, key: &str) -> &Json {
-        match self {
-            Json::Obj(kv) => kv
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v)
-                .unwrap_or_else(|| panic!("no key {key}")),
-            _ => panic!("not an object: {key}"),
-        }
-    }
-    fn has(&self, key: &str) -> bool {
-        matches!(self, Json::Obj(kv) if kv.iter().any(|(k, _)| k == key))
-    }
-    fn str(&self) -> Option<&str> {
-        match self {
-            Json::Str(s) => Some(s),
-            Json::Null => None,
-            j => panic!("not a string: {j:?}"),
-        }
-    }
-    fn num(&self) -> Option<u64> {
-        match self {
-            Json::Num(x) => Some(*x as u64),
-            Json::Null => None,
-            j => panic!("not a number: {j:?}"),
-        }
-    }
-    fn arr(&self) -> &[Json] {
-        match self {
-            Json::Arr(a) => a,
-            j => panic!("not an array: {j:?}"),
-        }
-    }
-    fn obj(&self) -> &[(String, Json)] {
-        match self {
-            Json::Obj(kv) => kv,
-            j => panic!("not an object: {j:?}"),
-        }
-    }
-}
-
-struct JsonParser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl JsonParser<'_> {
-    fn ws(&mut self) {
-        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
-            self.i += 1;
-        }
-    }
-    fn eat(&mut self, b: u8) {
-        self.ws();
-        assert_eq!(self.s[self.i], b, "json at {}", self.i);
-        self.i += 1;
-    }
-    fn hex4(&mut self) -> u32 {
-        let h = core::str::from_utf8(&self.s[self.i..self.i + 4]).unwrap();
-        self.i += 4;
-        u32::from_str_radix(h, 16).unwrap()
-    }
-    fn string(&mut self) -> String {
-        self.eat(b'"');
-        let mut out = String::new();
-        loop {
-            let c = self.s[self.i];
-            self.i += 1;
-            match c {
-                b'"' => return out,
-                b'\\' => {
-                    let e = self.s[self.i];
-                    self.i += 1;
-                    match e {
-                        b'n' => out.push('\n'),
-                        b't' => out.push('\t'),
-                        b'r' => out.push('\r'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'u' => {
-                            let mut u = self.hex4();
-                            if (0xd800..0xdc00).contains(&u) {
-                                self.i += 2; // \u
-                                let lo = self.hex4();
-                                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                            }
-                            out.push(char::from_u32(u).unwrap_or('\u{fffd}'));
-                        }
-                        other => out.push(other as char),
-                    }
-                }
-                _ => {
-                    // Copy a run of UTF-8 bytes.
-                    let start = self.i - 1;
-                    while !matches!(self.s[self.i], b'"' | b'\\') {
-                        self.i += 1;
-                    }
-                    out.push_str(core::str::from_utf8(&self.s[start..self.i]).unwrap());
-                }
-            }
-        }
-    }
-    fn value(&mut self) -> Json {
-        self.ws();
-        match self.s[self.i] {
-            b'{' => {
-                self.i += 1;
-                let mut kv = Vec::new();
-                self.ws();
-                if self.s[self.i] == b'}' {
-                    self.i += 1;
-                    return Json::Obj(kv);
-                }
-                loop {
-                    let k = self.string();
-                    self.eat(b':');
-                    kv.push((k, self.value()));
-                    self.ws();
-                    self.i += 1;
-                    if self.s[self.i - 1] == b'}' {
-                        return Json::Obj(kv);
-                    }
-                }
-            }
-            b'[' => {
-                self.i += 1;
-                let mut a = Vec::new();
-                self.ws();
-                if self.s[self.i] == b']' {
-                    self.i += 1;
-                    return Json::Arr(a);
-                }
-                loop {
-                    a.push(self.value());
-                    self.ws();
-                    self.i += 1;
-                    if self.s[self.i - 1] == b']' {
-                        return Json::Arr(a);
-                    }
-                }
-            }
-            b'"' => Json::Str(self.string()),
-            b'n' => {
-                self.i += 4;
-                Json::Null
-            }
-            b't' => {
-                self.i += 4;
-                Json::Bool(true)
-            }
-            b'f' => {
-                self.i += 5;
-                Json::Bool(false)
-            }
-            _ => {
-                let start = self.i;
-                while self.i < self.s.len() && b"+-.eE0123456789".contains(&self.s[self.i]) {
-                    self.i += 1;
-                }
-                let text = core::str::from_utf8(&self.s[start..self.i]).unwrap();
-                Json::Num(text.parse().unwrap())
-            }
-        }
-    }
-}
-
-fn expected() -> Json {
-    let bytes = data("expected.json");
-    JsonParser { s: &bytes, i: 0 }.value()
+fn expected() -> serde_json::Value {
+    serde_json::from_slice(&data("expected.json")).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -393,15 +212,15 @@ fn line_of(bytes: &[u8], offset: u64) -> u64 {
         .count() as u64
 }
 
-fn check_file(path: &str, want: &Json) {
+fn check_file(path: &str, want: &serde_json::Value) {
     let bytes = data(path);
     let (events, result) = read(&bytes, 4096);
-    if want.has("error") {
+    if want.get("error").is_some() {
         let e = result.expect_err(path);
-        let err = want.get("error");
-        let line = err.get("line").num().unwrap();
+        let err = &want["error"];
+        let line = err["line"].as_u64().unwrap();
         assert_eq!(line_of(&bytes, offset_of(&e)), line, "{path}: {e}");
-        let message = err.get("message").str().unwrap();
+        let message = err["message"].as_str().unwrap();
         let keyword = message.rsplit(' ').next().unwrap();
         assert!(e.to_string().contains(keyword), "{path}: {e} vs {message}");
         assert!(events.is_empty());
@@ -410,34 +229,34 @@ fn check_file(path: &str, want: &Json) {
     let s = result.unwrap_or_else(|e| panic!("{path}: {e}"));
     let h = &s.header;
     assert_eq!(s.bytes, bytes.len() as u64);
-    assert_eq!(h.date.as_deref(), want.get("date").str(), "{path} date");
-    assert_eq!(h.version.as_deref(), want.get("version").str(), "{path}");
+    assert_eq!(h.date.as_deref(), want["date"].as_str(), "{path} date");
+    assert_eq!(h.version.as_deref(), want["version"].as_str(), "{path}");
     let ts = h.timescale.expect("timescale");
-    let want_ts = want.get("timescale");
+    let want_ts = &want["timescale"];
     assert_eq!(
         Some(u64::from(ts.multiplier)),
-        want_ts.get("magnitude").num()
+        want_ts["magnitude"].as_u64()
     );
-    assert_eq!(Some(ts.unit()), want_ts.get("unit").str());
-    assert_eq!(h.scopes.len() as u64, want.get("scopes").num().unwrap());
-    assert_eq!(h.vars.len() as u64, want.get("var_count").num().unwrap());
-    assert_eq!(h.ids as u64, want.get("id_codes").num().unwrap(), "{path}");
-    assert_eq!(s.time_stamps, want.get("time_stamps").num().unwrap());
-    assert_eq!(s.first_time, want.get("first_time").num(), "{path}");
-    assert_eq!(s.end_time, want.get("end_time").num(), "{path}");
+    assert_eq!(Some(ts.unit()), want_ts["unit"].as_str());
+    assert_eq!(h.scopes.len() as u64, want["scopes"].as_u64().unwrap());
+    assert_eq!(h.vars.len() as u64, want["var_count"].as_u64().unwrap());
+    assert_eq!(h.ids as u64, want["id_codes"].as_u64().unwrap(), "{path}");
+    assert_eq!(s.time_stamps, want["time_stamps"].as_u64().unwrap());
+    assert_eq!(s.first_time, want["first_time"].as_u64(), "{path}");
+    assert_eq!(s.end_time, want["end_time"].as_u64(), "{path}");
     let (records, distinct) = counts(&events, h);
     assert_eq!(s.changes, records.iter().sum::<u64>());
-    let vars = want.get("vars").arr();
+    let vars = want["vars"].as_array().unwrap();
     for (v, w) in h.vars.iter().zip(vars) {
         let ctx = format!("{path} {}", v.name);
-        assert_eq!(Some(v.name.as_str()), w.get("name").str(), "{ctx}");
-        assert_eq!(v.bit_select.as_deref(), w.get("bit_select").str(), "{ctx}");
-        assert_eq!(Some(v.type_name.as_str()), w.get("type").str(), "{ctx}");
-        assert_eq!(Some(u64::from(v.width)), w.get("width").num(), "{ctx}");
-        assert_eq!(Some(v.code.as_str()), w.get("id").str(), "{ctx}");
-        let n = w.get("value_changes").num();
+        assert_eq!(Some(v.name.as_str()), w["name"].as_str(), "{ctx}");
+        assert_eq!(v.bit_select.as_deref(), w["bit_select"].as_str(), "{ctx}");
+        assert_eq!(Some(v.type_name.as_str()), w["type"].as_str(), "{ctx}");
+        assert_eq!(Some(u64::from(v.width)), w["width"].as_u64(), "{ctx}");
+        assert_eq!(Some(v.code.as_str()), w["id"].as_str(), "{ctx}");
+        let n = w["value_changes"].as_u64();
         assert_eq!(Some(records[v.id]), n, "{ctx} changes");
-        let n = w.get("value_changes_distinct").num();
+        let n = w["value_changes_distinct"].as_u64();
         assert_eq!(Some(distinct[v.id]), n, "{ctx} distinct");
     }
     // Events: header first, non-decreasing times, `time` before the changes it stamps.
@@ -461,7 +280,7 @@ fn check_file(path: &str, want: &Json) {
 #[test]
 fn every_file_matches_expected_json() {
     let want = expected();
-    let files = want.obj();
+    let files = want.as_object().unwrap();
     assert_eq!(files.len(), 23);
     for (path, facts) in files {
         check_file(path, facts);
@@ -1021,10 +840,10 @@ fn resampled_transitions_match_distinct_changes() {
         "wellen/surfer/counter.vcd",
         "sigrok-dumps/spi/spiflash_read16/chronovu_la8/chronovu_la8_spiflash_read16.vcd",
     ] {
-        let facts = want.get(path);
-        let vars = facts.get("vars").arr();
+        let facts = &want[path];
+        let vars = facts["vars"].as_array().unwrap();
         let bytes = data(path);
-        let end = facts.get("end_time").num().unwrap();
+        let end = facts["end_time"].as_u64().unwrap();
         let config = ResampleConfig {
             span: Some((0, end)),
             ..ResampleConfig::new((0..vars.len()).collect(), PER_TICK)
@@ -1033,8 +852,8 @@ fn resampled_transitions_match_distinct_changes() {
         assert_eq!(n, end + 1);
         for (ch, v) in vars.iter().enumerate() {
             assert_eq!(sink.samples[ch], end + 1);
-            let distinct = v.get("value_changes_distinct").num().unwrap();
-            assert_eq!(sink.changes[ch], distinct, "{path} {:?}", v.get("name"));
+            let distinct = v["value_changes_distinct"].as_u64().unwrap();
+            assert_eq!(sink.changes[ch], distinct, "{path} {:?}", v["name"]);
         }
     }
     // The LA8 export says "from sample 0 to sample 8388607" in its $comment: 2^23 samples
