@@ -11,6 +11,7 @@
 //                                    frequencies? } of the last finished run
 
 import { Plot, formatSI } from './plot.js';
+import { el, errorBox, fillTable, setError, termPair } from './ui.js';
 
 const section = document.getElementById('analog-view');
 
@@ -28,19 +29,6 @@ let file2 = null;
 const plots = {};
 
 // ---------------------------------------------------------------- DOM
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else if (k.startsWith('data-') || k.startsWith('aria-') || k === 'role' || k === 'for') e.setAttribute(k, v);
-    else if (k in e) e[k] = v;
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c) e.append(c);
-  return e;
-}
 
 function field(label, input) {
   return el('label', { className: 'analog-field' }, label, input);
@@ -72,7 +60,7 @@ function build() {
   const progress = el('progress', { id: 'analog-progress', 'data-testid': 'analog-progress', value: 0, max: 1, 'aria-label': 'Analysis progress', hidden: true });
   const status = el('span', { id: 'analog-status', 'data-testid': 'analog-status', className: 'analog-status', 'aria-live': 'polite' });
   const controls = el('div', { className: 'analog-controls' }, field('Channel', channel), run, cancel, progress, status);
-  const error = el('div', { className: 'error', id: 'analog-error', 'data-testid': 'analog-error', role: 'alert', hidden: true });
+  const error = errorBox({ id: 'analog-error', 'data-testid': 'analog-error' });
   const result = el('div', { id: 'analog-result', 'data-testid': 'analog-result', 'data-state': 'idle' });
 
   const panels = {
@@ -194,9 +182,7 @@ function setState(state, kind) {
 }
 
 function showError(message) {
-  const e = $('analog-error');
-  e.textContent = message;
-  e.hidden = !message;
+  setError($('analog-error'), message);
 }
 
 function stop(cancelled) {
@@ -343,13 +329,6 @@ function fmt(v, unit = '') {
   return v === null || v === undefined ? '—' : formatSI(v, unit, 6);
 }
 
-function rows(table, head, body) {
-  table.replaceChildren(
-    el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col', text: h })))),
-    el('tbody', {}, ...body.map((r) => el('tr', {}, ...r.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el('td', { text: c })))))),
-  );
-}
-
 function render(kind, last) {
   if (kind === 'measure') renderMeasure(last.doc);
   else if (kind === 'spectrum') renderSpectrum(last.doc);
@@ -361,7 +340,7 @@ function render(kind, last) {
 function renderMeasure(r) {
   const v = current.info.unit || '';
   const value = (m) => (m.value !== null && m.value !== undefined ? fmt(m.value, v) : `not applicable: ${m.reason ?? 'no value'}`);
-  rows($('analog-levels'), ['Level', 'Value'], [
+  fillTable($('analog-levels'), ['Level', 'Value'], [
     ['Samples', `${r.samples} (${r.nonfinite} NaN/Inf skipped)`],
     ['References', `${r.reference_percent[0]} % / 50 % / ${r.reference_percent[1]} %`],
     ['Top', value(r.top)], ['Base', value(r.base)], ['Amplitude', value(r.amplitude)],
@@ -378,7 +357,7 @@ function renderMeasure(r) {
     ['Duty cycle', '%', r.duty_cycle], ['Positive width', t, r.positive_width], ['Negative width', t, r.negative_width],
     ['Overshoot', '%', r.overshoot], ['Undershoot', '%', r.undershoot], ['Preshoot', '%', r.preshoot],
   ];
-  rows($('analog-cycles'), ['Per cycle', 'Unit', 'Count', 'Mean', 'Std', 'Min', 'Max', 'p50', 'p95', 'p99'], list.map(([name, unit, p]) => {
+  fillTable($('analog-cycles'), ['Per cycle', 'Unit', 'Count', 'Mean', 'Std', 'Min', 'Max', 'p50', 'p95', 'p99'], list.map(([name, unit, p]) => {
     const u = unit === 's' || unit === 'Hz' ? unit : '';
     if ((p.value === null || p.value === undefined) && p.reason) {
       return [name, unit, String(p.count ?? 0), `not applicable: ${p.reason}`, '', '', '', '', '', ''];
@@ -397,12 +376,12 @@ function renderSpectrum(r) {
   plots.spectrum.setAxis('y', { label: r.scaling === 'density' ? 'PSD (dB re 1 V²/Hz)' : 'Power (dB re 1 V²)' });
   plots.spectrum.setSeries([{ x: Float64Array.from(r.frequencies), y: db, label: 'PSD' }]);
   plots.spectrum.setMarkers(r.peaks.slice(0, 1).map((p) => ({ axis: 'x', value: p.frequency, label: '#1' })));
-  rows($('analog-peaks'), ['Peak', 'Frequency', 'Level (dB)'], r.peaks.map((p, i) => [`#${i + 1}`, fmt(p.frequency, unit), p.level_db.toFixed(2)]));
+  fillTable($('analog-peaks'), ['Peak', 'Frequency', 'Level (dB)'], r.peaks.map((p, i) => [`#${i + 1}`, fmt(p.frequency, unit), p.level_db.toFixed(2)]));
   const m = r.metrics;
   if (m && 'not_applicable' in m) {
-    rows($('analog-metrics'), ['Metric', 'Value'], [['Single-tone metrics', `not applicable: ${m.not_applicable}`]]);
+    fillTable($('analog-metrics'), ['Metric', 'Value'], [['Single-tone metrics', `not applicable: ${m.not_applicable}`]]);
   } else {
-    rows($('analog-metrics'), ['Metric', 'Value'], [
+    fillTable($('analog-metrics'), ['Metric', 'Value'], [
       ['Fundamental', fmt(m.frequency, unit)], ['Amplitude', fmt(m.amplitude)],
       ['THD', `${m.thd_db.toFixed(2)} dB`], ['SNR', `${m.snr_db.toFixed(2)} dB`], ['SINAD', `${m.sinad_db.toFixed(2)} dB`],
       ['ENOB', `${m.enob.toFixed(2)} bits`], ['SFDR', `${m.sfdr_db.toFixed(2)} dB`],
@@ -435,7 +414,7 @@ function renderHistogram(h) {
   plots.hist.setBars({ edges, counts: h.counts, color: '--plot-1' });
   const dl = $('analog-hist');
   dl.replaceChildren();
-  const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  const add = (k, v) => dl.append(...termPair(k, v));
   const total = h.counts.reduce((a, b) => a + b, 0);
   add('Range', `${fmt(h.lo, unit)} … ${fmt(h.hi, unit)} in ${h.bins} bins of ${fmt((h.hi - h.lo) / h.bins, unit)}`);
   add('Binned', String(total));
@@ -448,7 +427,7 @@ function renderHistogram(h) {
 function renderCorrelate({ doc, curve }) {
   const dl = $('analog-corr');
   dl.replaceChildren();
-  const add = (k, v) => dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  const add = (k, v) => dl.append(...termPair(k, v));
   add('Samples', `${doc.samples[0]} / ${doc.samples[1]}`);
   add('Lags searched', `−${doc.max_lag} … ${doc.max_lag} (${doc.method})`);
   if (doc.peak) {

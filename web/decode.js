@@ -11,7 +11,12 @@
 //   #decode-view                   data-selected-index/start/end of the clicked row, and a
 //                                  window 'scopekit:select' event { index, start, end, frame }
 
+import { channelNames, guessChannel } from './embed.js';
 import { decodeFile, frameAt, DECODER_COLUMNS, DECODER_DEFAULTS, DECODER_ROLES } from './scopekit.js';
+import {
+  createStatus, el, errorBox, formField as field, formGroup, formatCount as count, formatDuration, formatThroughput,
+  setError, termItems,
+} from './ui.js';
 
 /** Row height of the frame table, px (fixed: the table is virtualised). */
 const ROW_HEIGHT = 26;
@@ -79,38 +84,10 @@ const section = document.getElementById('decode-view');
 
 // ---------------------------------------------------------------- helpers
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k.startsWith('aria-') || k === 'role' || k === 'for') node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
-
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1024;
-    i += 1;
-  } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
-const count = (n) => (n === null || n === undefined ? '—' : n.toLocaleString('en-US'));
-
 /** Seconds in engineering units (s, ms, µs, ns), or samples without a sample rate. */
-function formatDuration(x, perSecond) {
-  if (x === null || x === undefined) return '—';
-  if (!perSecond) return `${x.toLocaleString('en-US', { maximumSignificantDigits: 6 })} samples`;
-  const a = Math.abs(x);
-  const [scale, unit] = a === 0 || a >= 1 ? [1, 's'] : a >= 1e-3 ? [1e3, 'ms'] : a >= 1e-6 ? [1e6, 'µs'] : [1e9, 'ns'];
-  return `${(x * scale).toLocaleString('en-US', { maximumSignificantDigits: 6 })} ${unit}`;
+function formatTime(x, perSecond) {
+  if (x === null || x === undefined || perSecond) return formatDuration(x);
+  return `${x.toLocaleString('en-US', { maximumSignificantDigits: 6 })} samples`;
 }
 
 const hex = (v, digits = 2) => `0x${v.toString(16).toUpperCase().padStart(digits, '0')}`;
@@ -120,7 +97,7 @@ function cellText(protocol, key, v, frame) {
   if (v === undefined || v === null) return '';
   if (key === 'errors') return v.join(', ');
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (key === 'time') return formatDuration(v, 1);
+  if (key === 'time') return formatTime(v, 1);
   if (protocol === 'uart' && key === 'value') {
     const printable = v >= 0x20 && v < 0x7f ? ` '${String.fromCharCode(v)}'` : '';
     return `${hex(v)}${printable}`;
@@ -134,36 +111,6 @@ function cellText(protocol, key, v, frame) {
   return String(v);
 }
 
-/** The file's channel names (as `scopekit`'s channel_names): index → name or null. */
-function channelNames(info) {
-  const n = Number(info?.channels ?? 0);
-  const names = Array.from({ length: n }, () => null);
-  if (info?.sigrok?.channel_names) {
-    info.sigrok.channel_names.forEach((name, i) => { if (i < n) names[i] = name ?? null; });
-  } else if (info?.csv?.columns) {
-    info.csv.columns.forEach((col, i) => { if (i < n) names[i] = col?.[0] ?? null; });
-  } else if (info?.vcd?.vars) {
-    const codes = [];
-    for (const v of info.vcd.vars) {
-      if (!codes.includes(v.code)) {
-        codes.push(v.code);
-        if (codes.length - 1 < n) names[codes.length - 1] = v.name;
-      }
-    }
-  }
-  return names;
-}
-
-const norm = (s) => String(s ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
-
-/** A channel whose name looks like the role (exact, then containing it), or -1. */
-function guessChannel(role, names) {
-  const r = norm(role);
-  let i = names.findIndex((n) => norm(n) === r);
-  if (i < 0 && r.length >= 2) i = names.findIndex((n) => norm(n).includes(r));
-  return i;
-}
-
 // ---------------------------------------------------------------- markup
 
 const ids = (name) => `decode-${name}`;
@@ -175,8 +122,8 @@ section.removeAttribute('aria-label');
 
 const protocolSelect = el('select', { id: ids('protocol'), dataset: { testid: 'decode-protocol' } },
   ...PROTOCOLS.map(([v, label]) => el('option', { value: v }, label)));
-const rolesBox = el('div', { className: 'decode-fields', dataset: { testid: 'decode-roles' } });
-const optionsBox = el('div', { className: 'decode-fields', dataset: { testid: 'decode-options' } });
+const rolesBox = el('div', { className: 'form-fields', dataset: { testid: 'decode-roles' } });
+const optionsBox = el('div', { className: 'form-fields', dataset: { testid: 'decode-options' } });
 
 const thresholdInput = el('input', {
   type: 'text', id: ids('threshold'), value: 'auto', inputMode: 'decimal', autocomplete: 'off',
@@ -190,32 +137,27 @@ const rateInput = el('input', {
   type: 'number', id: ids('rate'), step: 'any', min: 0, placeholder: 'required', inputMode: 'decimal',
   dataset: { testid: 'decode-rate' },
 });
-const field = (label, control, extra = {}) => el('div', { className: 'decode-field', ...extra },
-  el('label', { for: control.id }, label), control);
 const thresholdField = field('Threshold (V or auto)', thresholdInput);
 const hysteresisField = field('Hysteresis', hysteresisInput);
 const rateField = field('Sample rate (Hz)', rateInput);
-const inputBox = el('div', { className: 'decode-fields' }, thresholdField, hysteresisField, rateField);
-const inputFieldset = el('fieldset', { className: 'decode-group' }, el('legend', {}, 'Input'), inputBox);
+const inputBox = el('div', { className: 'form-fields' }, thresholdField, hysteresisField, rateField);
+const inputFieldset = el('fieldset', { className: 'form-group' }, el('legend', {}, 'Input'), inputBox);
 
 const runButton = el('button', { type: 'submit', className: 'primary', dataset: { testid: 'decode-run' } }, 'Decode');
 const cancelButton = el('button', { type: 'button', hidden: true, dataset: { testid: 'decode-cancel' } }, 'Cancel');
 
-const form = el('form', { className: 'decode-form', noValidate: true, dataset: { testid: 'decode-form' } },
-  el('div', { className: 'decode-groups' },
-    el('fieldset', { className: 'decode-group' }, el('legend', {}, 'Protocol'),
-      el('div', { className: 'decode-fields' }, field('Decoder', protocolSelect))),
-    el('fieldset', { className: 'decode-group' }, el('legend', {}, 'Channels'), rolesBox),
-    el('fieldset', { className: 'decode-group' }, el('legend', {}, 'Options'), optionsBox),
+const form = el('form', { className: 'form', noValidate: true, dataset: { testid: 'decode-form' } },
+  el('div', { className: 'form-groups' },
+    formGroup('Protocol', field('Decoder', protocolSelect)),
+    el('fieldset', { className: 'form-group' }, el('legend', {}, 'Channels'), rolesBox),
+    el('fieldset', { className: 'form-group' }, el('legend', {}, 'Options'), optionsBox),
     inputFieldset),
-  el('div', { className: 'decode-actions' }, runButton, cancelButton));
+  el('div', { className: 'form-actions' }, runButton, cancelButton));
 
-const statusText = el('span', { className: 'status-text', dataset: { testid: 'decode-status' } });
-const progressEl = el('progress', { value: 0, max: 1, 'aria-label': 'Decoding progress', dataset: { testid: 'decode-progress' } });
-const statusBox = el('div', { className: 'decode-status', hidden: true, 'aria-live': 'polite' }, statusText, progressEl);
-const errorEl = el('div', { className: 'error', role: 'alert', hidden: true, dataset: { testid: 'decode-error' } });
+const status = createStatus({ label: 'Decoding progress', testid: 'decode' });
+const errorEl = errorBox({ dataset: { testid: 'decode-error' } });
 
-const statsEl = el('dl', { className: 'decode-stats', dataset: { testid: 'decode-stats' } });
+const statsEl = el('dl', { className: 'facts decode-stats', dataset: { testid: 'decode-stats' } });
 
 // The frame table: a scroll viewport holding a sticky header and a body as tall as all rows.
 const headerRow = el('div', { className: 'decode-row decode-head', role: 'row', 'aria-rowindex': '1' });
@@ -231,7 +173,7 @@ const resultEl = el('div', {
   className: 'decode-result', hidden: true, dataset: { testid: 'decode-result', state: 'idle' },
 }, el('h3', {}, 'Frame statistics'), statsEl, el('h3', {}, 'Frames'), viewport, tableCaption);
 
-section.append(heading, form, statusBox, errorEl, resultEl);
+section.append(heading, form, status.box, errorEl, resultEl);
 
 // ---------------------------------------------------------------- form state
 
@@ -268,7 +210,7 @@ function buildOptions(protocol) {
       control.value = initial;
     } else if (kind === 'check') {
       control = el('input', { type: 'checkbox', id, checked: initial, dataset });
-      optionsBox.append(el('div', { className: 'decode-field decode-check' }, control, el('label', { for: id }, label)));
+      optionsBox.append(el('div', { className: 'form-field decode-check' }, control, el('label', { for: id }, label)));
       continue;
     } else if (kind === 'baud') {
       const list = el('datalist', { id: `${id}-list` },
@@ -586,10 +528,9 @@ function renderStats(stats, rate) {
       : stats.frames_per_second.toLocaleString('en-US', { maximumFractionDigits: 1 })],
   ];
   for (const [name, s] of [['Gap', stats.gap], ['Duration', stats.duration]]) {
-    for (const p of ['p50', 'p95', 'p99']) items.push([`${name} ${p}`, formatDuration(s[p], rate)]);
+    for (const p of ['p50', 'p95', 'p99']) items.push([`${name} ${p}`, formatTime(s[p], rate)]);
   }
-  statsEl.replaceChildren(...items.map(([k, v]) => el('div', { className: k === 'With errors' && stats.errors > 0 ? 'warn' : '' },
-    el('dt', {}, k), el('dd', {}, v))));
+  statsEl.replaceChildren(...termItems(items.map(([k, v]) => [k, v, { className: k === 'With errors' && stats.errors > 0 ? 'warn' : '' }])));
 }
 
 // ---------------------------------------------------------------- running
@@ -597,11 +538,6 @@ function renderStats(stats, rate) {
 function setState(state) {
   resultEl.dataset.state = state;
   section.dataset.state = state;
-}
-
-function showError(message) {
-  errorEl.textContent = message;
-  errorEl.hidden = false;
 }
 
 function resetRun() {
@@ -614,9 +550,8 @@ function resetRun() {
   delete resultEl.dataset.json;
   delete resultEl.dataset.framesCount;
   statsEl.replaceChildren();
-  errorEl.hidden = true;
-  errorEl.textContent = '';
-  statusBox.hidden = true;
+  setError(errorEl, '');
+  status.hide();
   cancelButton.hidden = true;
   resultEl.hidden = true;
   setState('idle');
@@ -641,7 +576,7 @@ async function run() {
     levels = readLevels();
     rate = readRate();
   } catch (e) {
-    showError(`Check the settings: ${e.message}`);
+    setError(errorEl, `Check the settings: ${e.message}`);
     setState('error');
     return;
   }
@@ -650,25 +585,16 @@ async function run() {
   setColumns(protocol);
   store.reset(rate);
   setState('running');
-  statusBox.hidden = false;
   resultEl.hidden = false;
   cancelButton.hidden = false;
-  progressEl.max = Math.max(file.size, 1);
-  progressEl.value = 0;
-  statusText.textContent = 'Starting…';
+  status.start(file.size);
   tableCaption.textContent = '';
-  const started = performance.now();
   try {
     const doc = await decodeFile(file, {
       config, wires, rate, levels, signal: controller.signal,
       onProgress({ loaded, total, frames }) {
         if (running !== controller) return;
-        progressEl.max = Math.max(total, 1);
-        progressEl.value = loaded;
-        const s = (performance.now() - started) / 1000;
-        const pct = total > 0 ? Math.floor((loaded / total) * 100) : 100;
-        statusText.textContent = `${formatBytes(loaded)} of ${formatBytes(total)} (${pct} %)` +
-          (s > 0.2 ? ` · ${(loaded / s / 1048576).toFixed(0)} MiB/s` : '') + ` · ${count(frames)} frames`;
+        status.progress(loaded, total, ` · ${count(frames)} frames`);
       },
       onFrames(batch) {
         if (running !== controller) return;
@@ -681,12 +607,10 @@ async function run() {
     const { frames_count: _, samples, stats, ...rest } = doc;
     head = rest;
     tail = { samples, stats };
-    const seconds = (performance.now() - started) / 1000;
-    const mib = file.size / Math.max(seconds, 1e-3) / 1048576;
-    progressEl.value = progressEl.max;
-    statusText.textContent = `${count(store.total)} frames from ${count(samples)} samples in ` +
+    const seconds = status.seconds();
+    status.finish(`${count(store.total)} frames from ${count(samples)} samples in ` +
       `${seconds.toFixed(2)} s · ${(samples / Math.max(seconds, 1e-3) / 1e6).toFixed(1)} MSa/s · ` +
-      `${mib.toFixed(mib < 10 ? 1 : 0)} MiB/s of file`;
+      `${formatThroughput(file.size, seconds)} of file`);
     renderStats(stats, rate);
     const json = store.total <= INLINE_FRAMES ? fullDocument()
       : { ...head, frames_count: store.total, samples, stats };
@@ -699,11 +623,11 @@ async function run() {
   } catch (e) {
     if (running !== controller) return;
     if (e?.name === 'AbortError') {
-      statusText.textContent = `Cancelled after ${count(store.total)} frames.`;
+      status.set(`Cancelled after ${count(store.total)} frames.`);
       setState('idle');
     } else {
-      statusText.textContent = 'Failed.';
-      showError(`Could not decode “${file.name}”: ${e?.message ?? e}`);
+      status.set('Failed.');
+      setError(errorEl, `Could not decode “${file.name}”: ${e?.message ?? e}`);
       resultEl.hidden = store.total === 0;
       setState('error');
     }

@@ -102,6 +102,21 @@ async function headerOf(blob, rate, signal) {
 
 const norm = (s) => String(s ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
 
+/**
+ * The channel whose name looks like `role` (the same letters and digits, then one containing
+ * them), or -1.
+ *
+ * @param {string} role
+ * @param {(string|null)[]} names  channelNames(info)
+ * @returns {number}
+ */
+export function guessChannel(role, names) {
+  const r = norm(role);
+  let i = names.findIndex((n) => norm(n) === r);
+  if (i < 0 && r.length >= 2) i = names.findIndex((n) => norm(n).includes(r));
+  return i;
+}
+
 /** The wires of a decode: `roles` maps role → channel index or name; missing → guessed. */
 function wiresOf(protocol, roles, names) {
   const order = DECODER_ROLES[protocol];
@@ -123,9 +138,7 @@ function wiresOf(protocol, roles, names) {
     }
   } else {
     for (const role of order) {
-      const r = norm(role);
-      let i = names.findIndex((n) => norm(n) === r);
-      if (i < 0 && r.length >= 2) i = names.findIndex((n) => norm(n).includes(r));
+      const i = guessChannel(role, names);
       if (i >= 0) wires.push({ role, channel: i, name: names[i] ?? null });
     }
     if (wires.length === 0 && names.length > 0) wires.push({ role: order[0], channel: 0, name: names[0] ?? null });

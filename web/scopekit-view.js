@@ -16,6 +16,7 @@
 // (analyses started). Methods: cancel(); properties: file, result.
 
 import { analyze } from './embed.js';
+import { el, formatBytes as bytes, formatEta, formatValue, tableHead, tableRow } from './ui.js';
 
 const SHEET = `
 :host { display: block; font: 14px/1.45 system-ui, sans-serif; color: var(--fg, CanvasText);
@@ -48,35 +49,10 @@ function styles() {
   return sheet;
 }
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k.startsWith('aria-') || k === 'role' || k === 'part') node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
-
+/** A table cell: formatValue, but integers with thousands separators and non-numbers as text. */
 function fmt(x) {
-  if (x === null || x === undefined) return '—';
-  if (typeof x !== 'number') return String(x);
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  if (Number.isInteger(x) && Math.abs(x) < 1e15) return x.toLocaleString('en-US');
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-3) return x.toExponential(4).replace('e+', 'e');
-  return x.toLocaleString('en-US', { maximumSignificantDigits: 6, useGrouping: false });
-}
-
-function bytes(n) {
-  if (n < 1024) return `${n} B`;
-  const u = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do { v /= 1024; i += 1; } while (v >= 1024 && i < u.length - 1);
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${u[i]}`;
+  if (typeof x === 'number' && Number.isInteger(x) && x !== 0 && Math.abs(x) < 1e15) return x.toLocaleString('en-US');
+  return x === null || x === undefined || typeof x === 'number' ? formatValue(x) : String(x);
 }
 
 /** "a=1,b=x" → {a: 1, b: 'x'} (numbers and booleans converted). */
@@ -93,10 +69,8 @@ function pairs(text) {
 }
 
 function table(caption, columns, rows) {
-  const head = el('tr', {}, ...columns.map((c) => el('th', { scope: 'col' }, c)));
-  const body = rows.map((r) => el('tr', {}, ...r.map((v, i) => (i === 0 ? el('th', { scope: 'row' }, fmt(v)) : el('td', {}, fmt(v))))));
   return el('div', { className: 'wrap' }, el('table', { part: 'table' },
-    el('caption', {}, caption), el('thead', {}, head), el('tbody', {}, ...body)));
+    el('caption', {}, caption), tableHead(columns), el('tbody', {}, ...rows.map((r) => tableRow(r.map(fmt))))));
 }
 
 const MAX_FRAMES = 20;
@@ -247,9 +221,8 @@ export class ScopekitView extends HTMLElement {
           progress.value = loaded;
           const s = (performance.now() - started) / 1000;
           const speed = s > 0.2 ? loaded / s : 0;
-          const eta = speed > 0 && total > loaded ? (total - loaded) / speed : 0;
-          status.textContent = `${bytes(loaded)} of ${bytes(total)}` +
-            (speed ? ` · ${bytes(speed)}/s` : '') + (eta ? ` · ${eta.toFixed(eta < 10 ? 1 : 0)} s left` : '');
+          const left = formatEta(loaded, total, s);
+          status.textContent = `${bytes(loaded)} of ${bytes(total)}` + (speed ? ` · ${bytes(speed)}/s` : '') + (left ? ` · ${left}` : '');
         },
       });
       if (this.#controller !== controller) return;

@@ -13,6 +13,51 @@
 // the same document `scopekit stats FILE --json` prints. On bad input the promise rejects
 // with an Error whose message is the core's (it names the byte offset).
 
+/** Call a caller's callback; its errors are reported (thrown on a timer), never break the run. */
+function callSafely(callback, value) {
+  if (typeof callback !== 'function') return;
+  try {
+    callback(value);
+  } catch (e) {
+    setTimeout(() => { throw e; });
+  }
+}
+
+/**
+ * Run one request in `worker` and settle with it: posts `message`, passes each message's data
+ * to `onData(data, resolve)`, and terminates the worker once the promise settles (by onData,
+ * an `{ type: 'error', message }` from the worker, an abort of `signal`, a worker that fails to
+ * load, or a message that cannot be read).
+ * `what` names the run in the abort message ('analysis'), `name` the worker in errors.
+ */
+function runWorker(worker, { message, signal, what, name }, onData) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      worker.terminate();
+      signal?.removeEventListener('abort', onAbort);
+      fn(value);
+    };
+    const onAbort = () => {
+      settle(reject, signal.reason ?? new DOMException(`The ${what} was aborted.`, 'AbortError'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.onmessage = ({ data }) => {
+      if (settled) return;
+      if (data?.type === 'error') settle(reject, new Error(data.message));
+      else onData(data, (v) => settle(resolve, v));
+    };
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      settle(reject, new Error(`${name} failed${event.message ? `: ${event.message}` : ' to load (is pkg/ built and served?)'}`));
+    };
+    worker.onmessageerror = () => settle(reject, new Error(`${name} sent a message that could not be read`));
+    worker.postMessage(message);
+  });
+}
+
 /**
  * Analyse one capture file (`File` or `Blob`) and resolve to its statistics report.
  *
@@ -37,61 +82,11 @@ export async function analyzeFile(file, { channel, rate, onProgress, onInfo, sig
   signal?.throwIfAborted();
 
   const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'scopekit' });
-
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (fn, value) => {
-      if (settled) return;
-      settled = true;
-      worker.terminate();
-      signal?.removeEventListener('abort', onAbort);
-      fn(value);
-    };
-    const onAbort = () => {
-      settle(reject, signal.reason ?? new DOMException('The analysis was aborted.', 'AbortError'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-
-    // Callbacks must not break the analysis; report their errors without rejecting.
-    const call = (callback, value) => {
-      if (typeof callback !== 'function') return;
-      try {
-        callback(value);
-      } catch (e) {
-        setTimeout(() => { throw e; });
-      }
-    };
-
-    worker.onmessage = ({ data }) => {
-      if (settled) return;
-      switch (data?.type) {
-        case 'progress':
-          call(onProgress, { loaded: data.loaded, total: data.total });
-          break;
-        case 'info':
-          call(onInfo, data.info);
-          break;
-        case 'result':
-          settle(resolve, data.report);
-          break;
-        case 'error':
-          settle(reject, new Error(data.message));
-          break;
-        default:
-          break;
-      }
-    };
-    worker.onerror = (event) => {
-      event.preventDefault?.();
-      settle(reject, new Error(
-        `scopekit worker failed${event.message ? `: ${event.message}` : ' to load (is pkg/ built and served?)'}`,
-      ));
-    };
-    worker.onmessageerror = () => {
-      settle(reject, new Error('scopekit worker sent a message that could not be read'));
-    };
-
-    worker.postMessage({ file, channel: channel ?? undefined, rate: rate ?? undefined });
+  const message = { file, channel: channel ?? undefined, rate: rate ?? undefined };
+  return runWorker(worker, { message, signal, what: 'analysis', name: 'scopekit worker' }, (data, resolve) => {
+    if (data?.type === 'progress') callSafely(onProgress, { loaded: data.loaded, total: data.total });
+    else if (data?.type === 'info') callSafely(onInfo, data.info);
+    else if (data?.type === 'result') resolve(data.report);
   });
 }
 
@@ -188,71 +183,29 @@ export async function decodeFile(file, { config, wires, rate, levels, onProgress
   let count = 0;
   let realRate = sampleRate;
 
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (fn, value) => {
-      if (settled) return;
-      settled = true;
-      worker.terminate();
-      signal?.removeEventListener('abort', onAbort);
-      fn(value);
-    };
-    const onAbort = () => {
-      settle(reject, signal.reason ?? new DOMException('The decoding was aborted.', 'AbortError'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const call = (callback, value) => {
-      if (typeof callback !== 'function') return;
-      try {
-        callback(value);
-      } catch (e) {
-        setTimeout(() => { throw e; });
+  const message = { file, config: fullConfig, wires: roles, rate: sampleRate ?? undefined, levels: lv };
+  return runWorker(worker, { message, signal, what: 'decoding', name: 'scopekit decode worker' }, (data, resolve) => {
+    if (data?.type === 'progress') {
+      callSafely(onProgress, { loaded: data.loaded, total: data.total, frames: data.frames });
+    } else if (data?.type === 'frames') {
+      count += data.count;
+      if (collected) {
+        for (let i = 0; i < data.count; i += 1) collected.push(frameAt(data, i, null));
+      } else {
+        callSafely(onFrames, data);
       }
-    };
-
-    worker.onmessage = ({ data }) => {
-      if (settled) return;
-      switch (data?.type) {
-        case 'progress':
-          call(onProgress, { loaded: data.loaded, total: data.total, frames: data.frames });
-          break;
-        case 'frames':
-          count += data.count;
-          if (collected) {
-            for (let i = 0; i < data.count; i += 1) collected.push(frameAt(data, i, null));
-          } else {
-            call(onFrames, data);
-          }
-          break;
-        case 'done': {
-          const doc = { protocol, sample_rate: realRate, roles, config: fullConfig };
-          if (collected) {
-            if (realRate) for (const f of collected) f.time = f.start / realRate;
-            doc.frames = collected;
-          } else {
-            doc.frames_count = count;
-          }
-          doc.samples = data.samples;
-          doc.stats = data.stats;
-          settle(resolve, doc);
-          break;
-        }
-        case 'error':
-          settle(reject, new Error(data.message));
-          break;
-        default:
-          break;
+    } else if (data?.type === 'done') {
+      const doc = { protocol, sample_rate: realRate, roles, config: fullConfig };
+      if (collected) {
+        if (realRate) for (const f of collected) f.time = f.start / realRate;
+        doc.frames = collected;
+      } else {
+        doc.frames_count = count;
       }
-    };
-    worker.onerror = (event) => {
-      event.preventDefault?.();
-      settle(reject, new Error(
-        `scopekit decode worker failed${event.message ? `: ${event.message}` : ' to load (is pkg/ built and served?)'}`,
-      ));
-    };
-    worker.onmessageerror = () => settle(reject, new Error('scopekit decode worker sent a message that could not be read'));
-
-    worker.postMessage({ file, config: fullConfig, wires: roles, rate: sampleRate ?? undefined, levels: lv });
+      doc.samples = data.samples;
+      doc.stats = data.stats;
+      resolve(doc);
+    }
   });
 }
 
@@ -299,13 +252,7 @@ function traceWorker(sizes, onProgress, signal, what) {
     if (!waiting) return;
     switch (data?.type) {
       case 'progress':
-        if (typeof onProgress === 'function') {
-          try {
-            onProgress({ loaded: before[data.index] + data.loaded, total, index: data.index });
-          } catch (e) {
-            setTimeout(() => { throw e; });
-          }
-        }
+        callSafely(onProgress, { loaded: before[data.index] + data.loaded, total, index: data.index });
         break;
       case 'summary':
       case 'diff': {

@@ -17,6 +17,10 @@
 // idle|running|done|error.
 
 import init, { LiveSession } from './pkg/scopekit_wasm.js';
+import {
+  el, errorBox, formField as field, formGroup as group, formatBytes, formatCount as count, formatValue, setError,
+  tableHead, tableRow, termPair,
+} from './ui.js';
 
 /** The in-page recording stops growing here (the plot and statistics go on). */
 const MAX_RECORDING = 256 << 20;
@@ -51,40 +55,6 @@ const COLORS = ['#2563eb', '#d9480f', '#2b8a3e', '#ae3ec9', '#c2255c', '#0b7285'
 const section = document.getElementById('serial-view');
 
 // ---------------------------------------------------------------- helpers
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k.startsWith('aria-') || k === 'role' || k === 'for' || k === 'list') node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
-
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1024;
-    i += 1;
-  } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
-const count = (n) => (n === null || n === undefined ? '—' : n.toLocaleString('en-US'));
-
-function formatValue(x) {
-  if (x === null || x === undefined) return '—';
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-3) return x.toExponential(4).replace('e+', 'e');
-  return x.toLocaleString('en-US', { maximumSignificantDigits: 6, useGrouping: false });
-}
 
 function formatRate(x) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
@@ -142,9 +112,6 @@ const intro = el('p', { className: 'note serial-intro' },
   'Record a serial device from the browser: the bytes are parsed in the page (the parsers of ',
   el('code', {}, 'scopekit capture'), '), plotted and summarised live, and kept for download. Nothing is uploaded.');
 
-const field = (label, control, extra = {}) => el('div', { className: 'serial-field', ...extra },
-  el('label', { for: control.id }, label), control);
-
 const formatSelect = el('select', { id: ids('format'), dataset: { testid: 'serial-format' } },
   ...FORMATS.map(([v, label]) => el('option', { value: v }, label)));
 const channelsInput = el('input', {
@@ -186,23 +153,20 @@ const disconnectButton = el('button', { type: 'button', disabled: true, dataset:
 const downloadButton = el('button', { type: 'button', disabled: true, dataset: { testid: 'serial-download' } }, 'Download recording');
 const supportNote = el('p', { className: 'serial-support', id: ids('support'), hidden: true, dataset: { testid: 'serial-support' } });
 
-const group = (legend, ...fields) => el('fieldset', { className: 'serial-group' }, el('legend', {}, legend),
-  el('div', { className: 'serial-fields' }, ...fields));
-
-const form = el('form', { className: 'serial-form', noValidate: true, dataset: { testid: 'serial-form' } },
-  el('div', { className: 'serial-groups' },
+const form = el('form', { className: 'form serial-form', noValidate: true, dataset: { testid: 'serial-form' } },
+  el('div', { className: 'form-groups' },
     group('Device', field('Baud rate', baudInput), field('Send on connect', sendInput), baudList),
     group('Stream', field('Format', formatSelect), field('Channels', channelsInput), field('Names', namesInput)),
     group('Analysis', field('Derived channels', deriveInput), field('Alerts', alertsInput),
       field('Window (rows)', windowInput), field('Plot (samples)', plotInput))),
-  el('div', { className: 'serial-actions' }, connectButton, disconnectButton, downloadButton, supportNote));
+  el('div', { className: 'form-actions' }, connectButton, disconnectButton, downloadButton, supportNote));
 
 const stateBadge = el('span', { className: 'serial-state', dataset: { testid: 'serial-state' } }, 'idle');
 const sourceText = el('span', { className: 'serial-source', dataset: { testid: 'serial-source' } });
 const summaryText = el('span', { className: 'status-text', dataset: { testid: 'serial-summary' } });
 const statusLine = el('div', { className: 'serial-status', 'aria-live': 'polite', hidden: true },
   stateBadge, sourceText, summaryText);
-const errorEl = el('div', { className: 'error', role: 'alert', hidden: true, dataset: { testid: 'serial-error' } });
+const errorEl = errorBox({ dataset: { testid: 'serial-error' } });
 
 const canvas = el('canvas', { className: 'serial-plot', dataset: { testid: 'serial-plot' }, 'aria-label': 'Live plot of the last samples' });
 const tailEl = el('pre', { className: 'serial-tail', hidden: true, dataset: { testid: 'serial-tail' } });
@@ -210,10 +174,10 @@ const plotCaption = el('p', { className: 'note serial-caption', dataset: { testi
 
 const statsBody = el('tbody');
 const statsTable = el('table', { className: 'stats serial-stats', dataset: { testid: 'serial-stats' } },
-  el('thead', {}, el('tr', {}, ...['Channel', 'Min', 'Max', 'Mean', 'p99', 'Window'].map((h) => el('th', { scope: 'col' }, h)))),
+  tableHead(['Channel', 'Min', 'Max', 'Mean', 'p99', 'Window']),
   statsBody);
 const tableBox = el('div', { className: 'table-wrap' }, statsTable);
-const countersEl = el('dl', { className: 'serial-counters', dataset: { testid: 'serial-counters' } });
+const countersEl = el('dl', { className: 'facts serial-counters', dataset: { testid: 'serial-counters' } });
 const notesEl = el('ul', { className: 'serial-notes', hidden: true, dataset: { testid: 'serial-notes' } });
 const recordingNote = el('p', { className: 'note', dataset: { testid: 'serial-recording-note' } });
 
@@ -301,8 +265,7 @@ function readPlotSamples() {
 }
 
 function showError(message) {
-  errorEl.textContent = message;
-  errorEl.hidden = false;
+  setError(errorEl, message);
 }
 
 function setState(state) {
@@ -516,40 +479,36 @@ function refreshStatus(cap) {
   renderStatus(cap, s);
 }
 
-function counter(label, value, extra = {}) {
-  return [el('dt', {}, label), el('dd', extra, value)];
-}
-
 function renderStatus(cap, s) {
   const numeric = cap.config.format !== 'text' && cap.config.format !== 'raw';
   summaryText.textContent = `${s.elapsed_s.toFixed(1)} s · ${formatBytes(s.bytes)} · ${formatRate(s.bytes_per_s)} B/s`;
   const items = [
-    ...counter('Bytes', count(s.bytes), { dataset: { testid: 'serial-bytes' } }),
-    ...counter('Bytes/s', formatRate(s.bytes_per_s)),
+    ...termPair('Bytes', count(s.bytes), { dataset: { testid: 'serial-bytes' } }),
+    ...termPair('Bytes/s', formatRate(s.bytes_per_s)),
   ];
   if (numeric) {
-    items.push(...counter('Samples', count(s.rows), { dataset: { testid: 'serial-rows' } }),
-      ...counter('Samples/s', formatRate(s.rows_per_s), { dataset: { testid: 'serial-rows-per-s' } }));
+    items.push(...termPair('Samples', count(s.rows), { dataset: { testid: 'serial-rows' } }),
+      ...termPair('Samples/s', formatRate(s.rows_per_s), { dataset: { testid: 'serial-rows-per-s' } }));
   }
   if (cap.config.format === 'csv' || cap.config.format === 'text') {
-    items.push(...counter('Lines', count(s.lines), { dataset: { testid: 'serial-lines' } }),
-      ...counter('Malformed', count(s.malformed), {
+    items.push(...termPair('Lines', count(s.lines), { dataset: { testid: 'serial-lines' } }),
+      ...termPair('Malformed', count(s.malformed), {
         className: s.malformed > 0 ? 'warn' : '', dataset: { testid: 'serial-malformed' },
       }),
-      ...counter('Partial', count(s.partial), { dataset: { testid: 'serial-partial' } }));
+      ...termPair('Partial', count(s.partial), { dataset: { testid: 'serial-partial' } }));
   }
   if (BINARY.has(cap.config.format)) {
-    items.push(...counter('Dropped bytes', count(s.dropped_bytes), { dataset: { testid: 'serial-dropped' } }));
+    items.push(...termPair('Dropped bytes', count(s.dropped_bytes), { dataset: { testid: 'serial-dropped' } }));
   }
   if (cap.config.format === 'text') {
     const { ok, bad, missing } = s.nmea;
-    items.push(...counter('NMEA ok / bad / missing', `${count(ok)} / ${count(bad)} / ${count(missing)}`, {
+    items.push(...termPair('NMEA ok / bad / missing', `${count(ok)} / ${count(bad)} / ${count(missing)}`, {
       className: bad > 0 ? 'warn' : '', dataset: { testid: 'serial-nmea' },
     }));
   }
-  items.push(...counter('Gap p50 / p95 / p99', `${formatGap(s.gap_p50_s)} / ${formatGap(s.gap_p95_s)} / ${formatGap(s.gap_p99_s)}`));
+  items.push(...termPair('Gap p50 / p95 / p99', `${formatGap(s.gap_p50_s)} / ${formatGap(s.gap_p95_s)} / ${formatGap(s.gap_p99_s)}`));
   for (const [text, a] of Object.entries(s.alerts)) {
-    items.push(...counter(`Alert ${text}`, `${count(a.events)} events`, {
+    items.push(...termPair(`Alert ${text}`, `${count(a.events)} events`, {
       className: a.events > 0 ? 'warn' : '', dataset: { testid: 'serial-alert', alert: text, events: String(a.events) },
     }));
   }
@@ -557,10 +516,10 @@ function renderStatus(cap, s) {
 
   const rows = [];
   for (const [name, c] of Object.entries(s.channels)) {
-    const cells = c
-      ? [c.min, c.max, c.mean, c.p99].map((v) => el('td', {}, formatValue(v))).concat(el('td', {}, count(c.count)))
-      : [el('td', { colSpan: 5, className: 'method' }, 'no finite samples')];
-    rows.push(el('tr', { dataset: { channel: name } }, el('th', { scope: 'row' }, name), ...cells));
+    rows.push(c
+      ? tableRow([name, ...[c.min, c.max, c.mean, c.p99].map(formatValue), count(c.count)], { dataset: { channel: name } })
+      : el('tr', { dataset: { channel: name } }, el('th', { scope: 'row' }, name),
+        el('td', { colSpan: 5, className: 'method' }, 'no finite samples')));
   }
   statsBody.replaceChildren(...rows);
   tableBox.hidden = rows.length === 0;

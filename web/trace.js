@@ -13,6 +13,10 @@
 //   [data-testid="trace-table"]   the kernel / op / diff table (th buttons sort it)
 
 import { compareTraces, summarizeTrace } from './scopekit.js';
+import {
+  createStatus, el, errorBox, formatBytes, formatCount as count, formatDuration, formatThroughput, progressText,
+  setError, tableHead as thead, tableRow, termItems,
+} from './ui.js';
 
 /** Largest number of table rows put in the DOM (the search narrows the rest). */
 const MAX_ROWS = 500;
@@ -23,37 +27,9 @@ const appDropZone = document.getElementById('drop-zone');
 
 // ---------------------------------------------------------------- helpers
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k.startsWith('aria-') || k === 'role' || k === 'for') node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
-
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1024;
-    i += 1;
-  } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
-const count = (n) => (n === null || n === undefined ? '—' : n.toLocaleString('en-US'));
-
-/** Microseconds in s / ms / µs, 4 significant digits. */
+/** Microseconds in s / ms / µs, 4 significant digits; `signed` adds + to a positive one. */
 function dur(us, signed = false) {
-  if (us === null || us === undefined) return '—';
-  const a = Math.abs(us);
-  const [scale, unit] = a >= 1e6 ? [1e-6, 's'] : a >= 1e3 ? [1e-3, 'ms'] : [1, 'µs'];
-  const text = `${(us * scale).toLocaleString('en-US', { maximumSignificantDigits: 4 })} ${unit}`;
+  const text = formatDuration(us, { unit: 'µs', smallest: 'µs', digits: 4 });
   return signed && us > 0 ? `+${text}` : text;
 }
 
@@ -79,13 +55,11 @@ const cancelButton = el('button', { type: 'button', hidden: true, dataset: { tes
 const actions = el('div', { className: 'trace-actions' }, compareLabel, swapButton, cancelButton);
 const head = el('div', { className: 'trace-head' }, el('div', {}, title, filesLine), actions);
 
-const statusText = el('span', { className: 'status-text', dataset: { testid: 'trace-status' } });
-const progressEl = el('progress', { value: 0, max: 1, 'aria-label': 'Reading progress', dataset: { testid: 'trace-progress' } });
-const statusBox = el('div', { className: 'trace-status', hidden: true, 'aria-live': 'polite' }, statusText, progressEl);
-const errorEl = el('div', { className: 'error', role: 'alert', hidden: true, dataset: { testid: 'trace-error' } });
+const status = createStatus({ label: 'Reading progress', testid: 'trace', className: 'trace-status' });
+const errorEl = errorBox({ dataset: { testid: 'trace-error' } });
 
 // Summary parts.
-const totalsEl = el('dl', { className: 'trace-totals', dataset: { testid: 'trace-totals' } });
+const totalsEl = el('dl', { className: 'facts trace-totals', dataset: { testid: 'trace-totals' } });
 const stepsChart = el('div', { className: 'trace-steps-chart', role: 'list', 'aria-label': 'Profiler steps' });
 const stepsReadout = el('p', { className: 'note trace-readout', dataset: { testid: 'trace-step-readout' } });
 const stepsAxis = el('div', { className: 'trace-steps-axis' });
@@ -95,8 +69,7 @@ const streamsBody = el('tbody');
 const streamsBox = el('div', { className: 'trace-streams', dataset: { testid: 'trace-streams' } },
   el('h3', {}, 'GPU streams'),
   el('div', { className: 'table-wrap' }, el('table', { className: 'stats trace-table' },
-    el('thead', {}, el('tr', {}, ...['Stream', 'Kernels', 'Kernel time', 'Busy', 'Idle', 'Busy %', 'NCCL', 'Compute', 'Overlap']
-      .map((h) => el('th', { scope: 'col' }, h)))),
+    thead(['Stream', 'Kernels', 'Kernel time', 'Busy', 'Idle', 'Busy %', 'NCCL', 'Compute', 'Overlap']),
     streamsBody)));
 
 // Diff parts.
@@ -104,7 +77,7 @@ const thresholdInput = el('input', {
   type: 'number', min: 0, step: 'any', value: '5', id: 'trace-threshold', inputMode: 'decimal', dataset: { testid: 'trace-threshold' },
 });
 const thresholdField = el('label', { className: 'trace-field', for: 'trace-threshold' }, 'Threshold (%)', thresholdInput);
-const diffTotals = el('dl', { className: 'trace-totals', dataset: { testid: 'trace-diff-totals' } });
+const diffTotals = el('dl', { className: 'facts trace-totals', dataset: { testid: 'trace-diff-totals' } });
 
 // The shared name table.
 const kindSelect = el('div', { className: 'trace-kinds', role: 'tablist', 'aria-label': 'Table' });
@@ -124,7 +97,7 @@ const resultEl = el('div', {
 }, totalsEl, diffTotals, stepsBox, streamsBox, tableBox);
 
 section.setAttribute('aria-label', 'Profiler trace');
-section.append(head, statusBox, errorEl, resultEl);
+section.append(head, status.box, errorEl, resultEl);
 
 // ---------------------------------------------------------------- tables
 
@@ -246,7 +219,7 @@ function renderTable() {
 // ---------------------------------------------------------------- summary
 
 function dlItems(target, items) {
-  target.replaceChildren(...items.map(([k, v, t]) => el('div', { title: t ?? '' }, el('dt', {}, k), el('dd', {}, v))));
+  target.replaceChildren(...termItems(items.map(([k, v, t]) => [k, v, { title: t ?? '' }])));
 }
 
 function renderSummary(s) {
@@ -287,10 +260,8 @@ function renderSummary(s) {
   stepsReadout.textContent = 'Hover a step for its numbers.';
 
   streamsBox.hidden = s.streams.length === 0;
-  streamsBody.replaceChildren(...s.streams.map((b) => el('tr', {},
-    el('th', { scope: 'row' }, b.name),
-    ...[count(b.kernels), dur(b.kernel_dur), dur(b.busy), dur(b.idle), pct(b.busy, b.span), dur(b.comm_busy),
-      dur(b.compute_busy), dur(b.overlap)].map((v) => el('td', {}, v)))));
+  streamsBody.replaceChildren(...s.streams.map((b) => tableRow([b.name, count(b.kernels), dur(b.kernel_dur), dur(b.busy),
+    dur(b.idle), pct(b.busy, b.span), dur(b.comm_busy), dur(b.compute_busy), dur(b.overlap)])));
 }
 
 function showStep(target) {
@@ -333,11 +304,6 @@ function setState(state) {
   section.dataset.state = state;
 }
 
-function showError(message) {
-  errorEl.textContent = message;
-  errorEl.hidden = false;
-}
-
 function resetView() {
   running?.abort();
   running = null;
@@ -346,9 +312,8 @@ function resetView() {
   view.doc = null;
   delete resultEl.dataset.json;
   delete resultEl.dataset.mode;
-  errorEl.hidden = true;
-  errorEl.textContent = '';
-  statusBox.hidden = true;
+  setError(errorEl, '');
+  status.hide();
   cancelButton.hidden = true;
   resultEl.hidden = true;
   setState('idle');
@@ -384,20 +349,13 @@ async function run(files) {
   const controller = new AbortController();
   running = controller;
   setState('running');
-  statusBox.hidden = false;
   cancelButton.hidden = false;
   const bytes = files.reduce((s, f) => s + f.size, 0);
-  progressEl.max = Math.max(bytes, 1);
-  progressEl.value = 0;
-  statusText.textContent = 'Starting…';
-  const started = performance.now();
+  status.start(bytes);
   const onProgress = ({ loaded, total, index }) => {
     if (running !== controller) return;
-    progressEl.value = loaded;
-    const s = (performance.now() - started) / 1000;
-    statusText.textContent = `${files.length === 2 ? `${index === 0 ? 'A' : 'B'} · ` : ''}` +
-      `${formatBytes(loaded)} of ${formatBytes(total)} (${Math.floor((loaded / Math.max(total, 1)) * 100)} %)` +
-      (s > 0.2 ? ` · ${(loaded / s / 1048576).toFixed(0)} MiB/s` : '');
+    status.bar.value = loaded;
+    status.set(`${files.length === 2 ? `${index === 0 ? 'A' : 'B'} · ` : ''}${progressText(loaded, total, status.seconds())}`);
   };
   try {
     const doc = view.mode === 'compare'
@@ -408,23 +366,21 @@ async function run(files) {
       return;
     }
     if (view.mode === 'compare') comparison = doc;
-    const seconds = (performance.now() - started) / 1000;
-    progressEl.value = progressEl.max;
-    const mib = bytes / Math.max(seconds, 1e-3) / 1048576;
-    statusText.textContent = `${formatBytes(bytes)} ${view.mode === 'compare' ? 'compared' : 'summarised'} in ` +
-      `${seconds.toFixed(2)} s · ${mib.toFixed(mib < 10 ? 1 : 0)} MiB/s`;
+    const seconds = status.seconds();
+    status.finish(`${formatBytes(bytes)} ${view.mode === 'compare' ? 'compared' : 'summarised'} in ` +
+      `${seconds.toFixed(2)} s · ${formatThroughput(bytes, seconds)}`);
     resultEl.dataset.bytes = String(bytes);
     resultEl.dataset.seconds = seconds.toFixed(3);
     show(doc);
   } catch (e) {
     if (running !== controller) return;
     if (e?.name === 'AbortError') {
-      statusText.textContent = 'Cancelled.';
+      status.set('Cancelled.');
       setState('idle');
     } else {
-      statusText.textContent = 'Failed.';
+      status.set('Failed.');
       const file = files[e?.fileIndex ?? 0] ?? files[0];
-      showError(`Could not read “${file.name}”: ${e?.message ?? e}`);
+      setError(errorEl, `Could not read “${file.name}”: ${e?.message ?? e}`);
       setState('error');
     }
   } finally {
@@ -471,7 +427,7 @@ async function rethreshold() {
     comparison = doc;
     show(doc);
   } catch (e) {
-    if (comparison === open) showError(`Could not compare again: ${e?.message ?? e}`);
+    if (comparison === open) setError(errorEl, `Could not compare again: ${e?.message ?? e}`);
   }
 }
 
@@ -495,14 +451,14 @@ function claim(fileList) {
     resetView();
     view.files = files;
     section.hidden = false;
-    showError(`Drop one trace for its summary or two to compare them (got ${files.length} files).`);
+    setError(errorEl, `Drop one trace for its summary or two to compare them (got ${files.length} files).`);
     setState('error');
     return true;
   }
   if (files.length === 2 && !isTraceName(files[1].name)) {
     resetView();
     section.hidden = false;
-    showError(`“${files[1].name}” is not a profiler trace (.json or .json.gz): drop two traces to compare them.`);
+    setError(errorEl, `“${files[1].name}” is not a profiler trace (.json or .json.gz): drop two traces to compare them.`);
     setState('error');
     return true;
   }
