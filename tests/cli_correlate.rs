@@ -1,5 +1,7 @@
 //! `scopekit correlate`: the curve against scipy.signal.correlate (method='fft'), known
-//! integer and fractional delays, in memory and streamed, and mismatched rates.
+//! integer and fractional delays, in memory and streamed, and mismatched rates; float32
+//! inputs streamed in single precision against scipy's float64 and float32 results within
+//! the tolerance of docs/json-schema.md (every lag within 1e-6 of the largest |value|).
 
 use scopekit_tests::{python, scopekit, TempDir};
 
@@ -130,4 +132,73 @@ fn streaming_on_several_threads_equals_one_thread_and_scipy() {
         &[&a, &b, &csv1, &csv3],
     );
     assert!(err.as_f64().unwrap() < 1e-12, "{err}");
+}
+
+#[test]
+fn float32_inputs_stream_in_single_precision_within_the_tolerance() {
+    let dir = TempDir::new("correlate-f32");
+    // A: channel 1 of a two-channel float32 NPY (rows read straight from the map); B: a
+    // float32 WAV. A is B delayed by 29 samples, with a DC offset.
+    let (a, b) = (dir.path("a.npy"), dir.path("b.wav"));
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    python(
+        "from scipy.io import wavfile\n\
+         rng = np.random.default_rng(4); n = 300_001; b = rng.standard_normal(n) + 0.5\n\
+         a = np.roll(b, 29) + 0.05 * rng.standard_normal(n)\n\
+         np.save(sys.argv[1], np.stack([rng.standard_normal(n), a], axis=1).astype(np.float32))\n\
+         wavfile.write(sys.argv[2], 1000, b.astype(np.float32)); print('0')",
+        &[a, b],
+    );
+    let (c32, c64) = (dir.path("c32.csv"), dir.path("c64.csv"));
+    let (c32, c64) = (c32.to_str().unwrap(), c64.to_str().unwrap());
+    let run = |extra: &[&str], csv: &str| {
+        let mut args = vec![
+            "correlate",
+            a,
+            b,
+            "--channel-a",
+            "1",
+            "--max-lag",
+            "700",
+            "--stream",
+            "--json",
+            "--output",
+            csv,
+        ];
+        args.extend_from_slice(extra);
+        json(&args)
+    };
+    let (single, double) = (run(&[], c32), run(&["--precision", "f64"], c64));
+    assert_eq!(single["precision"], "f32", "{single}");
+    assert_eq!(double["precision"], "f64", "{double}");
+    assert_eq!(single["peak"]["lag"], 29, "{single}");
+    assert_eq!(double["peak"]["lag"], 29, "{double}");
+    let (r32, r64) = (
+        single["coefficient"].as_f64().unwrap(),
+        double["coefficient"].as_f64().unwrap(),
+    );
+    assert!((r32 - r64).abs() < 1e-6, "{r32} vs {r64}");
+    let (l32, l64) = (
+        single["peak"]["lag_interpolated"].as_f64().unwrap(),
+        double["peak"]["lag_interpolated"].as_f64().unwrap(),
+    );
+    assert!((l32 - l64).abs() < 1e-5, "{l32} vs {l64}");
+    // Errors relative to the largest |value|: f32 against scipy in f64 and in f32, f64
+    // against scipy in f64.
+    let err = python(
+        "from scipy.io import wavfile\nimport scipy.signal as s\n\
+         a = np.load(sys.argv[1])[:, 1]; b = wavfile.read(sys.argv[2])[1]\n\
+         ref = s.correlate(a.astype(float), b.astype(float), mode='full', method='fft')\n\
+         sp32 = s.correlate(a, b, mode='full', method='fft').astype(float)\n\
+         out = []\n\
+         for f, c in [(sys.argv[3], ref), (sys.argv[3], sp32), (sys.argv[4], ref)]:\n\
+         \x20   l = np.loadtxt(f, delimiter=',', skiprows=1); k = l[:, 0].astype(int) + len(b) - 1\n\
+         \x20   out.append(float(np.max(np.abs(c[k] - l[:, 2])) / np.max(np.abs(ref[k]))))\n\
+         print(json.dumps(out))",
+        &[a, b, c32, c64],
+    );
+    let e: Vec<f64> = serde_json::from_value(err).unwrap();
+    assert!(e[0] < 1e-6, "f32 vs scipy f64: {e:?}");
+    assert!(e[1] < 1e-6, "f32 vs scipy f32: {e:?}");
+    assert!(e[2] < 1e-12, "f64 vs scipy f64: {e:?}");
 }

@@ -213,6 +213,10 @@ pub enum Command {
         /// Worker threads of the streaming form (default: all cores).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        /// FFT precision of the streaming form (default: f32 when both inputs are float32,
+        /// as scipy computes them; f64 otherwise).
+        #[arg(long, value_name = "P", value_parser = ["f32", "f64"])]
+        precision: Option<String>,
     },
     /// IEEE 181 pulse measurements of one channel: top/base (histogram method), amplitude,
     /// extremes, mean, RMS, rise/fall time, slew rate, period, frequency, duty cycle, pulse

@@ -4,6 +4,9 @@
 //! read in step through memory-mapped windows (bounded memory whatever their length). When
 //! both files can be read from any sample (NPY, raw, WAV), the record is cut at the
 //! correlator's block boundaries into parts correlated on all cores and merged in order.
+//! Two float32 inputs are streamed in single precision (as scipy computes them; `--precision
+//! f64` forces double), their samples read straight from the mapped bytes when the layout
+//! is plain little-endian float32 (NPY, raw, float WAV).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -12,9 +15,12 @@ use std::path::{Path, PathBuf};
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use scopekit_core::correlate::{
-    correlate_full, pearson, CorrelationReport, CorrelationSum, Peak, StreamCorrelator,
+    correlate_full, pearson, CorrelationReport, CorrelationSum, Peak, Precision, StreamCorrelator,
 };
+use scopekit_core::formats::raw::RawHeader;
 use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
+use scopekit_core::formats::wav::SampleFormat;
+use scopekit_core::formats::DtypeKind;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::{Block, BlockSink, ChannelSamples, Layout};
 
@@ -47,6 +53,8 @@ pub struct Options {
     pub json: bool,
     /// Worker threads of the streaming form.
     pub threads: usize,
+    /// Precision of the streaming form's FFTs; `None`: single for two float32 inputs.
+    pub precision: Option<Precision>,
 }
 
 /// Samples of one channel pushed straight into one side of a correlator.
@@ -66,10 +74,16 @@ impl BlockSink for Into<'_> {
             return Ok(());
         }
         self.samples += block.samples.len() as u64;
+        self.push(block.samples)
+    }
+}
+
+impl Into<'_> {
+    fn push<S: scopekit_core::correlate::Sample>(&mut self, x: &[S]) -> scopekit_core::Result<()> {
         if self.a {
-            self.corr.push_a(block.samples)
+            self.corr.push_a(x)
         } else {
-            self.corr.push_b(block.samples)
+            self.corr.push_b(x)
         }
     }
 }
@@ -89,6 +103,24 @@ struct Input {
     channel: usize,
     rate: Option<f64>,
     samples: Option<u64>,
+    /// Whether the samples are float32.
+    single: bool,
+    /// `(row bytes, offset of the channel in a row)` of plain little-endian float32 data.
+    plain: Option<(u64, usize)>,
+}
+
+/// The row and column of a channel of plain little-endian float32 data of known length.
+fn plain_f32(header: &Header, channel: usize) -> Option<(u64, usize)> {
+    let float32 = match header {
+        Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => {
+            h.dtype.kind == DtypeKind::Float && h.dtype.size == 4 && !h.dtype.big_endian
+        }
+        Header::Wav(h) => h.sample_format == SampleFormat::Float && h.container_bytes() == 4,
+        _ => false,
+    };
+    let row = header.row_bytes()?;
+    let col = channel.checked_mul(4)?;
+    (float32 && cfg!(target_endian = "little") && (col as u64) + 4 <= row).then_some((row, col))
 }
 
 fn open(path: &Path, channel: &str) -> Result<Input, CliError> {
@@ -97,9 +129,12 @@ fn open(path: &Path, channel: &str) -> Result<Input, CliError> {
     let header = read_header(&source, None).map_err(in_file)?;
     let info = header.info();
     let channel = info.channel_index(channel).map_err(|e| in_file(e.into()))?;
+    let natural = header.natural_dtype();
     Ok(Input {
         rate: info.sample_rate,
         samples: info.samples,
+        single: natural.kind == DtypeKind::Float && natural.size == 4,
+        plain: plain_f32(&header, channel),
         source,
         header,
         channel,
@@ -119,6 +154,23 @@ struct Stepper<'a> {
     /// File offsets still to read: `at..end`.
     at: u64,
     end: u64,
+    /// Samples decoded from plain float32 rows (see [`plain_f32`]).
+    plain: Vec<f32>,
+}
+
+/// Bytes of plain float32 rows decoded at a time (the decoded samples stay in cache).
+const PLAIN_PIECE: usize = 256 << 10;
+
+/// The float32 at byte `col` of each `row`-byte row of `bytes`, into `out`.
+fn decode_f32(bytes: &[u8], row: usize, col: usize, out: &mut Vec<f32>) {
+    let le = |r: &[u8]| f32::from_le_bytes(r.try_into().unwrap_or([0; 4]));
+    out.clear();
+    if row == 4 {
+        // One channel: a straight (vectorised) copy.
+        out.extend(bytes.chunks_exact(4).map(le));
+    } else {
+        out.extend(bytes.chunks_exact(row).map(|r| le(&r[col..col + 4])));
+    }
 }
 
 impl<'a> Stepper<'a> {
@@ -128,6 +180,9 @@ impl<'a> Stepper<'a> {
             return Err(CliError::msg(
                 "streaming correlation reads npy, wav, csv, trc and raw files (convert archives first)",
             ));
+        }
+        if let (Some((row, _)), Some(n)) = (input.plain, input.samples) {
+            return Self::range(input, row, 0, n);
         }
         let reader = Reader::for_header(&input.header, input.source.len());
         Ok(Self::over(input, reader, 0, input.source.len()))
@@ -147,6 +202,7 @@ impl<'a> Stepper<'a> {
             reader: Some(reader),
             at,
             end,
+            plain: Vec::new(),
         }
     }
 
@@ -155,18 +211,32 @@ impl<'a> Stepper<'a> {
     }
 
     /// Push the next window (or finish) into `sink`; the bytes mapped.
-    fn step<S: BlockSink + LogicSink>(&mut self, sink: &mut S) -> Result<u64, CliError> {
+    fn step(&mut self, sink: &mut Into<'_>) -> Result<u64, CliError> {
         if self.at < self.end {
-            let n = WINDOW.min(self.end - self.at);
+            let plain = self.input.plain;
+            let whole = plain.map_or(WINDOW, |(row, _)| (WINDOW / row).max(1) * row);
+            let n = whole.min(self.end - self.at);
             let window = self.input.source.map(self.at, n as usize)?;
-            if let Some(r) = self.reader.as_mut() {
-                r.push(&window, sink)?;
+            match (plain, self.reader.as_mut()) {
+                (Some((row, col)), Some(_)) => {
+                    let row = row as usize;
+                    let piece = (PLAIN_PIECE / row).max(1) * row;
+                    for bytes in window.chunks(piece) {
+                        decode_f32(bytes, row, col, &mut self.plain);
+                        sink.samples += self.plain.len() as u64;
+                        sink.push(&self.plain)?;
+                    }
+                }
+                (None, Some(r)) => r.push(&window, sink)?,
+                _ => {}
             }
             self.at += n;
             Ok(n)
         } else {
             if let Some(r) = self.reader.take() {
-                r.finish(sink)?;
+                if self.input.plain.is_none() {
+                    r.finish(sink)?;
+                }
             }
             Ok(0)
         }
@@ -211,6 +281,7 @@ fn parallel(
     a: &Input,
     b: &Input,
     lag: usize,
+    precision: Precision,
     o: &Options,
     bar: &ProgressBar,
 ) -> Option<Result<CorrelationSum, CliError>> {
@@ -230,7 +301,7 @@ fn parallel(
             .map(|&first| {
                 let last = first + per_part >= nb;
                 let end = if last { u64::MAX } else { first + per_part };
-                let mut corr = StreamCorrelator::part(lag, first, end)?;
+                let mut corr = StreamCorrelator::part_in(lag, first, end, precision)?;
                 let a_from = first.saturating_sub(lag64).min(na);
                 let a_to = if last { na } else { (end + lag64).min(na) };
                 let mut sa = Stepper::range(a, row_a, a_from, a_to.max(a_from))?;
@@ -276,7 +347,7 @@ pub fn run(o: &Options) -> Result<(), CliError> {
         .unwrap_or(u64::MAX)
         .saturating_add(b.samples.unwrap_or(u64::MAX));
     let in_memory = !o.force_stream && total <= MEMORY_SAMPLES;
-    let (curve, first_lag, peak, coefficient, samples, method, max_lag);
+    let (curve, first_lag, peak, coefficient, samples, method, max_lag, precision);
     if in_memory {
         let (x, y) = (whole(&a)?, whole(&b)?);
         if x.is_empty() || y.is_empty() {
@@ -307,6 +378,7 @@ pub fn run(o: &Options) -> Result<(), CliError> {
         curve = part;
         first_lag = from;
         method = "memory";
+        precision = Precision::F64;
     } else {
         let l = o.max_lag.ok_or_else(|| {
             CliError::usage(format!(
@@ -314,11 +386,17 @@ pub fn run(o: &Options) -> Result<(), CliError> {
             ))
         })?;
         let lag = usize::try_from(l).unwrap_or(usize::MAX);
+        let single = a.single && b.single;
+        precision = o.precision.unwrap_or(if single {
+            Precision::F32
+        } else {
+            Precision::F64
+        });
         let bar = progress::bytes(a.source.len() + b.source.len());
-        let sum = match parallel(&a, &b, lag, o, &bar) {
+        let sum = match parallel(&a, &b, lag, precision, o, &bar) {
             Some(sum) => sum?,
             None => {
-                let mut corr = StreamCorrelator::new(lag)?;
+                let mut corr = StreamCorrelator::with_precision(lag, precision)?;
                 let mut sa = Stepper::new(&a)?;
                 let mut sb = Stepper::new(&b)?;
                 feed(&mut corr, &mut sa, &mut sb, o, &bar)?;
@@ -339,6 +417,7 @@ pub fn run(o: &Options) -> Result<(), CliError> {
         samples,
         max_lag,
         method: method.to_string(),
+        precision: precision.name().to_string(),
         peak,
         coefficient,
         sample_rate: rate,
@@ -365,8 +444,8 @@ pub fn run(o: &Options) -> Result<(), CliError> {
         );
         let _ = writeln!(
             t,
-            "method       {} (lags -{max_lag}..{max_lag})",
-            report.method
+            "method       {} (lags -{max_lag}..{max_lag}, {})",
+            report.method, report.precision
         );
         match report.peak {
             Some(p) => {

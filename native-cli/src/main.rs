@@ -267,6 +267,7 @@ fn run(args: Args) -> Result<(), CliError> {
             stream,
             json,
             threads,
+            precision,
         } => correlate::run(&correlate::Options {
             a,
             b,
@@ -277,6 +278,10 @@ fn run(args: Args) -> Result<(), CliError> {
             force_stream: stream,
             json,
             threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
+            precision: precision.map(|p| match p.as_str() {
+                "f32" => scopekit_core::correlate::Precision::F32,
+                _ => scopekit_core::correlate::Precision::F64,
+            }),
         }),
         Command::Measure {
             file,

@@ -669,6 +669,7 @@ impl CorrelateSession {
             samples,
             max_lag: self.max_lag,
             method: "streaming".to_string(),
+            precision: "f64".to_string(),
             peak,
             coefficient,
             sample_rate: rate,

@@ -149,3 +149,80 @@ fn parts_merged_in_order_equal_the_whole() {
     }
     assert!(StreamCorrelator::part(lag, 5, 100).is_err());
 }
+
+/// The f32 path within its stated tolerance of the naive f64 sums (of the f32-rounded
+/// samples): every lag within 1e-6 of the largest |value|, the same peak lag.
+#[test]
+fn single_precision_is_within_its_tolerance() {
+    let b: Vec<f64> = noise(150_000, 9).iter().map(|&v| v as f32 as f64).collect();
+    let d = 41;
+    let mut a = alloc::vec![0.0; d];
+    a.extend_from_slice(&b[..b.len() - d]);
+    let mut s = StreamCorrelator::with_precision(100, Precision::F32).unwrap();
+    assert_eq!(s.precision(), Precision::F32);
+    let a32: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+    for (x, y) in a32.chunks(5000).zip(b.chunks(3333)) {
+        s.push_a(x).unwrap();
+        s.push_b(y).unwrap();
+    }
+    for y in b.chunks(3333).skip(a32.chunks(5000).count()) {
+        s.push_b(y).unwrap();
+    }
+    let (curve, peak, coef) = s.finish().unwrap();
+    let peak = peak.unwrap();
+    assert_eq!(peak.lag, 41);
+    let top = naive(&a, &b, 41).abs();
+    for (k, v) in curve.iter().enumerate() {
+        let m = k as i64 - 100;
+        assert!((v - naive(&a, &b, m)).abs() <= 1e-6 * top, "lag {m}");
+    }
+    let mut d64 = StreamCorrelator::new(100).unwrap();
+    d64.push_a(&a).unwrap();
+    d64.push_b(&b).unwrap();
+    let (_, _, c64) = d64.finish().unwrap();
+    assert!((coef.unwrap() - c64.unwrap()).abs() < 1e-6);
+}
+
+#[test]
+fn single_precision_is_chunk_invariant_and_parts_merge() {
+    let n = 70_000;
+    let mut input = noise(n, 10);
+    input.extend(noise(n, 11));
+    crate::testkit::assert_chunk_invariant(
+        || {
+            Both(
+                StreamCorrelator::with_precision(50, Precision::F32).unwrap(),
+                Vec::new(),
+                n,
+            )
+        },
+        &input,
+        4,
+    );
+    let lag = 300;
+    let s = StreamCorrelator::block_len(lag);
+    let (a, b) = (noise(4 * s + 9, 12), noise(4 * s + 70, 13));
+    let run = |first: usize, end: Option<usize>| {
+        let mut c = StreamCorrelator::part_in(
+            lag,
+            first as u64,
+            end.map_or(u64::MAX, |e| e as u64),
+            Precision::F32,
+        )
+        .unwrap();
+        let a_end = end.map_or(a.len(), |e| (e + lag).min(a.len()));
+        c.push_a(&a[first.saturating_sub(lag)..a_end]).unwrap();
+        c.push_b(&b[first..end.unwrap_or(b.len())]).unwrap();
+        c.finish_part().unwrap()
+    };
+    let whole = run(0, None).finish().unwrap();
+    let mut sum = run(0, Some(2 * s));
+    sum.merge(&run(2 * s, None)).unwrap();
+    let (curve, peak, coef) = sum.finish().unwrap();
+    let top = whole.0.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    for (x, y) in curve.iter().zip(&whole.0) {
+        assert!((x - y).abs() <= 1e-9 * top, "{x} vs {y}");
+    }
+    assert_eq!(peak.map(|p| p.lag), whole.1.map(|p| p.lag));
+    assert!((coef.unwrap() - whole.2.unwrap()).abs() < 1e-12);
+}

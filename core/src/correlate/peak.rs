@@ -65,6 +65,9 @@ pub struct CorrelationReport {
     pub max_lag: u64,
     /// `"memory"` (whole FFT) or `"streaming"` (overlap-save).
     pub method: String,
+    /// Arithmetic of the FFTs: `"f64"`, or `"f32"` (streaming two float32 inputs; the
+    /// cross spectra are still summed in double).
+    pub precision: String,
     /// The peak; `None` when every value is NaN.
     pub peak: Option<Peak>,
     /// Pearson coefficient of the overlapping samples at the peak lag; `None` when a

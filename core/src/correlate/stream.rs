@@ -11,16 +11,21 @@
 //! up to the rounding of the sums' order. Memory: a few buffers of `N` values, `N` = the
 //! power of two ≥ 4·(2L+1), at least [`MIN_NFFT`] — plus what one signal is pushed ahead of
 //! the other (push in step).
+//!
+//! [`Precision::F32`] runs the per-block FFTs in single precision (twice the SIMD lanes,
+//! half the memory traffic) and sums the cross spectra, the final inverse FFT and the
+//! prefix sums in double: what scipy computes for float32 inputs, within the tolerance
+//! stated in docs/json-schema.md. [`Precision::F64`] is double throughout.
 
-use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use realfft::num_complex::Complex;
-use realfft::{RealFftPlanner, RealToComplex};
+use realfft::{FftNum, RealFftPlanner, RealToComplex};
 
 use super::peak::{pearson, Peak};
+use super::prefix::Prefix;
 use crate::{Error, Result};
 
 /// The largest `L` of the streaming form (its FFT is then 2^23 points, ~200 MiB).
@@ -29,122 +34,23 @@ pub const MAX_STREAM_LAG: usize = 1 << 19;
 /// enough that the `2L` overlap costs little for short lags.
 pub const MIN_NFFT: usize = 1 << 14;
 
-/// Running sums with the prefix sums `Σx, Σx²` over `x[0..i)` available for `i ≤ L` and for
-/// the last `2L + 1` values of `i`: the overlap sums at any lag `|m| ≤ L` when the two
-/// signals' lengths differ by at most `L`. The last `2L` values are kept raw with the prefix
-/// sum before them, so a prefix is recomputed in the order the running sum took — the same
-/// value bit for bit whatever the pushes were, while a push costs two additions a value.
-#[derive(Debug, Clone)]
-struct Prefix {
-    lag: usize,
-    /// Prefix sums at `i = 0..=L` (as far as there are values).
-    head: Vec<[f64; 2]>,
-    /// The last (up to `2L`) values, and the prefix sum before the first of them.
-    ring: VecDeque<f64>,
-    base: [f64; 2],
-    sum: [f64; 2],
-    count: u64,
+/// The arithmetic of the streaming correlator's per-block FFTs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// Single-precision FFTs, cross spectra summed in double (for float32 inputs).
+    F32,
+    /// Double precision throughout.
+    #[default]
+    F64,
 }
 
-fn add(p: [f64; 2], v: f64) -> [f64; 2] {
-    [p[0] + v, p[1] + v * v]
-}
-
-fn sum_into(mut p: [f64; 2], x: &[f64]) -> [f64; 2] {
-    for &v in x {
-        p = add(p, v);
-    }
-    p
-}
-
-impl Prefix {
-    fn new(lag: usize) -> Self {
-        Prefix {
-            lag,
-            head: alloc::vec![[0.0; 2]],
-            ring: VecDeque::with_capacity(2 * lag + 1),
-            base: [0.0; 2],
-            sum: [0.0; 2],
-            count: 0,
+impl Precision {
+    /// `"f32"` or `"f64"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::F64 => "f64",
         }
-    }
-
-    /// Raw values kept: prefixes are available for the last `keep + 1` indices.
-    fn keep(&self) -> usize {
-        2 * self.lag
-    }
-
-    fn push(&mut self, x: &[f64]) {
-        let drop = (self.ring.len() + x.len()).saturating_sub(self.keep());
-        let from_ring = drop.min(self.ring.len());
-        for v in self.ring.drain(..from_ring) {
-            self.base = add(self.base, v);
-        }
-        // x[..k] leave the window: the base becomes the prefix after them.
-        let k = drop - from_ring;
-        let head = (self.lag + 1).saturating_sub(self.head.len()).min(x.len());
-        let mut acc = self.sum;
-        for (i, &v) in x[..head].iter().enumerate() {
-            acc = add(acc, v);
-            self.head.push(acc);
-            if i + 1 == k {
-                self.base = acc;
-            }
-        }
-        if k > head {
-            acc = sum_into(acc, &x[head..k]);
-            self.base = acc;
-            acc = sum_into(acc, &x[k..]);
-        } else {
-            acc = sum_into(acc, &x[head..]);
-        }
-        self.ring.extend(&x[k..]);
-        self.sum = acc;
-        self.count += x.len() as u64;
-    }
-
-    /// `[Σx, Σx²]` over `x[0..i)`, if kept.
-    fn at(&self, i: u64) -> Option<[f64; 2]> {
-        if i < self.head.len() as u64 {
-            return Some(self.head[i as usize]);
-        }
-        let first = self.count - self.ring.len() as u64;
-        if i < first || i > self.count {
-            return None;
-        }
-        Some(
-            self.ring
-                .iter()
-                .take((i - first) as usize)
-                .fold(self.base, |p, &v| add(p, v)),
-        )
-    }
-
-    fn range(&self, from: u64, to: u64) -> Option<[f64; 2]> {
-        let (a, b) = (self.at(from)?, self.at(to)?);
-        Some([b[0] - a[0], b[1] - a[1]])
-    }
-
-    /// Append the prefix sums of the values that follow this one's.
-    fn merge(&mut self, later: &Prefix) {
-        if later.ring.len() as u64 == later.count {
-            // Every later value is kept: push them (the serial sums, bit for bit).
-            let values: Vec<f64> = later.ring.iter().copied().collect();
-            self.push(&values);
-            return;
-        }
-        let (off, base) = (self.sum, self.count);
-        let shift = |v: [f64; 2]| [v[0] + off[0], v[1] + off[1]];
-        while self.head.len() <= self.lag {
-            match later.at(self.head.len() as u64 - base) {
-                Some(v) => self.head.push(shift(v)),
-                None => break,
-            }
-        }
-        self.ring = later.ring.clone();
-        self.base = shift(later.base);
-        self.sum = shift(later.sum);
-        self.count = base + later.count;
     }
 }
 
@@ -154,11 +60,119 @@ fn nfft_for(max_lag: usize) -> usize {
 }
 
 /// Samples of `x` (starting at absolute index `at`) inside `[from, to)`.
-fn within(x: &[f64], at: u64, from: u64, to: u64) -> &[f64] {
+fn within<T>(x: &[T], at: u64, from: u64, to: u64) -> &[T] {
     let len = x.len() as u64;
     let lo = from.saturating_sub(at).min(len);
     let hi = to.saturating_sub(at).min(len).max(lo);
     &x[lo as usize..hi as usize]
+}
+
+/// A sample type of the per-block FFTs.
+trait Real: FftNum + Default {
+    fn wide(self) -> f64;
+}
+
+impl Real for f32 {
+    fn wide(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Real for f64 {
+    fn wide(self) -> f64 {
+        self
+    }
+}
+
+/// A sample pushed: `f64`, or `f32` kept as it is on the single-precision path.
+pub trait Sample: Copy + Into<f64> + sealed::Sealed {
+    #[doc(hidden)]
+    fn to32(self) -> f32;
+}
+
+impl Sample for f64 {
+    fn to32(self) -> f32 {
+        self as f32
+    }
+}
+
+impl Sample for f32 {
+    fn to32(self) -> f32 {
+        self
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
+/// The signals held for the blocks still to run, and the buffers of one block's FFTs.
+struct Blocks<T: Real> {
+    fwd: Arc<dyn RealToComplex<T>>,
+    /// `a` from absolute index `n0 − L` (zeros before index 0).
+    a: Vec<T>,
+    /// `b` from absolute index `n0`.
+    b: Vec<T>,
+    real: Vec<T>,
+    spec_a: Vec<Complex<T>>,
+    spec_b: Vec<Complex<T>>,
+    scratch: Vec<Complex<T>>,
+}
+
+impl<T: Real> Blocks<T> {
+    fn new(nfft: usize, lead: usize) -> Self {
+        let fwd = RealFftPlanner::<T>::new().plan_fft_forward(nfft);
+        Blocks {
+            spec_a: fwd.make_output_vec(),
+            spec_b: fwd.make_output_vec(),
+            scratch: fwd.make_scratch_vec(),
+            real: fwd.make_input_vec(),
+            fwd,
+            a: alloc::vec![T::default(); lead],
+            b: Vec::new(),
+        }
+    }
+
+    /// The cross spectrum of `a[a_off..a_off+seg)` and `b[b_off..b_off+len)` (zero-padded),
+    /// added to `cross`.
+    fn block(
+        &mut self,
+        (a_off, seg): (usize, usize),
+        (b_off, len): (usize, usize),
+        cross: &mut [Complex<f64>],
+    ) -> Result<()> {
+        let fft = |e: realfft::FftError| Error::Config(format!("fft: {e}"));
+        self.real[..seg].copy_from_slice(&self.a[a_off..a_off + seg]);
+        self.real[seg..].fill(T::default());
+        self.fwd
+            .process_with_scratch(&mut self.real, &mut self.spec_a, &mut self.scratch)
+            .map_err(fft)?;
+        self.real[..len].copy_from_slice(&self.b[b_off..b_off + len]);
+        self.real[len..].fill(T::default());
+        self.fwd
+            .process_with_scratch(&mut self.real, &mut self.spec_b, &mut self.scratch)
+            .map_err(fft)?;
+        for ((c, x), y) in cross.iter_mut().zip(&self.spec_a).zip(&self.spec_b) {
+            let (xr, xi, yr, yi) = (x.re.wide(), x.im.wide(), y.re.wide(), y.im.wide());
+            c.re += xr * yr + xi * yi;
+            c.im += xi * yr - xr * yi;
+        }
+        Ok(())
+    }
+
+    /// Drop the first `a` and `b` values.
+    fn drop_front(&mut self, a: usize, b: usize) {
+        self.a.drain(..a);
+        self.b.drain(..b);
+    }
+}
+
+/// The blocks' buffers in the chosen precision.
+enum Engine {
+    F32(Blocks<f32>),
+    F64(Blocks<f64>),
 }
 
 /// A streaming correlator of lags `−L..=L`.
@@ -166,14 +180,13 @@ pub struct StreamCorrelator {
     lag: usize,
     nfft: usize,
     block: usize,
-    fwd: Arc<dyn RealToComplex<f64>>,
-    /// `a` from absolute index `n0 − L` (zeros before index 0).
-    a: Vec<f64>,
-    /// `b` from absolute index `n0`.
-    b: Vec<f64>,
+    engine: Engine,
     /// Consumed prefixes of `a` and `b` (dropped in bulk).
     a_off: usize,
     b_off: usize,
+    /// Samples of `a` and `b` held (from the consumed prefixes on).
+    a_len: usize,
+    b_len: usize,
     n0: u64,
     /// Absolute index of the next sample of `a` and of `b` pushed.
     a_next: u64,
@@ -185,9 +198,6 @@ pub struct StreamCorrelator {
     pb: Prefix,
     /// Sum of the blocks' cross spectra `A·conj(B)`.
     cross: Vec<Complex<f64>>,
-    real: Vec<f64>,
-    spec_a: Vec<Complex<f64>>,
-    spec_b: Vec<Complex<f64>>,
 }
 
 impl core::fmt::Debug for StreamCorrelator {
@@ -195,20 +205,34 @@ impl core::fmt::Debug for StreamCorrelator {
         f.debug_struct("StreamCorrelator")
             .field("lag", &self.lag)
             .field("nfft", &self.nfft)
+            .field("precision", &self.precision())
             .finish_non_exhaustive()
     }
 }
 
 impl StreamCorrelator {
     /// A correlator of lags `−max_lag..=max_lag` (at most [`MAX_STREAM_LAG`]) of whole
-    /// signals: push both from their first sample.
+    /// signals, in double precision: push both from their first sample.
     pub fn new(max_lag: usize) -> Result<Self> {
         Self::part(max_lag, 0, u64::MAX)
+    }
+
+    /// [`StreamCorrelator::new`] in the given precision.
+    pub fn with_precision(max_lag: usize, precision: Precision) -> Result<Self> {
+        Self::part_in(max_lag, 0, u64::MAX, precision)
     }
 
     /// Samples of `b` per block: parts start at multiples of it.
     pub fn block_len(max_lag: usize) -> usize {
         nfft_for(max_lag) - 2 * max_lag
+    }
+
+    /// The precision of the per-block FFTs.
+    pub fn precision(&self) -> Precision {
+        match self.engine {
+            Engine::F32(_) => Precision::F32,
+            Engine::F64(_) => Precision::F64,
+        }
     }
 
     /// The part of a correlation that covers `b[first..end)`, `first` a multiple of
@@ -217,6 +241,11 @@ impl StreamCorrelator {
     /// `end = u64::MAX` and both signals to their ends. [`StreamCorrelator::finish_part`]
     /// gives a [`CorrelationSum`] to merge with the neighbouring parts' in order.
     pub fn part(max_lag: usize, first: u64, end: u64) -> Result<Self> {
+        Self::part_in(max_lag, first, end, Precision::F64)
+    }
+
+    /// [`StreamCorrelator::part`] in the given precision.
+    pub fn part_in(max_lag: usize, first: u64, end: u64, precision: Precision) -> Result<Self> {
         if max_lag > MAX_STREAM_LAG {
             return Err(Error::Config(format!(
                 "--max-lag: at most {MAX_STREAM_LAG} samples when streaming, not {max_lag}"
@@ -229,20 +258,21 @@ impl StreamCorrelator {
                 "correlation part {first}..{end} does not start at a block of {block} samples"
             )));
         }
-        let fwd = RealFftPlanner::<f64>::new().plan_fft_forward(nfft);
         let lead = if first == 0 { max_lag } else { 0 };
+        let engine = match precision {
+            Precision::F32 => Engine::F32(Blocks::new(nfft, lead)),
+            Precision::F64 => Engine::F64(Blocks::new(nfft, lead)),
+        };
         Ok(StreamCorrelator {
             lag: max_lag,
             nfft,
             block,
-            spec_a: fwd.make_output_vec(),
-            spec_b: fwd.make_output_vec(),
-            cross: fwd.make_output_vec(),
-            fwd,
-            a: alloc::vec![0.0; lead],
-            b: Vec::new(),
+            engine,
+            cross: alloc::vec![Complex::new(0.0, 0.0); nfft / 2 + 1],
             a_off: 0,
             b_off: 0,
+            a_len: lead,
+            b_len: 0,
             n0: first,
             a_next: first.saturating_sub(max_lag as u64),
             b_next: first,
@@ -250,7 +280,6 @@ impl StreamCorrelator {
             end,
             pa: Prefix::new(max_lag),
             pb: Prefix::new(max_lag),
-            real: alloc::vec![0.0; nfft],
         })
     }
 
@@ -260,66 +289,68 @@ impl StreamCorrelator {
         [self.pa.count, self.pb.count]
     }
 
-    /// Append samples of `a`.
-    pub fn push_a(&mut self, x: &[f64]) -> Result<()> {
+    /// Append samples of `a` (`f64`, or `f32` as read from a float32 file).
+    pub fn push_a<S: Sample>(&mut self, x: &[S]) -> Result<()> {
         self.pa.push(within(x, self.a_next, self.first, self.end));
         self.a_next += x.len() as u64;
-        self.a.extend_from_slice(x);
+        self.a_len += x.len();
+        match &mut self.engine {
+            Engine::F32(e) => e.a.extend(x.iter().map(|&v| v.to32())),
+            Engine::F64(e) => e.a.extend(x.iter().map(|&v| v.into())),
+        }
         self.run(false)
     }
 
-    /// Append samples of `b`.
-    pub fn push_b(&mut self, x: &[f64]) -> Result<()> {
+    /// Append samples of `b` (`f64`, or `f32` as read from a float32 file).
+    pub fn push_b<S: Sample>(&mut self, x: &[S]) -> Result<()> {
         self.pb.push(within(x, self.b_next, self.first, self.end));
         self.b_next += x.len() as u64;
-        self.b.extend_from_slice(x);
+        self.b_len += x.len();
+        match &mut self.engine {
+            Engine::F32(e) => e.b.extend(x.iter().map(|&v| v.to32())),
+            Engine::F64(e) => e.b.extend(x.iter().map(|&v| v.into())),
+        }
         self.run(false)
     }
 
     /// Process every block whose inputs are complete (all remaining ones at the end).
     fn run(&mut self, end: bool) -> Result<()> {
         loop {
-            let have_b = self.b.len() - self.b_off;
+            let have_b = self.b_len - self.b_off;
             let need_a = self.block + 2 * self.lag;
-            let full = have_b >= self.block && self.a.len() - self.a_off >= need_a;
+            let have_a = self.a_len - self.a_off;
+            let full = have_b >= self.block && have_a >= need_a;
             if !(full || (end && have_b > 0)) {
                 break;
             }
             let len = have_b.min(self.block);
-            self.block_at(len)?;
+            let seg = have_a.min(need_a);
+            let (a, b) = ((self.a_off, seg), (self.b_off, len));
+            match &mut self.engine {
+                Engine::F32(e) => e.block(a, b, &mut self.cross)?,
+                Engine::F64(e) => e.block(a, b, &mut self.cross)?,
+            }
             self.b_off += len;
-            self.a_off += self.block.min(self.a.len() - self.a_off);
+            self.a_off += self.block.min(have_a);
             self.n0 += len as u64;
         }
         // Drop consumed prefixes once they outweigh what is left (each value is moved
         // about once, however small the pushes).
-        if self.b_off >= self.nfft && 2 * self.b_off >= self.b.len() {
-            self.b.drain(..self.b_off);
-            self.b_off = 0;
-        }
-        if self.a_off >= self.nfft && 2 * self.a_off >= self.a.len() {
-            self.a.drain(..self.a_off);
-            self.a_off = 0;
-        }
-        Ok(())
-    }
-
-    fn block_at(&mut self, len: usize) -> Result<()> {
-        let fft = |e: realfft::FftError| Error::Config(format!("fft: {e}"));
-        let a = &self.a[self.a_off..];
-        let seg = a.len().min(self.block + 2 * self.lag);
-        self.real[..seg].copy_from_slice(&a[..seg]);
-        self.real[seg..].fill(0.0);
-        self.fwd
-            .process(&mut self.real, &mut self.spec_a)
-            .map_err(fft)?;
-        self.real[..len].copy_from_slice(&self.b[self.b_off..self.b_off + len]);
-        self.real[len..].fill(0.0);
-        self.fwd
-            .process(&mut self.real, &mut self.spec_b)
-            .map_err(fft)?;
-        for ((c, x), y) in self.cross.iter_mut().zip(&self.spec_a).zip(&self.spec_b) {
-            *c += x * y.conj();
+        let drop_b = self.b_off >= self.nfft && 2 * self.b_off >= self.b_len;
+        let drop_a = self.a_off >= self.nfft && 2 * self.a_off >= self.a_len;
+        if drop_a || drop_b {
+            let (a, b) = (
+                if drop_a { self.a_off } else { 0 },
+                if drop_b { self.b_off } else { 0 },
+            );
+            match &mut self.engine {
+                Engine::F32(e) => e.drop_front(a, b),
+                Engine::F64(e) => e.drop_front(a, b),
+            }
+            self.a_off -= a;
+            self.a_len -= a;
+            self.b_off -= b;
+            self.b_len -= b;
         }
         Ok(())
     }
