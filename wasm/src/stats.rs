@@ -22,10 +22,16 @@ pub fn analyze_archive(bytes: &[u8], channel: Option<u32>) -> Result<JsValue, Js
     to_js(&report)
 }
 
+/// Bytes of a pushed chunk copied into wasm memory at a time: small enough that the copy
+/// is still in the core's cache when the kernel reads it.
+const PIECE: usize = 128 << 10;
+
 /// Per-channel statistics of one capture, fed in chunks of any size.
 #[wasm_bindgen]
 pub struct Session {
     job: Option<StatsJob>,
+    /// Where pushed bytes are copied, [`PIECE`] at a time (allocated once).
+    input: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -40,16 +46,43 @@ impl Session {
         };
         Session {
             job: Some(StatsJob::with_file_len(config, file_len as u64).sampling_vcd_at(rate)),
+            input: Vec::new(),
         }
     }
 
-    /// Push the next chunk of the file. Throws on bad input, naming the byte offset.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+    /// Push the next chunk of the file (a `Uint8Array`, or anything `new Uint8Array()`
+    /// takes: an `ArrayBuffer`, an array of bytes). Throws on bad input, naming the byte
+    /// offset.
+    ///
+    /// The bytes are copied into one reused buffer in wasm memory a piece at a time and
+    /// analysed piece by piece (splits never change the result): no allocation per push,
+    /// and the kernel reads each piece while the copy is still cached.
+    pub fn push(&mut self, chunk: &JsValue) -> Result<(), JsError> {
         let job = self
             .job
             .as_mut()
             .ok_or_else(|| JsError::new("session already finished"))?;
-        job.push(chunk).map_err(js_error)
+        let converted;
+        let bytes = match chunk.dyn_ref::<js_sys::Uint8Array>() {
+            Some(bytes) => bytes,
+            None => {
+                converted = js_sys::Uint8Array::new(chunk);
+                &converted
+            }
+        };
+        let len = bytes.length();
+        if self.input.len() < PIECE.min(len as usize) {
+            self.input.resize(PIECE.min(len as usize), 0);
+        }
+        let mut at = 0;
+        while at < len {
+            let end = len.min(at.saturating_add(PIECE as u32));
+            let piece = &mut self.input[..(end - at) as usize];
+            bytes.subarray(at, end).copy_to(piece);
+            job.push(piece).map_err(js_error)?;
+            at = end;
+        }
+        Ok(())
     }
 
     /// What the header says (the `scopekit info --json` document), once it is parsed;

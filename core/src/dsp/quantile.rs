@@ -82,6 +82,32 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The high 64 bits of the 128-bit product `a * b`.
+#[cfg(target_pointer_width = "64")]
+#[inline]
+fn mul_high(a: u64, b: u64) -> u64 {
+    ((u128::from(a) * u128::from(b)) >> 64) as u64
+}
+
+/// The high 64 bits of the 128-bit product `a * b` on 32-bit targets (wasm32), where a
+/// `u128` product is a call to a compiler-rt routine (LLVM turns the four-product form
+/// from 32-bit halves back into that call).
+#[cfg(not(target_pointer_width = "64"))]
+#[inline]
+fn mul_high(a: u64, b: u64) -> u64 {
+    mul_high_narrow(a, b).unwrap_or_else(|| ((u128::from(a) * u128::from(b)) >> 64) as u64)
+}
+
+/// The high 64 bits of `a * b` in two inlined 64-bit products when `b < 2^32` (a stride
+/// always is, in practice): with `a = 2^32 a_hi + a_lo`, it is
+/// `(a_hi b + (a_lo b >> 32)) >> 32`, exact (neither sum overflows).
+#[cfg(any(test, not(target_pointer_width = "64")))]
+#[inline]
+fn mul_high_narrow(a: u64, b: u64) -> Option<u64> {
+    const LOW: u64 = 0xFFFF_FFFF;
+    (b <= LOW).then(|| ((a >> 32) * b + (((a & LOW) * b) >> 32)) >> 32)
+}
+
 /// Call `keep(i)` for the kept absolute index `i` of each stratum of `stride` samples that
 /// falls in `start .. end`.
 fn for_each_kept(stride: u64, start: u64, end: u64, mut keep: impl FnMut(u64)) {
@@ -89,7 +115,7 @@ fn for_each_kept(stride: u64, start: u64, end: u64, mut keep: impl FnMut(u64)) {
         return;
     }
     for stratum in start / stride..=(end - 1) / stride {
-        let offset = ((u128::from(mix(stratum)) * u128::from(stride)) >> 64) as u64;
+        let offset = mul_high(mix(stratum), stride);
         let i = stratum * stride + offset;
         if (start..end).contains(&i) {
             keep(i);
@@ -320,7 +346,7 @@ impl Merge for QuantileStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{key, value, QuantileMode, QuantileStore};
+    use super::{key, mix, mul_high_narrow, value, QuantileMode, QuantileStore};
     use crate::Merge as _;
 
     fn thinned() -> QuantileStore {
@@ -361,6 +387,32 @@ mod tests {
         for (q, got) in qs.iter().zip(&want) {
             let rank = xs.iter().filter(|&&x| x < got.unwrap()).count() as f64 / xs.len() as f64;
             assert!((rank - q).abs() < 0.03, "q{q}: rank {rank}");
+        }
+    }
+
+    #[test]
+    fn high_product_of_a_narrow_factor_is_the_u128_one() {
+        let edges = [
+            0,
+            1,
+            2,
+            3,
+            0xFFFF_FFFE,
+            0xFFFF_FFFF,
+            1 << 32,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        let mixed = (0..10_000u64).map(|i| mix(i) >> (i % 64));
+        let xs: Vec<u64> = edges.into_iter().chain(mixed).collect();
+        for (i, &a) in xs.iter().enumerate() {
+            for &b in xs.iter().skip(i % 97).step_by(97).chain(&edges) {
+                let want = ((u128::from(a) * u128::from(b)) >> 64) as u64;
+                let got = mul_high_narrow(a, b);
+                assert_eq!(got, (b >> 32 == 0).then_some(want), "{a} * {b}");
+                let got = mul_high_narrow(b, a);
+                assert_eq!(got, (a >> 32 == 0).then_some(want), "{b} * {a}");
+            }
         }
     }
 
