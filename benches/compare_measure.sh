@@ -2,7 +2,9 @@
 # `scopekit measure` vs numpy doing the same measurements (histogram top/base, moments,
 # threshold crossings via np.nonzero/diff, interpolated 10/50/90 % instants) on a 1e8-sample
 # float32 NPY, in the same session; medians of RUNS runs (wall time, and CPU time, which
-# a loaded machine inflates less). Usage: compare_measure.sh [N] [RUNS]
+# a loaded machine inflates less). With SCOPEKIT_BASE set to another build (e.g. main's),
+# runs it alternately with SCOPEKIT_BIN and prints both, checking their --json is identical.
+# Usage: compare_measure.sh [N] [RUNS]
 set -euo pipefail
 N=${1:-100000000}; RUNS=${2:-3}
 BIN=${SCOPEKIT_BIN:-target/release/scopekit}
@@ -33,12 +35,30 @@ per = np.diff(tm[rm]); q = np.percentile(per, [50, 95, 99])
 print(time.perf_counter() - t0)
 '
 med() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-times=$(for _ in $(seq "$RUNS"); do /usr/bin/time -f '%e %U %S' "$BIN" measure "$F" --json 2>&1 >/dev/null | tail -1; done)
-sk=$(echo "$times" | awk '{print $1}' | med)
-cpu=$(echo "$times" | awk '{print $2 + $3}' | med)
+BASE=${SCOPEKIT_BASE:-}
+one() { /usr/bin/time -f '%e %U %S' "$1" measure "$F" --json 2>&1 >/dev/null | tail -1; }
+: > "$F.bin"; : > "$F.base"
+for _ in $(seq "$RUNS"); do
+  one "$BIN" >> "$F.bin"
+  if [ -n "$BASE" ]; then one "$BASE" >> "$F.base"; fi
+done
 np_=$(for _ in $(seq "$RUNS"); do python3 -c "$NUMPY" "$F"; done | med)
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
-awk -v n="$N" -v s="$sk" -v c="$cpu" -v p="$np_" 'BEGIN {
-  printf "scopekit measure: %.3f s (%.2f GSa/s), cpu (user+sys) %.3f s\n", s, n/s/1e9, c
-  printf "numpy (no load time): %.3f s (%.2f GSa/s)\nratio numpy/scopekit: %.2fx\n", p, n/p/1e9, p/s }'
+echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  samples: $N  runs: $RUNS (medians)"
+report() {
+  local s c
+  s=$(awk '{print $1}' "$2" | med); c=$(awk '{print $2 + $3}' "$2" | med)
+  awk -v n="$N" -v s="$s" -v c="$c" -v p="$np_" -v who="$1" 'BEGIN {
+    printf "%s: %.3f s wall (%.2f GSa/s), cpu (user+sys) %.3f s; numpy/scopekit %.2fx\n",
+      who, s, n/s/1e9, c, p/s }'
+}
+report "scopekit measure ($BIN)" "$F.bin"
+if [ -n "$BASE" ]; then
+  report "baseline ($BASE)" "$F.base"
+  if cmp -s <("$BIN" measure "$F" --json) <("$BASE" measure "$F" --json); then
+    echo "--json identical"
+  else
+    echo "--json DIFFERS"
+  fi
+fi
+awk -v n="$N" -v p="$np_" 'BEGIN { printf "numpy (no load time): %.3f s (%.2f GSa/s)\n", p, n/p/1e9 }'
 rm -rf "$(dirname "$F")"

@@ -7,12 +7,16 @@
 //! head of each segment; the transitions are kept only when the final levels equal the
 //! guess bit for bit, else that pass runs again. The transition pass restarts a segment's
 //! worker one segment earlier until its state provably equals the serial one, so cycles
-//! spanning segment borders are measured exactly once. Other formats stream serially.
+//! spanning segment borders are measured exactly once. One little-endian float32 channel
+//! (NPY, raw) is read from the map in `f32` tiles by the passes themselves, without the
+//! reader's decoding to `f64` (same results). Other formats stream serially.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use rayon::prelude::*;
+use scopekit_core::formats::dtype::{Dtype, DtypeKind};
+use scopekit_core::formats::raw::RawHeader;
 use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::measure::{
@@ -163,8 +167,80 @@ fn serial(
     Ok(MeasureReport::build(config, &scan.0, tb, pulses, rate))
 }
 
+/// A pass that also reads `f32` samples in place (see [`f32_channel`]).
+trait Sink32 {
+    /// The samples from absolute index `start` on.
+    fn samples(&mut self, start: u64, xs: &[f32]);
+}
+
+impl Sink32 for LevelScan {
+    fn samples(&mut self, start: u64, xs: &[f32]) {
+        self.add_f32(start, xs);
+    }
+}
+
+impl Sink32 for PulseTracker {
+    fn samples(&mut self, start: u64, xs: &[f32]) {
+        self.add_samples(start, xs);
+    }
+}
+
+/// Whether the data is one channel of little-endian float32 (NPY or raw): the passes then
+/// read the samples from the map themselves, a cache-sized tile at a time, instead of the
+/// reader decoding them to `f64` blocks (the results are the same bit for bit).
+fn f32_channel(header: &Header) -> bool {
+    let f32_le = Dtype {
+        kind: DtypeKind::Float,
+        size: 4,
+        big_endian: false,
+    };
+    match header {
+        Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => {
+            h.channels == 1 && h.dtype == f32_le
+        }
+        _ => false,
+    }
+}
+
+/// Samples per tile of [`run_range_f32`] (16 KiB: stays in L1 while every pass reads it).
+const TILE: usize = 4096;
+
+/// [`run_range`] of one float32 channel (see [`f32_channel`]).
+fn run_range_f32<S: Sink32>(
+    data: &[u8],
+    header: &Header,
+    (start, end): (u64, u64),
+    sink: &mut S,
+    stop: impl Fn(&S) -> bool,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<(), CliError> {
+    let from = header.data_offset() + start;
+    let bytes = usize::try_from(from)
+        .ok()
+        .zip(usize::try_from(end - start).ok())
+        .and_then(|(from, len)| data.get(from..from.checked_add(len)?))
+        .ok_or_else(|| CliError::msg("the file is shorter than its header says"))?;
+    let mut tile = [0f32; TILE];
+    let mut at = start / 4;
+    for (k, chunk) in bytes.chunks(4 * TILE).enumerate() {
+        let n = chunk.len() / 4;
+        for (t, b) in tile.iter_mut().zip(chunk.chunks_exact(4)) {
+            *t = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        sink.samples(at, &tile[..n]);
+        at += n as u64;
+        if let Some(bar) = bar.filter(|_| k % 64 == 63) {
+            bar.inc(64 * 4 * TILE as u64);
+        }
+        if stop(sink) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Stream data bytes `start..end` of the mapped file `data` into `sink` until `stop(sink)`.
-fn run_range<S: BlockSink>(
+fn run_range<S: BlockSink + Sink32>(
     data: &[u8],
     header: &Header,
     (start, end): (u64, u64),
@@ -173,6 +249,9 @@ fn run_range<S: BlockSink>(
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(), CliError> {
     sink.begin(header.layout())?;
+    if f32_channel(header) {
+        return run_range_f32(data, header, (start, end), sink, stop, bar);
+    }
     let mut reader = Reader::resume(header.clone(), start, end)?;
     let mut at = start;
     while at < end {
@@ -246,6 +325,20 @@ impl BlockSink for Fused {
         match &mut self.tracker {
             Some(t) => t.block(b),
             None => Ok(()),
+        }
+    }
+}
+
+impl Sink32 for Fused {
+    fn samples(&mut self, start: u64, xs: &[f32]) {
+        let end = start + xs.len() as u64;
+        let from = self.lo.clamp(start, end);
+        let to = self.hi.clamp(from, end);
+        self.hist
+            .add_samples(&xs[(from - start) as usize..(to - start) as usize]);
+        self.seen = self.seen.max(end);
+        if let Some(t) = &mut self.tracker {
+            t.add_samples(start, xs);
         }
     }
 }

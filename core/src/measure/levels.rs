@@ -5,6 +5,7 @@
 
 use alloc::vec::Vec;
 
+use super::sample::Sample;
 use crate::dsp::moments::{Moments, MomentsAcc};
 use crate::edges::histogram_top_base;
 use crate::{Block, BlockSink, Error, Layout, Merge, Result};
@@ -19,19 +20,26 @@ const SUBS: usize = 4;
 /// Bins of one sub-histogram: [`HISTOGRAM_BINS`] and a last one for the samples skipped.
 const STRIDE: usize = HISTOGRAM_BINS + 1;
 
-/// The bin of `x` (bins of `1 / scale` from `min`; values past the last bin's end by less
+/// The bin of `x`: bins of `1 / scale` from `min` (values past the last bin's end by less
 /// than one bin land in the last bin, as `max` itself does), or [`HISTOGRAM_BINS`] for
-/// NaN, infinities and values outside the range. Branch-free, so a loop over samples
-/// computes the bins in vector lanes.
+/// NaN, infinities and values outside the range. Lane-wise operations only: comparisons
+/// as masks, selects, and the truncation done by the `2^52` rounding trick (exact for
+/// the values `0..=1024` it sees), so a loop over samples runs in vector lanes.
 #[inline(always)]
-fn bin(min: f64, scale: f64, x: f64) -> usize {
+fn bin(min: f64, scale: f64, x: f64) -> u32 {
+    /// Adding it leaves a value below 2^52 rounded to an integer in the low mantissa bits.
+    const ROUND: f64 = 4_503_599_627_370_496.0;
     let b = (x - min) * scale;
     // NaN, infinities and values below the range fail this test.
-    let inside = b >= 0.0 && b < (HISTOGRAM_BINS + 1) as f64;
-    // In the range `b` is in 0..1025, so the i32 conversion is exact; outside it the
-    // (saturating) result is replaced.
-    let i = (b as i32).min(HISTOGRAM_BINS as i32 - 1);
-    (if inside { i } else { HISTOGRAM_BINS as i32 }) as usize
+    let inside = (b >= 0.0) & (b < (HISTOGRAM_BINS + 1) as f64);
+    // In the range, truncating `min(b, last)` is `min(trunc(b), last)`.
+    let last = (HISTOGRAM_BINS - 1) as f64;
+    let v = if b < last { b } else { last };
+    let v = if inside { v } else { HISTOGRAM_BINS as f64 };
+    // `v` is in 0..=1024: round to nearest, then step down if that went up.
+    let r = v + ROUND;
+    let up = u32::from((r - ROUND) > v);
+    (r.to_bits() as u32).wrapping_sub(up)
 }
 
 /// Whether every sample of `xs` is finite (checked 8 at a time without early exit within
@@ -69,6 +77,8 @@ pub struct LevelScan {
     first: Option<u64>,
     end: u64,
     scratch: Vec<f64>,
+    /// `f32` samples widened, a tile at a time.
+    wide: Vec<f64>,
 }
 
 impl LevelScan {
@@ -112,6 +122,22 @@ impl LevelScan {
             .extend(xs.iter().map(|&x| if x.is_finite() { x } else { f64::NAN }));
         self.nonfinite += xs.iter().filter(|x| !x.is_finite()).count() as u64;
         self.moments.add(start, &self.scratch);
+    }
+}
+
+impl LevelScan {
+    /// [`Self::add`] of `f32` samples (widened to `f64` a cache-sized tile at a time).
+    pub fn add_f32(&mut self, start: u64, xs: &[f32]) {
+        const TILE: usize = 4096;
+        let mut wide = core::mem::take(&mut self.wide);
+        wide.resize(TILE, 0.0);
+        for (k, tile) in xs.chunks(TILE).enumerate() {
+            for (w, &x) in wide.iter_mut().zip(tile) {
+                *w = f64::from(x);
+            }
+            self.add(start + (k * TILE) as u64, &wide[..tile.len()]);
+        }
+        self.wide = wide;
     }
 }
 
@@ -171,6 +197,11 @@ impl LevelHistogram {
 
     /// Add samples (non-finite ones and any outside the range are skipped).
     pub fn add(&mut self, xs: &[f64]) {
+        self.add_samples(xs);
+    }
+
+    /// [`Self::add`] of `f32` or `f64` samples (the same counts as of their `f64` values).
+    pub fn add_samples<S: Sample>(&mut self, xs: &[S]) {
         // Consecutive samples often fall in the same bin: counting them in separate
         // sub-histograms keeps each increment from waiting on the previous one's store.
         let (min, scale) = (self.min, self.scale);
@@ -183,24 +214,25 @@ impl LevelHistogram {
             &mut c[..STRIDE],
             &mut d[..STRIDE],
         );
-        let mut chunks = xs.chunks_exact(8);
-        for q in &mut chunks {
-            // The bins first (vectorised), then the increments.
-            let mut at = [0usize; 8];
-            for (i, &x) in at.iter_mut().zip(q) {
-                *i = bin(min, scale, x);
+        let last = HISTOGRAM_BINS as u32;
+        // The bins of a stretch first (a plain loop over lanes, which vectorises), then
+        // the increments.
+        let mut bins = [0u32; 256];
+        for part in xs.chunks(bins.len()) {
+            let bins = &mut bins[..part.len()];
+            for (i, &x) in bins.iter_mut().zip(part) {
+                *i = bin(min, scale, x.f64());
             }
-            a[at[0].min(HISTOGRAM_BINS)] += 1;
-            b[at[1].min(HISTOGRAM_BINS)] += 1;
-            c[at[2].min(HISTOGRAM_BINS)] += 1;
-            d[at[3].min(HISTOGRAM_BINS)] += 1;
-            a[at[4].min(HISTOGRAM_BINS)] += 1;
-            b[at[5].min(HISTOGRAM_BINS)] += 1;
-            c[at[6].min(HISTOGRAM_BINS)] += 1;
-            d[at[7].min(HISTOGRAM_BINS)] += 1;
-        }
-        for &x in chunks.remainder() {
-            a[bin(min, scale, x).min(HISTOGRAM_BINS)] += 1;
+            let mut quads = bins.chunks_exact(4);
+            for q in &mut quads {
+                a[q[0].min(last) as usize] += 1;
+                b[q[1].min(last) as usize] += 1;
+                c[q[2].min(last) as usize] += 1;
+                d[q[3].min(last) as usize] += 1;
+            }
+            for &i in quads.remainder() {
+                a[i.min(last) as usize] += 1;
+            }
         }
     }
 

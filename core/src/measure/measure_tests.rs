@@ -259,3 +259,31 @@ fn scan_finds_each_nonfinite_position() {
         }
     }
 }
+
+#[test]
+fn f32_passes_equal_f64_passes() {
+    let mut xs = trapezoid(50_000, 1000.0, 300.0, 100.0, 7.0);
+    noisy(&mut xs, 0.01, 99);
+    xs[100] = f64::NAN;
+    xs[20_000] = f64::INFINITY;
+    xs[30_001] = -0.0;
+    let narrow: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    let wide: Vec<f64> = narrow.iter().map(|&x| f64::from(x)).collect();
+    let mut a = LevelScan::new(0);
+    a.add(0, &wide);
+    let mut b = LevelScan::new(0);
+    for (k, c) in narrow.chunks(5000).enumerate() {
+        b.add_f32(k as u64 * 5000, c);
+    }
+    assert_eq!(a.moments(), b.moments());
+    assert_eq!(a.nonfinite(), b.nonfinite());
+    let m = a.moments();
+    let mut ha = LevelHistogram::new(0, m.min, m.max).unwrap();
+    let mut hb = ha.clone();
+    ha.add(&wide);
+    for c in narrow.chunks(999) {
+        hb.add_samples(c);
+    }
+    assert_eq!(ha, hb);
+    assert_eq!(ha.top_base(), hb.top_base());
+}

@@ -11,16 +11,21 @@
 //! Each pass is a [`crate::BlockSink`] and a [`crate::Merge`] reduction, so a file can be
 //! read in parallel segments; [`MeasureReport::build`] turns their results into the report.
 //! A value that cannot be measured is `null` with a reason, never a guess.
+//!
+//! The passes also read `f32` samples in place ([`Sample`]), with the same results bit
+//! for bit as their `f64` values.
 
 mod dist;
 mod levels;
 pub mod pulses;
+mod sample;
 
 use alloc::string::String;
 
 pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
 pub use pulses::{PulseDists, PulseTracker, RefLevels};
+pub use sample::Sample;
 
 use crate::{Error, Merge as _, Result};
 

@@ -30,6 +30,7 @@ use alloc::vec::Vec;
 
 use super::dist::Dist;
 use super::levels::check_channel;
+use super::sample::Sample;
 use crate::{Block, BlockSink, Layout, Merge, Push, Result};
 
 #[path = "runs.rs"]
@@ -233,6 +234,11 @@ impl PulseTracker {
     /// completing a transition) take a fast path with the same results, bit for bit, as
     /// the per-sample state machine (see `runs.rs`).
     pub fn add(&mut self, start: u64, xs: &[f64]) {
+        self.add_samples(start, xs);
+    }
+
+    /// [`Self::add`] of `f32` or `f64` samples (the same results as of their `f64` values).
+    pub fn add_samples<S: Sample>(&mut self, start: u64, xs: &[S]) {
         let mut k = 0;
         while k < xs.len() {
             let n = self.run(start + k as u64, &xs[k..]);
@@ -241,8 +247,8 @@ impl PulseTracker {
                 continue;
             }
             let x = xs[k];
-            if x.is_finite() {
-                self.sample(start + k as u64, x);
+            if x.finite() {
+                self.sample(start + k as u64, x.f64());
             }
             k += 1;
         }

@@ -9,11 +9,12 @@
 //! pick either zero) falls back to the per-sample updates.
 
 use super::{cross, PulseTracker, RefLevels, State, PRE_CAP, RUN_MAX};
+use crate::measure::sample::Sample;
 
 /// How many leading samples of `xs` satisfy `keep` (checked 8 at a time without early
 /// exit, so the check vectorises).
-#[inline]
-fn leading(xs: &[f64], keep: impl Fn(f64) -> bool) -> usize {
+#[inline(always)]
+fn leading<S: Sample>(xs: &[S], keep: impl Fn(S) -> bool) -> usize {
     let mut n = 0;
     for c in xs.chunks_exact(8) {
         if c.iter().fold(true, |all, &x| all & keep(x)) {
@@ -26,8 +27,8 @@ fn leading(xs: &[f64], keep: impl Fn(f64) -> bool) -> usize {
 }
 
 /// (min, max) of `xs` (finite, non-empty), with strict comparisons in 4 lanes.
-#[inline]
-fn extremes(xs: &[f64]) -> (f64, f64) {
+#[inline(always)]
+fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
     let mut lo = [xs[0]; 4];
     let mut hi = [xs[0]; 4];
     let mut chunks = xs.chunks_exact(4);
@@ -41,7 +42,7 @@ fn extremes(xs: &[f64]) -> (f64, f64) {
         lo[0] = if x < lo[0] { x } else { lo[0] };
         hi[0] = if x > hi[0] { x } else { hi[0] };
     }
-    let pick = |v: [f64; 4], better: fn(f64, f64) -> bool| {
+    let pick = |v: [S; 4], better: fn(S, S) -> bool| {
         v.iter()
             .fold(v[0], |m, &x| if better(x, m) { x } else { m })
     };
@@ -50,8 +51,9 @@ fn extremes(xs: &[f64]) -> (f64, f64) {
 
 /// (min, max) of `s · x` over `xs` (`s` is ±1: negation is exact).
 #[inline]
-fn extremes_of(xs: &[f64], s: f64) -> (f64, f64) {
+fn extremes_of<S: Sample>(xs: &[S], s: f64) -> (f64, f64) {
     let (lo, hi) = extremes(xs);
+    let (lo, hi) = (lo.f64(), hi.f64());
     if s > 0.0 {
         (lo, hi)
     } else {
@@ -68,27 +70,37 @@ fn inside_len(start: u64, len: usize, until: f64) -> usize {
     if (start + len as u64 - 1) as f64 <= until {
         return len;
     }
-    (0..len)
-        .take_while(|&j| (start + j as u64) as f64 <= until)
-        .count()
+    // Binary search of the monotone test.
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if (start + mid as u64) as f64 <= until {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 impl PulseTracker {
     /// Handle the run at the start of `xs` (first index `start`) on a fast path and return
     /// its length; 0 when `xs[0]` needs the per-sample machine.
-    pub(super) fn run(&mut self, start: u64, xs: &[f64]) -> usize {
+    pub(super) fn run<S: Sample>(&mut self, start: u64, xs: &[S]) -> usize {
         let RefLevels { low, high, .. } = self.lv;
+        // `x <= low` is `x <= lo` and `x >= high` is `x >= hi` (also for `f32`).
+        let (lo, hi) = (S::at_most(low), S::at_least(high));
         let xs = &xs[..xs.len().min(RUN_MAX)];
         let steady = match self.state {
             State::Unknown => return 0,
-            State::Low => leading(xs, |x| x <= low && x.is_finite()),
-            State::High => leading(xs, |x| x >= high && x.is_finite()),
+            State::Low => leading(xs, |x| x <= lo && x > S::NEG_INFINITY),
+            State::High => leading(xs, |x| x >= hi && x < S::INFINITY),
         };
         if steady > 0 {
             self.steady(start, &xs[..steady]);
             return steady;
         }
-        let transit = leading(xs, |x| x > low && x < high);
+        let transit = leading(xs, |x| x > lo && x < hi);
         if transit > 0 {
             self.transit(start, &xs[..transit]);
         }
@@ -97,7 +109,7 @@ impl PulseTracker {
 
     /// A steady run: no transition starts; every region sample is at or beyond the
     /// region's threshold.
-    fn steady(&mut self, start: u64, run: &[f64]) {
+    fn steady<S: Sample>(&mut self, start: u64, run: &[S]) {
         self.start = None;
         self.mid = None;
         self.push_pre_run(start, run);
@@ -109,7 +121,7 @@ impl PulseTracker {
                 let (lo, hi) = extremes_of(&run[..inside], r.s);
                 if lo == 0.0 || hi == 0.0 {
                     for &x in &run[..inside] {
-                        let y = r.s * x;
+                        let y = r.s * x.f64();
                         r.max = r.max.max(y);
                         r.min = r.min.min(y);
                     }
@@ -129,7 +141,7 @@ impl PulseTracker {
 
     /// A transit run: between the reference levels, so no transition completes; every
     /// region sample is a dip below the region's threshold.
-    fn transit(&mut self, start: u64, run: &[f64]) {
+    fn transit<S: Sample>(&mut self, start: u64, run: &[S]) {
         let RefLevels { low, mid, high, .. } = self.lv;
         let rising = self.state == State::Low;
         let (pi, p) = self.prev;
@@ -137,18 +149,18 @@ impl PulseTracker {
         // Only the first sample can leave the state's side (the others follow a sample
         // inside the band).
         if rising && p <= low {
-            self.start = Some(cross(pi, p, start, run[0], low));
+            self.start = Some(cross(pi, p, start, run[0].f64(), low));
         } else if !rising && p >= high {
-            self.start = Some(cross(pi, p, start, run[0], high));
+            self.start = Some(cross(pi, p, start, run[0].f64(), high));
         }
         // The last crossing of the 50 % level in the run wins.
         for j in (0..run.len()).rev() {
             let (qi, q) = if j == 0 {
                 (pi, p)
             } else {
-                (at(j - 1), run[j - 1])
+                (at(j - 1), run[j - 1].f64())
             };
-            let x = run[j];
+            let x = run[j].f64();
             let crossed = if rising {
                 q < mid && x >= mid
             } else {
@@ -166,7 +178,7 @@ impl PulseTracker {
                 let (lo, _) = extremes_of(&run[..inside], r.s);
                 if lo == 0.0 {
                     for &x in &run[..inside] {
-                        r.pend = r.pend.min(r.s * x);
+                        r.pend = r.pend.min(r.s * x.f64());
                     }
                 } else {
                     r.pend = r.pend.min(lo);
@@ -181,40 +193,40 @@ impl PulseTracker {
         self.set_prev(start, run);
     }
 
-    fn set_prev(&mut self, start: u64, run: &[f64]) {
+    fn set_prev<S: Sample>(&mut self, start: u64, run: &[S]) {
         let last = run.len() - 1;
-        self.prev = (start + last as u64, run[last]);
+        self.prev = (start + last as u64, run[last].f64());
     }
 
     /// `push_pre` of every sample of a run (`x` in the low state, `−x` in the high one).
     /// Per-sample pushes leave the older entries below the run's minimum followed by the
     /// run's values that are below every later one; when the deque cannot reach its cap
     /// within the run, that is computed directly.
-    fn push_pre_run(&mut self, start: u64, run: &[f64]) {
+    fn push_pre_run<S: Sample>(&mut self, start: u64, run: &[S]) {
         if self.state == State::High {
-            self.push_pre_values::<true>(start, run);
+            self.push_pre_values::<S, true>(start, run);
         } else {
-            self.push_pre_values::<false>(start, run);
+            self.push_pre_values::<S, false>(start, run);
         }
     }
 
     /// [`Self::push_pre_run`] of the values `x` (`−x` when `NEG`).
-    fn push_pre_values<const NEG: bool>(&mut self, start: u64, run: &[f64]) {
-        let value = |x: f64| if NEG { -x } else { x };
+    fn push_pre_values<S: Sample, const NEG: bool>(&mut self, start: u64, run: &[S]) {
+        let value = |x: S| if NEG { -x } else { x };
         if self.pre.len() + run.len() > PRE_CAP {
             for (i, &x) in (start..).zip(run) {
-                self.push_pre(i, value(x));
+                self.push_pre(i, value(x).f64());
             }
             return;
         }
         if increasing(run, NEG) {
             // Every value is below all later ones (a transit run, typically): all stay.
-            let m = value(run[0]);
+            let m = value(run[0]).f64();
             while self.pre.back().is_some_and(|&(_, v)| v >= m) {
                 self.pre.pop_back();
             }
             self.pre
-                .extend((start..).zip(run).map(|(i, &x)| (i, value(x))));
+                .extend((start..).zip(run).map(|(i, &x)| (i, value(x).f64())));
             return;
         }
         // The suffix minima, last first, in `chain[..n]` (written without branches: new
@@ -224,13 +236,13 @@ impl PulseTracker {
         }
         let chain = &mut self.chain[..];
         let mut n = 0;
-        let mut m = f64::INFINITY;
-        let mut note = |i: usize, x: f64, m: &mut f64| {
+        let mut m = S::INFINITY;
+        let mut note = |i: usize, x: S, m: &mut S| {
             let v = value(x);
             let lt = v < *m;
             *m = if lt { v } else { *m };
             if let Some(slot) = chain.get_mut(n) {
-                *slot = (start + i as u64, v);
+                *slot = (start + i as u64, v.f64());
             }
             n += usize::from(lt);
         };
@@ -250,6 +262,7 @@ impl PulseTracker {
         for (j, &x) in run[..head].iter().enumerate().rev() {
             note(j, x, &mut m);
         }
+        let m = m.f64();
         while self.pre.back().is_some_and(|&(_, v)| v >= m) {
             self.pre.pop_back();
         }
@@ -260,8 +273,8 @@ impl PulseTracker {
 /// Whether `s · xs[j] < s · xs[j + 1]` for every `j` (`s` = −1 when `neg`, else 1; NaN
 /// fails), checked 8 pairs at a time.
 #[inline]
-fn increasing(xs: &[f64], neg: bool) -> bool {
-    let up = |a: f64, b: f64| if neg { b < a } else { a < b };
+fn increasing<S: Sample>(xs: &[S], neg: bool) -> bool {
+    let up = |a: S, b: S| if neg { b < a } else { a < b };
     if xs.len() < 2 || !up(xs[0], xs[1]) {
         return xs.len() < 2;
     }

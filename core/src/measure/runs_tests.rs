@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::super::{PulseTracker, RefLevels};
+use crate::measure::Sample;
 
 struct Rng(u64);
 
@@ -117,9 +118,27 @@ fn ramps(n: usize) -> Vec<f64> {
 }
 
 fn check(xs: &[f64], lv: RefLevels, own: (u64, u64, bool), rng: &mut Rng) {
+    check_as(xs, lv, own, rng);
+    // The same values in `f32`, read as `f32`.
+    let narrow: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    check_as(&narrow, lv, own, rng);
+    // Levels that are `f32` values themselves (ties with samples).
+    let lv32 = RefLevels {
+        low: f64::from(lv.low as f32),
+        mid: f64::from(lv.mid as f32),
+        high: f64::from(lv.high as f32),
+        ..lv
+    };
+    check_as(&narrow, lv32, own, rng);
+}
+
+/// The fast paths over `xs` (any sample type) equal the per-sample machine over their
+/// `f64` values, whatever the chunking.
+fn check_as<S: Sample>(xs: &[S], lv: RefLevels, own: (u64, u64, bool), rng: &mut Rng) {
     let make = || PulseTracker::owning(0, lv, own.0, own.1, own.2);
+    let wide: Vec<f64> = xs.iter().map(|x| x.f64()).collect();
     let mut slow = make();
-    slow.add_per_sample(0, xs);
+    slow.add_per_sample(0, &wide);
     let want = state(&slow);
     let want_dists = format!("{:?}", slow.finish());
     for case in 0..6 {
@@ -135,7 +154,7 @@ fn check(xs: &[f64], lv: RefLevels, own: (u64, u64, bool), rng: &mut Rng) {
                 _ => 1 + rng.below(900) as usize,
             };
             let end = (at + len).min(xs.len());
-            fast.add(at as u64, &xs[at..end]);
+            fast.add_samples(at as u64, &xs[at..end]);
             at = end;
         }
         assert_eq!(state(&fast), want, "chunking case {case}");
