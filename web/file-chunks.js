@@ -1,79 +1,89 @@
-// Reading a dropped File in the page's workers, shared by the stats and viewer workers (and
-// the archive test by every worker). Measured with benches/browser/perf.mjs.
+// Reading a dropped File in the page's workers: the one read loop of the stats, viewer,
+// analog and decode workers (and the archive test). Measured with benches/browser/perf.mjs.
 
 /** Bytes of the first read: small, so the header (and the first view) comes quickly. */
 export const FIRST_CHUNK = 1024 * 1024;
-/** Bytes per read after the first (benches/browser/perf.mjs: 16 MiB × 4 in flight read
- * about twice as fast as 4 MiB × 3 in headless Chromium). */
-export const CHUNK = 16 * 1024 * 1024;
-/** Reads kept in flight ahead of the one being pushed (slices only). */
-const IN_FLIGHT = 4;
-/** How the file is read: 'stream' (BYOB reader, one reused buffer) or 'slices'. */
-const READ = 'stream';
+/** Bytes per read after the first (benches/browser/perf.mjs, idle: 32 MiB × 4 in flight
+ * reads fastest with the kernel running; 4 MiB × 3 about half as fast). */
+export const CHUNK = 32 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed. */
+export const IN_FLIGHT = 4;
+
+/** Releases an ArrayBuffer's memory now rather than at the next GC (a detached one, e.g.
+ * transferred to another worker, is left alone). */
+export function release(buffer) {
+  if (!buffer || buffer.detached || typeof buffer.transfer !== 'function') return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // Not transferable (a wasm memory, a SharedArrayBuffer): the GC frees it.
+  }
+}
 
 /**
- * The bytes of `file` in order, as Uint8Array views that stay valid only until the next one
- * is requested (they are pushed into wasm memory right away, which copies them once).
+ * The bytes of `file` in order, as Uint8Arrays, each over its own ArrayBuffer read with
+ * `file.slice(a, b).arrayBuffer()`, `inFlight` reads ahead of the one being used (reads go
+ * on while the caller's kernel runs).
  *
- * A BYOB reader of `file.stream()` fills one reused CHUNK-sized buffer: no ArrayBuffer per
- * read for the garbage collector to catch up with, so the tab's memory stays flat however
- * large the file (benches/browser/perf.mjs). Where Blob streams are not byte streams, slices
- * are read with `file.slice().arrayBuffer()`, IN_FLIGHT reads ahead.
+ * A chunk stays valid until the next one is requested: then its buffer is released at once
+ * (`ArrayBuffer.prototype.transfer(0)`), so the tab's memory is the reads in flight, not
+ * whatever the garbage collector has not caught up with yet (1.2 GB/s of fresh buffers). The
+ * caller may keep a chunk by transferring its buffer (postMessage) before asking for the next.
+ *
+ * Options: `first` (bytes of the first read), `chunk`, `inFlight`, `start` (first byte).
  */
-export async function* chunksOf(file) {
-  let reader = null;
-  if (READ === 'stream') {
-    try {
-      reader = file.stream().getReader({ mode: 'byob' });
-    } catch {
-      reader = null;
-    }
-  }
-  if (reader) {
-    let buffer = new ArrayBuffer(CHUNK);
-    let size = FIRST_CHUNK;
-    try {
-      for (;;) {
-        let filled = 0;
-        let done = false;
-        while (filled < size) {
-          const r = await reader.read(new Uint8Array(buffer, filled, size - filled));
-          if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
-          if (r.done) {
-            done = true;
-            break;
-          }
-          filled += r.value.byteLength;
-        }
-        if (filled > 0) yield new Uint8Array(buffer, 0, filled);
-        if (done) return;
-        size = CHUNK;
-      }
-    } finally {
-      reader.cancel().catch(() => {});
-    }
-  }
+export async function* chunksOf(file, { first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0 } = {}) {
   // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
   const total = file.size;
   const pending = [];
-  let next = 0;
+  let next = start;
   const refill = () => {
-    while (pending.length < IN_FLIGHT && next < total) {
-      const start = next;
-      const end = Math.min(start + (start === 0 ? FIRST_CHUNK : CHUNK), total);
+    while (pending.length < inFlight && next < total) {
+      const from = next;
+      const end = Math.min(from + (from === start ? first : chunk), total);
       next = end;
-      const read = file.slice(start, end).arrayBuffer();
+      const read = file.slice(from, end).arrayBuffer();
       // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
       read.catch(() => {});
       pending.push(read);
     }
   };
-  refill();
-  while (pending.length > 0) {
-    const buffer = await pending.shift();
-    refill(); // start the next read before the caller's (synchronous) push
-    yield new Uint8Array(buffer);
+  let last = null;
+  try {
+    refill();
+    while (pending.length > 0) {
+      const buffer = await pending.shift();
+      refill(); // start the next read before the caller's (synchronous) push
+      last = buffer;
+      yield new Uint8Array(buffer);
+      release(last);
+      last = null;
+    }
+  } finally {
+    release(last);
+    // Reads still in flight when the caller stops early: free them as they land.
+    for (const p of pending) p.then(release, () => {});
   }
+}
+
+/**
+ * `chunksOf` as `take()` → `{ bytes, end }` (`end`: the file offset after the chunk) or null
+ * at the end of the file; `close()` stops reading.
+ */
+export function chunkReader(file, options) {
+  const it = chunksOf(file, options);
+  let end = options?.start ?? 0;
+  return {
+    async take() {
+      const r = await it.next();
+      if (r.done) return null;
+      end += r.value.byteLength;
+      return { bytes: r.value, end };
+    },
+    close() {
+      it.return().catch(() => {});
+    },
+  };
 }
 
 /** Zip-based captures (sigrok .sr, .npz) keep their directory at the end: read whole. */
