@@ -37,9 +37,9 @@ function loadCore() {
 }
 
 
-/** Sequential chunk reader of a File with reads in flight (file-chunks.js): `take()` →
- * `{ bytes, end }` or null at the end; each chunk's buffer is released once the next is taken. */
-const chunksOf = (file) => chunkReader(file, { first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT });
+/** Sequential chunk reader of a File with reads in flight (file-chunks.js, slices): `take()`
+ * → `{ bytes, end }` or null at the end. */
+const chunksOf = (file) => chunkReader(file, { read: 'slices', first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT });
 
 function progressFn(total, passes) {
   let last = -Infinity;

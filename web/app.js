@@ -10,17 +10,17 @@
 // The file is read once for both the statistics and the viewer's pyramid (issue 8: reading
 // the Blob is the limit in a page). READ picks how (benches/browser/perf.mjs measures each;
 // `?read=` in the page's URL overrides it for the bench):
-//   'ingest'   one worker (viewer-worker.js) reads each chunk once and pushes it into both
+//   'ingest'   (default) one worker (viewer-worker.js) reads each chunk once and pushes it into both
 //              wasm sessions with one copy (pushBoth); it reports the statistics here and
 //              answers the viewer's queries on a MessagePort
-//   'relay'    the stats worker (worker.js) reads, pushes, and transfers each chunk to the
+//   'relay'    (stalls on 1 GiB files, under investigation) the stats worker (worker.js) reads, pushes, and transfers each chunk to the
 //              viewer's worker (zero-copy), which builds the pyramid on the other core
 //   'separate' as before: analyzeFile() (scopekit.js) and the viewer each read the file
 
 import { analyzeFile } from './scopekit.js';
 
 const READ_MODES = ['ingest', 'relay', 'separate'];
-const READ = READ_MODES.find((m) => m === new URLSearchParams(location.search).get('read')) ?? 'relay';
+const READ = READ_MODES.find((m) => m === new URLSearchParams(location.search).get('read')) ?? 'ingest';
 
 const $ = (id) => document.getElementById(id);
 
@@ -203,11 +203,11 @@ function startRun(file, { channel, rate, onProgress, onInfo }) {
       if (settled) return;
       if (data?.type === 'progress') onProgress({ loaded: data.loaded, total: data.total });
       else if (data?.type === 'info') onInfo(data.info);
-      else if (data?.type === 'result') {
-        // The relay's stats worker is done; the ingest worker stays for the viewer.
-        if (extra) stats.terminate();
-        settle(resolve, data.report);
-      } else if (data?.type === 'error') settle(reject, new Error(data.message));
+      // The workers stay until the next run: the relay's last chunks may still be on their
+      // way to the viewer (ending their sender drops them), the ingest worker answers the
+      // viewer's queries.
+      else if (data?.type === 'result') settle(resolve, data.report);
+      else if (data?.type === 'error') settle(reject, new Error(data.message));
     };
     stats.onerror = (event) => {
       event.preventDefault?.();

@@ -161,9 +161,8 @@ async function decodeStream(file, settings, batcher) {
   };
   progress(0, true);
 
-  // Reads start now, while the wasm module loads (file-chunks.js: reads in flight, each
-  // buffer released once pushed).
-  const chunks = chunkReader(file, { first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT });
+  // Reads start now, while the wasm module loads (file-chunks.js: slices, reads in flight).
+  const chunks = chunkReader(file, { read: 'slices', first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT });
   const firstChunk = chunks.take();
   firstChunk.catch(() => {});
   let session = null;

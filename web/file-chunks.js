@@ -3,66 +3,97 @@
 
 /** Bytes of the first read: small, so the header (and the first view) comes quickly. */
 export const FIRST_CHUNK = 1024 * 1024;
-/** Bytes per read after the first (benches/browser/perf.mjs, idle: 32 MiB × 4 in flight
- * reads fastest with the kernel running; 4 MiB × 3 about half as fast). */
-export const CHUNK = 32 * 1024 * 1024;
-/** Reads kept in flight ahead of the one being pushed. */
+/** Bytes per read after the first (benches/browser/perf.mjs). */
+export const CHUNK = 16 * 1024 * 1024;
+/** Reads kept in flight ahead of the one being pushed (slices only). */
 export const IN_FLIGHT = 4;
-
-/** Releases an ArrayBuffer's memory now rather than at the next GC (a detached one, e.g.
- * transferred to another worker, is left alone). */
-export function release(buffer) {
-  if (!buffer || buffer.detached || typeof buffer.transfer !== 'function') return;
-  try {
-    buffer.transfer(0);
-  } catch {
-    // Not transferable (a wasm memory, a SharedArrayBuffer): the GC frees it.
-  }
-}
+/**
+ * How the file is read by default: 'stream' (a BYOB reader of `file.stream()` into reused
+ * CHUNK buffers) or 'slices' (`file.slice().arrayBuffer()`, IN_FLIGHT ahead). Slices read
+ * faster and go on while the kernel runs, but each read is a fresh ArrayBuffer that only the
+ * garbage collector frees: a 2 GiB file peaked at 800–1400 MiB Pss (budget 512), and
+ * `buffer.transfer(0)` after each push did not help (Blink keeps its own reference to a Blob
+ * read's memory until its GC). Concurrent BYOB streams over slices stall or crash the tab in
+ * Chromium 156. Figures in docs/perf-page.md.
+ */
+export const READ = 'stream';
 
 /**
- * The bytes of `file` in order, as Uint8Arrays, each over its own ArrayBuffer read with
- * `file.slice(a, b).arrayBuffer()`, `inFlight` reads ahead of the one being used (reads go
- * on while the caller's kernel runs).
+ * The bytes of `file` in order, as Uint8Arrays valid until the next one is requested.
  *
- * A chunk stays valid until the next one is requested: then its buffer is released at once
- * (`ArrayBuffer.prototype.transfer(0)`), so the tab's memory is the reads in flight, not
- * whatever the garbage collector has not caught up with yet (1.2 GB/s of fresh buffers). The
- * caller may keep a chunk by transferring its buffer (postMessage) before asking for the next.
+ * 'stream': views of a CHUNK buffer filled by a BYOB reader; the caller may transfer a
+ * view's buffer away (to another worker) before asking for the next, and give buffers back
+ * with `pool.push(buffer)` for reuse (a new one is allocated when the pool is empty).
+ * 'slices': each chunk has its own ArrayBuffer, `inFlight` reads ahead.
  *
- * Options: `first` (bytes of the first read), `chunk`, `inFlight`, `start` (first byte).
+ * Options: `read` ('stream' | 'slices'), `first` (bytes of the first read), `chunk`,
+ * `inFlight`, `start` (first byte; slices), `pool` (an array of spare buffers; stream).
  */
-export async function* chunksOf(file, { first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0 } = {}) {
+export async function* chunksOf(file, {
+  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, pool = [],
+} = {}) {
+  let reader = null;
+  if (read === 'stream' && start === 0) {
+    try {
+      reader = file.stream().getReader({ mode: 'byob' });
+    } catch {
+      reader = null; // no byte streams: slices
+    }
+  }
+  if (reader) {
+    const take = () => {
+      const b = pool.pop();
+      return b && !b.detached && b.byteLength >= chunk ? b : new ArrayBuffer(chunk);
+    };
+    let buffer = take();
+    let size = Math.min(first, chunk);
+    try {
+      for (;;) {
+        let filled = 0;
+        let done = false;
+        while (filled < size) {
+          const r = await reader.read(new Uint8Array(buffer, filled, size - filled));
+          if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
+          if (r.done) {
+            done = true;
+            break;
+          }
+          filled += r.value.byteLength;
+        }
+        if (filled > 0) {
+          yield new Uint8Array(buffer, 0, filled);
+          if (buffer.detached) buffer = take(); // the caller kept it
+        }
+        if (done) return;
+        size = chunk;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
   // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
   const total = file.size;
   const pending = [];
   let next = start;
+  // The first (small) read goes alone: the header comes sooner than with big reads beside it.
+  let limit = first < chunk ? 1 : inFlight;
   const refill = () => {
-    while (pending.length < inFlight && next < total) {
+    while (pending.length < limit && next < total) {
       const from = next;
       const end = Math.min(from + (from === start ? first : chunk), total);
       next = end;
-      const read = file.slice(from, end).arrayBuffer();
+      const r = file.slice(from, end).arrayBuffer();
       // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
-      read.catch(() => {});
-      pending.push(read);
+      r.catch(() => {});
+      pending.push(r);
     }
   };
-  let last = null;
-  try {
-    refill();
-    while (pending.length > 0) {
-      const buffer = await pending.shift();
-      refill(); // start the next read before the caller's (synchronous) push
-      last = buffer;
-      yield new Uint8Array(buffer);
-      release(last);
-      last = null;
-    }
-  } finally {
-    release(last);
-    // Reads still in flight when the caller stops early: free them as they land.
-    for (const p of pending) p.then(release, () => {});
+  refill();
+  while (pending.length > 0) {
+    const buffer = await pending.shift();
+    limit = inFlight;
+    refill(); // start the next read before the caller's (synchronous) push
+    yield new Uint8Array(buffer);
   }
 }
 

@@ -27,7 +27,7 @@
 // core decodes just those bytes. Other large formats show level-0 buckets at deep zoom.
 
 import init, { LodSession, Session, analyzeArchive, pushBoth } from './pkg/scopekit_wasm.js';
-import { chunksOf, isArchive, release } from './file-chunks.js';
+import { chunksOf, isArchive } from './file-chunks.js';
 
 const PROGRESS_INTERVAL = 100;
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
@@ -64,9 +64,9 @@ function samplesOf(s) {
   return n;
 }
 
-/** The chunks another worker relays (worker.js `relay`): `{ type: 'chunk', bytes }` (the
- * buffer transferred), acknowledged with `'ack'` once pushed; `{ type: 'end' }`; or
- * `{ type: 'error', message }`. */
+/** The chunks another worker relays (worker.js `relay`): `{ type: 'chunk', bytes }` (a view
+ * of a transferred buffer), acknowledged once pushed by transferring the buffer back for
+ * reuse; `{ type: 'end' }`; or `{ type: 'error', message }`. */
 async function* fed(port) {
   const queue = [];
   let wake = null;
@@ -81,8 +81,7 @@ async function* fed(port) {
     if (m?.type === 'end') return;
     if (m?.type !== 'chunk') throw new Error(m?.message ?? 'the relay of the file stopped');
     yield m.bytes;
-    port.postMessage('ack');
-    release(m.bytes.buffer);
+    port.postMessage(m.bytes.buffer, [m.bytes.buffer]);
   }
 }
 
@@ -133,14 +132,25 @@ async function build(f, { feed = null, stats = null } = {}) {
     progress?.(0, true);
     if (stats) statsSession = new Session(total, stats.channel, stats.rate);
     let infoSent = false;
+    let lodError = null;
     let statsInfoSent = !stats;
     let last = -Infinity;
     let loaded = 0;
     try {
       for (let r = await first; !r.done; r = await chunks.next()) {
-        // Copied once into wasm memory (for both sessions when this worker runs both).
-        if (statsSession) pushBoth(statsSession, session, r.value);
-        else session.push(r.value);
+        // Copied once into wasm memory for both sessions (pushBoth) until the pyramid fails
+        // on its own (e.g. a VCD without a sample rate, which the statistics sample at
+        // `rate`): then the statistics go on alone and the viewer shows the error.
+        if (!statsSession) session.push(r.value);
+        else if (lodError) statsSession.push(r.value);
+        else if (loaded === 0) {
+          statsSession.push(r.value);
+          try {
+            session.push(r.value);
+          } catch (e) {
+            lodError = e;
+          }
+        } else pushBoth(statsSession, session, r.value);
         loaded += r.value.byteLength;
         if (!statsInfoSent) {
           const info = statsSession.info();
@@ -149,7 +159,7 @@ async function build(f, { feed = null, stats = null } = {}) {
             self.postMessage({ type: 'info', info });
           }
         }
-        if (!infoSent) {
+        if (!infoSent && !lodError) {
           const info = session.info();
           if (info !== undefined) {
             infoSent = true;
@@ -175,6 +185,7 @@ async function build(f, { feed = null, stats = null } = {}) {
       statsSession?.free();
       chunks.return().catch(() => {});
     }
+    if (lodError) throw lodError;
     session.finish();
     if (!infoSent) out.postMessage({ type: 'info', info: session.info() });
   }

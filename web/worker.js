@@ -13,8 +13,9 @@
 //   { type: 'error', message }             the core's message (names the byte offset)
 //
 // The file is never held in memory as a whole: the header comes from a small first read, the
-// rest from slices read a few ahead (file-chunks.js, each buffer released as soon as it is
-// pushed), pushed strictly in order; progress messages at most every PROGRESS_INTERVAL ms.
+// rest from a BYOB reader of `file.stream()` into reused CHUNK buffers (file-chunks.js: no
+// per-read ArrayBuffer for the GC to catch up with; the relay hands the buffers back), pushed
+// strictly in order; progress messages at most every PROGRESS_INTERVAL ms.
 // Measured with benches/browser/perf.mjs.
 // Zip-based captures (sigrok sessions, npz) are the exception: their directory is at the
 // end and they are compressed (a 1 MB session can hold 10^9 samples), so they are read whole
@@ -50,16 +51,20 @@ function messageOf(e) {
 }
 
 /** The sending side of a relay port: `send(bytes)` transfers a chunk's buffer and waits
- * while RELAY_AHEAD chunks are unacknowledged. */
+ * while RELAY_AHEAD chunks are unacknowledged; acknowledgements bring the buffers back, into
+ * `pool` for the reader to reuse. */
 function relayTo(port) {
   let unacked = 0;
   let wake = null;
-  port.onmessage = () => {
+  const pool = [];
+  port.onmessage = ({ data }) => {
+    if (data instanceof ArrayBuffer) pool.push(data);
     unacked -= 1;
     wake?.();
     wake = null;
   };
   return {
+    pool,
     async send(bytes) {
       while (unacked >= RELAY_AHEAD) await new Promise((r) => { wake = r; });
       unacked += 1;
@@ -100,7 +105,7 @@ async function analyze(file, channel, rate, relay) {
   progress(0, true);
 
   // Start reading while the wasm module compiles.
-  const chunks = chunksOf(file);
+  const chunks = chunksOf(file, { pool: relay?.pool });
   const first = chunks.next();
   first.catch(() => {});
   await loadCore();
