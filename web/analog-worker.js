@@ -19,7 +19,7 @@
 // and given to the session once per pass.
 
 import init, { CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumSession } from './pkg/scopekit_wasm.js';
-import { isArchive } from './file-chunks.js';
+import { chunkReader, isArchive } from './file-chunks.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -37,33 +37,9 @@ function loadCore() {
 }
 
 
-/** Sequential chunk reader of a File with reads in flight. */
-class Chunks {
-  constructor(file) {
-    this.file = file;
-    this.pending = [];
-    this.next = 0;
-    this.refill();
-  }
-  refill() {
-    while (this.pending.length < IN_FLIGHT && this.next < this.file.size) {
-      const start = this.next;
-      const end = Math.min(start + CHUNK, this.file.size);
-      this.next = end;
-      const read = this.file.slice(start, end).arrayBuffer();
-      read.catch(() => {});
-      this.pending.push({ end, read });
-    }
-  }
-  /** The next chunk { bytes, end }, or null at the end of the file. */
-  async take() {
-    const p = this.pending.shift();
-    if (!p) return null;
-    const buffer = await p.read;
-    this.refill();
-    return { bytes: new Uint8Array(buffer), end: p.end };
-  }
-}
+/** Sequential chunk reader of a File with reads in flight (file-chunks.js, slices): `take()`
+ * → `{ bytes, end }` or null at the end. */
+const chunksOf = (file) => chunkReader(file, { read: 'slices', first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT });
 
 function progressFn(total, passes) {
   let last = -Infinity;
@@ -87,11 +63,15 @@ async function runPasses(file, session, passes, stopEarly) {
     if (whole) {
       session.pushArchive(whole);
     } else {
-      const chunks = new Chunks(file);
-      for (let c = await chunks.take(); c; c = await chunks.take()) {
-        session.push(c.bytes);
-        progress(c.end, pass, false);
-        if (stopEarly?.()) return;
+      const chunks = chunksOf(file);
+      try {
+        for (let c = await chunks.take(); c; c = await chunks.take()) {
+          session.push(c.bytes);
+          progress(c.end, pass, false);
+          if (stopEarly?.()) return;
+        }
+      } finally {
+        chunks.close();
       }
     }
     progress(file.size, pass, true);
@@ -135,7 +115,7 @@ async function correlate(file, file2, o) {
     throw new Error('streaming correlation reads npy, wav, csv, trc and raw files (convert archives first)');
   }
   const s = new CorrelateSession(file.size, o.channelA, file2.size, o.channelB, o.maxLag);
-  const inputs = [new Chunks(file), new Chunks(file2)];
+  const inputs = [chunksOf(file), chunksOf(file2)];
   const read = [0, 0];
   const total = file.size + file2.size;
   const progress = progressFn(total, 1);
@@ -154,6 +134,7 @@ async function correlate(file, file2, o) {
     const doc = s.finish();
     return { doc, curve: s.curve() };
   } finally {
+    for (const input of inputs) input.close();
     s.free();
   }
 }

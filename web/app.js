@@ -1,10 +1,26 @@
 // The scopekit page: file picker / drop zone → analyzeFile() → header and statistics table.
 //
 // Other views (decode.js, ...) are separate modules: they listen for
-//   window 'scopekit:file'  { detail: { file, info } }  a file was dropped and its header read
-//   window 'scopekit:reset' {}                          a new file replaces the previous one
+//   window 'scopekit:file'  { detail: { file, info, viewerPort? } }  a file was dropped and its
+//                           header read (`viewerPort`: the waveform viewer's connection to the
+//                           worker already building its pyramid from the page's one read)
+//   window 'scopekit:reset' {}        a new file replaces the previous one
+//   window 'scopekit:cancel' {}       the user cancelled the reading of the file
+//
+// The file is read once for both the statistics and the viewer's pyramid (issue 8: reading
+// the Blob is the limit in a page). READ picks how (benches/browser/perf.mjs measures each;
+// `?read=` in the page's URL overrides it for the bench):
+//   'ingest'   (default) one worker (viewer-worker.js) reads each chunk once and pushes it into both
+//              wasm sessions with one copy (pushBoth); it reports the statistics here and
+//              answers the viewer's queries on a MessagePort
+//   'relay'    (stalls on 1 GiB files, under investigation) the stats worker (worker.js) reads, pushes, and transfers each chunk to the
+//              viewer's worker (zero-copy), which builds the pyramid on the other core
+//   'separate' as before: analyzeFile() (scopekit.js) and the viewer each read the file
 
 import { analyzeFile } from './scopekit.js';
+
+const READ_MODES = ['ingest', 'relay', 'separate'];
+const READ = READ_MODES.find((m) => m === new URLSearchParams(location.search).get('read')) ?? 'ingest';
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,6 +41,8 @@ const statsBox = $('stats-box');
 const statsBody = $('stats-body');
 
 let current = null; // AbortController of the running analysis
+let workers = null; // the running or last run's workers ({ stop() }), ended by the next run
+let resetting = false; // this module is dispatching 'scopekit:reset'
 let runs = 0; // analyses started, exposed as result[data-run] for tests and embedders
 
 // ---------------------------------------------------------------- formatting
@@ -148,6 +166,65 @@ function resetResult() {
 
 // ---------------------------------------------------------------- analysis
 
+/**
+ * Start reading `file` once for the statistics and the viewer (READ). Returns `{ report,
+ * viewerPort, stop }`: `report` resolves to the `scopekit stats --json` document (rejects
+ * with the core's error, or an AbortError once `stop()` is called), `viewerPort` is null in
+ * the 'separate' mode; `stop()` ends every worker of the run.
+ */
+function startRun(file, { channel, rate, onProgress, onInfo }) {
+  if (READ === 'separate') {
+    const controller = new AbortController();
+    const report = analyzeFile(file, { channel, rate, onProgress, onInfo, signal: controller.signal });
+    return { report, viewerPort: null, stop: () => controller.abort() };
+  }
+  const spawn = (script, name) => new Worker(new URL(script, import.meta.url), { type: 'module', name });
+  const view = new MessageChannel();
+  let stats;
+  let extra = null;
+  if (READ === 'relay') {
+    const feed = new MessageChannel();
+    extra = spawn('./viewer-worker.js', 'scopekit-viewer');
+    extra.postMessage({ type: 'open', file, port: view.port2, feed: feed.port2 }, [view.port2, feed.port2]);
+    stats = spawn('./worker.js', 'scopekit');
+    stats.postMessage({ file, channel, rate, relay: feed.port1 }, [feed.port1]);
+  } else {
+    stats = spawn('./viewer-worker.js', 'scopekit');
+    stats.postMessage({ type: 'ingest', file, channel, rate, port: view.port2 }, [view.port2]);
+  }
+  const report = new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn, value) => {
+      if (settled) return;
+      settled = true;
+      fn(value);
+    };
+    stats.onmessage = ({ data }) => {
+      if (settled) return;
+      if (data?.type === 'progress') onProgress({ loaded: data.loaded, total: data.total });
+      else if (data?.type === 'info') onInfo(data.info);
+      // The workers stay until the next run: the relay's last chunks may still be on their
+      // way to the viewer (ending their sender drops them), the ingest worker answers the
+      // viewer's queries.
+      else if (data?.type === 'result') settle(resolve, data.report);
+      else if (data?.type === 'error') settle(reject, new Error(data.message));
+    };
+    stats.onerror = (event) => {
+      event.preventDefault?.();
+      settle(reject, new Error(`scopekit worker failed${event.message ? `: ${event.message}` : ' to load'}`));
+    };
+  });
+  return {
+    report,
+    viewerPort: view.port1,
+    stop() {
+      stats.terminate();
+      extra?.terminate();
+      view.port1.close();
+    },
+  };
+}
+
 function readChannel() {
   const raw = channelInput.value.trim();
   if (raw === '') return undefined;
@@ -166,6 +243,8 @@ function readRate() {
 
 async function run(file) {
   current?.abort();
+  workers?.stop();
+  workers = null;
   const controller = new AbortController();
   current = controller;
 
@@ -179,22 +258,24 @@ async function run(file) {
   cancelButton.hidden = false;
   resultEl.dataset.state = 'running';
   resultEl.dataset.run = String(++runs);
+  resetting = true;
   window.dispatchEvent(new CustomEvent('scopekit:reset'));
+  resetting = false;
   let announced = false;
+  let viewerPort = null;
   const announce = (info) => {
     if (announced || current !== controller) return;
     announced = true;
-    window.dispatchEvent(new CustomEvent('scopekit:file', { detail: { file, info } }));
+    window.dispatchEvent(new CustomEvent('scopekit:file', { detail: { file, info, viewerPort } }));
   };
 
   const started = performance.now();
   try {
     const channel = readChannel();
     const rate = readRate();
-    const report = await analyzeFile(file, {
+    const job = startRun(file, {
       channel,
       rate,
-      signal: controller.signal,
       onProgress({ loaded, total }) {
         if (current !== controller) return;
         progressEl.max = Math.max(total, 1);
@@ -214,6 +295,16 @@ async function run(file) {
         }
       },
     });
+    workers = job;
+    viewerPort = job.viewerPort;
+    const aborted = new Promise((_, reject) => {
+      controller.signal.addEventListener('abort', () => {
+        job.stop();
+        reject(new DOMException('The analysis was aborted.', 'AbortError'));
+      }, { once: true });
+    });
+    aborted.catch(() => {});
+    const report = await Promise.race([job.report, aborted]);
     if (current !== controller) return;
     const seconds = (performance.now() - started) / 1000;
     progressEl.value = progressEl.max;
@@ -229,6 +320,7 @@ async function run(file) {
     if (e?.name === 'AbortError') {
       statusText.textContent = 'Cancelled.';
       resultEl.dataset.state = 'idle';
+      window.dispatchEvent(new CustomEvent('scopekit:cancel'));
     } else {
       statusText.textContent = 'Failed.';
       showError(`Could not analyse “${file.name}”: ${e?.message ?? e}`);
@@ -243,6 +335,14 @@ async function run(file) {
 }
 
 // ---------------------------------------------------------------- wiring
+
+// Another view took over the page (trace.js claims trace files): end the last run's workers,
+// which hold the viewer's pyramid.
+window.addEventListener('scopekit:reset', () => {
+  if (resetting || current) return;
+  workers?.stop();
+  workers = null;
+});
 
 fileInput.addEventListener('change', () => {
   const file = fileInput.files?.[0];

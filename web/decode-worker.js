@@ -29,7 +29,7 @@
 // frames as the serial session.
 
 import { loadWasm } from './wasm-loader.js';
-import { isArchive } from './file-chunks.js';
+import { chunkReader, isArchive } from './file-chunks.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -161,31 +161,19 @@ async function decodeStream(file, settings, batcher) {
   };
   progress(0, true);
 
-  const pending = [];
-  let next = 0;
-  const refill = () => {
-    while (pending.length < IN_FLIGHT && next < total) {
-      const start = next;
-      const end = Math.min(start + CHUNK, total);
-      next = end;
-      const read = file.slice(start, end).arrayBuffer();
-      read.catch(() => {});
-      pending.push({ end, read });
-    }
-  };
-
-  refill();
-  const { wasm } = await loadCore();
-  const { config, wires, rate, levels } = settings;
-  const session = new wasm.DecodeSession(total, config, wires, rate ?? undefined, levels);
+  // Reads start now, while the wasm module loads (file-chunks.js: slices, reads in flight).
+  const chunks = chunkReader(file, { read: 'slices', first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT });
+  const firstChunk = chunks.take();
+  firstChunk.catch(() => {});
+  let session = null;
   try {
-    while (pending.length > 0) {
-      const { end, read } = pending.shift();
-      const buffer = await read;
-      refill();
-      batcher.add(session.push(new Uint8Array(buffer)));
+    const { wasm } = await loadCore();
+    const { config, wires, rate, levels } = settings;
+    session = new wasm.DecodeSession(total, config, wires, rate ?? undefined, levels);
+    for (let c = await firstChunk; c; c = await chunks.take()) {
+      batcher.add(session.push(c.bytes));
       batcher.maybeFlush(false);
-      progress(end, false);
+      progress(c.end, false);
     }
     const out = session.finish();
     batcher.add(out.frames);
@@ -193,7 +181,8 @@ async function decodeStream(file, settings, batcher) {
     progress(total, true);
     return { samples: out.samples, stats: out.stats };
   } finally {
-    session.free();
+    chunks.close();
+    session?.free();
   }
 }
 
@@ -256,7 +245,8 @@ async function decodeParallel(file, settings, batcher, wasm, threads) {
     progress(total, true);
     return { samples: out.samples, stats: out.stats };
   } finally {
-    session.free();
+    chunks.close();
+    session?.free();
   }
 }
 

@@ -1,37 +1,52 @@
-// Reading a dropped File in the page's workers, shared by the stats and viewer workers (and
-// the archive test by every worker). Measured with benches/browser/perf.mjs.
+// Reading a dropped File in the page's workers: the one read loop of the stats, viewer,
+// analog and decode workers (and the archive test). Measured with benches/browser/perf.mjs.
 
 /** Bytes of the first read: small, so the header (and the first view) comes quickly. */
 export const FIRST_CHUNK = 1024 * 1024;
-/** Bytes per read after the first (benches/browser/perf.mjs: 16 MiB × 4 in flight read
- * about twice as fast as 4 MiB × 3 in headless Chromium). */
+/** Bytes per read after the first (benches/browser/perf.mjs). */
 export const CHUNK = 16 * 1024 * 1024;
 /** Reads kept in flight ahead of the one being pushed (slices only). */
-const IN_FLIGHT = 4;
-/** How the file is read: 'stream' (BYOB reader, one reused buffer) or 'slices'. */
-const READ = 'stream';
+export const IN_FLIGHT = 4;
+/**
+ * How the file is read by default: 'stream' (a BYOB reader of `file.stream()` into reused
+ * CHUNK buffers) or 'slices' (`file.slice().arrayBuffer()`, IN_FLIGHT ahead). Slices read
+ * faster and go on while the kernel runs, but each read is a fresh ArrayBuffer that only the
+ * garbage collector frees: a 2 GiB file peaked at 800–1400 MiB Pss (budget 512), and
+ * `buffer.transfer(0)` after each push did not help (Blink keeps its own reference to a Blob
+ * read's memory until its GC). Concurrent BYOB streams over slices stall or crash the tab in
+ * Chromium 156. Figures in docs/perf-page.md.
+ */
+export const READ = 'stream';
 
 /**
- * The bytes of `file` in order, as Uint8Array views that stay valid only until the next one
- * is requested (they are pushed into wasm memory right away, which copies them once).
+ * The bytes of `file` in order, as Uint8Arrays valid until the next one is requested.
  *
- * A BYOB reader of `file.stream()` fills one reused CHUNK-sized buffer: no ArrayBuffer per
- * read for the garbage collector to catch up with, so the tab's memory stays flat however
- * large the file (benches/browser/perf.mjs). Where Blob streams are not byte streams, slices
- * are read with `file.slice().arrayBuffer()`, IN_FLIGHT reads ahead.
+ * 'stream': views of a CHUNK buffer filled by a BYOB reader; the caller may transfer a
+ * view's buffer away (to another worker) before asking for the next, and give buffers back
+ * with `pool.push(buffer)` for reuse (a new one is allocated when the pool is empty).
+ * 'slices': each chunk has its own ArrayBuffer, `inFlight` reads ahead.
+ *
+ * Options: `read` ('stream' | 'slices'), `first` (bytes of the first read), `chunk`,
+ * `inFlight`, `start` (first byte; slices), `pool` (an array of spare buffers; stream).
  */
-export async function* chunksOf(file) {
+export async function* chunksOf(file, {
+  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, pool = [],
+} = {}) {
   let reader = null;
-  if (READ === 'stream') {
+  if (read === 'stream' && start === 0) {
     try {
       reader = file.stream().getReader({ mode: 'byob' });
     } catch {
-      reader = null;
+      reader = null; // no byte streams: slices
     }
   }
   if (reader) {
-    let buffer = new ArrayBuffer(CHUNK);
-    let size = FIRST_CHUNK;
+    const take = () => {
+      const b = pool.pop();
+      return b && !b.detached && b.byteLength >= chunk ? b : new ArrayBuffer(chunk);
+    };
+    let buffer = take();
+    let size = Math.min(first, chunk);
     try {
       for (;;) {
         let filled = 0;
@@ -45,9 +60,12 @@ export async function* chunksOf(file) {
           }
           filled += r.value.byteLength;
         }
-        if (filled > 0) yield new Uint8Array(buffer, 0, filled);
+        if (filled > 0) {
+          yield new Uint8Array(buffer, 0, filled);
+          if (buffer.detached) buffer = take(); // the caller kept it
+        }
         if (done) return;
-        size = CHUNK;
+        size = chunk;
       }
     } finally {
       reader.cancel().catch(() => {});
@@ -56,24 +74,47 @@ export async function* chunksOf(file) {
   // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
   const total = file.size;
   const pending = [];
-  let next = 0;
+  let next = start;
+  // The first (small) read goes alone: the header comes sooner than with big reads beside it.
+  let limit = first < chunk ? 1 : inFlight;
   const refill = () => {
-    while (pending.length < IN_FLIGHT && next < total) {
-      const start = next;
-      const end = Math.min(start + (start === 0 ? FIRST_CHUNK : CHUNK), total);
+    while (pending.length < limit && next < total) {
+      const from = next;
+      const end = Math.min(from + (from === start ? first : chunk), total);
       next = end;
-      const read = file.slice(start, end).arrayBuffer();
+      const r = file.slice(from, end).arrayBuffer();
       // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
-      read.catch(() => {});
-      pending.push(read);
+      r.catch(() => {});
+      pending.push(r);
     }
   };
   refill();
   while (pending.length > 0) {
     const buffer = await pending.shift();
+    limit = inFlight;
     refill(); // start the next read before the caller's (synchronous) push
     yield new Uint8Array(buffer);
   }
+}
+
+/**
+ * `chunksOf` as `take()` → `{ bytes, end }` (`end`: the file offset after the chunk) or null
+ * at the end of the file; `close()` stops reading.
+ */
+export function chunkReader(file, options) {
+  const it = chunksOf(file, options);
+  let end = options?.start ?? 0;
+  return {
+    async take() {
+      const r = await it.next();
+      if (r.done) return null;
+      end += r.value.byteLength;
+      return { bytes: r.value, end };
+    },
+    close() {
+      it.return().catch(() => {});
+    },
+  };
 }
 
 /** Zip-based captures (sigrok .sr, .npz) keep their directory at the end: read whole. */

@@ -1,8 +1,14 @@
 // Module worker of the waveform viewer (viewer.js): builds the min/max pyramid of one File
 // while it streams in (the core's `lod` module through LodSession), then answers queries.
 //
-// Page → worker:
-//   { type: 'open', file }                         once, first
+// Page → worker (on the worker, or on `port` once given):
+//   { type: 'open', file, port?, feed? }           once, first. `port`: a MessagePort for the
+//        rest of the conversation (the viewer's messages below go there); `feed`: a port on
+//        which the stats worker relays the file's chunks (worker.js `relay`), instead of
+//        reading the file here
+//   { type: 'ingest', file, port, channel?, rate? } instead of 'open': read the file once
+//        for both the pyramid and the statistics (worker.js's messages progress / info /
+//        result / error, posted on the worker itself; the viewer's go to `port`)
 //   { type: 'query', id, first, end, columns, channels: [c…] }
 // Worker → page:
 //   { type: 'info', info }                         the header, as soon as it is parsed
@@ -20,7 +26,7 @@
 // raw and WAV files the worker reads the window's byte range again with File.slice and the
 // core decodes just those bytes. Other large formats show level-0 buckets at deep zoom.
 
-import init, { LodSession } from './pkg/scopekit_wasm.js';
+import init, { LodSession, Session, analyzeArchive, pushBoth } from './pkg/scopekit_wasm.js';
 import { chunksOf, isArchive } from './file-chunks.js';
 
 const PROGRESS_INTERVAL = 100;
@@ -34,6 +40,8 @@ let ready = null;
 let session = null;
 let file = null;
 let done = false;
+/** Where the viewer's messages go: this worker's page side, or the port it was given. */
+let out = self;
 
 function loadCore() {
   if (!ready) {
@@ -56,46 +64,130 @@ function samplesOf(s) {
   return n;
 }
 
-async function build(f) {
+/** The chunks another worker relays (worker.js `relay`): `{ type: 'chunk', bytes }` (a view
+ * of a transferred buffer), acknowledged once pushed by transferring the buffer back for
+ * reuse; `{ type: 'end' }`; or `{ type: 'error', message }`. */
+async function* fed(port) {
+  const queue = [];
+  let wake = null;
+  port.onmessage = ({ data }) => {
+    queue.push(data);
+    wake?.();
+    wake = null;
+  };
+  for (;;) {
+    while (queue.length === 0) await new Promise((r) => { wake = r; });
+    const m = queue.shift();
+    if (m?.type === 'end') return;
+    if (m?.type !== 'chunk') throw new Error(m?.message ?? 'the relay of the file stopped');
+    yield m.bytes;
+    port.postMessage(m.bytes.buffer, [m.bytes.buffer]);
+  }
+}
+
+/** Progress / info / result messages of the statistics (worker.js's protocol), when this
+ * worker also runs them ('ingest'). */
+function statsProgress(total) {
+  let last = -Infinity;
+  return (loaded, force) => {
+    const now = performance.now();
+    if (force || now - last >= PROGRESS_INTERVAL) {
+      last = now;
+      self.postMessage({ type: 'progress', loaded, total });
+    }
+  };
+}
+
+/**
+ * Build the pyramid of `f`: from the chunks `feed` yields when given (relayed by the stats
+ * worker), else read here; with `stats` ({ channel, rate }) the statistics too, from the
+ * same read (one copy into wasm memory per chunk for both: `pushBoth`), reported to the page
+ * on `self` as worker.js does.
+ */
+async function build(f, { feed = null, stats = null } = {}) {
   const started = performance.now();
+  let statsSession = null;
   if (await isArchive(f)) {
     if (f.size > MAX_ARCHIVE) throw new Error(`zip capture of ${f.size} bytes is too large to view`);
+    if (stats) self.postMessage({ type: 'progress', loaded: 0, total: f.size });
     const [bytes] = await Promise.all([f.arrayBuffer(), loadCore()]);
-    session = LodSession.fromArchive(new Uint8Array(bytes));
-    self.postMessage({ type: 'info', info: session.info() });
+    const whole = new Uint8Array(bytes);
+    if (stats) {
+      const report = analyzeArchive(whole, stats.channel);
+      self.postMessage({ type: 'info', info: report.info });
+      self.postMessage({ type: 'progress', loaded: f.size, total: f.size });
+      self.postMessage({ type: 'result', report });
+    }
+    session = LodSession.fromArchive(whole);
+    out.postMessage({ type: 'info', info: session.info() });
   } else {
     const total = f.size;
     // Start reading while the wasm module compiles.
-    const chunks = chunksOf(f);
+    const chunks = feed ?? chunksOf(f);
     const first = chunks.next();
     first.catch(() => {});
     await loadCore();
     session = new LodSession(total);
+    const progress = stats ? statsProgress(total) : null;
+    progress?.(0, true);
+    if (stats) statsSession = new Session(total, stats.channel, stats.rate);
     let infoSent = false;
+    let lodError = null;
+    let statsInfoSent = !stats;
     let last = -Infinity;
     let loaded = 0;
     try {
       for (let r = await first; !r.done; r = await chunks.next()) {
-        session.push(r.value); // copied once into wasm memory
+        // Copied once into wasm memory for both sessions (pushBoth) until the pyramid fails
+        // on its own (e.g. a VCD without a sample rate, which the statistics sample at
+        // `rate`): then the statistics go on alone and the viewer shows the error.
+        if (!statsSession) session.push(r.value);
+        else if (lodError) statsSession.push(r.value);
+        else if (loaded === 0) {
+          statsSession.push(r.value);
+          try {
+            session.push(r.value);
+          } catch (e) {
+            lodError = e;
+          }
+        } else pushBoth(statsSession, session, r.value);
         loaded += r.value.byteLength;
-        if (!infoSent) {
-          const info = session.info();
+        if (!statsInfoSent) {
+          const info = statsSession.info();
           if (info !== undefined) {
-            infoSent = true;
+            statsInfoSent = true;
             self.postMessage({ type: 'info', info });
           }
         }
+        if (!infoSent && !lodError) {
+          const info = session.info();
+          if (info !== undefined) {
+            infoSent = true;
+            out.postMessage({ type: 'info', info });
+          }
+        }
+        progress?.(loaded, false);
         const now = performance.now();
         if (now - last >= PROGRESS_INTERVAL) {
           last = now;
-          self.postMessage({ type: 'progress', loaded, total, samples: samplesOf(session) });
+          out.postMessage({ type: 'progress', loaded, total, samples: samplesOf(session) });
+          // Reads that landed already resume this loop as microtasks: give the viewer's
+          // queries (tasks) a turn, so the overview draws while the file streams in.
+          await new Promise((r) => { setTimeout(r, 0); });
         }
       }
+      if (statsSession) {
+        progress(total, true);
+        const report = statsSession.finish();
+        self.postMessage({ type: 'result', report });
+      }
     } finally {
+      statsSession?.free();
       chunks.return().catch(() => {});
     }
+    if (lodError) throw lodError;
     session.finish();
-    if (!infoSent) self.postMessage({ type: 'info', info: session.info() });
+    if (!infoSent) out.postMessage({ type: 'info', info: session.info() });
   }
   done = true;
   const channels = session.channels();
@@ -107,7 +199,7 @@ async function build(f) {
     const col = session.columns(c, 0, samples, 1);
     ranges.push([col[2], col[3]]);
   }
-  self.postMessage({
+  out.postMessage({
     type: 'ready', channels, samples, buckets, ranges, memory: session.memory(),
     seconds: (performance.now() - started) / 1000,
   });
@@ -144,19 +236,30 @@ async function query({ id, first, end, columns, channels }) {
     if (raw) transfer.push(raw.buffer);
     lanes.push({ channel: c, cols, raw, rawFirst: first });
   }
-  self.postMessage({ type: 'view', id, first, end, columns, lanes }, transfer);
+  out.postMessage({ type: 'view', id, first, end, columns, lanes }, transfer);
 }
 
-self.onmessage = async (event) => {
-  const msg = event.data ?? {};
+async function handle(msg) {
   try {
-    if (msg.type === 'open') {
+    if (msg.type === 'open' || msg.type === 'ingest') {
       file = msg.file;
-      await build(file);
+      if (msg.port) {
+        out = msg.port;
+        out.onmessage = (event) => handle(event.data ?? {});
+      }
+      const stats = msg.type === 'ingest' ? { channel: msg.channel ?? undefined, rate: msg.rate ?? undefined } : null;
+      try {
+        await build(file, { feed: msg.feed ? fed(msg.feed) : null, stats });
+      } catch (e) {
+        if (stats) self.postMessage({ type: 'error', message: messageOf(e) });
+        throw e;
+      }
     } else if (msg.type === 'query') {
       await query(msg);
     }
   } catch (e) {
-    self.postMessage({ type: 'error', message: messageOf(e) });
+    out.postMessage({ type: 'error', message: messageOf(e) });
   }
-};
+}
+
+self.onmessage = (event) => handle(event.data ?? {});

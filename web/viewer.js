@@ -1,5 +1,6 @@
 // Waveform viewer: once a capture's header is known (window 'scopekit:file'), a worker
-// (viewer-worker.js) builds the core's min/max pyramid while the file streams in, and this
+// (viewer-worker.js) builds the core's min/max pyramid while the file streams in (app.js's
+// worker, from the page's one read, when the event brings its `viewerPort`), and this
 // module draws one lane per channel on a canvas: analog channels as a min/max envelope (a
 // line once a column holds at most a few samples), logic channels as levels. Decoded frames
 // (window.__scopekitDecode) are drawn as labelled boxes on their channels' lanes, and a
@@ -620,7 +621,8 @@ if (section) new ResizeObserver(() => { if (!section.hidden) resize(); }).observ
 // ---------------------------------------------------------------- wiring
 
 function reset() {
-  worker?.terminate();
+  if (worker?.terminate) worker.terminate();
+  else worker?.close(); // a port to app.js's worker: app.js ends that worker
   worker = null;
   info = null;
   names = [];
@@ -646,21 +648,35 @@ function reset() {
 window.addEventListener('scopekit:reset', reset);
 
 window.addEventListener('scopekit:file', (event) => {
-  const { file, info: header } = event.detail ?? {};
+  const { file, info: header, viewerPort } = event.detail ?? {};
   if (!file || !header || !section) return;
   reset();
   setInfo(header);
   section.hidden = false;
   section.dataset.state = 'building';
   statusEl.textContent = 'Building overview…';
-  worker = new Worker(new URL('./viewer-worker.js', import.meta.url), { type: 'module' });
-  worker.onmessage = onWorker;
-  worker.onerror = (e) => {
-    statusEl.textContent = `Viewer: ${e.message ?? 'worker failed'}`;
-    section.dataset.state = 'error';
-  };
-  worker.postMessage({ type: 'open', file });
+  if (viewerPort) {
+    // app.js's worker is already building the pyramid from the page's one read of the file
+    // (its messages wait in the port until now).
+    worker = viewerPort;
+    worker.onmessage = onWorker;
+  } else {
+    worker = new Worker(new URL('./viewer-worker.js', import.meta.url), { type: 'module' });
+    worker.onmessage = onWorker;
+    worker.onerror = (e) => {
+      statusEl.textContent = `Viewer: ${e.message ?? 'worker failed'}`;
+      section.dataset.state = 'error';
+    };
+    worker.postMessage({ type: 'open', file });
+  }
   resize();
+});
+
+// The reading of the file was cancelled (app.js): a pyramid fed by that read stops too.
+window.addEventListener('scopekit:cancel', () => {
+  if (!section || section.dataset.state !== 'building' || worker?.terminate) return;
+  statusEl.textContent = 'Overview cancelled.';
+  section.dataset.state = 'cancelled';
 });
 
 window.addEventListener('scopekit:select', (event) => {

@@ -9,6 +9,15 @@
 // (the binary embeds web/ at build time); PERF_WEB=DIR serves DIR with a small static server
 // instead (same headers), to try edits of web/ without rebuilding the CLI.
 //
+// --variants LABEL=DIR[?QUERY],… compares pages in the same run: each DIR is served by the
+// static server, QUERY is added to the page's URL (web/app.js reads `?read=ingest|relay|
+// separate`); the end-to-end and memory runs alternate between the variants (run 1 of each,
+// then run 2 of each, …) and every figure is printed per variant. E.g. the build before a
+// change against this checkout:
+//   git archive OLD web | tar -x -C /tmp/old && cp -r web/pkg /tmp/old/web/
+//   node benches/browser/perf.mjs --only read,e2e,mem --runs 5 \
+//     --variants old=/tmp/old/web,new=web
+//
 // Files are generated in a temp dir (float32 NPY, 2 channels, interleaved) and deleted at
 // the end. They go into the page with playwright's setInputFiles, which for a local browser
 // passes the *path* (CDP DOM.setFileInputFiles): the File is backed by the disk file, nothing
@@ -22,7 +31,9 @@
 //   raw read        in the page: file.slice().arrayBuffer() of the whole 1 GiB file in 16 MiB
 //                   slices, 4 in flight (the reference; other settings and file.stream() are
 //                   listed too), and one whole-file file.arrayBuffer()
-//   end to end      'change' of the file input → result[data-state=done] (stats table shown)
+//   end to end      'change' of the file input → result[data-state=done] (stats table shown);
+//                   with the CPU time (user + sys) of every process of this Chromium meanwhile,
+//                   and a raw read (the reference above) just before each run, for the ratio
 //   first view      'change' → both the header table is shown and the waveform viewer has drawn
 //                   its first overview (window.__scopekitViewer.lastDrawn set)
 //   peak memory     2 GiB file end to end: max over 100 ms samples of the summed Pss (and RSS)
@@ -50,6 +61,16 @@ const arg = (name, dflt) => {
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
 const RUNS = Number(arg('runs', '3'));
+/** Pages compared: [{ label, dir, query }] (dir '' = the default server). */
+const VARIANTS = (arg('variants', '') || 'page=').split(',').map((v) => {
+  const eq = v.indexOf('=');
+  const label = eq < 0 ? v : v.slice(0, eq);
+  const where = eq < 0 ? '' : v.slice(eq + 1);
+  const q = where.indexOf('?');
+  const dir = q < 0 ? where : where.slice(0, q);
+  const query = q < 0 ? '' : where.slice(q + 1);
+  return { label, dir, query: query ? `?${query}` : '' };
+});
 const GIBS = arg('gib', '1,2').split(',').map(Number);
 /** Sections to run: native, wasm, read, e2e, mem (default all). */
 const ONLY = new Set(arg('only', 'native,wasm,read,e2e,mem').split(','));
@@ -173,6 +194,29 @@ function rendererMemory(pids) {
   }
   return { pss, rss };
 }
+
+/** CPU time (user + sys, ms) of the processes of the Chromium using `profile`: `total`,
+ * `renderer` (the tab and its workers) and `browser` (everything else: the browser process,
+ * where Blob reads are served, and its utility processes). */
+function chromiumCpuMs(profile) {
+  const tick = 1000 / 100; // USER_HZ
+  const cpu = { total: 0, renderer: 0, browser: 0 };
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      if (!cmd.includes(`--user-data-dir=${profile}`)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+      cpu.total += ms;
+      cpu[cmd.includes('--type=renderer') ? 'renderer' : 'browser'] += ms;
+    } catch { /* gone */ }
+  }
+  return cpu;
+}
+const cpuSince = (a, b) => ({ total: b.total - a.total, renderer: b.renderer - a.renderer, browser: b.browser - a.browser });
+const cpuText = (c) => `${(c.total / 1000).toFixed(2)} s CPU (renderer ${(c.renderer / 1000).toFixed(2)} + browser ${(c.browser / 1000).toFixed(2)})`;
+const cpuMedian = (cs) => ({ total: median(cs.map((c) => c.total)), renderer: median(cs.map((c) => c.renderer)), browser: median(cs.map((c) => c.browser)) });
 
 // ---------------------------------------------------------------- page measurements
 
@@ -351,8 +395,9 @@ async function freshPage(context, url) {
 }
 
 /** Drop `file` on the page's input; resolve to the marks (ms since 'change'). */
-async function endToEnd(context, url, file, sampler) {
+async function endToEnd(context, url, file, sampler, profile) {
   const page = await freshPage(context, url);
+  const cpu0 = chromiumCpuMs(profile);
   const t0 = Date.now();
   await page.setInputFiles('#file-input', file);
   const setMs = Date.now() - t0;
@@ -369,6 +414,7 @@ async function endToEnd(context, url, file, sampler) {
   sampler?.start(page);
   await page.waitForFunction(() => window.__perf.state !== '' && !Number.isNaN(window.__perf.viewerReady), null, { timeout: TIMEOUT, polling: 100 });
   const peak = sampler?.stop();
+  const cpu = cpuSince(cpu0, chromiumCpuMs(profile));
   clearInterval(poll);
   const m = await page.evaluate(() => window.__perf);
   const overview = await page.evaluate(() => document.querySelector('[data-testid="viewer-status"]')?.textContent ?? '');
@@ -378,7 +424,7 @@ async function endToEnd(context, url, file, sampler) {
   const rel = (t) => t - m.change;
   return {
     setMs, done: rel(m.done), info: rel(m.info), drawn: rel(m.drawn),
-    firstView: Math.max(rel(m.info), rel(m.drawn)), viewerReady: rel(m.viewerReady), peak, wasmBytes,
+    firstView: Math.max(rel(m.info), rel(m.drawn)), viewerReady: rel(m.viewerReady), peak, wasmBytes, cpu,
   };
 }
 
@@ -389,6 +435,7 @@ const home = path.join(work, 'home');
 for (const d of [home, path.join(home, '.config'), path.join(home, '.cache')]) mkdirSync(d, { recursive: true });
 let server = null;
 let context = null;
+const statics = [];
 const rows = [];
 const row = (what, value, note = '') => {
   rows.push([what, value, note]);
@@ -428,6 +475,16 @@ try {
   if (WEB) server = await staticServer(path.resolve(WEB));
   else server = await startServer(BIN, REPO);
   log(`page at ${server.url}${WEB ? ` (static ${WEB})` : ` (scopekit serve, ${BIN})`}`);
+  for (const v of VARIANTS) {
+    if (v.dir) {
+      v.server = await staticServer(path.resolve(v.dir));
+      statics.push(v.server);
+    }
+    v.url = (v.server ?? server).url + v.query;
+    log(`variant ${v.label}: ${v.url}${v.dir ? ` (static ${v.dir})` : ''}`);
+  }
+  const multi = VARIANTS.length > 1;
+  const tag = (v, what) => (multi ? `[${v.label}] ${what}` : what);
   const profile = path.join(work, 'profile');
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -494,44 +551,70 @@ try {
     }
   }
 
-  // (d) end to end and (f) first view, 1 GiB.
+  // (d) end to end and (f) first view, 1 GiB: the variants alternate, each run preceded
+  // by the reference raw read (the same file, a fresh page) so both see the same load.
   if (ONLY.has('e2e')) {
-    const res = [];
-    for (let r = 0; r < RUNS; r += 1) res.push(await endToEnd(context, server.url, f1));
-    const e2e = mbps(size1, median(res.map((x) => x.done)));
-    row('setInputFiles of the 1 GiB file (ms)', median(res.map((x) => x.setMs)).toFixed(0));
-    row('end to end, drop → stats shown (MB/s)', e2e.toFixed(0), `${(median(res.map((x) => x.done)) / 1000).toFixed(2)} s`);
-    row('ratio end to end / raw read (slices)', (e2e / rawMBps).toFixed(2), 'target >= 0.80');
-    row('viewer overview complete (s)', (median(res.map((x) => x.viewerReady)) / 1000).toFixed(2));
-    row('first view: header shown (ms)', median(res.map((x) => x.info)).toFixed(0));
-    row('first view: first overview drawn (ms)', median(res.map((x) => x.drawn)).toFixed(0));
-    row('first meaningful view = both (ms)', median(res.map((x) => x.firstView)).toFixed(0), 'target < 1000');
+    const res = new Map(VARIANTS.map((v) => [v, []]));
+    const raws = [];
+    const rawCpu = [];
+    for (let r = 0; r < RUNS; r += 1) {
+      for (const v of VARIANTS) {
+        const page = await freshPage(context, server.url);
+        await page.setInputFiles('#perf-input', f1);
+        const c0 = chromiumCpuMs(profile);
+        raws.push((await rawRead(page, chunk, inFlight)).ms);
+        rawCpu.push(cpuSince(c0, chromiumCpuMs(profile)));
+        const x = await endToEnd(context, v.url, f1, null, profile);
+        log(`${v.label} run ${r + 1}: raw read ${mbps(size1, raws.at(-1)).toFixed(0)} MB/s (${cpuText(rawCpu.at(-1))}), end to end ${mbps(size1, x.done).toFixed(0)} MB/s (${cpuText(x.cpu)}), viewer ${(x.viewerReady / 1000).toFixed(2)} s, load ${load()}`);
+        res.get(v).push(x);
+      }
+    }
+    const rawRef = mbps(size1, median(raws));
+    row('raw read just before each end-to-end run, 16 MiB × 4 (MB/s)', rawRef.toFixed(0), `median of ${raws.length}; ${cpuText(cpuMedian(rawCpu))}`);
+    for (const v of VARIANTS) {
+      const xs = res.get(v);
+      const e2e = mbps(size1, median(xs.map((x) => x.done)));
+      if (!multi) row('setInputFiles of the 1 GiB file (ms)', median(xs.map((x) => x.setMs)).toFixed(0));
+      row(tag(v, 'end to end, drop → stats shown (MB/s)'), e2e.toFixed(0), `${(median(xs.map((x) => x.done)) / 1000).toFixed(2)} s wall; ${cpuText(cpuMedian(xs.map((x) => x.cpu)))}, user+sys, drop → viewer ready`);
+      row(tag(v, 'ratio end to end / raw read (slices)'), (e2e / (Number.isFinite(rawMBps) ? rawMBps : rawRef)).toFixed(2), `target >= 0.80${Number.isFinite(rawMBps) ? `; vs the per-run reads: ${(e2e / rawRef).toFixed(2)}` : ''}`);
+      row(tag(v, 'viewer overview complete (s)'), (median(xs.map((x) => x.viewerReady)) / 1000).toFixed(2));
+      row(tag(v, 'first view: header shown (ms)'), median(xs.map((x) => x.info)).toFixed(0));
+      row(tag(v, 'first view: first overview drawn (ms)'), median(xs.map((x) => x.drawn)).toFixed(0));
+      row(tag(v, 'first meaningful view = both (ms)'), median(xs.map((x) => x.firstView)).toFixed(0), 'target < 1000');
+    }
   }
 
-  // (e) peak memory, 2 GiB.
+  // (e) peak memory, 2 GiB (the variants alternate).
   const g2 = GIBS.find((g) => g >= 2);
   if (g2 && ONLY.has('mem')) {
-    const res = [];
+    const res = new Map(VARIANTS.map((v) => [v, []]));
     for (let r = 0; r < RUNS; r += 1) {
-      let timer = null;
-      let peak = { pss: 0, rss: 0 };
-      const sampler = {
-        start() {
-          const pids = () => pidsOf(profile);
-          timer = setInterval(() => {
-            const m = rendererMemory(pids());
-            peak = { pss: Math.max(peak.pss, m.pss), rss: Math.max(peak.rss, m.rss) };
-          }, 100);
-        },
-        stop() { clearInterval(timer); return peak; },
-      };
-      res.push(await endToEnd(context, server.url, files[g2], sampler));
+      for (const v of VARIANTS) {
+        let timer = null;
+        let peak = { pss: 0, rss: 0 };
+        const sampler = {
+          start() {
+            const pids = () => pidsOf(profile);
+            timer = setInterval(() => {
+              const m = rendererMemory(pids());
+              peak = { pss: Math.max(peak.pss, m.pss), rss: Math.max(peak.rss, m.rss) };
+            }, 100);
+          },
+          stop() { clearInterval(timer); return peak; },
+        };
+        const x = await endToEnd(context, v.url, files[g2], sampler, profile);
+        log(`${v.label} run ${r + 1}: ${g2} GiB in ${(x.done / 1000).toFixed(2)} s, peak Pss ${(x.peak.pss / MiB).toFixed(0)} MiB, load ${load()}`);
+        res.get(v).push(x);
+      }
     }
-    row(`${g2} GiB end to end (s)`, (median(res.map((x) => x.done)) / 1000).toFixed(2), `${mbps(statSync(files[g2]).size, median(res.map((x) => x.done))).toFixed(0)} MB/s`);
-    row(`${g2} GiB peak renderer Pss (MiB)`, (median(res.map((x) => x.peak.pss)) / MiB).toFixed(0), 'target <= 512');
-    row(`${g2} GiB peak renderer RSS (MiB)`, (median(res.map((x) => x.peak.rss)) / MiB).toFixed(0));
-    const w = median(res.map((x) => x.wasmBytes));
-    row(`${g2} GiB wasm memory of the workers, sum of peaks (MiB)`, w > 0 ? (w / MiB).toFixed(0) : 'n/a');
+    for (const v of VARIANTS) {
+      const xs = res.get(v);
+      row(tag(v, `${g2} GiB end to end (s)`), (median(xs.map((x) => x.done)) / 1000).toFixed(2), `${mbps(statSync(files[g2]).size, median(xs.map((x) => x.done))).toFixed(0)} MB/s; ${cpuText(cpuMedian(xs.map((x) => x.cpu)))}`);
+      row(tag(v, `${g2} GiB peak renderer Pss (MiB)`), (median(xs.map((x) => x.peak.pss)) / MiB).toFixed(0), `target <= 512; max ${(Math.max(...xs.map((x) => x.peak.pss)) / MiB).toFixed(0)}`);
+      row(tag(v, `${g2} GiB peak renderer RSS (MiB)`), (median(xs.map((x) => x.peak.rss)) / MiB).toFixed(0));
+      const w = median(xs.map((x) => x.wasmBytes));
+      row(tag(v, `${g2} GiB wasm memory of the workers, sum of peaks (MiB)`), w > 0 ? (w / MiB).toFixed(0) : 'n/a');
+    }
   }
 
   log(`load average at end: ${load()}`);
@@ -542,5 +625,6 @@ try {
   await context?.close().catch(() => {});
   if (server?.proc) await stopServer(server.proc);
   server?.srv?.close();
+  for (const st of statics) st.srv.close();
   rmSync(work, { recursive: true, force: true });
 }

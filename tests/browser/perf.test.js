@@ -1,7 +1,9 @@
-// The page's tuned read path (issue 8) on a ~64 MiB capture: streamed through a BYOB reader
-// into one reused buffer, a small first read for the header, the waveform viewer's own
-// stream — the page's statistics must still equal `scopekit stats --json`, and progress,
-// ETA and cancel must still work. The big benchmark is benches/browser/perf.mjs (not in CI).
+// The page's read path (issue 8) on a ~64 MiB capture: the file is read once, in slices a
+// few ahead, for both the statistics and the waveform viewer's pyramid (web/app.js READ:
+// 'relay' by default, 'ingest', or 'separate' as before) — the page's statistics must equal
+// `scopekit stats --json` in every mode, the viewer must cover every sample, and progress,
+// ETA, cancel and a second file replacing the first must still work. The big benchmark is
+// benches/browser/perf.mjs (not in CI).
 //
 //   SCOPEKIT_BIN=/path/to/scopekit node --test tests/browser/perf.test.js
 
@@ -159,6 +161,53 @@ describe('the tuned read path of the page', () => {
     await drop(data('big.npy'));
     assert.equal(await result().getAttribute('data-state'), 'done');
     assert.deepStrictEqual(JSON.parse(await result().getAttribute('data-json')), cliStats(data('big.npy')));
+  });
+
+  for (const mode of ['ingest', 'separate', 'relay']) {
+    test(`read mode ${mode}: statistics equal the CLI and the viewer covers every sample`, async () => {
+      await page.goto(`${server.url}?read=${mode}`);
+      await page.waitForSelector('html[data-ready="true"]');
+      await drop(data('big.npy'));
+      assert.equal(await result().getAttribute('data-state'), 'done');
+      assert.deepStrictEqual(JSON.parse(await result().getAttribute('data-json')), cliStats(data('big.npy')));
+      await page.waitForFunction(() => window.__scopekitViewer?.state === 'ready', null, { timeout: 120_000 });
+      assert.equal(await page.evaluate(() => window.__scopekitViewer.samples), FRAMES);
+      // Deep zoom still reads raw samples from the File (the worker that built the pyramid).
+      await page.evaluate(() => window.__scopekitViewer.setView(1000, 200));
+      await page.waitForFunction(() => {
+        const d = window.__scopekitViewer.lastDrawn;
+        return d?.first === 1000 && d.lanes.length === 2 && d.lanes.every((l) => l.raw?.length > 0);
+      }, null, { timeout: 30_000 });
+    });
+  }
+
+  test('a second file dropped while the first streams replaces it, viewer included', async () => {
+    const previous = Number((await result().getAttribute('data-run')) ?? 0);
+    await page.getByTestId('file-input').setInputFiles(data('big.npy'));
+    await page.waitForFunction(() => /%\)/.test(document.querySelector('[data-testid="status"]').textContent),
+      null, { timeout: 30_000 });
+    await drop(data('odd.npy'));
+    assert.equal(Number(await result().getAttribute('data-run')), previous + 2);
+    assert.equal(await result().getAttribute('data-state'), 'done');
+    assert.deepStrictEqual(JSON.parse(await result().getAttribute('data-json')), cliStats(data('odd.npy')));
+    await page.waitForFunction(() => window.__scopekitViewer?.state === 'ready', null, { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => window.__scopekitViewer.samples), 3_000_001);
+  });
+
+  test('cancel after the header: the viewer fed by the same read stops too', async () => {
+    await page.evaluate(() => {
+      const status = document.querySelector('[data-testid="status"]');
+      const observer = new MutationObserver(() => {
+        if (/ %\)/.test(status.textContent) && window.__scopekitViewer?.state === 'building') {
+          observer.disconnect();
+          document.querySelector('[data-testid="cancel"]').click();
+        }
+      });
+      observer.observe(status, { childList: true, characterData: true, subtree: true });
+    });
+    await drop(data('big.npy'));
+    assert.equal(await result().getAttribute('data-state'), 'idle');
+    assert.equal(await page.evaluate(() => window.__scopekitViewer.state), 'cancelled');
   });
 
   test('no uncaught errors', () => {

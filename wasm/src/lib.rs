@@ -8,6 +8,7 @@ use wasm_bindgen::prelude::*;
 
 mod analog;
 mod decode;
+mod ingest;
 mod live;
 mod lod;
 mod stats;
