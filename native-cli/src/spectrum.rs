@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 use scopekit_core::formats::sigrok::{AnalogChunk, LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::{Header, Reader};
+use scopekit_core::parts::plan_parts;
 use scopekit_core::spectrum::{
     segment_count, Metrics, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
     Window,
@@ -207,16 +208,15 @@ fn parallel(
     threads: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<WelchSum, CliError> {
-    let step = config.step() as u64;
-    let nfft = config.nfft as u64;
     // Several runs per worker balance the load; with a spectrogram, runs cover whole rows.
     let unit = config.spectrogram.map_or(1, |(per_row, _, _)| per_row);
-    let runs = (threads as u64 * 4).min(total);
-    let per_run = total.div_ceil(runs).div_ceil(unit) * unit;
-    let bounds: Vec<(u64, u64)> = (0..total)
-        .step_by(per_run as usize)
-        .map(|a| (a, (a + per_run).min(total)))
-        .collect();
+    let bounds = plan_parts(
+        total,
+        threads as u64 * 4,
+        unit,
+        config.step() as u64,
+        config.nfft as u64,
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -224,13 +224,12 @@ fn parallel(
     let parts: Vec<Result<WelchSum, CliError>> = pool.install(|| {
         bounds
             .par_iter()
-            .map(|&(a, b)| {
-                let (first, last) = (a * step, (b - 1) * step + nfft);
+            .map(|part| {
                 let mut sink = ChannelSink {
                     channel,
-                    welch: Welch::part(config.clone(), a, b - a)?,
+                    welch: Welch::part(config.clone(), part.first, part.units())?,
                 };
-                let (start, end) = (first * row, last * row);
+                let (start, end) = (part.read_start * row, part.read_end * row);
                 let mut reader = Reader::resume(header.clone(), start, end)?;
                 let mut at = start;
                 while at < end {

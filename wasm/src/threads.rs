@@ -11,6 +11,7 @@ use scopekit_core::decode::{
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::Discard;
+use scopekit_core::parts::{analog_parts, plan_parts, Part};
 use scopekit_core::spectrum::{
     segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum, Window,
 };
@@ -55,16 +56,15 @@ const WELCH_PARTS: u64 = 32;
 /// Samples converted to f64 at a time.
 const CONVERT: usize = 1 << 16;
 
-/// Welch over the segments `a..b` of `samples`.
+/// Welch over the segments of `part` of `samples`.
 fn welch_part<T: Copy + Into<f64>>(
     config: &WelchConfig,
     samples: &[T],
-    (a, b): (u64, u64),
+    part: &Part,
 ) -> scopekit_core::Result<WelchSum> {
-    let step = config.step() as u64;
-    let first = (a * step) as usize;
-    let last = (((b - 1) * step) as usize + config.nfft).min(samples.len());
-    let mut welch = Welch::part(config.clone(), a, b - a)?;
+    let first = part.read_start as usize;
+    let last = (part.read_end as usize).min(samples.len());
+    let mut welch = Welch::part(config.clone(), part.first, part.units())?;
     let mut buf = Vec::with_capacity(CONVERT);
     for chunk in samples[first..last].chunks(CONVERT) {
         buf.clear();
@@ -95,12 +95,14 @@ fn welch_report<T: Copy + Into<f64> + Sync>(
             samples.len()
         )));
     }
-    let per_run = total.div_ceil(WELCH_PARTS.min(total));
-    let bounds: Vec<(u64, u64)> = (0..total)
-        .step_by(per_run as usize)
-        .map(|a| (a, (a + per_run).min(total)))
-        .collect();
-    let mut parts = par_map(&bounds, |&b| welch_part(&config, samples, b)).into_iter();
+    let bounds = plan_parts(
+        total,
+        WELCH_PARTS,
+        1,
+        config.step() as u64,
+        config.nfft as u64,
+    );
+    let mut parts = par_map(&bounds, |b| welch_part(&config, samples, b)).into_iter();
     let mut sum = parts
         .next()
         .ok_or_else(|| JsError::new("no segment"))?
@@ -243,11 +245,7 @@ impl ParallelDecode {
             .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?
             .with_file_len(file_len)
             .map_err(js_error)?;
-        let bounds = match &header {
-            Header::Sigrok(_) => Vec::new(),
-            h if h.is_channel_major() => Vec::new(),
-            h => h.segments(DECODE_PART).unwrap_or_default(),
-        };
+        let bounds = analog_parts(&header, DECODE_PART);
         let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
         let decoder = config.decoder(rate, &roles).map_err(js_error)?;
         Ok(ParallelDecode {
