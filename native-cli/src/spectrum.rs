@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
-use scopekit_core::formats::sigrok::{AnalogChunk, LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::{Header, Reader};
+use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::parts::plan_parts;
 use scopekit_core::spectrum::{
     segment_count, Metrics, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
@@ -78,18 +78,6 @@ impl BlockSink for ChannelSink {
         if b.channel == self.channel {
             self.welch.push(b.samples)?;
         }
-        Ok(())
-    }
-}
-
-impl LogicSink for ChannelSink {
-    fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn analog(&mut self, _: AnalogChunk<'_>) -> scopekit_core::Result<()> {
         Ok(())
     }
 }
@@ -166,15 +154,15 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
         )?,
         _ => {
             let count = first_only.unwrap_or(u64::MAX);
-            let mut sink = ChannelSink {
+            let mut sink = AnalogOnly(ChannelSink {
                 channel,
                 welch: Welch::part(config.clone(), 0, count)?,
-            };
+            });
             stream::stream(&source, &header, options.rate, &mut sink, |_, n| {
                 bar.inc(n);
                 Ok(())
             })?;
-            sink.welch.finish()?
+            sink.0.welch.finish()?
         }
     };
     bar.finish_and_clear();
