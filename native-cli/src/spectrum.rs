@@ -1,7 +1,8 @@
 //! `scopekit spectrum`: Welch PSD (or a periodogram), amplitude spectrum, peaks, IEEE 1241
 //! metrics and spectrogram data of one channel. NPY, raw and WAV files are cut into runs of
 //! Welch segments that run on rayon workers and merge in file order; other formats stream
-//! in one pass.
+//! in one pass. Float32 inputs are transformed in f32 (`--precision auto`, the default: see
+//! `scopekit_core::spectrum::Precision::resolve`), others in f64.
 
 use std::fmt::Write as _;
 
@@ -10,8 +11,8 @@ use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::parts::plan_parts;
 use scopekit_core::spectrum::{
-    segment_count, Metrics, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
-    Window,
+    segment_count, Metrics, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig,
+    WelchSum, Window,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _, Push as _};
 
@@ -50,6 +51,8 @@ pub struct Options {
     pub peaks: usize,
     /// Include spectrogram data.
     pub spectrogram: bool,
+    /// `f32`, `f64` or `auto` (the input's own precision).
+    pub precision: String,
     /// Worker threads.
     pub threads: usize,
     /// VCD sampling rate.
@@ -95,6 +98,8 @@ fn parse_scaling(s: &str) -> Result<Scaling, CliError> {
 /// Run `spectrum` on `file`, printing to stdout.
 pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<(), CliError> {
     let window = Window::parse(&options.window)?;
+    let precision = Precision::parse(&options.precision)
+        .map_err(|_| CliError::usage("--precision takes f32, f64 or auto"))?;
     let scaling = parse_scaling(&options.scaling)?;
     if !(0.0..1.0).contains(&options.overlap) {
         return Err(CliError::usage("--overlap takes a fraction in [0, 1)"));
@@ -102,6 +107,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
     let source = Source::open(file)?;
     let header = read_header(&source, options.raw)?;
     let info = header.info();
+    let precision = Precision::resolve(precision, &header);
     let channel = info.channel_index(&options.channel)?;
     let known = header.layout().known_samples();
     let (nfft, overlap, first_only) = match options.average.as_str() {
@@ -146,6 +152,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
             &source,
             &header,
             &config,
+            precision,
             channel,
             row,
             total,
@@ -156,7 +163,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
             let count = first_only.unwrap_or(u64::MAX);
             let mut sink = AnalogOnly(ChannelSink {
                 channel,
-                welch: Welch::part(config.clone(), 0, count)?,
+                welch: Welch::part_in(config.clone(), 0, count, precision)?,
             });
             stream::stream(&source, &header, options.rate, &mut sink, |_, n| {
                 bar.inc(n);
@@ -190,6 +197,7 @@ fn parallel(
     source: &Source,
     header: &Header,
     config: &WelchConfig,
+    precision: Precision,
     channel: usize,
     row: u64,
     total: u64,
@@ -215,7 +223,7 @@ fn parallel(
             .map(|part| {
                 let mut sink = ChannelSink {
                     channel,
-                    welch: Welch::part(config.clone(), part.first, part.units())?,
+                    welch: Welch::part_in(config.clone(), part.first, part.units(), precision)?,
                 };
                 let (start, end) = (part.read_start * row, part.read_end * row);
                 let mut reader = Reader::resume(header.clone(), start, end)?;
