@@ -280,3 +280,137 @@ fn real_trc_smoke() {
         }
     }
 }
+
+/// Float32 inputs (NPY, IEEE-float WAV, raw) are transformed in f32 by default, as scipy
+/// computes them: the PSD matches `scipy.signal.welch`/`periodogram` of the float32 array
+/// within 1e-4 on the bins above the noise floor; `--precision f64` matches scipy on the
+/// same samples as float64; the threads never change the result.
+#[test]
+fn float32_inputs_run_in_f32_and_match_scipy() {
+    let dir = TempDir::new("spectrum-f32");
+    let (npy, wav, raw) = (
+        dir.path("tones32.npy"),
+        dir.path("tones32.wav"),
+        dir.path("tones32.f32"),
+    );
+    let (npy, wav, raw) = (
+        npy.to_str().unwrap(),
+        wav.to_str().unwrap(),
+        raw.to_str().unwrap(),
+    );
+    let want = python(
+        r#"
+import struct
+import scipy.signal as ss
+rng = np.random.default_rng(8)
+n = 200_000
+t = np.arange(n) / 1e5
+x = (0.9 * np.sin(2 * np.pi * 4321.0 * t) + 0.1 * np.cos(2 * np.pi * 17_890.5 * t)
+     + 0.02 + 1e-3 * rng.standard_normal(n)).astype(np.float32)
+np.save(sys.argv[1], x)
+x.tofile(sys.argv[3])
+# IEEE-float WAV (format 3), mono, 100 kHz.
+data = x.astype('<f4').tobytes()
+fmt = struct.pack('<HHIIHH', 3, 1, 100_000, 400_000, 4, 32)
+body = b'WAVE' + b'fmt ' + struct.pack('<I', len(fmt)) + fmt + b'data' + struct.pack('<I', len(data)) + data
+open(sys.argv[2], 'wb').write(b'RIFF' + struct.pack('<I', len(body)) + body)
+out = {}
+for name, w, nfft, ov in [('hann', 'hann', 4096, 0.5), ('blackman-harris', 'blackmanharris', 1000, 0.25)]:
+    f, p32 = ss.welch(x, fs=1.0, window=w, nperseg=nfft, noverlap=int(nfft * ov))
+    f, p64 = ss.welch(x.astype(np.float64), fs=1.0, window=w, nperseg=nfft, noverlap=int(nfft * ov))
+    assert p32.dtype == np.float32
+    out[name] = [p32.astype(np.float64).tolist(), p64.tolist()]
+f, p = ss.periodogram(x, fs=1.0, window='hann')
+out['periodogram'] = [p.astype(np.float64).tolist()]
+print(json.dumps(out))
+"#,
+        &[npy, wav, raw],
+    );
+    for (window, nfft, ov) in [("hann", "4096", "0.5"), ("blackman-harris", "1000", "0.25")] {
+        let case = |file: &str, extra: &[&str]| {
+            let mut a = vec![
+                "spectrum",
+                file,
+                "--window",
+                window,
+                "--nfft",
+                nfft,
+                "--overlap",
+                ov,
+                "--json",
+            ];
+            a.extend_from_slice(extra);
+            json(&a)
+        };
+        let raw_args = ["--raw", "float32"];
+        for (file, extra, rate) in [
+            (npy, &[][..], 1.0),
+            (wav, &[][..], 1e5),
+            (raw, &raw_args[..], 1.0),
+        ] {
+            let got = case(file, extra);
+            assert_eq!(got["precision"], "f32", "{file}");
+            // The WAV records 100 kHz: its density is scipy's (fs = 1) over 1e5.
+            let psd: Vec<Value> = got["psd"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| (v.as_f64().unwrap() * rate).into())
+                .collect();
+            rel_check(
+                &psd,
+                want[window][0].as_array().unwrap(),
+                &format!("{file} {window} f32"),
+            );
+            for threads in ["1", "2", "3"] {
+                let t = case(file, &[&["--threads", threads], extra].concat());
+                for (a, b) in t["psd"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .zip(got["psd"].as_array().unwrap())
+                {
+                    let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+                    assert!(
+                        (a - b).abs() <= 1e-12 * b.abs(),
+                        "threads {threads}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+        let f64_run = case(npy, &["--precision", "f64"]);
+        assert_eq!(f64_run["precision"], "f64");
+        rel_check(
+            f64_run["psd"].as_array().unwrap(),
+            want[window][1].as_array().unwrap(),
+            &format!("{window} f64"),
+        );
+    }
+    let got = json(&["spectrum", npy, "--average", "none", "--json"]);
+    assert_eq!(got["precision"], "f32");
+    rel_check(
+        got["psd"].as_array().unwrap(),
+        want["periodogram"][0].as_array().unwrap(),
+        "periodogram f32",
+    );
+    let out = scopekit(&["spectrum", npy, "--precision", "f16"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--precision"),
+        "{out:?}"
+    );
+    // Float64 input stays f64 under auto.
+    let tones = dir.path("tones64.npy");
+    python(
+        "np.save(sys.argv[1], np.sin(np.arange(20000) * 0.3))\nprint(1)",
+        &[tones.to_str().unwrap()],
+    );
+    let got = json(&[
+        "spectrum",
+        tones.to_str().unwrap(),
+        "--nfft",
+        "1024",
+        "--json",
+    ]);
+    assert_eq!(got["precision"], "f64");
+}

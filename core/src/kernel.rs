@@ -7,6 +7,7 @@
 //! - A [`Merge`] reduction combines the result of a later, contiguous part of the input into
 //!   the result of an earlier part, so that split-then-merge equals serial processing.
 
+use crate::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
 use crate::Result;
 
 /// A push-based state machine over a stream of `T`.
@@ -106,6 +107,40 @@ impl BlockSink for Discard {
         Ok(())
     }
     fn block(&mut self, _: Block<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A [`BlockSink`] that also reads sigrok sessions by ignoring their logic (and analog)
+/// chunks: for analyses of analog samples driven by a reader that feeds both kinds of sink.
+/// Blocks go to the inner sink unchanged.
+///
+/// ```
+/// use scopekit_core::kernel::{AnalogOnly, ChannelSamples};
+/// use scopekit_core::formats::sigrok::LogicSink;
+///
+/// fn takes_both<S: scopekit_core::BlockSink + LogicSink>(_: &mut S) {}
+/// let mut sink = AnalogOnly(ChannelSamples::new(0));
+/// takes_both(&mut sink);
+/// assert!(sink.0.samples.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnalogOnly<S>(pub S);
+
+impl<S: BlockSink> BlockSink for AnalogOnly<S> {
+    fn begin(&mut self, layout: Layout) -> Result<()> {
+        self.0.begin(layout)
+    }
+    fn block(&mut self, block: Block<'_>) -> Result<()> {
+        self.0.block(block)
+    }
+}
+
+impl<S> LogicSink for AnalogOnly<S> {
+    fn begin(&mut self, _: &SigrokHeader) -> Result<()> {
+        Ok(())
+    }
+    fn logic(&mut self, _: LogicChunk<'_>) -> Result<()> {
         Ok(())
     }
 }

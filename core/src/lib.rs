@@ -33,6 +33,7 @@ pub mod lod;
 pub mod logic;
 pub mod math;
 pub mod measure;
+pub mod parts;
 pub mod report;
 pub mod sink_job;
 #[cfg(feature = "std")]

@@ -276,6 +276,10 @@ pub enum Command {
         /// Include spectrogram data (JSON): at most 512 rows × 1024 columns of dB.
         #[arg(long)]
         spectrogram: bool,
+        /// Transform arithmetic: `f32`, `f64`, or `auto` (f32 for float32 samples, as
+        /// scipy computes them; f64 otherwise).
+        #[arg(long, value_name = "P", default_value = "auto")]
+        precision: String,
         /// Print one JSON document.
         #[arg(long, conflicts_with = "csv")]
         json: bool,

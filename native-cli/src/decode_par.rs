@@ -18,6 +18,7 @@ use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::logic::{logic_parts, part_transitions, stitch, Decode, LogicPart};
+use scopekit_core::parts::analog_parts;
 use scopekit_core::{Block, BlockSink, Layout};
 
 use crate::error::CliError;
@@ -55,12 +56,14 @@ pub fn plan(header: &Header, threads: usize) -> Plan {
         Header::Sigrok(h) if h.logic.len() > 1 => {
             logic_parts(h).map_or(Plan::Serial, Plan::LogicParts)
         }
-        Header::Sigrok(_) => Plan::Serial,
-        h if h.is_channel_major() => Plan::Serial,
-        h => match h.segments(part_bytes()) {
-            Some(bounds) if bounds.len() > 1 => Plan::AnalogParts(bounds),
-            _ => Plan::Serial,
-        },
+        h => {
+            let bounds = analog_parts(h, part_bytes());
+            if bounds.len() > 1 {
+                Plan::AnalogParts(bounds)
+            } else {
+                Plan::Serial
+            }
+        }
     }
 }
 

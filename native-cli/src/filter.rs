@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use scopekit_core::filter::{filtfilt, Chain, Designed, FilterSpec, MAX_ZERO_PHASE};
 use scopekit_core::formats::dtype::{Dtype, DtypeKind};
-use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::write::{WriteConfig, Writer};
+use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::{Block, BlockSink, Layout};
 
 use crate::args::Target;
@@ -129,15 +129,6 @@ impl BlockSink for Sink {
     }
 }
 
-impl LogicSink for Sink {
-    fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-}
-
 fn temp_path(output: &Path) -> PathBuf {
     let name = output
         .file_name()
@@ -207,9 +198,11 @@ pub fn run(input: &Path, output: &Path, options: Options, json: bool) -> Result<
                 .drain(|b| out.write_all(b))
                 .map_err(|e| CliError::io("cannot write", e))
         };
-        stream::stream(&source, &header, options.rate, &mut sink, |s, n| {
+        // A sigrok session's logic is not filtered (its analog chunks neither).
+        let mut analog = AnalogOnly(&mut sink);
+        stream::stream(&source, &header, options.rate, &mut analog, |s, n| {
             bar.inc(n);
-            drain(s, &mut out)
+            drain(s.0, &mut out)
         })?;
         bar.finish_and_clear();
         if options.zero_phase {

@@ -1,16 +1,18 @@
 //! `scopekit spectrum`: Welch PSD (or a periodogram), amplitude spectrum, peaks, IEEE 1241
 //! metrics and spectrogram data of one channel. NPY, raw and WAV files are cut into runs of
 //! Welch segments that run on rayon workers and merge in file order; other formats stream
-//! in one pass.
+//! in one pass. Float32 inputs are transformed in f32 (`--precision auto`, the default: see
+//! `scopekit_core::spectrum::Precision::resolve`), others in f64.
 
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
-use scopekit_core::formats::sigrok::{AnalogChunk, LogicChunk, LogicSink, SigrokHeader};
 use scopekit_core::formats::{Header, Reader};
+use scopekit_core::kernel::AnalogOnly;
+use scopekit_core::parts::plan_parts;
 use scopekit_core::spectrum::{
-    segment_count, Metrics, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
-    Window,
+    segment_count, Metrics, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig,
+    WelchSum, Window,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _, Push as _};
 
@@ -49,6 +51,8 @@ pub struct Options {
     pub peaks: usize,
     /// Include spectrogram data.
     pub spectrogram: bool,
+    /// `f32`, `f64` or `auto` (the input's own precision).
+    pub precision: String,
     /// Worker threads.
     pub threads: usize,
     /// VCD sampling rate.
@@ -81,18 +85,6 @@ impl BlockSink for ChannelSink {
     }
 }
 
-impl LogicSink for ChannelSink {
-    fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn analog(&mut self, _: AnalogChunk<'_>) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-}
-
 fn parse_scaling(s: &str) -> Result<Scaling, CliError> {
     match s {
         "density" => Ok(Scaling::Density),
@@ -106,6 +98,8 @@ fn parse_scaling(s: &str) -> Result<Scaling, CliError> {
 /// Run `spectrum` on `file`, printing to stdout.
 pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<(), CliError> {
     let window = Window::parse(&options.window)?;
+    let precision = Precision::parse(&options.precision)
+        .map_err(|_| CliError::usage("--precision takes f32, f64 or auto"))?;
     let scaling = parse_scaling(&options.scaling)?;
     if !(0.0..1.0).contains(&options.overlap) {
         return Err(CliError::usage("--overlap takes a fraction in [0, 1)"));
@@ -113,6 +107,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
     let source = Source::open(file)?;
     let header = read_header(&source, options.raw)?;
     let info = header.info();
+    let precision = Precision::resolve(precision, &header);
     let channel = info.channel_index(&options.channel)?;
     let known = header.layout().known_samples();
     let (nfft, overlap, first_only) = match options.average.as_str() {
@@ -157,6 +152,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
             &source,
             &header,
             &config,
+            precision,
             channel,
             row,
             total,
@@ -165,15 +161,15 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
         )?,
         _ => {
             let count = first_only.unwrap_or(u64::MAX);
-            let mut sink = ChannelSink {
+            let mut sink = AnalogOnly(ChannelSink {
                 channel,
-                welch: Welch::part(config.clone(), 0, count)?,
-            };
+                welch: Welch::part_in(config.clone(), 0, count, precision)?,
+            });
             stream::stream(&source, &header, options.rate, &mut sink, |_, n| {
                 bar.inc(n);
                 Ok(())
             })?;
-            sink.welch.finish()?
+            sink.0.welch.finish()?
         }
     };
     bar.finish_and_clear();
@@ -201,22 +197,22 @@ fn parallel(
     source: &Source,
     header: &Header,
     config: &WelchConfig,
+    precision: Precision,
     channel: usize,
     row: u64,
     total: u64,
     threads: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<WelchSum, CliError> {
-    let step = config.step() as u64;
-    let nfft = config.nfft as u64;
     // Several runs per worker balance the load; with a spectrogram, runs cover whole rows.
     let unit = config.spectrogram.map_or(1, |(per_row, _, _)| per_row);
-    let runs = (threads as u64 * 4).min(total);
-    let per_run = total.div_ceil(runs).div_ceil(unit) * unit;
-    let bounds: Vec<(u64, u64)> = (0..total)
-        .step_by(per_run as usize)
-        .map(|a| (a, (a + per_run).min(total)))
-        .collect();
+    let bounds = plan_parts(
+        total,
+        threads as u64 * 4,
+        unit,
+        config.step() as u64,
+        config.nfft as u64,
+    );
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -224,13 +220,12 @@ fn parallel(
     let parts: Vec<Result<WelchSum, CliError>> = pool.install(|| {
         bounds
             .par_iter()
-            .map(|&(a, b)| {
-                let (first, last) = (a * step, (b - 1) * step + nfft);
+            .map(|part| {
                 let mut sink = ChannelSink {
                     channel,
-                    welch: Welch::part(config.clone(), a, b - a)?,
+                    welch: Welch::part_in(config.clone(), part.first, part.units(), precision)?,
                 };
-                let (start, end) = (first * row, last * row);
+                let (start, end) = (part.read_start * row, part.read_end * row);
                 let mut reader = Reader::resume(header.clone(), start, end)?;
                 let mut at = start;
                 while at < end {

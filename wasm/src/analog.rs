@@ -15,7 +15,7 @@ use scopekit_core::measure::{
 };
 use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
-    segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
+    segment_count, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
 };
 use scopekit_core::{Block, BlockSink, ChannelSamples, Layout, Push as _};
 use wasm_bindgen::prelude::*;
@@ -363,6 +363,8 @@ struct SpectrumSink {
     overlap: f64,
     welch_average: bool,
     spectrogram: bool,
+    /// The transforms' precision: as asked, else the input's own once its header is known.
+    precision: Option<Precision>,
     welch: Option<Welch>,
 }
 
@@ -399,7 +401,12 @@ impl BlockSink for SpectrumSink {
                 MAX_ROWS as usize,
             ));
         }
-        self.welch = Some(Welch::part(config, 0, first_only.unwrap_or(u64::MAX))?);
+        self.welch = Some(Welch::part_in(
+            config,
+            0,
+            first_only.unwrap_or(u64::MAX),
+            self.precision.unwrap_or_default(),
+        )?);
         Ok(())
     }
 
@@ -417,6 +424,9 @@ impl BlockSink for SpectrumSink {
 #[wasm_bindgen]
 pub struct SpectrumSession {
     passes: Passes,
+    /// Reads the file's head until its header is known, so that the input's precision is
+    /// settled before the estimator is built (`None` once settled).
+    probe: Option<Reader>,
     sink: SpectrumSink,
     options: ReportOptions,
     finished: bool,
@@ -427,8 +437,8 @@ impl SpectrumSession {
     /// A session for a file of `file_len` bytes: `window` (scipy's names, `kaiser:BETA`),
     /// `nfft` (default 4096, or the whole record for a periodogram), `overlap` as a fraction
     /// of nfft, `average` `welch` or `none`, `scaling` `density` or `spectrum`, THD
-    /// `harmonics`, listed `peaks`, `spectrogram` data; as the CLI's options of the same
-    /// names.
+    /// `harmonics`, listed `peaks`, `spectrogram` data, transform `precision` (`f32`, `f64`,
+    /// or `auto`/absent: the input's own); as the CLI's options of the same names.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -443,7 +453,10 @@ impl SpectrumSession {
         peaks: u32,
         spectrogram: bool,
         vcd_rate: Option<f64>,
+        precision: Option<String>,
     ) -> Result<SpectrumSession, JsError> {
+        let precision =
+            Precision::parse(precision.as_deref().unwrap_or("auto")).map_err(js_error)?;
         let window = Window::parse(window).map_err(js_error)?;
         let scaling = match scaling {
             "density" => Scaling::Density,
@@ -460,6 +473,9 @@ impl SpectrumSession {
         };
         Ok(SpectrumSession {
             passes: Passes::new(file_len, vcd_rate),
+            probe: precision
+                .is_none()
+                .then(|| Reader::with_file_len(file_len as u64).sampling_vcd_at(vcd_rate)),
             sink: SpectrumSink {
                 channel: channel as usize,
                 window,
@@ -467,6 +483,7 @@ impl SpectrumSession {
                 overlap,
                 welch_average,
                 spectrogram,
+                precision,
                 welch: None,
             },
             options: ReportOptions {
@@ -482,12 +499,17 @@ impl SpectrumSession {
 
     /// Push the next chunk of the file. Throws on bad input, naming the byte offset.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
+        self.probe_header(chunk);
         self.passes.push(chunk, &mut self.sink)
     }
 
     /// Read a whole zip-based capture (npz).
     #[wasm_bindgen(js_name = pushArchive)]
     pub fn push_archive(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        if self.probe.take().is_some() {
+            let header = archive::open(bytes).map_err(js_error)?;
+            self.sink.precision = Some(Precision::resolve(None, &header));
+        }
         self.passes.push_archive(bytes, &mut self.sink)
     }
 
@@ -517,6 +539,30 @@ impl SpectrumSession {
             .ok_or_else(|| err("the channel has no samples"))?;
         let sum = welch.finish().map_err(js_error)?;
         to_js(&SpectrumReport::new(&sum, &self.options))
+    }
+}
+
+impl SpectrumSession {
+    /// Feed the probe `chunk` (64 KiB at a time) until the header is known, then settle the
+    /// precision; a probe that fails leaves the error to the real reader (f64 meanwhile).
+    fn probe_header(&mut self, chunk: &[u8]) {
+        let Some(probe) = self.probe.as_mut() else {
+            return;
+        };
+        for piece in chunk.chunks(1 << 16) {
+            if probe
+                .push(piece, &mut scopekit_core::kernel::Discard)
+                .is_err()
+            {
+                self.probe = None;
+                return;
+            }
+            if let Some(header) = probe.header() {
+                self.sink.precision = Some(Precision::resolve(None, &header));
+                self.probe = None;
+                return;
+            }
+        }
     }
 }
 

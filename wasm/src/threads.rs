@@ -11,8 +11,10 @@ use scopekit_core::decode::{
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::Discard;
+use scopekit_core::parts::{analog_parts, plan_parts, Part};
 use scopekit_core::spectrum::{
-    segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum, Window,
+    segment_count, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
+    Window,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _, Push as _};
 use serde::Serialize;
@@ -55,16 +57,16 @@ const WELCH_PARTS: u64 = 32;
 /// Samples converted to f64 at a time.
 const CONVERT: usize = 1 << 16;
 
-/// Welch over the segments `a..b` of `samples`.
+/// Welch over the segments of `part` of `samples`.
 fn welch_part<T: Copy + Into<f64>>(
     config: &WelchConfig,
+    precision: Precision,
     samples: &[T],
-    (a, b): (u64, u64),
+    part: &Part,
 ) -> scopekit_core::Result<WelchSum> {
-    let step = config.step() as u64;
-    let first = (a * step) as usize;
-    let last = (((b - 1) * step) as usize + config.nfft).min(samples.len());
-    let mut welch = Welch::part(config.clone(), a, b - a)?;
+    let first = part.read_start as usize;
+    let last = (part.read_end as usize).min(samples.len());
+    let mut welch = Welch::part_in(config.clone(), part.first, part.units(), precision)?;
     let mut buf = Vec::with_capacity(CONVERT);
     for chunk in samples[first..last].chunks(CONVERT) {
         buf.clear();
@@ -80,6 +82,7 @@ fn welch_report<T: Copy + Into<f64> + Sync>(
     overlap: usize,
     window: &str,
     sample_rate: Option<f64>,
+    precision: Precision,
 ) -> Result<JsValue, JsError> {
     let config = WelchConfig {
         nfft,
@@ -95,12 +98,14 @@ fn welch_report<T: Copy + Into<f64> + Sync>(
             samples.len()
         )));
     }
-    let per_run = total.div_ceil(WELCH_PARTS.min(total));
-    let bounds: Vec<(u64, u64)> = (0..total)
-        .step_by(per_run as usize)
-        .map(|a| (a, (a + per_run).min(total)))
-        .collect();
-    let mut parts = par_map(&bounds, |&b| welch_part(&config, samples, b)).into_iter();
+    let bounds = plan_parts(
+        total,
+        WELCH_PARTS,
+        1,
+        config.step() as u64,
+        config.nfft as u64,
+    );
+    let mut parts = par_map(&bounds, |b| welch_part(&config, precision, samples, b)).into_iter();
     let mut sum = parts
         .next()
         .ok_or_else(|| JsError::new("no segment"))?
@@ -118,9 +123,16 @@ fn welch_report<T: Copy + Into<f64> + Sync>(
     to_js(&SpectrumReport::new(&sum, &options))
 }
 
+/// `precision` (`f32`, `f64`, or `auto`/absent: `own`).
+fn parse_precision(precision: Option<String>, own: Precision) -> Result<Precision, JsError> {
+    let choice = Precision::parse(precision.as_deref().unwrap_or("auto")).map_err(js_error)?;
+    Ok(choice.unwrap_or(own))
+}
+
 /// Welch PSD of `samples` (segments of `nfft` samples overlapping by `overlap`, `window` as
 /// the CLI names it, density scaling, 10 peaks, THD over 5 harmonics): the document of
-/// `scopekit spectrum --json`. Parts of the record run on the thread pool.
+/// `scopekit spectrum --json`. Parts of the record run on the thread pool. Transforms in
+/// f64 unless `precision` is `f32`.
 #[wasm_bindgen(js_name = welchSpectrum)]
 pub fn welch_spectrum(
     samples: &[f64],
@@ -128,11 +140,14 @@ pub fn welch_spectrum(
     overlap: usize,
     window: &str,
     sample_rate: Option<f64>,
+    precision: Option<String>,
 ) -> Result<JsValue, JsError> {
-    welch_report(samples, nfft, overlap, window, sample_rate)
+    let precision = parse_precision(precision, Precision::F64)?;
+    welch_report(samples, nfft, overlap, window, sample_rate, precision)
 }
 
-/// [`welch_spectrum`] of f32 samples (half the memory for long records).
+/// [`welch_spectrum`] of f32 samples (half the memory for long records), transformed in f32
+/// (as the CLI does float32 inputs) unless `precision` is `f64`.
 #[wasm_bindgen(js_name = welchSpectrumF32)]
 pub fn welch_spectrum_f32(
     samples: &[f32],
@@ -140,8 +155,10 @@ pub fn welch_spectrum_f32(
     overlap: usize,
     window: &str,
     sample_rate: Option<f64>,
+    precision: Option<String>,
 ) -> Result<JsValue, JsError> {
-    welch_report(samples, nfft, overlap, window, sample_rate)
+    let precision = parse_precision(precision, Precision::F32)?;
+    welch_report(samples, nfft, overlap, window, sample_rate, precision)
 }
 
 /// The `{frames, samples, stats}` result of a decode run (as `DecodeSession.finish`).
@@ -243,11 +260,7 @@ impl ParallelDecode {
             .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?
             .with_file_len(file_len)
             .map_err(js_error)?;
-        let bounds = match &header {
-            Header::Sigrok(_) => Vec::new(),
-            h if h.is_channel_major() => Vec::new(),
-            h => h.segments(DECODE_PART).unwrap_or_default(),
-        };
+        let bounds = analog_parts(&header, DECODE_PART);
         let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
         let decoder = config.decoder(rate, &roles).map_err(js_error)?;
         Ok(ParallelDecode {

@@ -26,7 +26,7 @@ use alloc::vec::Vec;
 
 pub use metrics::{tone_metrics, Metrics, ToneMetrics};
 pub use spectrogram::{Spectrogram, MAX_CELLS};
-pub use welch::{segment_count, Welch, WelchConfig, WelchSum, MAX_NFFT};
+pub use welch::{segment_count, Precision, Welch, WelchConfig, WelchSum, MAX_NFFT};
 pub use window::Window;
 
 /// PSD scaling.
@@ -90,6 +90,8 @@ pub struct SpectrumReport {
     pub overlap: usize,
     /// Segments averaged.
     pub segments: u64,
+    /// Arithmetic of the transforms (`f32` for float32 inputs by default, else `f64`).
+    pub precision: Precision,
     /// Sample rate used (1 when the input has none).
     pub sample_rate: f64,
     /// `Hz` or `cycles/sample`.
@@ -214,6 +216,7 @@ impl SpectrumReport {
             nfft,
             overlap: config.overlap,
             segments: sum.segments,
+            precision: sum.precision,
             sample_rate: rate,
             frequency_unit: if options.sample_rate.is_some() {
                 "Hz".into()

@@ -3,7 +3,7 @@ use core::f64::consts::PI;
 
 use super::*;
 use crate::testkit::{assert_chunk_invariant, run_split};
-use crate::Merge as _;
+use crate::{Merge as _, Push as _};
 
 fn config(nfft: usize, overlap: usize, window: Window) -> WelchConfig {
     WelchConfig {
@@ -207,4 +207,75 @@ fn tone_metrics_match_closed_form() {
     );
     assert!(m.harmonics[7].is_some(), "9th harmonic folds below Nyquist");
     assert!((r.peaks[0].frequency - f0).abs() < 20.0);
+}
+
+/// The f32 transform agrees with the f64 one within 1e-4 on every bin above 1e-6 of the peak
+/// (the tolerance), is chunk invariant, and its parts planned by
+/// [`crate::parts::plan_parts`] merge to the serial sum.
+#[test]
+fn f32_transforms_match_f64_and_merge() {
+    let x: Vec<f64> = signal(40_000, 11)
+        .iter()
+        .map(|&v| v as f32 as f64)
+        .collect();
+    let c = config(1024, 512, Window::Hann);
+    let run = |p| run_split(Welch::part_in(c.clone(), 0, u64::MAX, p).unwrap(), &x, &[]).unwrap();
+    let (s32, s64) = (run(Precision::F32), run(Precision::F64));
+    assert_eq!(s32.precision, Precision::F32);
+    let peak = s64.sum.iter().cloned().fold(0.0, f64::max);
+    let mut checked = 0;
+    for (k, (a, b)) in s32.sum.iter().zip(&s64.sum).enumerate() {
+        if *b > peak * 1e-6 {
+            assert!((a - b).abs() <= 1e-4 * b, "bin {k}: {a} vs {b}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "{checked}");
+    assert_chunk_invariant(
+        || Welch::part_in(config(256, 100, Window::Hann), 0, u64::MAX, Precision::F32).unwrap(),
+        &x[..3000],
+        16,
+    );
+    let total = segment_count(&c, x.len() as u64);
+    let parts = crate::parts::plan_parts(total, 7, 3, c.step() as u64, c.nfft as u64);
+    let mut merged: Option<WelchSum> = None;
+    for p in &parts {
+        let welch = Welch::part_in(c.clone(), p.first, p.units(), Precision::F32).unwrap();
+        let sum = run_split(welch, &x[p.read_start as usize..p.read_end as usize], &[]).unwrap();
+        match &mut merged {
+            Some(m) => m.merge(sum).unwrap(),
+            None => merged = Some(sum),
+        }
+    }
+    let merged = merged.unwrap();
+    assert_eq!(merged.segments, s32.segments);
+    for (a, b) in merged.sum.iter().zip(&s32.sum) {
+        assert!((a - b).abs() <= 1e-12 * b.abs().max(1e-300), "{a} vs {b}");
+    }
+    // Parts of different precisions do not merge.
+    let mut a = Welch::part_in(c.clone(), 0, 1, Precision::F32).unwrap();
+    a.push(&x[..1024]).unwrap();
+    let mut b = Welch::part_in(c.clone(), 1, 1, Precision::F64).unwrap();
+    b.push(&x[512..1536]).unwrap();
+    assert!(a.finish().unwrap().merge(b.finish().unwrap()).is_err());
+}
+
+#[test]
+fn precision_parses_and_follows_the_input() {
+    use crate::formats::dtype::Dtype;
+    assert_eq!(Precision::parse("auto").unwrap(), None);
+    assert_eq!(Precision::parse("f32").unwrap(), Some(Precision::F32));
+    assert_eq!(Precision::parse("f64").unwrap(), Some(Precision::F64));
+    assert!(Precision::parse("f16").is_err());
+    let f4 = Dtype::parse("<f4").unwrap();
+    assert_eq!(Precision::of_dtype(f4), Precision::F32);
+    for d in ["f8", "<i2", "u1", "i4"] {
+        assert_eq!(
+            Precision::of_dtype(Dtype::parse(d).unwrap()),
+            Precision::F64,
+            "{d}"
+        );
+    }
+    assert_eq!(Precision::default(), Precision::F64);
+    assert_eq!(Precision::F32.name(), "f32");
 }
