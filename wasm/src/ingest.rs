@@ -11,6 +11,6 @@ use crate::stats::Session;
 /// statistics are pushed first, so their error is the one reported.
 #[wasm_bindgen(js_name = pushBoth)]
 pub fn push_both(stats: &mut Session, lod: &mut LodSession, chunk: &[u8]) -> Result<(), JsError> {
-    stats.push(chunk)?;
+    stats.push_bytes(chunk)?;
     lod.push(chunk)
 }
