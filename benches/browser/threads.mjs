@@ -213,6 +213,7 @@ try {
           undefined, { threshold: null, hysteresis: null }, parts, false],
       ), [build, parts]));
       mem[key].ms.push(out.ms);
+      mem[key].par = (mem[key].par ?? []).concat(out.parallel_ms);
       mem[key].wall.push(wall);
       mem[key].cpu.push(cpu);
       mem[key].frames = out.stats.frames;
@@ -279,7 +280,7 @@ try {
   console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
   for (const [key, build, parts] of memCases) {
     const m = mem[key];
-    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms; wall ${busy(m.wall, m.cpu)}`);
+    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (thresholding parts on the pool: ${median(m.par).toFixed(0)} ms); wall ${busy(m.wall, m.cpu)}`);
   }
   console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `
     + `threaded serial vs single serial ${(median(mem.serial.ms) / median(mem.single.ms)).toFixed(2)}x slower; `

@@ -377,6 +377,8 @@ pub struct ParallelDecode {
     sink: Option<DecodeSink<AnyDecoder>>,
     stats: FrameStatsBuilder,
     rate: Option<f64>,
+    /// Milliseconds spent thresholding parts on the pool (the parallel share).
+    parallel_ms: f64,
 }
 
 #[wasm_bindgen(js_class = ParallelDecode)]
@@ -416,6 +418,7 @@ impl ParallelDecode {
             sink: Some(DecodeSink::external(decoder)),
             stats: FrameStatsBuilder::default(),
             rate,
+            parallel_ms: 0.0,
         })
     }
 
@@ -584,10 +587,12 @@ impl ParallelDecode {
         };
         let header = &self.header;
         let bounds = &self.bounds;
+        let started = js_sys::Date::now();
         let done = par_map(parts, |&(i, bytes)| {
             let mut part = DigitizePart::new(lines);
             read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
+        self.parallel_ms += js_sys::Date::now() - started;
         for (&(i, bytes), part) in parts.iter().zip(done) {
             if digitizer.push_part(part.map_err(js_error)?).is_err() {
                 // A line sat in its dead band too long: read this part serially.
@@ -617,6 +622,9 @@ struct DecodedBytes<'a> {
     /// Milliseconds spent decoding (from the bytes in wasm memory to the result, before it
     /// is converted to JS).
     ms: f64,
+    /// Of `ms`, those spent thresholding parts on the pool (0 for the serial path): the
+    /// rest (merging the parts' transitions, decoding them) runs on one thread.
+    parallel_ms: f64,
 }
 
 /// Decode a whole capture already in memory: `{frames?, samples, stats, parallel, ms}`,
@@ -638,6 +646,7 @@ pub fn decode_bytes(
     let started = js_sys::Date::now();
     let mut frames = Vec::new();
     let mut parallel = false;
+    let mut parallel_ms = 0.0;
     let tail = 'run: {
         if parts {
             let head = &bytes[..bytes.len().min(64 << 10)];
@@ -668,6 +677,7 @@ pub fn decode_bytes(
                 }
                 let (rest, tail) = run.finish_run()?;
                 frames.extend(rest);
+                parallel_ms = run.parallel_ms;
                 break 'run tail;
             }
         }
@@ -691,5 +701,6 @@ pub fn decode_bytes(
         tail: &tail,
         parallel,
         ms,
+        parallel_ms,
     })
 }
