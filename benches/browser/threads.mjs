@@ -5,16 +5,22 @@
 //   NPY, 160 MB) in web/decode-worker.js: single-threaded build, threaded build with parts
 //   thresholded in parallel (`parallelParts`), threaded build with the serial session.
 // Each decode run is end to end: a new worker, loading the build (and its pool), reading.
+// - decoding the same capture from bytes already in the worker's memory (decodeBytes: no
+//   Blob read; `ms` is the decode alone, timed inside wasm): single build (serial session),
+//   threaded build in parallel parts, threaded build serial, single build in parts;
+// - cross-correlation (correlateSamplesF32, lags -1000..1000, f32 FFTs) of two float32
+//   signals of CORR_SAMPLES each (default 2x10^7; 10^8 fits the threaded build's 1 GiB memory
+//   only just: try it with a third argument).
 // Prints each run (with the browser's CPU time / wall time: the cores it kept busy; the
-// machine is shared, so also note `uptime`), the medians and the ratios single / threaded. Correlation is not bound:
-// the core has no part/merge split of it.
+// machine is shared, so also the load average), the medians and the ratios single / threaded.
 //
-//   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES]
+//   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES] [CORR_SAMPLES]
 //
 // Needs playwright-core (tests/browser/node_modules), /usr/bin/chromium, python3 + numpy.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +33,7 @@ const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'sc
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const RUNS = Number(process.argv[2] ?? 3);
 const WELCH_SAMPLES = Number(process.argv[3] ?? 1e8);
+const CORR_SAMPLES = Number(process.argv[4] ?? 2e7);
 const DECODE_SAMPLES = 10_000_000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -117,6 +124,14 @@ try {
       worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data.value));
       worker.postMessage({ id: 1, fn, args });
     });
+    window.benchRpc = async () => {
+      const workers = {};
+      for (const build of ['single', 'threads']) {
+        const worker = new Worker(`/wasm-loader.js?rpc&wasm=${build === 'single' ? 'single' : 'auto'}`, { type: 'module' });
+        workers[build] = { worker, loaded: await window.benchCall(worker, 'loaded', []) };
+      }
+      return workers;
+    };
     window.benchWorkers = {};
     for (const build of ['single', 'threads']) {
       const worker = new Worker(`/wasm-loader.js?rpc&wasm=${build === 'single' ? 'single' : 'auto'}`, { type: 'module' });
@@ -142,6 +157,74 @@ try {
     for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
     window.benchSamples = null;
   });
+
+  // ---- Correlation: a fresh probe worker per build, the same two float32 signals.
+  const load0 = loadavg()[0];
+  await page.evaluate(async (n) => {
+    const a = new Float32Array(n);
+    const b = new Float32Array(n);
+    let s = 777;
+    for (let i = 0; i < n; i += 1) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      b[i] = Math.sin(i * 0.0131) + (s / 2147483648 - 0.5);
+      a[i] = i >= 321 ? b[i - 321] : 0;
+    }
+    window.benchPair = [a, b];
+    window.benchWorkers = await window.benchRpc();
+  }, CORR_SAMPLES);
+  const corr = { single: { ms: [], cpu: [] }, threads: { ms: [], cpu: [] }, reports: {} };
+  for (let r = 0; r < RUNS; r += 1) {
+    for (const build of ['single', 'threads']) {
+      const [report, ms, cpu] = await timed(tag, () => page.evaluate((b) => window.benchCall(
+        window.benchWorkers[b].worker, 'correlateSamplesF32', [...window.benchPair, 1000, 1e7, undefined],
+      ), build));
+      corr[build].ms.push(ms);
+      corr[build].cpu.push(cpu);
+      corr.reports[build] = report;
+    }
+  }
+  corr.same = JSON.stringify(corr.reports.single) === JSON.stringify(corr.reports.threads);
+  await page.evaluate(() => {
+    for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
+    window.benchPair = null;
+  });
+
+  // ---- Decode from memory: decodeBytes on the capture's bytes (read once, before timing).
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-bytes';
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await page.setInputFiles('#bench-bytes', path.join(work, 'spi.npy'));
+  await page.evaluate(async () => {
+    window.benchBytes = new Uint8Array(await document.getElementById('bench-bytes').files[0].arrayBuffer());
+    window.benchWorkers = await window.benchRpc();
+  });
+  const memCases = [['single', 'single', false], ['parts', 'threads', true], ['serial', 'threads', false], ['single-parts', 'single', true]];
+  const mem = Object.fromEntries(memCases.map(([k]) => [k, { ms: [], wall: [], cpu: [] }]));
+  for (let r = 0; r < RUNS; r += 1) {
+    for (const [key, build, parts] of memCases) {
+      const [out, wall, cpu] = await timed(tag, () => page.evaluate(([b, parts]) => window.benchCall(
+        window.benchWorkers[b].worker, 'decodeBytes', [window.benchBytes,
+          { protocol: 'spi', cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 },
+          [{ role: 'clk', channel: 0 }, { role: 'miso', channel: 1 }, { role: 'mosi', channel: 2 }, { role: 'cs', channel: 3 }],
+          undefined, { threshold: null, hysteresis: null }, parts, false],
+      ), [build, parts]));
+      mem[key].ms.push(out.ms);
+      mem[key].par = (mem[key].par ?? []).concat(out.parallel_ms);
+      mem[key].wall.push(wall);
+      mem[key].cpu.push(cpu);
+      mem[key].frames = out.stats.frames;
+      mem[key].parallel = out.parallel;
+    }
+  }
+  await page.evaluate(() => {
+    for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
+    window.benchBytes = null;
+  });
+  const load1 = loadavg()[0];
 
   // ---- Decode: web/decode-worker.js with each build on the generated analog SPI capture.
   await page.evaluate(() => {
@@ -194,6 +277,21 @@ try {
   console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${runsOf(decode.threads)}; median ${dt.toFixed(0)} ms`);
   console.log(`  default (no parallel parts: ${decode.serial[0].wasm}): ${runsOf(decode.serial)}; median ${median(decode.serial.map((d) => d.ms)).toFixed(0)} ms`);
   console.log(`  speed-up (parallel parts) ${(d1 / dt).toFixed(2)}x; same frame count: ${[...decode.threads, ...decode.serial].every((d) => d.frames === decode.single[0].frames)}`);
+  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
+  for (const [key, build, parts] of memCases) {
+    const m = mem[key];
+    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (thresholding parts on the pool: ${median(m.par).toFixed(0)} ms); wall ${busy(m.wall, m.cpu)}`);
+  }
+  console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `
+    + `threaded serial vs single serial ${(median(mem.serial.ms) / median(mem.single.ms)).toFixed(2)}x slower; `
+    + `single build parts vs serial ${(median(mem['single-parts'].ms) / median(mem.single.ms)).toFixed(2)}x`);
+  const c1 = median(corr.single.ms);
+  const ct = median(corr.threads.ms);
+  console.log(`Correlation of 2 x ${CORR_SAMPLES} float32 samples, lags -1000..1000 (correlateSamplesF32, peak lag ${corr.reports.threads.peak?.lag})`);
+  console.log(`  single-threaded: ${busy(corr.single.ms, corr.single.cpu)}; median ${c1.toFixed(0)} ms`);
+  console.log(`  threaded: ${busy(corr.threads.ms, corr.threads.cpu)}; median ${ct.toFixed(0)} ms`);
+  console.log(`  speed-up ${(c1 / ct).toFixed(2)}x; reports bit-identical: ${corr.same}`);
+  console.log(`load average (1 min) ${load0.toFixed(1)} before the correlation, ${load1.toFixed(1)} after the in-memory decode, ${loadavg()[0].toFixed(1)} at the end`);
 } finally {
   await context?.close().catch(() => {});
   server.proc.kill('SIGTERM');

@@ -60,9 +60,32 @@ function tone(n) {
   return x;
 }
 
-/** A little-endian float64 NPY of `x`. */
-function writeNpy(file, x) {
-  let header = `{'descr': '<f8', 'fortran_order': False, 'shape': (${x.length},), }`;
+/** Samples of each signal of the correlation pair (streamed, in 32 parts of whole blocks). */
+const PAIR_SAMPLES = 1_000_000;
+/** Lag of the correlation pair: B is A delayed by 123 samples (plus noise). */
+const PAIR_DELAY = 123;
+
+/** The correlation pair as float32 [a, b] (same in node and page: evaluated in both). */
+function pair(n, delay) {
+  const a = new Float32Array(n);
+  const b = new Float32Array(n);
+  const x = new Float64Array(n + delay);
+  let s = 987654;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648 - 0.5;
+  };
+  for (let i = 0; i < x.length; i += 1) x[i] = rnd() + 0.3 * Math.sin(i * 0.01);
+  for (let i = 0; i < n; i += 1) {
+    a[i] = x[i];
+    b[i] = x[i + delay] + 0.05 * rnd();
+  }
+  return [a, b];
+}
+
+/** A little-endian float64 (or float32: `descr` '<f4') NPY of `x`. */
+function writeNpy(file, x, descr = '<f8') {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${x.length},), }`;
   while ((10 + header.length + 1) % 64 !== 0) header += ' ';
   header += '\n';
   const head = Buffer.alloc(10);
@@ -89,6 +112,9 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     execFileSync('python3', [path.join(REPO, 'benches', 'gen_bus.py'), path.join(work, 'data'), String(SPI_SAMPLES)],
       { stdio: 'ignore' });
     writeNpy(path.join(work, 'data', 'tone.npy'), tone(TONE_SAMPLES));
+    const [a, b] = pair(PAIR_SAMPLES, PAIR_DELAY);
+    writeNpy(path.join(work, 'data', 'pair-a.npy'), a, '<f4');
+    writeNpy(path.join(work, 'data', 'pair-b.npy'), b, '<f4');
     servers.isolated = await serve();
     servers.plain = await serve(['--no-isolation']);
     context = await launchBrowser(path.join(work, 'profile'), home);
@@ -155,7 +181,9 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
         else resolve(data.value);
       };
       worker.onerror = (e) => reject(new Error(`probe worker failed: ${e.message}`));
-      worker.postMessage({ id: 1, fn, args: args.map((a) => (a?.f64 ? Float64Array.from(a.f64) : a)) });
+      // {f64: [...]}: a Float64Array; {window: name}: an array the page already holds.
+      const arg = (a) => (a?.f64 ? Float64Array.from(a.f64) : a?.window ? window[a.window[0]][a.window[1]] : a);
+      worker.postMessage({ id: 1, fn, args: args.map(arg) });
     }), [query, fn, args]);
   }
 
@@ -257,6 +285,73 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  test('correlation through correlateSamplesF32: threaded = single-threaded = CLI', { timeout: 120_000 }, async () => {
+    const page = await open(servers.isolated);
+    await page.evaluate(`window.corrPair = (${pair.toString()})(${PAIR_SAMPLES}, ${PAIR_DELAY})`);
+    const args = [{ window: ['corrPair', 0] }, { window: ['corrPair', 1] }, 1000, undefined, undefined];
+    const threaded = await rpc(page, '', 'correlateSamplesF32', args);
+    const single = await rpc(page, '&wasm=single', 'correlateSamplesF32', args);
+    assert.deepEqual(threaded, single, 'bit-identical across builds (the same 32 parts, merged in order)');
+    assert.equal(threaded.precision, 'f32');
+    assert.equal(threaded.peak.lag, PAIR_DELAY);
+    const cli = (...extra) => JSON.parse(execFileSync(BIN, ['correlate', path.join(work, 'data', 'pair-a.npy'),
+      path.join(work, 'data', 'pair-b.npy'), '--stream', '--max-lag', '1000', '--json', ...extra], { encoding: 'utf8' }));
+    const rel = (x, y) => Math.abs(x - y) / Math.max(Math.abs(y), 1e-300);
+    /** Same report within docs/json-schema.md's tolerance: `tol` relative for the peak value
+     * and coefficient, `lagTol` samples for the interpolated lag. */
+    const near = (got, want, tol, lagTol, what) => {
+      assert.deepEqual(got.samples, want.samples, what);
+      assert.equal(got.precision, want.precision, what);
+      assert.equal(got.max_lag, want.max_lag, what);
+      assert.equal(got.peak.lag, want.peak.lag, what);
+      assert.ok(rel(got.peak.value, want.peak.value) <= tol, `${what}: peak ${got.peak.value} vs ${want.peak.value}`);
+      assert.ok(Math.abs(got.peak.lag_interpolated - want.peak.lag_interpolated) <= lagTol,
+        `${what}: lag ${got.peak.lag_interpolated} vs ${want.peak.lag_interpolated}`);
+      assert.ok(Math.abs(got.coefficient - want.coefficient) <= tol, `${what}: r ${got.coefficient} vs ${want.coefficient}`);
+    };
+    // f32 FFTs: wasm's and the native CLI's f32 transforms round differently (SIMD paths),
+    // so the documented f32 tolerance (1e-6 of the peak, 1e-5 samples, 1e-6), serial or parts.
+    near(threaded, cli('--threads', '1'), 1e-6, 1e-5, 'f32 vs CLI --threads 1');
+    near(threaded, cli('--threads', '8'), 1e-6, 1e-5, 'f32 vs CLI --threads 8 (the same 32 parts)');
+    // f64 FFTs on request: within 1e-12 of the CLI (summation order only).
+    const f64 = await rpc(page, '', 'correlateSamplesF32', [...args.slice(0, 4), 'f64']);
+    assert.equal(f64.precision, 'f64');
+    assert.deepEqual(f64, await rpc(page, '&wasm=single', 'correlateSamplesF32', [...args.slice(0, 4), 'f64']));
+    near(f64, cli('--threads', '1', '--precision', 'f64'), 1e-12, 1e-9, 'f64 vs CLI --threads 1');
+    await page.close();
+  });
+
+  test('in-memory decode (decodeBytes): parts = serial = single-threaded', { timeout: 120_000 }, async () => {
+    const page = await open(servers.isolated);
+    await page.evaluate(() => {
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.id = 'threads-bytes-file';
+      input.hidden = true;
+      document.body.append(input);
+    });
+    await page.setInputFiles('#threads-bytes-file', path.join(work, 'data', 'spi.npy'));
+    await page.evaluate(async () => {
+      const file = document.getElementById('threads-bytes-file').files[0];
+      window.spiBytes = [new Uint8Array(await file.arrayBuffer())];
+    });
+    const run = (query, parts) => rpc(page, query, 'decodeBytes',
+      [{ window: ['spiBytes', 0] }, spiSettings.config, spiSettings.wires, undefined, spiSettings.levels, parts, true]);
+    const threaded = await run('', true);
+    const serial = await run('', false);
+    const single = await run('&wasm=single', false);
+    assert.equal(threaded.parallel, true);
+    assert.equal(serial.parallel, false);
+    for (const out of [serial, single]) {
+      assert.deepEqual(threaded.frames, out.frames);
+      assert.deepEqual(threaded.stats, out.stats);
+      assert.equal(threaded.samples, out.samples);
+    }
+    const cli = cliSpi(path.join(work, 'data', 'spi.npy'));
+    assert.deepEqual(threaded.frames, cli.frames.map(({ time, ...f }) => f));
+    await page.close();
+  });
+
   test('--no-isolation: the single-threaded fallback works', { timeout: 120_000 }, async () => {
     const page = await open(servers.plain);
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
@@ -269,6 +364,10 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     const cli = cliSpi(file);
     assert.deepEqual(out.frames, cli.frames.map(({ time, ...f }) => f));
     assert.deepEqual(out.stats, cli.stats);
+    await page.evaluate(`window.corrPair = (${pair.toString()})(${PAIR_SAMPLES}, ${PAIR_DELAY})`);
+    const corr = await rpc(page, '', 'correlateSamplesF32',
+      [{ window: ['corrPair', 0] }, { window: ['corrPair', 1] }, 1000, undefined, undefined]);
+    assert.equal(corr.peak.lag, PAIR_DELAY, 'correlation on the single-threaded fallback');
     await page.screenshot({ path: path.join(SHOTS, 'threads-fallback.png'), fullPage: true });
     await page.close();
     assert.deepEqual(pageErrors, []);

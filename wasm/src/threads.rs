@@ -1,12 +1,16 @@
-//! Entry points for work that splits into mergeable parts: Welch PSD over a buffer of
-//! samples, and decoding of analog lines (thresholded part by part). With feature `threads`
+//! Entry points for work that splits into mergeable parts: Welch PSD and cross-correlation
+//! over buffers of samples, and decoding of analog lines (thresholded part by part). With feature `threads`
 //! (web/pkg-threads) the parts run on a rayon pool of Web Workers started by
 //! `initThreadPool`; without it (web/pkg) the same parts run one after another. The parts
 //! never depend on the number of threads and are merged in order, so both builds return
 //! identical results.
 
+use scopekit_core::correlate::{
+    CorrelationReport, CorrelationSum, Precision as CorrPrecision, Sample, StreamCorrelator,
+};
 use scopekit_core::decode::{
-    AnyDecoder, AnyFrame, DecodeSink, DecodeTail, FrameStatsBuilder, Levels, ProtocolConfig, Wire,
+    AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
+    ProtocolConfig, Wire,
 };
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
@@ -161,6 +165,133 @@ pub fn welch_spectrum_f32(
     welch_report(samples, nfft, overlap, window, sample_rate, precision)
 }
 
+/// Most correlation parts (a fixed count, whatever the threads, so every build sums alike;
+/// the CLI's `correlate --threads 8` cuts the same parts).
+const CORRELATE_PARTS: u64 = 32;
+/// Samples pushed into a part's correlator at a time (keeps its buffers small).
+const FEED: usize = 1 << 16;
+
+/// The sums of the part of a correlation that covers `b[first..end)` (`end` `None` for the
+/// last part).
+fn correlate_part<T: Sample>(
+    a: &[T],
+    b: &[T],
+    lag: usize,
+    precision: CorrPrecision,
+    first: usize,
+    end: Option<usize>,
+) -> scopekit_core::Result<CorrelationSum> {
+    let stop = end.map_or(u64::MAX, |e| e as u64);
+    let mut corr = StreamCorrelator::part_in(lag, first as u64, stop, precision)?;
+    let a_from = first.saturating_sub(lag).min(a.len());
+    let a_to = end.map_or(a.len(), |e| e.saturating_add(lag).min(a.len()));
+    let a = &a[a_from..a_to.max(a_from)];
+    let b = &b[first..end.unwrap_or(b.len()).min(b.len())];
+    // Push in step, the signal behind first (the order never changes the sums).
+    let (mut ia, mut ib) = (0, 0);
+    while ia < a.len() || ib < b.len() {
+        if ia < a.len() && (ia <= ib || ib >= b.len()) {
+            let n = FEED.min(a.len() - ia);
+            corr.push_a(&a[ia..ia + n])?;
+            ia += n;
+        } else {
+            let n = FEED.min(b.len() - ib);
+            corr.push_b(&b[ib..ib + n])?;
+            ib += n;
+        }
+    }
+    corr.finish_part()
+}
+
+fn correlate_report<T: Sample + Sync>(
+    a: &[T],
+    b: &[T],
+    max_lag: u32,
+    precision: CorrPrecision,
+    sample_rate: Option<f64>,
+) -> Result<JsValue, JsError> {
+    if a.is_empty() || b.is_empty() {
+        return Err(JsError::new("a signal has no samples"));
+    }
+    let lag = max_lag as usize;
+    // Checks the lag before sizing the parts.
+    let block = StreamCorrelator::part_in(lag, 0, 0, precision)
+        .map(|_| StreamCorrelator::block_len(lag))
+        .map_err(js_error)?;
+    let blocks = b.len().div_ceil(block);
+    let per_part = blocks.div_ceil((CORRELATE_PARTS as usize).min(blocks)) * block;
+    let firsts: Vec<usize> = (0..b.len()).step_by(per_part).collect();
+    let sums = par_map(&firsts, |&first| {
+        let end = (first + per_part < b.len()).then_some(first + per_part);
+        correlate_part(a, b, lag, precision, first, end)
+    });
+    let mut sums = sums.into_iter();
+    let mut sum = sums
+        .next()
+        .ok_or_else(|| JsError::new("no samples"))?
+        .map_err(js_error)?;
+    for part in sums {
+        sum.merge(&part.map_err(js_error)?).map_err(js_error)?;
+    }
+    let samples = sum.samples();
+    let (_, peak, coefficient) = sum.finish().map_err(js_error)?;
+    to_js(&CorrelationReport {
+        samples,
+        max_lag: max_lag as u64,
+        method: "streaming".to_string(),
+        precision: precision.name().to_string(),
+        peak,
+        coefficient,
+        sample_rate,
+        delay_seconds: peak.zip(sample_rate).map(|(p, r)| p.lag_interpolated / r),
+    })
+}
+
+/// `precision` of a correlation (`f32`, `f64`, or `auto`/absent: `own`).
+fn parse_corr_precision(
+    precision: Option<String>,
+    own: CorrPrecision,
+) -> Result<CorrPrecision, JsError> {
+    match precision.as_deref().unwrap_or("auto") {
+        "auto" => Ok(own),
+        "f32" => Ok(CorrPrecision::F32),
+        "f64" => Ok(CorrPrecision::F64),
+        other => Err(JsError::new(&format!(
+            "precision: f32, f64 or auto, not {other:?}"
+        ))),
+    }
+}
+
+/// Cross-correlation of `a` and `b` over lags `-max_lag..=max_lag`: the document of
+/// `scopekit correlate A B --stream --max-lag L --json` (a positive lag: `a` is `b`
+/// delayed). The record is cut at the correlator's block boundaries into parts that run
+/// on the thread pool and are merged in order. FFTs in f64 unless `precision` is `f32`.
+#[wasm_bindgen(js_name = correlateSamples)]
+pub fn correlate_samples(
+    a: &[f64],
+    b: &[f64],
+    max_lag: u32,
+    sample_rate: Option<f64>,
+    precision: Option<String>,
+) -> Result<JsValue, JsError> {
+    let precision = parse_corr_precision(precision, CorrPrecision::F64)?;
+    correlate_report(a, b, max_lag, precision, sample_rate)
+}
+
+/// [`correlate_samples`] of f32 samples, with FFTs in f32 (as the CLI does two float32
+/// inputs) unless `precision` is `f64`.
+#[wasm_bindgen(js_name = correlateSamplesF32)]
+pub fn correlate_samples_f32(
+    a: &[f32],
+    b: &[f32],
+    max_lag: u32,
+    sample_rate: Option<f64>,
+    precision: Option<String>,
+) -> Result<JsValue, JsError> {
+    let precision = parse_corr_precision(precision, CorrPrecision::F32)?;
+    correlate_report(a, b, max_lag, precision, sample_rate)
+}
+
 /// The `{frames, samples, stats}` result of a decode run (as `DecodeSession.finish`).
 #[derive(Serialize)]
 struct Decoded<'a> {
@@ -205,6 +336,25 @@ fn read_part(
     reader.finish(sink).map(|_| ())
 }
 
+/// The decoder settings of a page (as `DecodeSession` takes them).
+fn settings(
+    config: JsValue,
+    wires: JsValue,
+    levels: JsValue,
+) -> Result<(ProtocolConfig, Vec<Wire>, Levels), JsError> {
+    let config: ProtocolConfig = serde_wasm_bindgen::from_value(config)
+        .map_err(|e| JsError::new(&format!("bad decoder settings: {e}")))?;
+    let wires: Vec<Wire> = serde_wasm_bindgen::from_value(wires)
+        .map_err(|e| JsError::new(&format!("bad channel wiring: {e}")))?;
+    let levels: Levels = if levels.is_undefined() || levels.is_null() {
+        Levels::default()
+    } else {
+        serde_wasm_bindgen::from_value(levels)
+            .map_err(|e| JsError::new(&format!("bad threshold settings: {e}")))?
+    };
+    Ok((config, wires, levels))
+}
+
 /// A decode run over an analog capture (NPY, WAV) whose data is cut into parts that are
 /// thresholded in parallel and taken in order: the frames are exactly those of
 /// [`DecodeSession`](crate::DecodeSession). The page reads the file's head, asks
@@ -227,6 +377,8 @@ pub struct ParallelDecode {
     sink: Option<DecodeSink<AnyDecoder>>,
     stats: FrameStatsBuilder,
     rate: Option<f64>,
+    /// Milliseconds spent thresholding parts on the pool (the parallel share).
+    parallel_ms: f64,
 }
 
 #[wasm_bindgen(js_class = ParallelDecode)]
@@ -242,16 +394,7 @@ impl ParallelDecode {
         rate: Option<f64>,
         levels: JsValue,
     ) -> Result<ParallelDecode, JsError> {
-        let config: ProtocolConfig = serde_wasm_bindgen::from_value(config)
-            .map_err(|e| JsError::new(&format!("bad decoder settings: {e}")))?;
-        let wires: Vec<Wire> = serde_wasm_bindgen::from_value(wires)
-            .map_err(|e| JsError::new(&format!("bad channel wiring: {e}")))?;
-        let levels: Levels = if levels.is_undefined() || levels.is_null() {
-            Levels::default()
-        } else {
-            serde_wasm_bindgen::from_value(levels)
-                .map_err(|e| JsError::new(&format!("bad threshold settings: {e}")))?
-        };
+        let (config, wires, levels) = settings(config, wires, levels)?;
         let file_len = file_len as u64;
         let mut reader = Reader::with_file_len(file_len);
         reader.push(head, &mut Discard).map_err(js_error)?;
@@ -275,6 +418,7 @@ impl ParallelDecode {
             sink: Some(DecodeSink::external(decoder)),
             stats: FrameStatsBuilder::default(),
             rate,
+            parallel_ms: 0.0,
         })
     }
 
@@ -297,6 +441,23 @@ impl ParallelDecode {
     /// thresholded in parallel); returns the frames completed (an array, often empty).
     #[wasm_bindgen(js_name = pushParts)]
     pub fn push_parts(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        self.push_whole_parts(bytes)?;
+        self.take_frames()
+    }
+
+    /// Finish: `{frames, samples, stats}` with the last frames, as `DecodeSession.finish`.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let (frames, tail) = self.finish_run()?;
+        to_js(&Decoded {
+            frames: &frames,
+            tail: &tail,
+        })
+    }
+}
+
+impl ParallelDecode {
+    /// [`push_parts`](Self::push_parts) without taking the frames.
+    fn push_whole_parts(&mut self, bytes: &[u8]) -> Result<(), JsError> {
         let mut parts = Vec::new();
         let mut at = 0usize;
         while at < bytes.len() {
@@ -320,11 +481,11 @@ impl ParallelDecode {
                 .extend(parts.into_iter().map(|(i, p)| (i, p.to_vec())));
             self.run(false)?;
         }
-        self.take_frames()
+        Ok(())
     }
 
-    /// Finish: `{frames, samples, stats}` with the last frames, as `DecodeSession.finish`.
-    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+    /// The last frames and the tail.
+    fn finish_run(&mut self) -> Result<(Vec<AnyFrame>, DecodeTail), JsError> {
         if self.next != self.bounds.len() {
             return Err(JsError::new("the file ended before its last part"));
         }
@@ -342,17 +503,13 @@ impl ParallelDecode {
         let rest = sink.finish();
         self.stats.add(&rest);
         frames.extend(rest);
-        to_js(&Decoded {
-            frames: &frames,
-            tail: &DecodeTail {
-                samples,
-                stats: core::mem::take(&mut self.stats).report(self.rate),
-            },
-        })
+        let tail = DecodeTail {
+            samples,
+            stats: core::mem::take(&mut self.stats).report(self.rate),
+        };
+        Ok((frames, tail))
     }
-}
 
-impl ParallelDecode {
     fn take_frame_vec(&mut self) -> Result<Vec<AnyFrame>, JsError> {
         let sink = self
             .sink
@@ -430,10 +587,12 @@ impl ParallelDecode {
         };
         let header = &self.header;
         let bounds = &self.bounds;
+        let started = js_sys::Date::now();
         let done = par_map(parts, |&(i, bytes)| {
             let mut part = DigitizePart::new(lines);
             read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
+        self.parallel_ms += js_sys::Date::now() - started;
         for (&(i, bytes), part) in parts.iter().zip(done) {
             if digitizer.push_part(part.map_err(js_error)?).is_err() {
                 // A line sat in its dead band too long: read this part serially.
@@ -443,4 +602,105 @@ impl ParallelDecode {
         }
         Ok(())
     }
+}
+
+/// Bytes of the file given to the serial decode per push (as the page's reads).
+const DECODE_CHUNK: usize = 4 << 20;
+/// Decode parts pushed at once per worker thread.
+const PARTS_PER_THREAD: usize = 2;
+
+/// The result of [`decode_bytes`].
+#[derive(Serialize)]
+struct DecodedBytes<'a> {
+    /// The frames, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<&'a [AnyFrame]>,
+    #[serde(flatten)]
+    tail: &'a DecodeTail,
+    /// Whether parts were thresholded in parallel.
+    parallel: bool,
+    /// Milliseconds spent decoding (from the bytes in wasm memory to the result, before it
+    /// is converted to JS).
+    ms: f64,
+    /// Of `ms`, those spent thresholding parts on the pool (0 for the serial path): the
+    /// rest (merging the parts' transitions, decoding them) runs on one thread.
+    parallel_ms: f64,
+}
+
+/// Decode a whole capture already in memory: `{frames?, samples, stats, parallel, ms}`,
+/// the frames (`with_frames`) and tail as `DecodeSession.finish` gives them. With `parts`,
+/// an analog capture (NPY, WAV) that splits into parts takes the path of
+/// [`ParallelDecode`] (parts thresholded on the thread pool); otherwise, or for other
+/// formats, the serial path of `DecodeSession`. The bytes are pushed from memory, so `ms`
+/// is the decode alone (no file read): what the benchmark compares across builds.
+#[wasm_bindgen(js_name = decodeBytes)]
+pub fn decode_bytes(
+    bytes: &[u8],
+    config: JsValue,
+    wires: JsValue,
+    rate: Option<f64>,
+    levels: JsValue,
+    parts: bool,
+    with_frames: bool,
+) -> Result<JsValue, JsError> {
+    let started = js_sys::Date::now();
+    let mut frames = Vec::new();
+    let mut parallel = false;
+    let mut parallel_ms = 0.0;
+    let tail = 'run: {
+        if parts {
+            let head = &bytes[..bytes.len().min(64 << 10)];
+            let mut run = ParallelDecode::new(
+                head,
+                bytes.len() as f64,
+                config.clone(),
+                wires.clone(),
+                rate,
+                levels.clone(),
+            )?;
+            if run.parallel() {
+                parallel = true;
+                let at = run.header.data_offset() as usize;
+                let batch = PARTS_PER_THREAD * thread_count().max(1) as usize;
+                for group in run.bounds.clone().chunks(batch) {
+                    let (Some(&(a, _)), Some(&(_, b))) = (group.first(), group.last()) else {
+                        continue;
+                    };
+                    let data = bytes.get(at + a as usize..at + b as usize).ok_or_else(|| {
+                        JsError::new("the capture is shorter than its header says")
+                    })?;
+                    run.push_whole_parts(data)?;
+                    let done = run.take_frame_vec()?;
+                    if with_frames {
+                        frames.extend(done);
+                    }
+                }
+                let (rest, tail) = run.finish_run()?;
+                frames.extend(rest);
+                parallel_ms = run.parallel_ms;
+                break 'run tail;
+            }
+        }
+        let (config, wires, levels) = settings(config, wires, levels)?;
+        let mut job =
+            DecodeJob::new(bytes.len() as u64, &config, &wires, rate, levels).map_err(js_error)?;
+        for chunk in bytes.chunks(DECODE_CHUNK) {
+            job.push(chunk).map_err(js_error)?;
+            let done = job.take_frames();
+            if with_frames {
+                frames.extend(done);
+            }
+        }
+        let (rest, tail) = job.finish().map_err(js_error)?;
+        frames.extend(rest);
+        tail
+    };
+    let ms = js_sys::Date::now() - started;
+    to_js(&DecodedBytes {
+        frames: with_frames.then_some(&frames[..]),
+        tail: &tail,
+        parallel,
+        ms,
+        parallel_ms,
+    })
 }
