@@ -181,7 +181,6 @@ async function decodeStream(file, settings, batcher) {
     progress(total, true);
     return { samples: out.samples, stats: out.stats };
   } finally {
-    chunks.close();
     session?.free();
   }
 }
@@ -245,7 +244,6 @@ async function decodeParallel(file, settings, batcher, wasm, threads) {
     progress(total, true);
     return { samples: out.samples, stats: out.stats };
   } finally {
-    chunks.close();
     session?.free();
   }
 }
