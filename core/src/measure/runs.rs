@@ -220,10 +220,12 @@ impl PulseTracker {
 
     /// The pre-transition minimum of the transition completing at `i`: the value of the
     /// deque's first entry from index `from` on (else its last), the samples `pend` from
-    /// `pend_start` to `i` included as if pushed. When every entry from `from` on is
-    /// pending and `i - from <= PRE_CAP`, that entry (the last occurrence of their
-    /// minimum) cannot have been dropped by the cap (4096 later pushes would be needed), so
-    /// it is found by a scan of the pending samples; otherwise they are pushed first.
+    /// `pend_start` to `i` included as if pushed. Pushes pop the entries `>=` a new value,
+    /// so that entry is the last occurrence of the minimum from `from` on: the smaller of
+    /// the deque's first entry from `from` on and the pending minimum (the pending one on
+    /// a tie). The cap drops an entry only after 4096 later pushes, so when
+    /// `i - from <= PRE_CAP` that entry is still there: it is found without pushing the
+    /// pending samples (otherwise they are pushed first).
     pub(super) fn pre_min<S: Sample>(
         &mut self,
         i: u64,
@@ -232,21 +234,30 @@ impl PulseTracker {
         pend: &[S],
     ) -> Option<f64> {
         let neg = self.state == State::High;
-        if !pend.is_empty() && from >= pend_start && i.saturating_sub(from) <= PRE_CAP as u64 {
-            let skip = usize::try_from(from - pend_start).map_or(pend.len(), |s| s.min(pend.len()));
-            let value = |x: S| if neg { -x } else { x };
-            if let Some(v) = last_min(&pend[skip..], neg) {
-                return Some(v);
-            }
-            // No finite sample from `from` on: the last one pushed.
-            if let Some(&x) = pend.iter().rev().find(|x| x.finite()) {
-                return Some(value(x).f64());
-            }
-            return self.pre.back().map(|&(_, v)| v);
+        if pend.is_empty() || i.saturating_sub(from) > PRE_CAP as u64 {
+            self.flush_pre(pend_start, pend);
+            let at = self.pre.partition_point(|&(j, _)| j < from);
+            return self.pre.get(at).or(self.pre.back()).map(|&(_, v)| v);
         }
-        self.flush_pre(pend_start, pend);
+        let skip = usize::try_from(from.saturating_sub(pend_start))
+            .map_or(pend.len(), |s| s.min(pend.len()));
+        let pending = last_min(&pend[skip..], neg);
+        // Deque entries from `from` on (none when `from` is past them all).
         let at = self.pre.partition_point(|&(j, _)| j < from);
-        self.pre.get(at).or(self.pre.back()).map(|&(_, v)| v)
+        let kept = self.pre.get(at).map(|&(_, v)| v);
+        match (pending, kept) {
+            (Some(p), Some(d)) => Some(if p <= d { p } else { d }),
+            (Some(p), None) => Some(p),
+            (None, Some(d)) => Some(d),
+            (None, None) => {
+                // Nothing from `from` on: the last value pushed.
+                let value = |x: S| if neg { -x } else { x };
+                match pend.iter().rev().find(|x| x.finite()) {
+                    Some(&x) => Some(value(x).f64()),
+                    None => self.pre.back().map(|&(_, v)| v),
+                }
+            }
+        }
     }
 
     /// `push_pre` of every sample of a run (`x` in the low state, `−x` in the high one).
