@@ -31,8 +31,9 @@ use crate::{progress, read_header, stream};
 
 /// Bytes mapped at a time per worker.
 const WINDOW: u64 = 8 << 20;
-/// Target bytes per parallel segment.
-const SEGMENT: u64 = 32 << 20;
+/// Target bytes per parallel segment (24 segments of 1e8 float32 samples: two workers
+/// share them evenly).
+const SEGMENT: u64 = 16 << 20;
 
 /// Settings of one `measure` run.
 pub struct Options {

@@ -14,8 +14,11 @@ use crate::{Block, BlockSink, Error, Layout, Merge, Result};
 /// threshold of `edges`).
 pub const HISTOGRAM_BINS: usize = 1024;
 
-/// Sub-histograms counted in turn (summed when read).
-const SUBS: usize = 4;
+/// Sub-histograms counted in turn (added to the totals every [`ROOM`] samples at most).
+const SUBS: usize = 8;
+
+/// Increments one `u16` sub-histogram bin can take before it must be added to the totals.
+const ROOM: usize = u16::MAX as usize;
 
 /// Bins of one sub-histogram: [`HISTOGRAM_BINS`] and a last one for the samples skipped.
 const STRIDE: usize = HISTOGRAM_BINS + 1;
@@ -174,9 +177,14 @@ pub struct LevelHistogram {
     min: f64,
     scale: f64,
     width: f64,
-    /// [`SUBS`] sub-histograms of [`STRIDE`] bins (the last one counts skipped samples),
-    /// one after the other.
+    /// Totals of [`STRIDE`] bins (the last one counts skipped samples), up to the last
+    /// flush of `subs`.
     counts: Vec<u64>,
+    /// [`SUBS`] sub-histograms of [`STRIDE`] bins, one after the other: small counters
+    /// (the tile and they stay in L1).
+    subs: Vec<u16>,
+    /// Increments any one `subs` counter can still take.
+    room: usize,
 }
 
 impl LevelHistogram {
@@ -191,7 +199,9 @@ impl LevelHistogram {
             min,
             scale: 1.0 / width,
             width,
-            counts: alloc::vec![0; STRIDE * SUBS],
+            counts: alloc::vec![0; STRIDE],
+            subs: alloc::vec![0; STRIDE * SUBS],
+            room: ROOM,
         })
     }
 
@@ -205,42 +215,65 @@ impl LevelHistogram {
         // Consecutive samples often fall in the same bin: counting them in separate
         // sub-histograms keeps each increment from waiting on the previous one's store.
         let (min, scale) = (self.min, self.scale);
-        let (a, rest) = self.counts.split_at_mut(STRIDE);
-        let (b, rest) = rest.split_at_mut(STRIDE);
-        let (c, d) = rest.split_at_mut(STRIDE);
-        let (a, b, c, d) = (
-            &mut a[..STRIDE],
-            &mut b[..STRIDE],
-            &mut c[..STRIDE],
-            &mut d[..STRIDE],
-        );
         let last = HISTOGRAM_BINS as u32;
         // The bins of a stretch first (a plain loop over lanes, which vectorises), then
         // the increments.
         let mut bins = [0u32; 256];
         for part in xs.chunks(bins.len()) {
+            // Sub 0 takes a part's eighth and its remainder; the others less.
+            let need = part.len() / SUBS + SUBS;
+            if self.room < need {
+                self.flush();
+            }
+            self.room -= need;
             let bins = &mut bins[..part.len()];
             for (i, &x) in bins.iter_mut().zip(part) {
                 *i = bin(min, scale, x.f64());
             }
-            let mut quads = bins.chunks_exact(4);
-            for q in &mut quads {
-                a[q[0].min(last) as usize] += 1;
-                b[q[1].min(last) as usize] += 1;
-                c[q[2].min(last) as usize] += 1;
-                d[q[3].min(last) as usize] += 1;
+            let subs: &mut [u16] = &mut self.subs;
+            let Some((s, _)) = subs.split_first_chunk_mut::<{ STRIDE * SUBS }>() else {
+                return;
+            };
+            let (s0, r) = s.split_at_mut(STRIDE);
+            let (s1, r) = r.split_at_mut(STRIDE);
+            let (s2, r) = r.split_at_mut(STRIDE);
+            let (s3, r) = r.split_at_mut(STRIDE);
+            let (s4, r) = r.split_at_mut(STRIDE);
+            let (s5, r) = r.split_at_mut(STRIDE);
+            let (s6, s7) = r.split_at_mut(STRIDE);
+            let mut octs = bins.chunks_exact(SUBS);
+            for q in &mut octs {
+                s0[q[0].min(last) as usize] += 1;
+                s1[q[1].min(last) as usize] += 1;
+                s2[q[2].min(last) as usize] += 1;
+                s3[q[3].min(last) as usize] += 1;
+                s4[q[4].min(last) as usize] += 1;
+                s5[q[5].min(last) as usize] += 1;
+                s6[q[6].min(last) as usize] += 1;
+                s7[q[7].min(last) as usize] += 1;
             }
-            for &i in quads.remainder() {
-                a[i.min(last) as usize] += 1;
+            for &i in octs.remainder() {
+                s0[i.min(last) as usize] += 1;
             }
         }
     }
 
+    /// Add the sub-histograms to the totals and clear them.
+    fn flush(&mut self) {
+        for sub in self.subs.chunks_exact_mut(STRIDE) {
+            for (t, c) in self.counts.iter_mut().zip(sub.iter_mut()) {
+                *t += u64::from(*c);
+                *c = 0;
+            }
+        }
+        self.room = ROOM;
+    }
+
     pub(super) fn totals(&self) -> Vec<u64> {
         let mut total = self.counts[..HISTOGRAM_BINS].to_vec();
-        for sub in self.counts[STRIDE..].chunks_exact(STRIDE) {
-            for (t, c) in total.iter_mut().zip(sub) {
-                *t += c;
+        for sub in self.subs.chunks_exact(STRIDE) {
+            for (t, &c) in total.iter_mut().zip(sub) {
+                *t += u64::from(c);
             }
         }
         total
@@ -280,7 +313,9 @@ impl BlockSink for LevelHistogram {
 }
 
 impl Merge for LevelHistogram {
-    fn merge(&mut self, later: Self) -> Result<()> {
+    fn merge(&mut self, mut later: Self) -> Result<()> {
+        self.flush();
+        later.flush();
         for (a, b) in self.counts.iter_mut().zip(&later.counts) {
             *a += b;
         }

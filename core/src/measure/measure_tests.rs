@@ -287,3 +287,31 @@ fn f32_passes_equal_f64_passes() {
     assert_eq!(ha, hb);
     assert_eq!(ha.top_base(), hb.top_base());
 }
+
+#[test]
+fn f32_histogram_equals_f64_bins_at_edges() {
+    for (min, max) in [(-0.3f32, 1.7f32), (0.0, 1.0), (-1e-3, 2e-3), (100.0, 100.5)] {
+        let (min, max) = (f64::from(min), f64::from(max));
+        let h = LevelHistogram::new(0, min, max).unwrap();
+        let w = h.bin_width();
+        let mut xs: Vec<f32> = alloc::vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0];
+        // Every bin edge and its f32 neighbours.
+        for k in -2..=1030 {
+            let t = (min + k as f64 * w) as f32;
+            for d in -3i32..=3 {
+                xs.push(f32::from_bits(t.to_bits().wrapping_add_signed(d)));
+            }
+        }
+        let mut x = 0.123_f64;
+        while xs.len() < 80_000 {
+            x = (x * 3.9 * (1.0 - x / 3.2)).abs() % 3.3 - 0.1;
+            xs.push((min + (max - min) * x / 3.0) as f32);
+        }
+        let wide: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
+        let mut h32 = h.clone();
+        for c in xs.chunks(4096) {
+            h32.add_samples(c);
+        }
+        assert_eq!(h32.totals(), reference_bins(min, w, &wide), "{min}..{max}");
+    }
+}

@@ -227,8 +227,9 @@ impl MeasureReport {
         } else {
             Err("constant signal (amplitude 0): no transitions")
         };
-        let why = |none: &'static str| if pulses.is_some() { Ok(none) } else { all };
-        let mut d = pulses.clone().unwrap_or_default();
+        let tracked = pulses.is_some();
+        let why = |none: &'static str| if tracked { Ok(none) } else { all };
+        let mut d = pulses.unwrap_or_default();
         let time = 1.0 / per;
         MeasureReport {
             channel: config.channel,

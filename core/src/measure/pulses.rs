@@ -240,6 +240,10 @@ impl PulseTracker {
     /// [`Self::add`] of `f32` or `f64` samples (the same results as of their `f64` values).
     pub fn add_samples<S: Sample>(&mut self, start: u64, xs: &[S]) {
         let mut k = 0;
+        // Samples `xs[pend..k]` are not yet in the pre-transition deque: the runs leave
+        // them there, a transition looks back into them (see `pre_min`), and whatever is
+        // left is pushed at the end.
+        let mut pend = 0;
         while k < xs.len() {
             let n = self.run(start + k as u64, &xs[k..]);
             if n > 0 {
@@ -248,10 +252,23 @@ impl PulseTracker {
             }
             let x = xs[k];
             if x.finite() {
-                self.sample(start + k as u64, x.f64());
+                let x = x.f64();
+                let completes = match self.state {
+                    State::Unknown => false,
+                    State::Low => x >= self.lv.high,
+                    State::High => x <= self.lv.low,
+                };
+                let at = start + pend as u64;
+                if !completes {
+                    self.flush_pre(at, &xs[pend..k]);
+                    pend = k;
+                }
+                self.sample(start + k as u64, x, at, &xs[pend..k]);
+                pend = k + 1;
             }
             k += 1;
         }
+        self.flush_pre(start + pend as u64, &xs[pend.min(xs.len())..]);
         self.pos = self.pos.max(start + xs.len() as u64);
     }
 
@@ -260,7 +277,7 @@ impl PulseTracker {
     pub(super) fn add_per_sample(&mut self, start: u64, xs: &[f64]) {
         for (i, &x) in (start..).zip(xs) {
             if x.is_finite() {
-                self.sample(i, x);
+                self.sample(i, x, i, &[] as &[f64]);
             }
         }
         self.pos = self.pos.max(start + xs.len() as u64);
@@ -270,7 +287,9 @@ impl PulseTracker {
         i >= self.own.0 && i < self.own.1
     }
 
-    fn sample(&mut self, i: u64, x: f64) {
+    /// One finite sample `x` at `i`; `pend` are the samples from `pend_start` to `i` not
+    /// yet in the pre-transition deque (only when `x` completes a transition).
+    fn sample<S: Sample>(&mut self, i: u64, x: f64, pend_start: u64, pend: &[S]) {
         let RefLevels { low, mid, high, .. } = self.lv;
         let (pi, p) = self.prev;
         self.prev = (i, x);
@@ -303,7 +322,8 @@ impl PulseTracker {
                         self.mid = Some(cross(pi, p, i, x, mid));
                     }
                     if x >= high {
-                        self.complete(true, i, x, cross(pi, p, i, x, high));
+                        let end = cross(pi, p, i, x, high);
+                        self.complete(true, i, x, end, (pend_start, pend));
                         return;
                     }
                     self.push_pre(i, x);
@@ -322,7 +342,8 @@ impl PulseTracker {
                         self.mid = Some(cross(pi, p, i, x, mid));
                     }
                     if x <= low {
-                        self.complete(false, i, x, cross(pi, p, i, x, low));
+                        let end = cross(pi, p, i, x, low);
+                        self.complete(false, i, x, end, (pend_start, pend));
                         return;
                     }
                     self.push_pre(i, -x);
@@ -373,7 +394,14 @@ impl PulseTracker {
         }
     }
 
-    fn complete(&mut self, rising: bool, i: u64, x: f64, end: f64) {
+    fn complete<S: Sample>(
+        &mut self,
+        rising: bool,
+        i: u64,
+        x: f64,
+        end: f64,
+        (pend_start, pend): (u64, &[S]),
+    ) {
         let start = self.start.take().unwrap_or(end);
         let mid = self.mid.take().unwrap_or(end);
         let owned = self.in_range(i) && (self.from_start || self.seen >= 2);
@@ -391,8 +419,7 @@ impl PulseTracker {
         };
         let dur = end - start;
         let from = (-crate::math::floor(SEEK * dur - start)).max(0.0) as u64;
-        let at = self.pre.partition_point(|&(j, _)| j < from);
-        let pre_min = self.pre.get(at).or(self.pre.back()).map(|&(_, v)| v);
+        let pre_min = self.pre_min(i, from, pend_start, pend);
         if owned {
             let d = &mut self.dists;
             let slew = (lv.high - lv.low) / dur;

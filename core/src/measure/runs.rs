@@ -112,7 +112,6 @@ impl PulseTracker {
     fn steady<S: Sample>(&mut self, start: u64, run: &[S]) {
         self.start = None;
         self.mid = None;
-        self.push_pre_run(start, run);
         if let Some(mut r) = self.region.take() {
             let inside = inside_len(start, run.len(), r.until);
             r.min = r.min.min(r.pend);
@@ -171,7 +170,6 @@ impl PulseTracker {
                 break;
             }
         }
-        self.push_pre_run(start, run);
         if let Some(mut r) = self.region.take() {
             let inside = inside_len(start, run.len(), r.until);
             if inside > 0 {
@@ -196,6 +194,70 @@ impl PulseTracker {
     fn set_prev<S: Sample>(&mut self, start: u64, run: &[S]) {
         let last = run.len() - 1;
         self.prev = (start + last as u64, run[last].f64());
+    }
+
+    /// Push the samples `pend` (indices from `at`, in the current state) to the
+    /// pre-transition deque, as the per-sample machine would have (non-finite ones are
+    /// skipped), at most [`RUN_MAX`] at a time.
+    pub(super) fn flush_pre<S: Sample>(&mut self, at: u64, pend: &[S]) {
+        if pend.is_empty() || self.state == State::Unknown {
+            return;
+        }
+        for (c, piece) in pend.chunks(RUN_MAX).enumerate() {
+            let at = at + (c * RUN_MAX) as u64;
+            if piece.iter().fold(true, |all, x| all & x.finite()) {
+                self.push_pre_run(at, piece);
+            } else {
+                let neg = self.state == State::High;
+                for (i, &x) in (at..).zip(piece) {
+                    if x.finite() {
+                        self.push_pre(i, if neg { -x.f64() } else { x.f64() });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pre-transition minimum of the transition completing at `i`: the value of the
+    /// deque's first entry from index `from` on (else its last), the samples `pend` from
+    /// `pend_start` to `i` included as if pushed. Pushes pop the entries `>=` a new value,
+    /// so that entry is the last occurrence of the minimum from `from` on: the smaller of
+    /// the deque's first entry from `from` on and the pending minimum (the pending one on
+    /// a tie). The cap drops an entry only after 4096 later pushes, so when
+    /// `i - from <= PRE_CAP` that entry is still there: it is found without pushing the
+    /// pending samples (otherwise they are pushed first).
+    pub(super) fn pre_min<S: Sample>(
+        &mut self,
+        i: u64,
+        from: u64,
+        pend_start: u64,
+        pend: &[S],
+    ) -> Option<f64> {
+        let neg = self.state == State::High;
+        if pend.is_empty() || i.saturating_sub(from) > PRE_CAP as u64 {
+            self.flush_pre(pend_start, pend);
+            let at = self.pre.partition_point(|&(j, _)| j < from);
+            return self.pre.get(at).or(self.pre.back()).map(|&(_, v)| v);
+        }
+        let skip = usize::try_from(from.saturating_sub(pend_start))
+            .map_or(pend.len(), |s| s.min(pend.len()));
+        let pending = last_min(&pend[skip..], neg);
+        // Deque entries from `from` on (none when `from` is past them all).
+        let at = self.pre.partition_point(|&(j, _)| j < from);
+        let kept = self.pre.get(at).map(|&(_, v)| v);
+        match (pending, kept) {
+            (Some(p), Some(d)) => Some(if p <= d { p } else { d }),
+            (Some(p), None) => Some(p),
+            (None, Some(d)) => Some(d),
+            (None, None) => {
+                // Nothing from `from` on: the last value pushed.
+                let value = |x: S| if neg { -x } else { x };
+                match pend.iter().rev().find(|x| x.finite()) {
+                    Some(&x) => Some(value(x).f64()),
+                    None => self.pre.back().map(|&(_, v)| v),
+                }
+            }
+        }
     }
 
     /// `push_pre` of every sample of a run (`x` in the low state, `−x` in the high one).
@@ -268,6 +330,51 @@ impl PulseTracker {
         }
         self.pre.extend(self.chain[..n].iter().rev());
     }
+}
+
+/// The minimum of the finite `s · x` over `xs` (`s` = −1 when `neg`, else 1), as its last
+/// occurrence (the one a deque popping `>=` keeps: only the sign of a zero tells them
+/// apart); `None` when no sample is finite. Min in 8 lanes, then a backward scan for a
+/// zero minimum.
+#[inline]
+fn last_min<S: Sample>(xs: &[S], neg: bool) -> Option<f64> {
+    let value = |x: S| if neg { -x } else { x };
+    let mut m = [S::INFINITY; 8];
+    let mut chunks = xs.chunks_exact(8);
+    for c in &mut chunks {
+        for j in 0..8 {
+            let v = value(c[j]);
+            m[j] = if v < m[j] && v > S::NEG_INFINITY {
+                v
+            } else {
+                m[j]
+            };
+        }
+    }
+    for &x in chunks.remainder() {
+        let v = value(x);
+        m[0] = if v < m[0] && v > S::NEG_INFINITY {
+            v
+        } else {
+            m[0]
+        };
+    }
+    let m = m
+        .iter()
+        .fold(S::INFINITY, |a, &b| if b < a { b } else { a });
+    if m == S::INFINITY {
+        return None;
+    }
+    if m == S::ZERO {
+        // +0 and −0 are equal: the last zero is the one kept.
+        return xs
+            .iter()
+            .rev()
+            .map(|&x| value(x))
+            .find(|&v| v == S::ZERO)
+            .map(S::f64);
+    }
+    Some(m.f64())
 }
 
 /// Whether `s · xs[j] < s · xs[j + 1]` for every `j` (`s` = −1 when `neg`, else 1; NaN
