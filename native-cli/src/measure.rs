@@ -17,7 +17,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use scopekit_core::formats::dtype::{Dtype, DtypeKind};
 use scopekit_core::formats::raw::RawHeader;
-use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
+use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement, PerCycle, PulseDists,
@@ -60,27 +60,6 @@ fn parse_levels(s: &str) -> Result<(f64, f64), CliError> {
     let a = a.trim().parse::<f64>().map_err(|_| bad())?;
     let b = b.trim().parse::<f64>().map_err(|_| bad())?;
     Ok((a, b))
-}
-
-/// A block sink that ignores a sigrok session's logic (measure reads analog data).
-struct Analog<S>(S);
-
-impl<S: BlockSink> BlockSink for Analog<S> {
-    fn begin(&mut self, layout: Layout) -> scopekit_core::Result<()> {
-        self.0.begin(layout)
-    }
-    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
-        self.0.block(b)
-    }
-}
-
-impl<S> LogicSink for Analog<S> {
-    fn begin(&mut self, _: &SigrokHeader) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn logic(&mut self, _: LogicChunk<'_>) -> scopekit_core::Result<()> {
-        Ok(())
-    }
 }
 
 /// Run `measure` on `file` and print the report (JSON or a table).
@@ -146,12 +125,12 @@ fn serial(
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
 ) -> Result<MeasureReport, CliError> {
-    let mut scan = Analog(LevelScan::new(config.channel));
+    let mut scan = AnalogOnly(LevelScan::new(config.channel));
     stream::stream(source, header, vcd_rate, &mut scan, |_, n| tick(bar, n))?;
     let m = scan.0.moments();
     let tb = match LevelHistogram::new(config.channel, m.min, m.max) {
         Some(h) => {
-            let mut h = Analog(h);
+            let mut h = AnalogOnly(h);
             stream::stream(source, header, vcd_rate, &mut h, |_, n| tick(bar, n))?;
             Some(h.0.top_base())
         }
@@ -159,7 +138,7 @@ fn serial(
     };
     let pulses = match levels_of(config, tb) {
         Some(lv) => {
-            let mut p = Analog(PulseTracker::new(config.channel, lv));
+            let mut p = AnalogOnly(PulseTracker::new(config.channel, lv));
             stream::stream(source, header, vcd_rate, &mut p, |_, n| tick(bar, n))?;
             Some(p.0.finish())
         }
