@@ -268,7 +268,16 @@ describe('scopekit page: analog view', () => {
     assert.equal(r.state, 'done', r.error ?? '');
     const want = cli(args);
     assert.equal(want.precision, 'f32');
-    close(r.last.doc, want);
+    // The page's FFTs are rustfft's portable ones, the CLI's its AVX ones: in single
+    // precision they round differently, so the two agree within the f32 path's stated
+    // tolerance (docs/json-schema.md, correlate), not bit for bit.
+    const { peak: gp, coefficient: gc, ...gotRest } = r.last.doc;
+    const { peak: wp, coefficient: wc, ...wantRest } = want;
+    close(gotRest, wantRest);
+    assert.equal(gp.lag, wp.lag);
+    assert.ok(Math.abs(gp.value - wp.value) <= 1e-6 * Math.abs(wp.value), `peak value ${gp.value} vs ${wp.value}`);
+    assert.ok(Math.abs(gp.lag_interpolated - wp.lag_interpolated) <= 1e-5, `lag ${gp.lag_interpolated} vs ${wp.lag_interpolated}`);
+    assert.ok(Math.abs(gc - wc) <= 1e-6, `coefficient ${gc} vs ${wc}`);
     assert.equal(r.last.doc.peak.lag, -DELAY);
     await shoot('correlate-f32');
     await page.getByTestId('analog-precision').selectOption('f64');
