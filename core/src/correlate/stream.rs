@@ -3,8 +3,10 @@
 //! `b` is cut into blocks of `S` samples at absolute positions `0, S, 2S, ...`; block
 //! `[n0, n0+S)` meets the segment `a[n0−L .. n0+S+L)` in FFTs of `N ≥ S + 2L` points: the
 //! first `2L + 1` outputs of the inverse FFT of `A·conj(B)` are that block's share of every
-//! lag. The transform is linear, so the blocks' cross spectra are summed and transformed
-//! back once at the end (two forward FFTs per block, no inverse). Blocks sit at absolute
+//! lag. Both signals of a block go through one complex FFT of `a + i·s·b` (`s` a power of
+//! two balancing their magnitudes), from which the cross spectrum is formed directly. The
+//! transform is linear, so the blocks' cross spectra are summed and transformed back once
+//! at the end (one forward FFT per block, no inverse). Blocks sit at absolute
 //! positions, so the result does not depend on how the input is pushed (bit for bit), and
 //! a record can be cut at block boundaries into parts correlated apart and merged
 //! ([`StreamCorrelator::part`], [`CorrelationSum::merge`]) — equal to the serial result
@@ -12,7 +14,7 @@
 //! power of two ≥ 4·(2L+1), at least [`MIN_NFFT`] — plus what one signal is pushed ahead of
 //! the other (push in step).
 //!
-//! [`Precision::F32`] runs the per-block FFTs in single precision (twice the SIMD lanes,
+//! [`Precision::F32`] runs the per-block FFT in single precision (twice the SIMD lanes,
 //! half the memory traffic) and sums the cross spectra, the final inverse FFT and the
 //! prefix sums in double: what scipy computes for float32 inputs, within the tolerance
 //! stated in docs/json-schema.md. [`Precision::F64`] is double throughout.
