@@ -5,7 +5,7 @@
 //   kind 'measure'   options { channel, low, high }
 //   kind 'spectrum'  options { channel, window, nfft|null, overlap, average, scaling, harmonics, peaks, spectrogram }
 //   kind 'histogram' options { channel, bins, lo|null, hi|null }
-//   kind 'correlate' options { channelA, channelB, maxLag }  (file2: the second input, or the same file)
+//   kind 'correlate' options { channelA, channelB, maxLag, precision ('f32' | 'f64' | '': auto) }  (file2: the second input, or the same file)
 //   kind 'filter'    options { channel, band, f1, f2, design, ripple, order, movingAverage|null,
 //                              decimate|null, sampleRate, first, count, frequencies (Float64Array) }
 // Worker → page:
@@ -114,7 +114,7 @@ async function correlate(file, file2, o) {
   if ((await isArchive(file)) || (await isArchive(file2))) {
     throw new Error('streaming correlation reads npy, wav, csv, trc and raw files (convert archives first)');
   }
-  const s = new CorrelateSession(file.size, o.channelA, file2.size, o.channelB, o.maxLag);
+  const s = new CorrelateSession(file.size, o.channelA, file2.size, o.channelB, o.maxLag, o.precision || undefined);
   const inputs = [chunksOf(file), chunksOf(file2)];
   const read = [0, 0];
   const total = file.size + file2.size;

@@ -97,7 +97,8 @@ function build() {
       el('div', { className: 'analog-options' },
         field('Against', select('analog-against', [], '')),
         field('Second file', el('input', { type: 'file', id: 'analog-file2', 'data-testid': 'analog-file2', onchange: onFile2 })),
-        field('Max lag (samples)', number('analog-maxlag', 1000, { min: 0, step: 1 }))),
+        field('Max lag (samples)', number('analog-maxlag', 1000, { min: 0, step: 1 })),
+        field('Precision', select('analog-precision', [['', 'auto (f32 for two float32 inputs)'], ['f32', 'f32'], ['f64', 'f64']], ''))),
       el('dl', { className: 'analog-dl', id: 'analog-corr', 'data-testid': 'analog-corr' }),
       el('canvas', { className: 'analog-plot', id: 'analog-corr-plot', 'data-testid': 'analog-corr-plot' })),
     filter: el('div', {},
@@ -226,8 +227,9 @@ function options(kind) {
     const against = $('analog-against').value;
     const maxLag = num('analog-maxlag');
     if (!Number.isInteger(maxLag) || maxLag < 0) throw new Error('the maximum lag is a whole number of samples ≥ 0');
-    if (against === 'file2') return { channelA: channel, channelB: 0, maxLag, file2 };
-    return { channelA: channel, channelB: Number(against.slice(2)), maxLag };
+    const precision = $('analog-precision').value;
+    if (against === 'file2') return { channelA: channel, channelB: 0, maxLag, precision, file2 };
+    return { channelA: channel, channelB: Number(against.slice(2)), maxLag, precision };
   }
   const sampleRate = info.sample_rate;
   if (!sampleRate) throw new Error('the capture records no sample rate: the filter corners are in Hz');
@@ -429,7 +431,7 @@ function renderCorrelate({ doc, curve }) {
   dl.replaceChildren();
   const add = (k, v) => dl.append(...termPair(k, v));
   add('Samples', `${doc.samples[0]} / ${doc.samples[1]}`);
-  add('Lags searched', `−${doc.max_lag} … ${doc.max_lag} (${doc.method})`);
+  add('Lags searched', `−${doc.max_lag} … ${doc.max_lag} (${doc.method}, ${doc.precision})`);
   if (doc.peak) {
     add('Peak lag', `${doc.peak.lag} samples (${doc.peak.lag_interpolated.toFixed(4)} interpolated)`);
     add('Peak value', fmt(doc.peak.value));

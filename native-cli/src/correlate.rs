@@ -25,7 +25,7 @@ use scopekit_core::formats::{Header, Reader};
 use scopekit_core::{Block, BlockSink, ChannelSamples, Layout};
 
 use crate::error::CliError;
-use crate::source::Source;
+use crate::source::{Source, Window};
 use crate::{progress, read_header, stream};
 
 /// Total samples (A + B) correlated in memory; longer records are streamed.
@@ -154,24 +154,13 @@ struct Stepper<'a> {
     /// File offsets still to read: `at..end`.
     at: u64,
     end: u64,
-    /// Samples decoded from plain float32 rows (see [`plain_f32`]).
-    plain: Vec<f32>,
+    /// The mapped window of plain float32 rows being pushed, and the bytes pushed of it.
+    window: Option<(Window, usize)>,
 }
 
-/// Bytes of plain float32 rows decoded at a time (the decoded samples stay in cache).
+/// Bytes of plain float32 rows pushed at a time (decoded straight into the correlator's
+/// buffers, which stay in cache).
 const PLAIN_PIECE: usize = 256 << 10;
-
-/// The float32 at byte `col` of each `row`-byte row of `bytes`, into `out`.
-fn decode_f32(bytes: &[u8], row: usize, col: usize, out: &mut Vec<f32>) {
-    let le = |r: &[u8]| f32::from_le_bytes(r.try_into().unwrap_or([0; 4]));
-    out.clear();
-    if row == 4 {
-        // One channel: a straight (vectorised) copy.
-        out.extend(bytes.chunks_exact(4).map(le));
-    } else {
-        out.extend(bytes.chunks_exact(row).map(|r| le(&r[col..col + 4])));
-    }
-}
 
 impl<'a> Stepper<'a> {
     /// The whole file.
@@ -202,7 +191,7 @@ impl<'a> Stepper<'a> {
             reader: Some(reader),
             at,
             end,
-            plain: Vec::new(),
+            window: None,
         }
     }
 
@@ -210,33 +199,43 @@ impl<'a> Stepper<'a> {
         self.reader.is_none()
     }
 
-    /// Push the next window (or finish) into `sink`; the bytes mapped.
+    /// Push the next window (the next piece of one, for plain float32 rows: the two files
+    /// then alternate in pieces, and what the correlator holds stays in cache), or finish,
+    /// into `sink`; the bytes pushed.
     fn step(&mut self, sink: &mut Into<'_>) -> Result<u64, CliError> {
+        if let (Some((row, col)), Some(_)) = (self.input.plain, self.reader.as_ref()) {
+            if self.window.is_none() && self.at < self.end {
+                let n = ((WINDOW / row).max(1) * row).min(self.end - self.at);
+                self.window = Some((self.input.source.map(self.at, n as usize)?, 0));
+                self.at += n;
+            }
+            let Some((window, pos)) = &mut self.window else {
+                self.reader = None;
+                return Ok(0);
+            };
+            let row = row as usize;
+            let piece = (PLAIN_PIECE / row).max(1) * row;
+            let bytes = &window[*pos..(*pos + piece).min(window.len())];
+            sink.samples += (bytes.len() / row) as u64;
+            sink.corr.push_f32_le(!sink.a, bytes, row, col)?;
+            let n = bytes.len();
+            *pos += n;
+            if *pos >= window.len() {
+                self.window = None;
+            }
+            return Ok(n as u64);
+        }
         if self.at < self.end {
-            let plain = self.input.plain;
-            let whole = plain.map_or(WINDOW, |(row, _)| (WINDOW / row).max(1) * row);
-            let n = whole.min(self.end - self.at);
+            let n = WINDOW.min(self.end - self.at);
             let window = self.input.source.map(self.at, n as usize)?;
-            match (plain, self.reader.as_mut()) {
-                (Some((row, col)), Some(_)) => {
-                    let row = row as usize;
-                    let piece = (PLAIN_PIECE / row).max(1) * row;
-                    for bytes in window.chunks(piece) {
-                        decode_f32(bytes, row, col, &mut self.plain);
-                        sink.samples += self.plain.len() as u64;
-                        sink.push(&self.plain)?;
-                    }
-                }
-                (None, Some(r)) => r.push(&window, sink)?,
-                _ => {}
+            if let Some(r) = self.reader.as_mut() {
+                r.push(&window, sink)?;
             }
             self.at += n;
             Ok(n)
         } else {
             if let Some(r) = self.reader.take() {
-                if self.input.plain.is_none() {
-                    r.finish(sink)?;
-                }
+                r.finish(sink)?;
             }
             Ok(0)
         }

@@ -49,6 +49,7 @@ a = x[64:64 + n]
 b = x[64 - ${DELAY}:64 - ${DELAY} + n] + 0.01 * rng.standard_normal(n)
 np.save(f"{out}/pulse.npy", np.stack([a, b], axis=1))
 np.save(f"{out}/pulse_b.npy", b)
+np.save(f"{out}/pulse32.npy", np.stack([a, b], axis=1).astype(np.float32))
 np.save(f"{out}/big.npy", np.tile(a.astype(np.float32), big // n + 1)[:big])
 rows = ["t,v"] + [f"{i},{(i % 100) / 50}" for i in range(700_000)]
 rows[650_000] = "649999,zz"
@@ -254,6 +255,38 @@ describe('scopekit page: analog view', () => {
     const r = await run('filter');
     assert.equal(r.state, 'error');
     assert.match(r.error, /sample rate/);
+  });
+
+  test('float32 NPY: correlated in f32 as `scopekit correlate --stream` (the same code: the same JSON), f64 on request', async () => {
+    await open(file('pulse32.npy'), 2);
+    await page.getByTestId('analog-tab-correlate').click();
+    await page.getByTestId('analog-against').selectOption('ch1');
+    await page.getByTestId('analog-maxlag').fill('500');
+    const args = ['correlate', file('pulse32.npy'), file('pulse32.npy'), '--channel-a', '0', '--channel-b', '1',
+      '--max-lag', '500', '--stream'];
+    const r = await run('correlate');
+    assert.equal(r.state, 'done', r.error ?? '');
+    const want = cli(args);
+    assert.equal(want.precision, 'f32');
+    // The page's FFTs are rustfft's portable ones, the CLI's its AVX ones: in single
+    // precision they round differently, so the two agree within the f32 path's stated
+    // tolerance (docs/json-schema.md, correlate), not bit for bit.
+    const { peak: gp, coefficient: gc, ...gotRest } = r.last.doc;
+    const { peak: wp, coefficient: wc, ...wantRest } = want;
+    close(gotRest, wantRest);
+    assert.equal(gp.lag, wp.lag);
+    assert.ok(Math.abs(gp.value - wp.value) <= 1e-6 * Math.abs(wp.value), `peak value ${gp.value} vs ${wp.value}`);
+    assert.ok(Math.abs(gp.lag_interpolated - wp.lag_interpolated) <= 1e-5, `lag ${gp.lag_interpolated} vs ${wp.lag_interpolated}`);
+    assert.ok(Math.abs(gc - wc) <= 1e-6, `coefficient ${gc} vs ${wc}`);
+    assert.equal(r.last.doc.peak.lag, -DELAY);
+    await shoot('correlate-f32');
+    await page.getByTestId('analog-precision').selectOption('f64');
+    const r64 = await run('correlate');
+    assert.equal(r64.state, 'done', r64.error ?? '');
+    const want64 = cli([...args, '--precision', 'f64']);
+    assert.equal(want64.precision, 'f64');
+    close(r64.last.doc, want64);
+    await page.getByTestId('analog-precision').selectOption('');
   });
 
   test('LeCroy .trc replaces the NPY: measure, spectrum and the filter preview match the CLI', async () => {

@@ -6,10 +6,10 @@
 //! transitions) says so from `endPass()`: the worker then streams the file again from byte
 //! 0. Zip-based captures (npz) are given whole with `pushArchive` once per pass.
 
-use scopekit_core::correlate::{CorrelationReport, StreamCorrelator};
+use scopekit_core::correlate::{CorrelationReport, Precision, StreamCorrelator};
 use scopekit_core::dsp::histogram::{Binning, FiniteRange, Histogram};
 use scopekit_core::filter::{Band, Chain, Design, Designed, FilterSpec, Prototype};
-use scopekit_core::formats::{archive, Header, Reader};
+use scopekit_core::formats::{archive, DtypeKind, Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
 };
@@ -608,12 +608,19 @@ impl Side {
     }
 }
 
-/// `scopekit correlate A B --stream --max-lag L --json`: a channel of each of two inputs
-/// (two files, or the same file twice for two of its channels) read in step through the
-/// core's streaming correlator, lags `-L..L`.
+/// `scopekit correlate A B --stream --max-lag L --json [--precision P]`: a channel of each
+/// of two inputs (two files, or the same file twice for two of its channels) read in step
+/// through the core's streaming correlator, lags `-L..L`. As in the CLI, two float32
+/// inputs are correlated in single precision unless `precision` says otherwise: the
+/// correlator is created once both headers are known (the samples read before wait).
 #[wasm_bindgen]
 pub struct CorrelateSession {
     corr: Option<StreamCorrelator>,
+    /// The precision asked for (`None`: f32 for two float32 inputs, else f64).
+    precision: Option<Precision>,
+    /// Samples of A and B read before the correlator exists.
+    early: [Vec<f64>; 2],
+    finished: bool,
     a: Side,
     b: Side,
     max_lag: u64,
@@ -621,10 +628,21 @@ pub struct CorrelateSession {
     report: Option<CorrelationReport>,
 }
 
+/// Whether a side's samples are float32 (`None` until its header is known).
+fn single(side: &Side) -> Option<bool> {
+    let header = side
+        .header
+        .clone()
+        .or_else(|| side.reader.as_ref().and_then(Reader::header))?;
+    let d = header.natural_dtype();
+    Some(d.kind == DtypeKind::Float && d.size == 4)
+}
+
 #[wasm_bindgen]
 impl CorrelateSession {
     /// Channel `channel_a` of input A (`len_a` bytes) against `channel_b` of B, lags
-    /// `-max_lag..max_lag`.
+    /// `-max_lag..max_lag`; `precision` `"f32"`, `"f64"`, or absent/`"auto"` (f32 when
+    /// both inputs are float32), as the CLI's `--precision`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         len_a: f64,
@@ -632,14 +650,26 @@ impl CorrelateSession {
         len_b: f64,
         channel_b: u32,
         max_lag: f64,
+        precision: Option<String>,
     ) -> Result<CorrelateSession, JsError> {
         if !(0.0..=MAX_PAGE_LAG).contains(&max_lag) || max_lag.fract() != 0.0 {
             return Err(err(&format!(
                 "the maximum lag is a whole number of samples up to {MAX_PAGE_LAG}"
             )));
         }
+        let precision = match precision.as_deref() {
+            None | Some("") | Some("auto") => None,
+            Some("f32") => Some(Precision::F32),
+            Some("f64") => Some(Precision::F64),
+            Some(p) => return Err(err(&format!("precision is f32, f64 or auto, not {p:?}"))),
+        };
+        // Check the lag now (the correlator itself waits for both headers).
+        StreamCorrelator::new(max_lag as usize).map_err(js_error)?;
         Ok(CorrelateSession {
-            corr: Some(StreamCorrelator::new(max_lag as usize).map_err(js_error)?),
+            corr: None,
+            precision,
+            early: [Vec::new(), Vec::new()],
+            finished: false,
             a: Side::new(len_a, channel_a),
             b: Side::new(len_b, channel_b),
             max_lag: max_lag as u64,
@@ -649,14 +679,19 @@ impl CorrelateSession {
     }
 
     /// Which input to read next: 0 for A, 1 for B, -1 when both are finished (call
-    /// `finish`). The one behind is read first, as the CLI does.
+    /// `finish`). Until both headers are known, the one without; then the one behind, as
+    /// the CLI does.
     pub fn next(&self) -> i32 {
-        let Some(corr) = &self.corr else {
-            return -1;
-        };
-        if self.a.done() && self.b.done() {
+        if self.finished || (self.a.done() && self.b.done()) {
             return -1;
         }
+        let Some(corr) = &self.corr else {
+            return if single(&self.a).is_none() && !self.a.done() {
+                0
+            } else {
+                1
+            };
+        };
         let [na, nb] = corr.pushed();
         if !self.a.done() && (na <= nb || self.b.done()) {
             0
@@ -679,15 +714,46 @@ impl CorrelateSession {
         self.feed(side)
     }
 
+    /// The precision of the correlation: `"f32"` or `"f64"` (`""` until both headers are
+    /// known).
+    pub fn precision(&self) -> String {
+        self.corr
+            .as_ref()
+            .map_or("", |c| c.precision().name())
+            .to_string()
+    }
+
     fn feed(&mut self, side: u32) -> Result<(), JsError> {
-        let corr = self
-            .corr
-            .as_mut()
-            .ok_or_else(|| err("session already finished"))?;
-        if side == 0 {
-            corr.push_a(&self.a.take.samples).map_err(js_error)
+        if self.finished {
+            return Err(err("session already finished"));
+        }
+        let samples = if side == 0 {
+            &self.a.take.samples
         } else {
-            corr.push_b(&self.b.take.samples).map_err(js_error)
+            &self.b.take.samples
+        };
+        let Some(corr) = self.corr.as_mut() else {
+            self.early[(side != 0) as usize].extend_from_slice(samples);
+            let (Some(sa), Some(sb)) = (single(&self.a), single(&self.b)) else {
+                return Ok(());
+            };
+            let precision = self.precision.unwrap_or(if sa && sb {
+                Precision::F32
+            } else {
+                Precision::F64
+            });
+            let mut corr = StreamCorrelator::with_precision(self.max_lag as usize, precision)
+                .map_err(js_error)?;
+            let [a, b] = core::mem::take(&mut self.early);
+            corr.push_a(&a).map_err(js_error)?;
+            corr.push_b(&b).map_err(js_error)?;
+            self.corr = Some(corr);
+            return Ok(());
+        };
+        if side == 0 {
+            corr.push_a(samples).map_err(js_error)
+        } else {
+            corr.push_b(samples).map_err(js_error)
         }
     }
 
@@ -708,6 +774,8 @@ impl CorrelateSession {
             .corr
             .take()
             .ok_or_else(|| err("session already finished"))?;
+        self.finished = true;
+        let precision = corr.precision().name().to_string();
         let samples = corr.pushed();
         let (curve, peak, coefficient) = corr.finish().map_err(js_error)?;
         self.curve = curve;
@@ -715,7 +783,7 @@ impl CorrelateSession {
             samples,
             max_lag: self.max_lag,
             method: "streaming".to_string(),
-            precision: "f64".to_string(),
+            precision,
             peak,
             coefficient,
             sample_rate: rate,

@@ -226,3 +226,67 @@ fn single_precision_is_chunk_invariant_and_parts_merge() {
     assert_eq!(peak.map(|p| p.lag), whole.1.map(|p| p.lag));
     assert!((coef.unwrap() - whole.2.unwrap()).abs() < 1e-12);
 }
+
+#[test]
+fn single_precision_holds_for_signals_of_very_different_scale() {
+    // One complex FFT carries both signals: b, 10⁵ times smaller, must not drown in a's
+    // rounding (b is scaled by a power of two per block).
+    for scale in [1e-5, 1e5] {
+        let b: Vec<f64> = noise(60_000, 12)
+            .iter()
+            .map(|&v| (v * scale) as f32 as f64)
+            .collect();
+        let d = 17;
+        let mut a = alloc::vec![0.0; d];
+        a.extend(b[..b.len() - d].iter().map(|&v| (v / scale) as f32 as f64));
+        let mut s = StreamCorrelator::with_precision(64, Precision::F32).unwrap();
+        s.push_a(&a).unwrap();
+        s.push_b(&b).unwrap();
+        let (curve, peak, _) = s.finish().unwrap();
+        assert_eq!(peak.unwrap().lag, 17);
+        let top = naive(&a, &b, 17).abs();
+        for (k, v) in curve.iter().enumerate() {
+            let m = k as i64 - 64;
+            assert!(
+                (v - naive(&a, &b, m)).abs() <= 1e-6 * top,
+                "scale {scale} lag {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn float32_bytes_push_equals_pushing_the_values() {
+    let n = 40_000;
+    let a: Vec<f32> = noise(n, 13).iter().map(|&v| v as f32).collect();
+    let b: Vec<f32> = noise(n, 14).iter().map(|&v| v as f32).collect();
+    // Rows of two float32 columns, A in column 0 and B in column 1.
+    let bytes: Vec<u8> = a
+        .iter()
+        .zip(&b)
+        .flat_map(|(x, y)| x.to_le_bytes().into_iter().chain(y.to_le_bytes()))
+        .collect();
+    let single: Vec<u8> = b.iter().flat_map(|y| y.to_le_bytes()).collect();
+    for precision in [Precision::F32, Precision::F64] {
+        let mut want = StreamCorrelator::with_precision(30, precision).unwrap();
+        want.push_a(&a).unwrap();
+        want.push_b(&b).unwrap();
+        let want = want.finish().unwrap();
+        let mut got = StreamCorrelator::with_precision(30, precision).unwrap();
+        for piece in bytes.chunks(8 * 777) {
+            got.push_f32_le(false, piece, 8, 0).unwrap();
+        }
+        for piece in single.chunks(4 * 1234) {
+            got.push_f32_le(true, piece, 4, 0).unwrap();
+        }
+        assert_eq!(got.finish().unwrap(), want);
+        let mut both = StreamCorrelator::with_precision(30, precision).unwrap();
+        both.push_f32_le(false, &bytes, 8, 0).unwrap();
+        both.push_f32_le(true, &bytes, 8, 4).unwrap();
+        assert_eq!(both.finish().unwrap(), want);
+    }
+    let mut s = StreamCorrelator::new(3).unwrap();
+    assert!(s.push_f32_le(false, &bytes, 0, 0).is_err());
+    assert!(s.push_f32_le(false, &bytes, 8, 5).is_err());
+    assert!(s.push_f32_le(false, &bytes, 4, usize::MAX).is_err());
+}

@@ -1,4 +1,4 @@
-//! Cross-correlation of two signals (feature `std`: it uses `realfft`).
+//! Cross-correlation of two signals (feature `std`: it uses `realfft` and `rustfft`).
 //!
 //! `c[m] = Σₙ a[n+m]·b[n]` — scipy's `correlate(a, b, mode='full')` at lag `m` (output
 //! index `m + len(b) − 1`). A positive peak lag means `a` is `b` delayed.

@@ -6,8 +6,9 @@ use alloc::vec::Vec;
 /// Values per group: the running total grows by whole groups, each summed in [`LANES`]
 /// independent lanes (vectorised) in a fixed order.
 const GROUP: usize = 512;
-/// Independent accumulators of a group sum.
-const LANES: usize = 8;
+/// Independent accumulators of a group sum (four vectors of eight doubles: enough to
+/// hide the adds' latency).
+const LANES: usize = 32;
 
 fn add(p: [f64; 2], v: f64) -> [f64; 2] {
     [p[0] + v, p[1] + v * v]
@@ -33,7 +34,17 @@ fn group_sum<S: Copy + Into<f64>>(x: &[S]) -> [f64; 2] {
         s[j] += v;
         q[j] += v * v;
     }
-    let fold = |a: [f64; LANES]| ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    // Pairwise, in a fixed order.
+    let fold = |mut a: [f64; LANES]| {
+        let mut n = LANES;
+        while n > 1 {
+            n /= 2;
+            for j in 0..n {
+                a[j] += a[j + n];
+            }
+        }
+        a[0]
+    };
     [fold(s), fold(q)]
 }
 

@@ -3,8 +3,10 @@
 //! `b` is cut into blocks of `S` samples at absolute positions `0, S, 2S, ...`; block
 //! `[n0, n0+S)` meets the segment `a[n0−L .. n0+S+L)` in FFTs of `N ≥ S + 2L` points: the
 //! first `2L + 1` outputs of the inverse FFT of `A·conj(B)` are that block's share of every
-//! lag. The transform is linear, so the blocks' cross spectra are summed and transformed
-//! back once at the end (two forward FFTs per block, no inverse). Blocks sit at absolute
+//! lag. Both signals of a block go through one complex FFT of `a + i·s·b` (`s` a power of
+//! two balancing their magnitudes), from which the cross spectrum is formed directly. The
+//! transform is linear, so the blocks' cross spectra are summed and transformed back once
+//! at the end (one forward FFT per block, no inverse). Blocks sit at absolute
 //! positions, so the result does not depend on how the input is pushed (bit for bit), and
 //! a record can be cut at block boundaries into parts correlated apart and merged
 //! ([`StreamCorrelator::part`], [`CorrelationSum::merge`]) — equal to the serial result
@@ -12,7 +14,7 @@
 //! power of two ≥ 4·(2L+1), at least [`MIN_NFFT`] — plus what one signal is pushed ahead of
 //! the other (push in step).
 //!
-//! [`Precision::F32`] runs the per-block FFTs in single precision (twice the SIMD lanes,
+//! [`Precision::F32`] runs the per-block FFT in single precision (twice the SIMD lanes,
 //! half the memory traffic) and sums the cross spectra, the final inverse FFT and the
 //! prefix sums in double: what scipy computes for float32 inputs, within the tolerance
 //! stated in docs/json-schema.md. [`Precision::F64`] is double throughout.
@@ -21,8 +23,9 @@ use alloc::format;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use realfft::num_complex::Complex;
-use realfft::{FftNum, RealFftPlanner, RealToComplex};
+use realfft::RealFftPlanner;
+use rustfft::num_complex::Complex;
+use rustfft::{Fft, FftNum, FftPlanner};
 
 use super::peak::{pearson, Peak};
 use super::prefix::Prefix;
@@ -67,14 +70,47 @@ fn within<T>(x: &[T], at: u64, from: u64, to: u64) -> &[T] {
     &x[lo as usize..hi as usize]
 }
 
+/// The largest |x| of `x` (0 for none; NaN ignored), in lanes (vectorised).
+macro_rules! max_abs {
+    ($x:expr, $t:ty) => {{
+        const LANES: usize = 16;
+        let mut m = [0.0 as $t; LANES];
+        let mut chunks = $x.chunks_exact(LANES);
+        for c in &mut chunks {
+            for j in 0..LANES {
+                m[j] = m[j].max(c[j].abs());
+            }
+        }
+        let tail = chunks
+            .remainder()
+            .iter()
+            .fold(0.0 as $t, |m, v| m.max(v.abs()));
+        f64::from(m.iter().fold(tail, |a, &b| a.max(b)))
+    }};
+}
+
 /// A sample type of the per-block FFTs.
-trait Real: FftNum + Default {
+trait Real: FftNum + Default + PartialOrd + Into<f64> {
     fn wide(self) -> f64;
+    /// `x` rounded to this type.
+    fn narrow(x: f64) -> Self;
+    fn from32(x: f32) -> Self;
+    /// The largest |x| of `x` (0 for none; NaN ignored).
+    fn max_abs(x: &[Self]) -> f64;
 }
 
 impl Real for f32 {
     fn wide(self) -> f64 {
         f64::from(self)
+    }
+    fn narrow(x: f64) -> Self {
+        x as f32
+    }
+    fn from32(x: f32) -> Self {
+        x
+    }
+    fn max_abs(x: &[Self]) -> f64 {
+        max_abs!(x, f32)
     }
 }
 
@@ -82,6 +118,36 @@ impl Real for f64 {
     fn wide(self) -> f64 {
         self
     }
+    fn narrow(x: f64) -> Self {
+        x
+    }
+    fn from32(x: f32) -> Self {
+        f64::from(x)
+    }
+    fn max_abs(x: &[Self]) -> f64 {
+        max_abs!(x, f64)
+    }
+}
+
+/// The binary exponent of a finite, positive `x`.
+fn exponent(x: f64) -> i32 {
+    ((x.to_bits() >> 52) & 0x7ff) as i32 - 1023
+}
+
+/// `2^k` for `|k| ≤ 1000`.
+fn pow2(k: i32) -> f64 {
+    f64::from_bits(((k + 1023) as u64) << 52)
+}
+
+/// The power of two `s` that brings `b`'s largest magnitude near `a`'s, so that the
+/// rounding of the shared FFT does not swamp the smaller signal; multiplying by it is
+/// exact (`s` is 1 when either is zero or not finite).
+fn balance(max_a: f64, max_b: f64) -> f64 {
+    let ok = |x: f64| x > 0.0 && x.is_normal();
+    if !(ok(max_a) && ok(max_b)) {
+        return 1.0;
+    }
+    pow2((exponent(max_a) - exponent(max_b)).clamp(-100, 100))
 }
 
 /// A sample pushed: `f64`, or `f32` kept as it is on the single-precision path.
@@ -108,60 +174,97 @@ mod sealed {
     impl Sealed for f32 {}
 }
 
-/// The signals held for the blocks still to run, and the buffers of one block's FFTs.
+/// Append the little-endian float32 at byte `col` of each `row`-byte row of `bytes` to
+/// `held`, and the part of them inside `[first, end)` (they start at absolute index `at`)
+/// to `prefix`.
+fn decode_into<T: Real>(
+    held: &mut Vec<T>,
+    bytes: &[u8],
+    row: usize,
+    col: usize,
+    at: u64,
+    (first, end): (u64, u64),
+    prefix: &mut Prefix,
+) {
+    let le = |r: &[u8]| T::from32(f32::from_le_bytes([r[0], r[1], r[2], r[3]]));
+    let start = held.len();
+    if row == 4 {
+        held.extend(bytes.chunks_exact(4).map(le));
+    } else {
+        held.extend(bytes.chunks_exact(row).map(|r| le(&r[col..col + 4])));
+    }
+    prefix.push(within(&held[start..], at, first, end));
+}
+
+/// The signals held for the blocks still to run, and the buffers of one block's FFT.
 struct Blocks<T: Real> {
-    fwd: Arc<dyn RealToComplex<T>>,
+    fft: Arc<dyn Fft<T>>,
     /// `a` from absolute index `n0 − L` (zeros before index 0).
     a: Vec<T>,
     /// `b` from absolute index `n0`.
     b: Vec<T>,
-    real: Vec<T>,
-    spec_a: Vec<Complex<T>>,
-    spec_b: Vec<Complex<T>>,
+    /// `a + i·s·b` of one block, then its FFT.
+    z: Vec<Complex<T>>,
     scratch: Vec<Complex<T>>,
 }
 
 impl<T: Real> Blocks<T> {
     fn new(nfft: usize, lead: usize) -> Self {
-        let fwd = RealFftPlanner::<T>::new().plan_fft_forward(nfft);
+        let fft = FftPlanner::<T>::new().plan_fft_forward(nfft);
         Blocks {
-            spec_a: fwd.make_output_vec(),
-            spec_b: fwd.make_output_vec(),
-            scratch: fwd.make_scratch_vec(),
-            real: fwd.make_input_vec(),
-            fwd,
+            z: alloc::vec![Complex::new(T::zero(), T::zero()); nfft],
+            scratch: alloc::vec![Complex::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()],
+            fft,
             a: alloc::vec![T::default(); lead],
             b: Vec::new(),
         }
     }
 
-    /// The cross spectrum of `a[a_off..a_off+seg)` and `b[b_off..b_off+len)` (zero-padded),
-    /// added to `cross`.
+    /// The cross spectrum `A·conj(B)` of `a[a_off..a_off+seg)` and `b[b_off..b_off+len)`
+    /// (zero-padded), added to `cross` (bins `0..=N/2`). Both go through one complex FFT
+    /// `Z` of `z = a + i·s·b`: with `m = N − k`, `A(k) = (Z(k) + conj Z(m))/2` and
+    /// `s·B(k) = (Z(k) − conj Z(m))/2i`, so `A·conj(B) = (Im(Z(k)·Z(m))/2
+    /// + i·(|Z(k)|² − |Z(m)|²)/4) / s`, formed in double.
     fn block(
         &mut self,
         (a_off, seg): (usize, usize),
         (b_off, len): (usize, usize),
         cross: &mut [Complex<f64>],
-    ) -> Result<()> {
-        let fft = |e: realfft::FftError| Error::Config(format!("fft: {e}"));
-        self.real[..seg].copy_from_slice(&self.a[a_off..a_off + seg]);
-        self.real[seg..].fill(T::default());
-        self.fwd
-            .process_with_scratch(&mut self.real, &mut self.spec_a, &mut self.scratch)
-            .map_err(fft)?;
-        self.real[..len].copy_from_slice(&self.b[b_off..b_off + len]);
-        self.real[len..].fill(T::default());
-        self.fwd
-            .process_with_scratch(&mut self.real, &mut self.spec_b, &mut self.scratch)
-            .map_err(fft)?;
-        for ((c, x), y) in cross.iter_mut().zip(&self.spec_a).zip(&self.spec_b) {
-            let (xr, xi, yr, yi) = (x.re.wide(), x.im.wide(), y.re.wide(), y.im.wide());
-            c.re += xr * yr + xi * yi;
-            c.im += xi * yr - xr * yi;
+    ) {
+        let a = &self.a[a_off..a_off + seg];
+        let b = &self.b[b_off..b_off + len];
+        let s = balance(T::max_abs(a), T::max_abs(b));
+        let st = T::narrow(s);
+        let both = seg.min(len);
+        let zero = T::zero();
+        for (z, (&x, &y)) in self.z.iter_mut().zip(a.iter().zip(b)) {
+            *z = Complex::new(x, y * st);
         }
-        Ok(())
+        for (z, &x) in self.z[both..seg.max(both)].iter_mut().zip(&a[both..]) {
+            *z = Complex::new(x, zero);
+        }
+        for (z, &y) in self.z[both..len.max(both)].iter_mut().zip(&b[both..]) {
+            *z = Complex::new(zero, y * st);
+        }
+        self.z[seg.max(len)..].fill(Complex::new(zero, zero));
+        self.fft
+            .process_with_scratch(&mut self.z, &mut self.scratch);
+        let (h, q) = (0.5 / s, 0.25 / s);
+        let n = self.z.len();
+        let half = n / 2;
+        let z = &self.z;
+        // Bins 0 and N/2 pair with themselves.
+        for k in [0, half] {
+            let (r, i) = (z[k].re.wide(), z[k].im.wide());
+            cross[k].re += h * (2.0 * r * i);
+        }
+        let (lo, hi) = (&z[1..half], &z[half + 1..]);
+        for ((c, zk), zm) in cross[1..half].iter_mut().zip(lo).zip(hi.iter().rev()) {
+            let (kr, ki, mr, mi) = (zk.re.wide(), zk.im.wide(), zm.re.wide(), zm.im.wide());
+            c.re += h * (kr * mi + ki * mr);
+            c.im += q * ((kr * kr + ki * ki) - (mr * mr + mi * mi));
+        }
     }
-
     /// Drop the first `a` and `b` values.
     fn drop_front(&mut self, a: usize, b: usize) {
         self.a.drain(..a);
@@ -313,6 +416,51 @@ impl StreamCorrelator {
         self.run(false)
     }
 
+    /// Append samples of `a` (`b` when `to_b`) stored as little-endian float32: the value at
+    /// byte `col` of each whole `row`-byte row of `bytes` (a trailing partial row is
+    /// ignored). The same as decoding them and pushing the `f32`s, without the copy.
+    pub fn push_f32_le(&mut self, to_b: bool, bytes: &[u8], row: usize, col: usize) -> Result<()> {
+        if row == 0 || col.checked_add(4).is_none_or(|c| c > row) {
+            return Err(Error::Config(format!(
+                "float32 at byte {col} of a {row}-byte row"
+            )));
+        }
+        let n = bytes.len() / row;
+        let (next, prefix) = if to_b {
+            (&mut self.b_next, &mut self.pb)
+        } else {
+            (&mut self.a_next, &mut self.pa)
+        };
+        let (first, end) = (self.first, self.end);
+        match &mut self.engine {
+            Engine::F32(e) => decode_into(
+                if to_b { &mut e.b } else { &mut e.a },
+                bytes,
+                row,
+                col,
+                *next,
+                (first, end),
+                prefix,
+            ),
+            Engine::F64(e) => decode_into(
+                if to_b { &mut e.b } else { &mut e.a },
+                bytes,
+                row,
+                col,
+                *next,
+                (first, end),
+                prefix,
+            ),
+        }
+        *next += n as u64;
+        if to_b {
+            self.b_len += n;
+        } else {
+            self.a_len += n;
+        }
+        self.run(false)
+    }
+
     /// Process every block whose inputs are complete (all remaining ones at the end).
     fn run(&mut self, end: bool) -> Result<()> {
         loop {
@@ -327,8 +475,8 @@ impl StreamCorrelator {
             let seg = have_a.min(need_a);
             let (a, b) = ((self.a_off, seg), (self.b_off, len));
             match &mut self.engine {
-                Engine::F32(e) => e.block(a, b, &mut self.cross)?,
-                Engine::F64(e) => e.block(a, b, &mut self.cross)?,
+                Engine::F32(e) => e.block(a, b, &mut self.cross),
+                Engine::F64(e) => e.block(a, b, &mut self.cross),
             }
             self.b_off += len;
             self.a_off += self.block.min(have_a);
