@@ -34,6 +34,7 @@ pub mod logic;
 pub mod math;
 pub mod measure;
 pub mod parts;
+pub mod precision;
 pub mod report;
 pub mod sink_job;
 #[cfg(feature = "std")]

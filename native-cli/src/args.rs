@@ -213,10 +213,10 @@ pub enum Command {
         /// Worker threads of the streaming form (default: all cores).
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
-        /// FFT precision of the streaming form (default: f32 when both inputs are float32,
-        /// as scipy computes them; f64 otherwise).
-        #[arg(long, value_name = "P", value_parser = ["f32", "f64"])]
-        precision: Option<String>,
+        /// FFT arithmetic of the streaming form: `f32`, `f64`, or `auto` (f32 when both
+        /// inputs are stored as float32, as scipy computes them; f64 otherwise).
+        #[arg(long, value_name = "P", default_value = "auto", value_parser = ["f32", "f64", "auto"])]
+        precision: String,
     },
     /// IEEE 181 pulse measurements of one channel: top/base (histogram method), amplitude,
     /// extremes, mean, RMS, rise/fall time, slew rate, period, frequency, duty cycle, pulse
@@ -278,7 +278,7 @@ pub enum Command {
         spectrogram: bool,
         /// Transform arithmetic: `f32`, `f64`, or `auto` (f32 for float32 samples, as
         /// scipy computes them; f64 otherwise).
-        #[arg(long, value_name = "P", default_value = "auto")]
+        #[arg(long, value_name = "P", default_value = "auto", value_parser = ["f32", "f64", "auto"])]
         precision: String,
         /// Print one JSON document.
         #[arg(long, conflicts_with = "csv")]

@@ -53,8 +53,9 @@ pub struct Options {
     pub json: bool,
     /// Worker threads of the streaming form.
     pub threads: usize,
-    /// Precision of the streaming form's FFTs; `None`: single for two float32 inputs.
-    pub precision: Option<Precision>,
+    /// Precision of the streaming form's FFTs: `f32`, `f64` or `auto` (f32 when both inputs
+    /// are stored as float32).
+    pub precision: String,
 }
 
 /// Samples of one channel pushed straight into one side of a correlator.
@@ -103,8 +104,8 @@ struct Input {
     channel: usize,
     rate: Option<f64>,
     samples: Option<u64>,
-    /// Whether the samples are float32.
-    single: bool,
+    /// The input's own precision ([`Precision::resolve`]).
+    precision: Precision,
     /// `(row bytes, offset of the channel in a row)` of plain little-endian float32 data.
     plain: Option<(u64, usize)>,
 }
@@ -129,11 +130,10 @@ fn open(path: &Path, channel: &str) -> Result<Input, CliError> {
     let header = read_header(&source, None).map_err(in_file)?;
     let info = header.info();
     let channel = info.channel_index(channel).map_err(|e| in_file(e.into()))?;
-    let natural = header.natural_dtype();
     Ok(Input {
         rate: info.sample_rate,
         samples: info.samples,
-        single: natural.kind == DtypeKind::Float && natural.size == 4,
+        precision: Precision::resolve(None, &header),
         plain: plain_f32(&header, channel),
         source,
         header,
@@ -385,12 +385,9 @@ pub fn run(o: &Options) -> Result<(), CliError> {
             ))
         })?;
         let lag = usize::try_from(l).unwrap_or(usize::MAX);
-        let single = a.single && b.single;
-        precision = o.precision.unwrap_or(if single {
-            Precision::F32
-        } else {
-            Precision::F64
-        });
+        let choice = Precision::parse(&o.precision)
+            .map_err(|_| CliError::usage("--precision takes f32, f64 or auto"))?;
+        precision = choice.unwrap_or_else(|| a.precision.both(b.precision));
         let bar = progress::bytes(a.source.len() + b.source.len());
         let sum = match parallel(&a, &b, lag, precision, o, &bar) {
             Some(sum) => sum?,

@@ -278,10 +278,7 @@ fn run(args: Args) -> Result<(), CliError> {
             force_stream: stream,
             json,
             threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
-            precision: precision.map(|p| match p.as_str() {
-                "f32" => scopekit_core::correlate::Precision::F32,
-                _ => scopekit_core::correlate::Precision::F64,
-            }),
+            precision,
         }),
         Command::Measure {
             file,

@@ -17,8 +17,8 @@ use std::path::Path;
 use rayon::prelude::*;
 use scopekit_core::formats::dtype::{Dtype, DtypeKind};
 use scopekit_core::formats::raw::RawHeader;
-use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::formats::{Header, Reader};
+use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement, PerCycle, PulseDists,
     PulseTracker, RefLevels,

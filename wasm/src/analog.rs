@@ -6,16 +6,17 @@
 //! transitions) says so from `endPass()`: the worker then streams the file again from byte
 //! 0. Zip-based captures (npz) are given whole with `pushArchive` once per pass.
 
-use scopekit_core::correlate::{CorrelationReport, Precision, StreamCorrelator};
+use scopekit_core::correlate::{CorrelationReport, StreamCorrelator};
 use scopekit_core::dsp::histogram::{Binning, FiniteRange, Histogram};
 use scopekit_core::filter::{Band, Chain, Design, Designed, FilterSpec, Prototype};
-use scopekit_core::formats::{archive, DtypeKind, Header, Reader};
+use scopekit_core::formats::{archive, Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
 };
+use scopekit_core::precision::Precision;
 use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
-    segment_count, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
+    segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
 };
 use scopekit_core::{Block, BlockSink, ChannelSamples, Layout, Push as _};
 use wasm_bindgen::prelude::*;
@@ -628,14 +629,13 @@ pub struct CorrelateSession {
     report: Option<CorrelationReport>,
 }
 
-/// Whether a side's samples are float32 (`None` until its header is known).
-fn single(side: &Side) -> Option<bool> {
+/// A side's own precision ([`Precision::resolve`]; `None` until its header is known).
+fn own_precision(side: &Side) -> Option<Precision> {
     let header = side
         .header
         .clone()
         .or_else(|| side.reader.as_ref().and_then(Reader::header))?;
-    let d = header.natural_dtype();
-    Some(d.kind == DtypeKind::Float && d.size == 4)
+    Some(Precision::resolve(None, &header))
 }
 
 #[wasm_bindgen]
@@ -658,10 +658,8 @@ impl CorrelateSession {
             )));
         }
         let precision = match precision.as_deref() {
-            None | Some("") | Some("auto") => None,
-            Some("f32") => Some(Precision::F32),
-            Some("f64") => Some(Precision::F64),
-            Some(p) => return Err(err(&format!("precision is f32, f64 or auto, not {p:?}"))),
+            None | Some("") => None,
+            Some(p) => Precision::parse(p).map_err(js_error)?,
         };
         // Check the lag now (the correlator itself waits for both headers).
         StreamCorrelator::new(max_lag as usize).map_err(js_error)?;
@@ -686,7 +684,7 @@ impl CorrelateSession {
             return -1;
         }
         let Some(corr) = &self.corr else {
-            return if single(&self.a).is_none() && !self.a.done() {
+            return if own_precision(&self.a).is_none() && !self.a.done() {
                 0
             } else {
                 1
@@ -734,14 +732,10 @@ impl CorrelateSession {
         };
         let Some(corr) = self.corr.as_mut() else {
             self.early[(side != 0) as usize].extend_from_slice(samples);
-            let (Some(sa), Some(sb)) = (single(&self.a), single(&self.b)) else {
+            let (Some(pa), Some(pb)) = (own_precision(&self.a), own_precision(&self.b)) else {
                 return Ok(());
             };
-            let precision = self.precision.unwrap_or(if sa && sb {
-                Precision::F32
-            } else {
-                Precision::F64
-            });
+            let precision = self.precision.unwrap_or(pa.both(pb));
             let mut corr = StreamCorrelator::with_precision(self.max_lag as usize, precision)
                 .map_err(js_error)?;
             let [a, b] = core::mem::take(&mut self.early);

@@ -5,9 +5,7 @@
 //! never depend on the number of threads and are merged in order, so both builds return
 //! identical results.
 
-use scopekit_core::correlate::{
-    CorrelationReport, CorrelationSum, Precision as CorrPrecision, Sample, StreamCorrelator,
-};
+use scopekit_core::correlate::{CorrelationReport, CorrelationSum, Sample, StreamCorrelator};
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
     ProtocolConfig, Wire,
@@ -16,9 +14,9 @@ use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, A
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::Discard;
 use scopekit_core::parts::{analog_parts, plan_parts, Part};
+use scopekit_core::precision::Precision;
 use scopekit_core::spectrum::{
-    segment_count, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum,
-    Window,
+    segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum, Window,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _, Push as _};
 use serde::Serialize;
@@ -177,7 +175,7 @@ fn correlate_part<T: Sample>(
     a: &[T],
     b: &[T],
     lag: usize,
-    precision: CorrPrecision,
+    precision: Precision,
     first: usize,
     end: Option<usize>,
 ) -> scopekit_core::Result<CorrelationSum> {
@@ -207,7 +205,7 @@ fn correlate_report<T: Sample + Sync>(
     a: &[T],
     b: &[T],
     max_lag: u32,
-    precision: CorrPrecision,
+    precision: Precision,
     sample_rate: Option<f64>,
 ) -> Result<JsValue, JsError> {
     if a.is_empty() || b.is_empty() {
@@ -247,21 +245,6 @@ fn correlate_report<T: Sample + Sync>(
     })
 }
 
-/// `precision` of a correlation (`f32`, `f64`, or `auto`/absent: `own`).
-fn parse_corr_precision(
-    precision: Option<String>,
-    own: CorrPrecision,
-) -> Result<CorrPrecision, JsError> {
-    match precision.as_deref().unwrap_or("auto") {
-        "auto" => Ok(own),
-        "f32" => Ok(CorrPrecision::F32),
-        "f64" => Ok(CorrPrecision::F64),
-        other => Err(JsError::new(&format!(
-            "precision: f32, f64 or auto, not {other:?}"
-        ))),
-    }
-}
-
 /// Cross-correlation of `a` and `b` over lags `-max_lag..=max_lag`: the document of
 /// `scopekit correlate A B --stream --max-lag L --json` (a positive lag: `a` is `b`
 /// delayed). The record is cut at the correlator's block boundaries into parts that run
@@ -274,7 +257,7 @@ pub fn correlate_samples(
     sample_rate: Option<f64>,
     precision: Option<String>,
 ) -> Result<JsValue, JsError> {
-    let precision = parse_corr_precision(precision, CorrPrecision::F64)?;
+    let precision = parse_precision(precision, Precision::F64)?;
     correlate_report(a, b, max_lag, precision, sample_rate)
 }
 
@@ -288,7 +271,7 @@ pub fn correlate_samples_f32(
     sample_rate: Option<f64>,
     precision: Option<String>,
 ) -> Result<JsValue, JsError> {
-    let precision = parse_corr_precision(precision, CorrPrecision::F32)?;
+    let precision = parse_precision(precision, Precision::F32)?;
     correlate_report(a, b, max_lag, precision, sample_rate)
 }
 

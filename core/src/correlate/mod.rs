@@ -13,9 +13,10 @@ mod peak;
 mod prefix;
 mod stream;
 
+pub use crate::precision::Precision;
 pub use full::{correlate_full, MAX_FULL_FFT};
 pub use peak::{pearson, CorrelationReport, Peak};
-pub use stream::{CorrelationSum, Precision, Sample, StreamCorrelator, MAX_STREAM_LAG, MIN_NFFT};
+pub use stream::{CorrelationSum, Sample, StreamCorrelator, MAX_STREAM_LAG, MIN_NFFT};
 
 #[cfg(test)]
 #[path = "correlate_tests.rs"]

@@ -29,6 +29,7 @@ use rustfft::{Fft, FftNum, FftPlanner};
 
 use super::peak::{pearson, Peak};
 use super::prefix::Prefix;
+use crate::precision::Precision;
 use crate::{Error, Result};
 
 /// The largest `L` of the streaming form (its FFT is then 2^23 points, ~200 MiB).
@@ -36,26 +37,6 @@ pub const MAX_STREAM_LAG: usize = 1 << 19;
 /// The smallest FFT of the streaming form: small enough to stay in the L2 cache, large
 /// enough that the `2L` overlap costs little for short lags.
 pub const MIN_NFFT: usize = 1 << 14;
-
-/// The arithmetic of the streaming correlator's per-block FFTs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Precision {
-    /// Single-precision FFTs, cross spectra summed in double (for float32 inputs).
-    F32,
-    /// Double precision throughout.
-    #[default]
-    F64,
-}
-
-impl Precision {
-    /// `"f32"` or `"f64"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => "f32",
-            Precision::F64 => "f64",
-        }
-    }
-}
 
 /// The FFT length of lags `−L..=L`.
 fn nfft_for(max_lag: usize) -> usize {

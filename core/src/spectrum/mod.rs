@@ -24,9 +24,10 @@ mod tests;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+pub use crate::precision::Precision;
 pub use metrics::{tone_metrics, Metrics, ToneMetrics};
 pub use spectrogram::{Spectrogram, MAX_CELLS};
-pub use welch::{segment_count, Precision, Welch, WelchConfig, WelchSum, MAX_NFFT};
+pub use welch::{segment_count, Welch, WelchConfig, WelchSum, MAX_NFFT};
 pub use window::Window;
 
 /// PSD scaling.
