@@ -21,16 +21,15 @@ export const READ = 'stream';
 /**
  * The bytes of `file` in order, as Uint8Arrays valid until the next one is requested.
  *
- * 'stream': views of a CHUNK buffer filled by a BYOB reader; the caller may transfer a
- * view's buffer away (to another worker) before asking for the next, and give buffers back
- * with `pool.push(buffer)` for reuse (a new one is allocated when the pool is empty).
+ * 'stream': views of one CHUNK buffer filled by a BYOB reader and reused (a new one is
+ * allocated only if the caller transferred the last one away).
  * 'slices': each chunk has its own ArrayBuffer, `inFlight` reads ahead.
  *
  * Options: `read` ('stream' | 'slices'), `first` (bytes of the first read), `chunk`,
- * `inFlight`, `start` (first byte; slices), `pool` (an array of spare buffers; stream).
+ * `inFlight`, `start` (first byte; slices).
  */
 export async function* chunksOf(file, {
-  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, pool = [],
+  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0,
 } = {}) {
   let reader = null;
   if (read === 'stream' && start === 0) {
@@ -41,11 +40,7 @@ export async function* chunksOf(file, {
     }
   }
   if (reader) {
-    const take = () => {
-      const b = pool.pop();
-      return b && !b.detached && b.byteLength >= chunk ? b : new ArrayBuffer(chunk);
-    };
-    let buffer = take();
+    let buffer = new ArrayBuffer(chunk);
     let size = Math.min(first, chunk);
     try {
       for (;;) {
@@ -62,7 +57,7 @@ export async function* chunksOf(file, {
         }
         if (filled > 0) {
           yield new Uint8Array(buffer, 0, filled);
-          if (buffer.detached) buffer = take(); // the caller kept it
+          if (buffer.detached) buffer = new ArrayBuffer(chunk); // the caller kept it
         }
         if (done) return;
         size = chunk;
@@ -94,6 +89,56 @@ export async function* chunksOf(file, {
     limit = inFlight;
     refill(); // start the next read before the caller's (synchronous) push
     yield new Uint8Array(buffer);
+  }
+}
+
+/** Buffers of CHUNK bytes a reader worker (`readerChunks`) fills ahead of its owner. */
+export const BUFFERS = 4;
+
+/**
+ * The bytes of `file` in order, read by a dedicated worker (read-worker.js) into a pool of
+ * `buffers` transferable buffers of `chunk` bytes, so reading goes on while the caller
+ * computes. Each Uint8Array (at offset 0 of its own buffer) belongs to the caller until it
+ * asks for the next one; its buffer then goes back to the reader (if the caller transferred
+ * it away, the reader may create a new one). At most `buffers` × `chunk` bytes exist; ending the iteration (or
+ * an error) ends the reader worker.
+ *
+ * Options: `first` (bytes of the first chunk), `chunk`, `buffers`, `onEnd` (called with the
+ * reader's `{ allocated }` at the end of the file; tests).
+ */
+export async function* readerChunks(file, {
+  first = FIRST_CHUNK, chunk = CHUNK, buffers = BUFFERS, onEnd = null,
+} = {}) {
+  const worker = new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module', name: 'scopekit-read' });
+  const queue = [];
+  let wake = null;
+  const arrive = (m) => {
+    queue.push(m);
+    wake?.();
+    wake = null;
+  };
+  worker.onmessage = ({ data }) => arrive(data);
+  worker.onerror = (event) => {
+    event.preventDefault?.();
+    arrive({ type: 'error', message: `the file reader failed${event.message ? `: ${event.message}` : ' to load'}` });
+  };
+  worker.postMessage({ type: 'read', file, first, chunk, buffers });
+  try {
+    for (;;) {
+      while (queue.length === 0) await new Promise((resolve) => { wake = resolve; });
+      const m = queue.shift();
+      if (m?.type === 'end') {
+        onEnd?.({ allocated: m.allocated });
+        return;
+      }
+      if (m?.type !== 'chunk') throw new Error(m?.message ?? 'the file reader stopped');
+      yield m.bytes;
+      const { buffer } = m.bytes;
+      if (buffer.detached) worker.postMessage({ type: 'buffer', buffer: null }); // transferred away
+      else worker.postMessage({ type: 'buffer', buffer }, [buffer]);
+    }
+  } finally {
+    worker.terminate();
   }
 }
 
