@@ -10,8 +10,7 @@
 // The file is read once for both the statistics and the viewer's pyramid (issue 8: reading
 // the Blob is the limit in a page): one worker (viewer-worker.js 'ingest') pushes each chunk
 // into both wasm sessions with one copy (pushBoth), reports the statistics here and answers
-// the viewer's queries on a MessagePort; its nested reader worker (read-worker.js) reads the
-// file into a few transferred buffers meanwhile, so reading and the kernels overlap.
+// the viewer's queries on a MessagePort.
 
 const $ = (id) => document.getElementById(id);
 
@@ -161,7 +160,7 @@ function resetResult() {
  * Start reading `file` once for the statistics and the viewer. Returns `{ report,
  * viewerPort, stop }`: `report` resolves to the `scopekit stats --json` document (rejects
  * with the core's error, or an AbortError once `stop()` is called), `viewerPort` is the
- * viewer's connection to the worker; `stop()` ends the run's worker (and its reader).
+ * viewer's connection to the worker; `stop()` ends the run's worker.
  */
 function startRun(file, { channel, rate, onProgress, onInfo }) {
   const view = new MessageChannel();

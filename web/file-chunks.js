@@ -92,56 +92,6 @@ export async function* chunksOf(file, {
   }
 }
 
-/** Buffers of CHUNK bytes a reader worker (`readerChunks`) fills ahead of its owner. */
-export const BUFFERS = 4;
-
-/**
- * The bytes of `file` in order, read by a dedicated worker (read-worker.js) into a pool of
- * `buffers` transferable buffers of `chunk` bytes, so reading goes on while the caller
- * computes. Each Uint8Array (at offset 0 of its own buffer) belongs to the caller until it
- * asks for the next one; its buffer then goes back to the reader (if the caller transferred
- * it away, the reader may create a new one). At most `buffers` × `chunk` bytes exist; ending the iteration (or
- * an error) ends the reader worker.
- *
- * Options: `first` (bytes of the first chunk), `chunk`, `buffers`, `onEnd` (called with the
- * reader's `{ allocated }` at the end of the file; tests).
- */
-export async function* readerChunks(file, {
-  first = FIRST_CHUNK, chunk = CHUNK, buffers = BUFFERS, onEnd = null,
-} = {}) {
-  const worker = new Worker(new URL('./read-worker.js', import.meta.url), { type: 'module', name: 'scopekit-read' });
-  const queue = [];
-  let wake = null;
-  const arrive = (m) => {
-    queue.push(m);
-    wake?.();
-    wake = null;
-  };
-  worker.onmessage = ({ data }) => arrive(data);
-  worker.onerror = (event) => {
-    event.preventDefault?.();
-    arrive({ type: 'error', message: `the file reader failed${event.message ? `: ${event.message}` : ' to load'}` });
-  };
-  worker.postMessage({ type: 'read', file, first, chunk, buffers });
-  try {
-    for (;;) {
-      while (queue.length === 0) await new Promise((resolve) => { wake = resolve; });
-      const m = queue.shift();
-      if (m?.type === 'end') {
-        onEnd?.({ allocated: m.allocated });
-        return;
-      }
-      if (m?.type !== 'chunk') throw new Error(m?.message ?? 'the file reader stopped');
-      yield m.bytes;
-      const { buffer } = m.bytes;
-      if (buffer.detached) worker.postMessage({ type: 'buffer', buffer: null }); // transferred away
-      else worker.postMessage({ type: 'buffer', buffer }, [buffer]);
-    }
-  } finally {
-    worker.terminate();
-  }
-}
-
 /**
  * `chunksOf` as `take()` → `{ bytes, end }` (`end`: the file offset after the chunk) or null
  * at the end of the file; `close()` stops reading.

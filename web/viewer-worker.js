@@ -7,8 +7,9 @@
 //   { type: 'ingest', file, port, channel?, rate? } instead of 'open': read the file once
 //        for both the pyramid and the statistics (worker.js's messages progress / info /
 //        result / error, posted on the worker itself; the viewer's go to `port`)
-// The file is read by a nested reader worker (file-chunks.js `readerChunks`, read-worker.js)
-// into a small pool of transferred buffers, so reading overlaps the kernels.
+// The file is read here (file-chunks.js: a BYOB reader into a reused buffer), so reading and
+// the kernels take turns on this worker's thread; a separate reader worker that overlapped
+// them stalled (docs/perf-page.md, Session 5).
 //   { type: 'query', id, first, end, columns, channels: [c…] }
 // Worker → page:
 //   { type: 'info', info }                         the header, as soon as it is parsed
@@ -27,7 +28,7 @@
 // core decodes just those bytes. Other large formats show level-0 buckets at deep zoom.
 
 import init, { LodSession, Session, analyzeArchive, pushBoth } from './pkg/scopekit_wasm.js';
-import { isArchive, readerChunks } from './file-chunks.js';
+import { chunksOf, isArchive } from './file-chunks.js';
 
 const PROGRESS_INTERVAL = 100;
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
@@ -78,7 +79,7 @@ function statsProgress(total) {
 }
 
 /**
- * Build the pyramid of `f`, read by a reader worker; with `stats` ({ channel, rate }) the statistics too, from the
+ * Build the pyramid of `f`, read here; with `stats` ({ channel, rate }) the statistics too, from the
  * same read (one copy into wasm memory per chunk for both: `pushBoth`), reported to the page
  * on `self` as worker.js does.
  */
@@ -101,7 +102,7 @@ async function build(f, { stats = null } = {}) {
   } else {
     const total = f.size;
     // Start reading while the wasm module compiles.
-    const chunks = readerChunks(f);
+    const chunks = chunksOf(f);
     const first = chunks.next();
     first.catch(() => {});
     await loadCore();

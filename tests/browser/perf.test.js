@@ -1,9 +1,8 @@
-// The page's read path (issue 8) on a ~64 MiB capture: the file is read once, by a reader
-// worker into a few transferred buffers, for both the statistics and the waveform viewer's
-// pyramid (web/app.js, viewer-worker.js 'ingest', read-worker.js) — the page's statistics
-// must equal `scopekit stats --json`, the viewer must cover every sample, and progress, ETA,
-// cancel and a second file replacing the first must still work; the reader's flow control
-// (slow consumer, early stop, kept buffers, tiny and empty files) is tested on its own. The big benchmark is
+// The page's read path (issue 8) on a ~64 MiB capture: the file is read once, by one worker
+// (web/app.js, viewer-worker.js 'ingest'), for both the statistics and the waveform viewer's
+// pyramid — the page's statistics must equal `scopekit stats --json`, the viewer must cover
+// every sample, and progress, ETA, cancel and a second file replacing the first must still
+// work. The big benchmark is
 // benches/browser/perf.mjs (not in CI).
 //
 //   SCOPEKIT_BIN=/path/to/scopekit node --test tests/browser/perf.test.js
@@ -172,63 +171,6 @@ describe('the tuned read path of the page', () => {
       const d = window.__scopekitViewer.lastDrawn;
       return d?.first === 1000 && d.lanes.length === 2 && d.lanes.every((l) => l.raw?.length > 0);
     }, null, { timeout: 30_000 });
-  });
-
-  /** Run readerChunks (file-chunks.js) in the page over a generated Blob of `size` bytes. */
-  const readInPage = (options) => page.evaluate(async ({ size, first, chunk, buffers, delay, stopAfter, keepEvery }) => {
-    const { readerChunks } = await import('./file-chunks.js');
-    const bytes = new Uint8Array(size);
-    for (let i = 0; i < size; i += 1) bytes[i] = (i * 7 + (i >> 13)) & 255;
-    const blob = new Blob([bytes]);
-    const sizes = [];
-    let end = null;
-    let mismatch = -1;
-    let at = 0;
-    let n = 0;
-    for await (const view of readerChunks(blob, { first, chunk, buffers, onEnd: (e) => { end = e; } })) {
-      sizes.push(view.byteLength);
-      if (view.byteOffset !== 0) mismatch = at;
-      for (let i = 0; i < view.byteLength && mismatch < 0; i += 1) if (view[i] !== bytes[at + i]) mismatch = at + i;
-      at += view.byteLength;
-      n += 1;
-      // A slow consumer: the reader must wait for buffers, not allocate more.
-      if (delay) await new Promise((r) => { setTimeout(r, delay); });
-      // A consumer that keeps a buffer (transfers it away): the reader may make another one.
-      if (keepEvery && n % keepEvery === 0) structuredClone(view.buffer, { transfer: [view.buffer] });
-      if (stopAfter && n >= stopAfter) break;
-    }
-    return { sizes, end, mismatch, at };
-  }, { delay: 0, stopAfter: 0, keepEvery: 0, ...options });
-
-  test('reader worker: bytes in order, at most `buffers` buffers with a slow consumer', async () => {
-    const MiB = 1024 * 1024;
-    const size = 9 * MiB + 12345;
-    const out = await readInPage({ size, first: 100_000, chunk: MiB, buffers: 3, delay: 30 });
-    assert.equal(out.mismatch, -1);
-    assert.equal(out.at, size);
-    assert.equal(out.sizes[0], 100_000);
-    assert.ok(out.sizes.slice(1, -1).every((s) => s === MiB), out.sizes.join());
-    assert.ok(out.end && out.end.allocated >= 1 && out.end.allocated <= 3, JSON.stringify(out.end));
-    // One buffer, a consumer keeping every other one, a file smaller than the first read.
-    const one = await readInPage({ size: 3 * MiB + 1, first: MiB, chunk: MiB, buffers: 1, keepEvery: 2 });
-    assert.equal(one.mismatch, -1);
-    assert.equal(one.at, 3 * MiB + 1);
-    assert.equal(one.end.allocated, 1);
-    const tiny = await readInPage({ size: 10, first: MiB, chunk: MiB, buffers: 2 });
-    assert.deepStrictEqual(tiny.sizes, [10]);
-    const empty = await readInPage({ size: 0, first: MiB, chunk: MiB, buffers: 2 });
-    assert.deepStrictEqual(empty.sizes, []);
-    assert.ok(empty.end);
-  });
-
-  test('reader worker: stopping early ends it (buffers in flight), the next read works', async () => {
-    const MiB = 1024 * 1024;
-    const out = await readInPage({ size: 8 * MiB, first: MiB, chunk: MiB, buffers: 4, stopAfter: 2, delay: 20 });
-    assert.equal(out.sizes.length, 2);
-    assert.equal(out.end, null);
-    const again = await readInPage({ size: 4 * MiB, first: MiB, chunk: MiB, buffers: 2 });
-    assert.equal(again.at, 4 * MiB);
-    assert.equal(again.mismatch, -1);
   });
 
   test('a second file dropped while the first streams replaces it, viewer included', async () => {
