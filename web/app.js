@@ -8,19 +8,9 @@
 //   window 'scopekit:cancel' {}       the user cancelled the reading of the file
 //
 // The file is read once for both the statistics and the viewer's pyramid (issue 8: reading
-// the Blob is the limit in a page). READ picks how (benches/browser/perf.mjs measures each;
-// `?read=` in the page's URL overrides it for the bench):
-//   'ingest'   (default) one worker (viewer-worker.js) reads each chunk once and pushes it into both
-//              wasm sessions with one copy (pushBoth); it reports the statistics here and
-//              answers the viewer's queries on a MessagePort
-//   'relay'    (stalls on 1 GiB files, under investigation) the stats worker (worker.js) reads, pushes, and transfers each chunk to the
-//              viewer's worker (zero-copy), which builds the pyramid on the other core
-//   'separate' as before: analyzeFile() (scopekit.js) and the viewer each read the file
-
-import { analyzeFile } from './scopekit.js';
-
-const READ_MODES = ['ingest', 'relay', 'separate'];
-const READ = READ_MODES.find((m) => m === new URLSearchParams(location.search).get('read')) ?? 'ingest';
+// the Blob is the limit in a page): one worker (viewer-worker.js 'ingest') pushes each chunk
+// into both wasm sessions with one copy (pushBoth), reports the statistics here and answers
+// the viewer's queries on a MessagePort.
 
 const $ = (id) => document.getElementById(id);
 
@@ -167,31 +157,15 @@ function resetResult() {
 // ---------------------------------------------------------------- analysis
 
 /**
- * Start reading `file` once for the statistics and the viewer (READ). Returns `{ report,
+ * Start reading `file` once for the statistics and the viewer. Returns `{ report,
  * viewerPort, stop }`: `report` resolves to the `scopekit stats --json` document (rejects
- * with the core's error, or an AbortError once `stop()` is called), `viewerPort` is null in
- * the 'separate' mode; `stop()` ends every worker of the run.
+ * with the core's error, or an AbortError once `stop()` is called), `viewerPort` is the
+ * viewer's connection to the worker; `stop()` ends the run's worker.
  */
 function startRun(file, { channel, rate, onProgress, onInfo }) {
-  if (READ === 'separate') {
-    const controller = new AbortController();
-    const report = analyzeFile(file, { channel, rate, onProgress, onInfo, signal: controller.signal });
-    return { report, viewerPort: null, stop: () => controller.abort() };
-  }
-  const spawn = (script, name) => new Worker(new URL(script, import.meta.url), { type: 'module', name });
   const view = new MessageChannel();
-  let stats;
-  let extra = null;
-  if (READ === 'relay') {
-    const feed = new MessageChannel();
-    extra = spawn('./viewer-worker.js', 'scopekit-viewer');
-    extra.postMessage({ type: 'open', file, port: view.port2, feed: feed.port2 }, [view.port2, feed.port2]);
-    stats = spawn('./worker.js', 'scopekit');
-    stats.postMessage({ file, channel, rate, relay: feed.port1 }, [feed.port1]);
-  } else {
-    stats = spawn('./viewer-worker.js', 'scopekit');
-    stats.postMessage({ type: 'ingest', file, channel, rate, port: view.port2 }, [view.port2]);
-  }
+  const stats = new Worker(new URL('./viewer-worker.js', import.meta.url), { type: 'module', name: 'scopekit' });
+  stats.postMessage({ type: 'ingest', file, channel, rate, port: view.port2 }, [view.port2]);
   const report = new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn, value) => {
@@ -203,9 +177,7 @@ function startRun(file, { channel, rate, onProgress, onInfo }) {
       if (settled) return;
       if (data?.type === 'progress') onProgress({ loaded: data.loaded, total: data.total });
       else if (data?.type === 'info') onInfo(data.info);
-      // The workers stay until the next run: the relay's last chunks may still be on their
-      // way to the viewer (ending their sender drops them), the ingest worker answers the
-      // viewer's queries.
+      // The worker stays until the next run: it answers the viewer's queries.
       else if (data?.type === 'result') settle(resolve, data.report);
       else if (data?.type === 'error') settle(reject, new Error(data.message));
     };
@@ -219,7 +191,6 @@ function startRun(file, { channel, rate, onProgress, onInfo }) {
     viewerPort: view.port1,
     stop() {
       stats.terminate();
-      extra?.terminate();
       view.port1.close();
     },
   };

@@ -21,16 +21,15 @@ export const READ = 'stream';
 /**
  * The bytes of `file` in order, as Uint8Arrays valid until the next one is requested.
  *
- * 'stream': views of a CHUNK buffer filled by a BYOB reader; the caller may transfer a
- * view's buffer away (to another worker) before asking for the next, and give buffers back
- * with `pool.push(buffer)` for reuse (a new one is allocated when the pool is empty).
+ * 'stream': views of one CHUNK buffer filled by a BYOB reader and reused (a new one is
+ * allocated only if the caller transferred the last one away).
  * 'slices': each chunk has its own ArrayBuffer, `inFlight` reads ahead.
  *
  * Options: `read` ('stream' | 'slices'), `first` (bytes of the first read), `chunk`,
- * `inFlight`, `start` (first byte; slices), `pool` (an array of spare buffers; stream).
+ * `inFlight`, `start` (first byte; slices).
  */
 export async function* chunksOf(file, {
-  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, pool = [],
+  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0,
 } = {}) {
   let reader = null;
   if (read === 'stream' && start === 0) {
@@ -41,11 +40,7 @@ export async function* chunksOf(file, {
     }
   }
   if (reader) {
-    const take = () => {
-      const b = pool.pop();
-      return b && !b.detached && b.byteLength >= chunk ? b : new ArrayBuffer(chunk);
-    };
-    let buffer = take();
+    let buffer = new ArrayBuffer(chunk);
     let size = Math.min(first, chunk);
     try {
       for (;;) {
@@ -62,7 +57,7 @@ export async function* chunksOf(file, {
         }
         if (filled > 0) {
           yield new Uint8Array(buffer, 0, filled);
-          if (buffer.detached) buffer = take(); // the caller kept it
+          if (buffer.detached) buffer = new ArrayBuffer(chunk); // the caller kept it
         }
         if (done) return;
         size = chunk;

@@ -2,13 +2,14 @@
 // while it streams in (the core's `lod` module through LodSession), then answers queries.
 //
 // Page → worker (on the worker, or on `port` once given):
-//   { type: 'open', file, port?, feed? }           once, first. `port`: a MessagePort for the
-//        rest of the conversation (the viewer's messages below go there); `feed`: a port on
-//        which the stats worker relays the file's chunks (worker.js `relay`), instead of
-//        reading the file here
+//   { type: 'open', file, port? }                   once, first. `port`: a MessagePort for the
+//        rest of the conversation (the viewer's messages below go there)
 //   { type: 'ingest', file, port, channel?, rate? } instead of 'open': read the file once
 //        for both the pyramid and the statistics (worker.js's messages progress / info /
 //        result / error, posted on the worker itself; the viewer's go to `port`)
+// The file is read here (file-chunks.js: a BYOB reader into a reused buffer), so reading and
+// the kernels take turns on this worker's thread; a separate reader worker that overlapped
+// them stalled (docs/perf-page.md, Session 5).
 //   { type: 'query', id, first, end, columns, channels: [c…] }
 // Worker → page:
 //   { type: 'info', info }                         the header, as soon as it is parsed
@@ -64,27 +65,6 @@ function samplesOf(s) {
   return n;
 }
 
-/** The chunks another worker relays (worker.js `relay`): `{ type: 'chunk', bytes }` (a view
- * of a transferred buffer), acknowledged once pushed by transferring the buffer back for
- * reuse; `{ type: 'end' }`; or `{ type: 'error', message }`. */
-async function* fed(port) {
-  const queue = [];
-  let wake = null;
-  port.onmessage = ({ data }) => {
-    queue.push(data);
-    wake?.();
-    wake = null;
-  };
-  for (;;) {
-    while (queue.length === 0) await new Promise((r) => { wake = r; });
-    const m = queue.shift();
-    if (m?.type === 'end') return;
-    if (m?.type !== 'chunk') throw new Error(m?.message ?? 'the relay of the file stopped');
-    yield m.bytes;
-    port.postMessage(m.bytes.buffer, [m.bytes.buffer]);
-  }
-}
-
 /** Progress / info / result messages of the statistics (worker.js's protocol), when this
  * worker also runs them ('ingest'). */
 function statsProgress(total) {
@@ -99,12 +79,11 @@ function statsProgress(total) {
 }
 
 /**
- * Build the pyramid of `f`: from the chunks `feed` yields when given (relayed by the stats
- * worker), else read here; with `stats` ({ channel, rate }) the statistics too, from the
+ * Build the pyramid of `f`, read here; with `stats` ({ channel, rate }) the statistics too, from the
  * same read (one copy into wasm memory per chunk for both: `pushBoth`), reported to the page
  * on `self` as worker.js does.
  */
-async function build(f, { feed = null, stats = null } = {}) {
+async function build(f, { stats = null } = {}) {
   const started = performance.now();
   let statsSession = null;
   if (await isArchive(f)) {
@@ -123,7 +102,7 @@ async function build(f, { feed = null, stats = null } = {}) {
   } else {
     const total = f.size;
     // Start reading while the wasm module compiles.
-    const chunks = feed ?? chunksOf(f);
+    const chunks = chunksOf(f);
     const first = chunks.next();
     first.catch(() => {});
     await loadCore();
@@ -249,7 +228,7 @@ async function handle(msg) {
       }
       const stats = msg.type === 'ingest' ? { channel: msg.channel ?? undefined, rate: msg.rate ?? undefined } : null;
       try {
-        await build(file, { feed: msg.feed ? fed(msg.feed) : null, stats });
+        await build(file, { stats });
       } catch (e) {
         if (stats) self.postMessage({ type: 'error', message: messageOf(e) });
         throw e;

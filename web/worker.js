@@ -1,11 +1,9 @@
 // Module worker: streams one File through the wasm core and reports back.
 //
-// Protocol (page → worker): one message `{ file: File|Blob, channel?: number, rate?: number,
-// relay?: MessagePort }` (`rate`: samples per second at which a VCD's value changes are
-// sampled; `relay`: each chunk read, once pushed, is transferred there — the waveform
-// viewer's worker builds its pyramid from them, so the page reads the file once; see
-// viewer-worker.js 'feed' for the messages and the acknowledgements that bound the chunks in
-// flight).
+// Protocol (page → worker): one message `{ file: File|Blob, channel?: number, rate?: number }`
+// (`rate`: samples per second at which a VCD's value changes are sampled). Used by
+// analyzeFile() (scopekit.js, embed.js); the page itself reads once for the statistics and
+// the viewer (app.js, viewer-worker.js 'ingest').
 // Worker → page messages:
 //   { type: 'progress', loaded, total }   at most ~10×/s, plus a final one at 100 %
 //   { type: 'info', info }                 once, as soon as the header is parsed
@@ -13,8 +11,8 @@
 //   { type: 'error', message }             the core's message (names the byte offset)
 //
 // The file is never held in memory as a whole: the header comes from a small first read, the
-// rest from a BYOB reader of `file.stream()` into reused CHUNK buffers (file-chunks.js: no
-// per-read ArrayBuffer for the GC to catch up with; the relay hands the buffers back), pushed
+// rest from a BYOB reader of `file.stream()` into a reused CHUNK buffer (file-chunks.js: no
+// per-read ArrayBuffer for the GC to catch up with), pushed
 // strictly in order; progress messages at most every PROGRESS_INTERVAL ms.
 // Measured with benches/browser/perf.mjs.
 // Zip-based captures (sigrok sessions, npz) are the exception: their directory is at the
@@ -28,8 +26,6 @@ import { chunksOf, isArchive } from './file-chunks.js';
 const PROGRESS_INTERVAL = 100;
 /** Largest zip capture read in one piece (sigrok sessions compress ~1000:1). */
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
-/** Chunks handed to the relay and not yet acknowledged, at most. */
-const RELAY_AHEAD = 2;
 
 let ready = null;
 
@@ -50,32 +46,6 @@ function messageOf(e) {
   return String(e);
 }
 
-/** The sending side of a relay port: `send(bytes)` transfers a chunk's buffer and waits
- * while RELAY_AHEAD chunks are unacknowledged; acknowledgements bring the buffers back, into
- * `pool` for the reader to reuse. */
-function relayTo(port) {
-  let unacked = 0;
-  let wake = null;
-  const pool = [];
-  port.onmessage = ({ data }) => {
-    if (data instanceof ArrayBuffer) pool.push(data);
-    unacked -= 1;
-    wake?.();
-    wake = null;
-  };
-  return {
-    pool,
-    async send(bytes) {
-      while (unacked >= RELAY_AHEAD) await new Promise((r) => { wake = r; });
-      unacked += 1;
-      port.postMessage({ type: 'chunk', bytes }, [bytes.buffer]);
-    },
-    end(message) {
-      port.postMessage(message === undefined ? { type: 'end' } : { type: 'error', message });
-    },
-  };
-}
-
 async function analyzeWhole(file, channel) {
   if (file.size > MAX_ARCHIVE) {
     throw new Error(`zip capture of ${file.size} bytes: the page reads zip captures whole, up to ${MAX_ARCHIVE} bytes (use the CLI)`);
@@ -88,9 +58,8 @@ async function analyzeWhole(file, channel) {
   return report;
 }
 
-async function analyze(file, channel, rate, relay) {
+async function analyze(file, channel, rate) {
   if (await isArchive(file)) {
-    relay?.end('zip captures are not relayed');
     return analyzeWhole(file, channel);
   }
   const total = file.size;
@@ -105,7 +74,7 @@ async function analyze(file, channel, rate, relay) {
   progress(0, true);
 
   // Start reading while the wasm module compiles.
-  const chunks = chunksOf(file, { pool: relay?.pool });
+  const chunks = chunksOf(file);
   const first = chunks.next();
   first.catch(() => {});
   await loadCore();
@@ -116,7 +85,6 @@ async function analyze(file, channel, rate, relay) {
     for (let r = await first; !r.done; r = await chunks.next()) {
       session.push(r.value); // copied once into wasm memory
       loaded += r.value.byteLength;
-      if (relay) await relay.send(r.value); // transferred: nothing copied
       if (!infoSent) {
         const info = session.info();
         if (info !== undefined) {
@@ -127,8 +95,6 @@ async function analyze(file, channel, rate, relay) {
       progress(loaded, false);
     }
     progress(total, true);
-    relay?.end();
-
     const report = session.finish();
     return report;
   } finally {
@@ -138,13 +104,11 @@ async function analyze(file, channel, rate, relay) {
 }
 
 self.onmessage = async (event) => {
-  const { file, channel, rate, relay: port } = event.data ?? {};
-  const relay = port ? relayTo(port) : null;
+  const { file, channel, rate } = event.data ?? {};
   try {
-    const report = await analyze(file, channel ?? undefined, rate ?? undefined, relay);
+    const report = await analyze(file, channel ?? undefined, rate ?? undefined);
     self.postMessage({ type: 'result', report });
   } catch (e) {
-    relay?.end(messageOf(e));
     self.postMessage({ type: 'error', message: messageOf(e) });
   }
 };

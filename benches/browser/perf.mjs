@@ -10,8 +10,7 @@
 // instead (same headers), to try edits of web/ without rebuilding the CLI.
 //
 // --variants LABEL=DIR[?QUERY],… compares pages in the same run: each DIR is served by the
-// static server, QUERY is added to the page's URL (web/app.js reads `?read=ingest|relay|
-// separate`); the end-to-end and memory runs alternate between the variants (run 1 of each,
+// static server, QUERY is added to the page's URL; the end-to-end and memory runs alternate between the variants (run 1 of each,
 // then run 2 of each, …) and every figure is printed per variant. E.g. the build before a
 // change against this checkout:
 //   git archive OLD web | tar -x -C /tmp/old && cp -r web/pkg /tmp/old/web/
@@ -72,8 +71,8 @@ const VARIANTS = (arg('variants', '') || 'page=').split(',').map((v) => {
   return { label, dir, query: query ? `?${query}` : '' };
 });
 const GIBS = arg('gib', '1,2').split(',').map(Number);
-/** Sections to run: native, wasm, read, e2e, mem (default all). */
-const ONLY = new Set(arg('only', 'native,wasm,read,e2e,mem').split(','));
+/** Sections to run: native, wasm, read, budget, e2e, mem (default all). */
+const ONLY = new Set(arg('only', 'native,wasm,read,budget,e2e,mem').split(','));
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 const CHUNK = 4 * MiB;
@@ -220,9 +219,10 @@ const cpuMedian = (cs) => ({ total: median(cs.map((c) => c.total)), renderer: me
 
 // ---------------------------------------------------------------- page measurements
 
-/** In the page: push `total` bytes of a generated in-memory capture into wasm Session. */
-async function wasmKernel(page, total) {
-  return page.evaluate(async ({ total, chunk }) => {
+/** In the page: push `total` bytes of a generated in-memory capture into wasm Session (with
+ * `both`: into a Session and the viewer's LodSession through pushBoth, as the page does). */
+async function wasmKernel(page, total, { both = false, chunk = CHUNK } = {}) {
+  return page.evaluate(async ({ total, chunk, both }) => {
     const m = await import('./pkg/scopekit_wasm.js');
     await m.default({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', location.href) });
     const frames = total / 8;
@@ -242,18 +242,24 @@ async function wasmKernel(page, total) {
     }
     const bytes = new Uint8Array(a.buffer);
     const session = new m.Session(head.length + total);
+    const lod = both ? new m.LodSession(head.length + total) : null;
     const t0 = performance.now();
-    session.push(head);
+    if (lod) m.pushBoth(session, lod, head);
+    else session.push(head);
     for (let off = 0; off < total; off += chunk) {
       const at = off % bytes.length;
-      session.push(bytes.subarray(at, Math.min(at + chunk, bytes.length, at + total - off)));
+      const part = bytes.subarray(at, Math.min(at + chunk, bytes.length, at + total - off));
+      if (lod) m.pushBoth(session, lod, part);
+      else session.push(part);
     }
     const t1 = performance.now();
     const report = session.finish();
+    lod?.finish();
     const t2 = performance.now();
     session.free();
+    lod?.free();
     return { pushMs: t1 - t0, finishMs: t2 - t1, count: report.channels[0].count };
-  }, { total, chunk: CHUNK });
+  }, { total, chunk, both });
 }
 
 /** In the page: read the file in `chunk` slices with `inFlight` reads in flight, in order. */
@@ -549,6 +555,39 @@ try {
       for (let r = 0; r < RUNS; r += 1) x.push(await rawRead(page, c, n));
       row(`  (other: ${c / MiB} MiB × ${n} in flight, MB/s)`, mbps(size1, median(x.map((y) => y.ms))).toFixed(0));
     }
+  }
+
+
+  // (c') the CPU budget: CPU-s per GiB (every process of this Chromium) of the reference
+  // slice read alone, of a BYOB stream read alone (how the page reads), and of the page's
+  // kernels alone (statistics + viewer pyramid, pushBoth from memory, no reads). With the
+  // reading and the kernels overlapped on 2 saturated cores, the end-to-end / raw-read
+  // ratio is at most about read_CPU / (read_CPU + kernel_CPU).
+  if (ONLY.has('budget')) {
+    const page = await freshPage(context, server.url);
+    await page.setInputFiles('#perf-input', f1);
+    await rawRead(page, chunk, inFlight); // warm-up
+    await wasmKernel(page, 64 * MiB, { both: true, chunk: 16 * MiB });
+    const perGiB = (bytes) => (c) => (c.total / 1000) * (GiB / bytes);
+    const measure = async (fn) => {
+      const xs = [];
+      for (let r = 0; r < RUNS; r += 1) {
+        const c0 = chromiumCpuMs(profile);
+        const x = await fn();
+        xs.push({ ms: x.ms ?? x.pushMs + x.finishMs, cpu: cpuSince(c0, chromiumCpuMs(profile)) });
+      }
+      return { ms: median(xs.map((x) => x.ms)), cpu: cpuMedian(xs.map((x) => x.cpu)) };
+    };
+    const slices = await measure(() => rawRead(page, chunk, inFlight));
+    const byob = await measure(() => streamRead(page, true));
+    const kern = await measure(() => wasmKernel(page, GiB, { both: true, chunk: 16 * MiB }));
+    const sCpu = perGiB(size1)(slices.cpu);
+    const bCpu = perGiB(size1)(byob.cpu);
+    const kCpu = perGiB(GiB)(kern.cpu);
+    row('CPU budget: raw slice read alone, 16 MiB × 4 (CPU-s per GiB)', sCpu.toFixed(2), `${mbps(size1, slices.ms).toFixed(0)} MB/s; ${cpuText(slices.cpu)}`);
+    row('CPU budget: BYOB stream read alone, 16 MiB buffer (CPU-s per GiB)', bCpu.toFixed(2), `${mbps(size1, byob.ms).toFixed(0)} MB/s; ${cpuText(byob.cpu)}`);
+    row('CPU budget: kernels alone, stats + LOD via pushBoth (CPU-s per GiB)', kCpu.toFixed(2), `${mbps(GiB, kern.ms).toFixed(0)} MB/s, one thread`);
+    row('ratio ceiling on 2 saturated cores, slice read / (slice read + kernels)', (sCpu / (sCpu + kCpu)).toFixed(2), `with the BYOB read: ${(bCpu / (bCpu + kCpu)).toFixed(2)}`);
   }
 
   // (d) end to end and (f) first view, 1 GiB: the variants alternate, each run preceded
