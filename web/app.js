@@ -12,6 +12,8 @@
 // into both wasm sessions with one copy (pushBoth), reports the statistics here and answers
 // the viewer's queries on a MessagePort.
 
+import { el, formatBytes, formatCount, formatValue } from './ui.js';
+
 const $ = (id) => document.getElementById(id);
 
 const dropZone = $('drop-zone');
@@ -37,31 +39,6 @@ let runs = 0; // analyses started, exposed as result[data-run] for tests and emb
 
 // ---------------------------------------------------------------- formatting
 
-function formatBytes(n) {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = -1;
-  do {
-    v /= 1024;
-    i += 1;
-  } while (v >= 1024 && i < units.length - 1);
-  return `${v.toFixed(v >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
-function formatCount(n) {
-  return n === null || n === undefined ? '—' : n.toLocaleString('en-US');
-}
-
-function formatValue(x) {
-  if (x === null || x === undefined) return '—';
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-3) return x.toExponential(4).replace('e+', 'e');
-  return x.toLocaleString('en-US', { maximumSignificantDigits: 6, useGrouping: false });
-}
-
 function formatSeconds(s) {
   return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
 }
@@ -72,13 +49,6 @@ function formatRate(bytes, seconds) {
 }
 
 // ---------------------------------------------------------------- rendering
-
-function el(tag, props = {}, text) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 function showError(message) {
   errorEl.textContent = message;
