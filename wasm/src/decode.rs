@@ -9,7 +9,7 @@ use crate::{js_error, to_js};
 /// The decoder settings a page sends: `config` is the protocol's JSON configuration
 /// (`{"protocol": "uart", "baudrate": 9600, ...}`), `wires` the roles wired to channels
 /// (`[{"role": "rx", "channel": 0}]`), `levels` the threshold of analog channels.
-fn decode_settings(
+pub(crate) fn decode_settings(
     config: JsValue,
     wires: JsValue,
     levels: JsValue,

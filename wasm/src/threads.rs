@@ -8,7 +8,6 @@
 use scopekit_core::correlate::{CorrelationReport, CorrelationSum, Sample, StreamCorrelator};
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
-    ProtocolConfig, Wire,
 };
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
@@ -22,6 +21,7 @@ use scopekit_core::{Block, BlockSink, Layout, Merge as _, Push as _};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+use crate::decode::decode_settings;
 use crate::{js_error, to_js};
 
 #[cfg(feature = "threads")]
@@ -319,25 +319,6 @@ fn read_part(
     reader.finish(sink).map(|_| ())
 }
 
-/// The decoder settings of a page (as `DecodeSession` takes them).
-fn settings(
-    config: JsValue,
-    wires: JsValue,
-    levels: JsValue,
-) -> Result<(ProtocolConfig, Vec<Wire>, Levels), JsError> {
-    let config: ProtocolConfig = serde_wasm_bindgen::from_value(config)
-        .map_err(|e| JsError::new(&format!("bad decoder settings: {e}")))?;
-    let wires: Vec<Wire> = serde_wasm_bindgen::from_value(wires)
-        .map_err(|e| JsError::new(&format!("bad channel wiring: {e}")))?;
-    let levels: Levels = if levels.is_undefined() || levels.is_null() {
-        Levels::default()
-    } else {
-        serde_wasm_bindgen::from_value(levels)
-            .map_err(|e| JsError::new(&format!("bad threshold settings: {e}")))?
-    };
-    Ok((config, wires, levels))
-}
-
 /// A decode run over an analog capture (NPY, WAV) whose data is cut into parts that are
 /// thresholded in parallel and taken in order: the frames are exactly those of
 /// [`DecodeSession`](crate::DecodeSession). The page reads the file's head, asks
@@ -377,7 +358,7 @@ impl ParallelDecode {
         rate: Option<f64>,
         levels: JsValue,
     ) -> Result<ParallelDecode, JsError> {
-        let (config, wires, levels) = settings(config, wires, levels)?;
+        let (config, wires, levels) = decode_settings(config, wires, levels)?;
         let file_len = file_len as u64;
         let mut reader = Reader::with_file_len(file_len);
         reader.push(head, &mut Discard).map_err(js_error)?;
@@ -664,7 +645,7 @@ pub fn decode_bytes(
                 break 'run tail;
             }
         }
-        let (config, wires, levels) = settings(config, wires, levels)?;
+        let (config, wires, levels) = decode_settings(config, wires, levels)?;
         let mut job =
             DecodeJob::new(bytes.len() as u64, &config, &wires, rate, levels).map_err(js_error)?;
         for chunk in bytes.chunks(DECODE_CHUNK) {
