@@ -18,6 +18,19 @@ export const IN_FLIGHT = 4;
  */
 export const READ = 'stream';
 
+/** A BYOB read that has delivered nothing for this long is taken as stalled. */
+const STALL_MS = 10_000;
+const STALLED = Symbol('stalled');
+
+/** `reader.read(view)`, or STALLED when it has not settled within STALL_MS. */
+function readOrStall(reader, view) {
+  let timer;
+  const stalled = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(STALLED), STALL_MS);
+  });
+  return Promise.race([reader.read(view), stalled]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The bytes of `file` in order, as Uint8Arrays valid until the next one is requested.
  *
@@ -32,9 +45,10 @@ export async function* chunksOf(file, {
   read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0,
 } = {}) {
   let reader = null;
+  const open = (from) => file.slice(from).stream().getReader({ mode: 'byob' });
   if (read === 'stream' && start === 0) {
     try {
-      reader = file.stream().getReader({ mode: 'byob' });
+      reader = open(0);
     } catch {
       reader = null; // no byte streams: slices
     }
@@ -42,12 +56,22 @@ export async function* chunksOf(file, {
   if (reader) {
     let buffer = new ArrayBuffer(chunk);
     let size = Math.min(first, chunk);
+    let offset = 0; // file offset of the chunk being filled
     try {
       for (;;) {
         let filled = 0;
         let done = false;
         while (filled < size) {
-          const r = await reader.read(new Uint8Array(buffer, filled, size - filled));
+          const r = await readOrStall(reader, new Uint8Array(buffer, filled, size - filled));
+          if (r === STALLED) {
+            // Chromium's Blob streams can stop delivering for good (seen under load): drop
+            // the reader and read this chunk again from a new stream at its offset.
+            reader.cancel().catch(() => {});
+            reader = open(offset);
+            buffer = new ArrayBuffer(chunk); // the old one stays with the abandoned read
+            filled = 0;
+            continue;
+          }
           if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
           if (r.done) {
             done = true;
@@ -60,6 +84,7 @@ export async function* chunksOf(file, {
           if (buffer.detached) buffer = new ArrayBuffer(chunk); // the caller kept it
         }
         if (done) return;
+        offset += filled;
         size = chunk;
       }
     } finally {
