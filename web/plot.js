@@ -101,10 +101,8 @@ export class Plot {
     this.resizeObserver = new ResizeObserver(() => this.draw());
     this.resizeObserver.observe(canvas);
     this.themeObserver = new MutationObserver(() => this.draw());
-    this.themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });
-    this.media = window.matchMedia('(prefers-color-scheme: dark)');
-    this.onMedia = () => this.draw();
-    this.media.addEventListener('change', this.onMedia);
+    // theme.js sets data-scheme on <html> for every theme change, the system's included.
+    this.themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['data-scheme'] });
     this.onMove = (e) => {
       const r = canvas.getBoundingClientRect();
       this.hover = { px: e.clientX - r.left, py: e.clientY - r.top };
@@ -158,7 +156,6 @@ export class Plot {
   destroy() {
     this.resizeObserver.disconnect();
     this.themeObserver.disconnect();
-    this.media.removeEventListener('change', this.onMedia);
     this.canvas.removeEventListener('pointermove', this.onMove);
     this.canvas.removeEventListener('pointerleave', this.onLeave);
   }

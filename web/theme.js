@@ -1,5 +1,6 @@
 // Light / dark / auto theme: a class on <html> (theme-light, theme-dark; none = follow the
-// system), kept in localStorage. A classic script loaded in <head> so the page never flashes
+// system), kept in localStorage, and the scheme in effect as <html data-scheme="light|dark">
+// (the mode, or the system's preference in auto): style.css keys its dark colours on it alone. A classic script loaded in <head> so the page never flashes
 // the wrong theme; it adds a toggle button to the page header once the DOM is ready.
 // window.scopekitTheme = { get(), set(mode), cycle() } for shortcuts.js and embedders.
 (function () {
@@ -8,6 +9,7 @@
   var MODES = ['auto', 'light', 'dark'];
   var LABELS = { auto: 'Theme: auto', light: 'Theme: light', dark: 'Theme: dark' };
   var root = document.documentElement;
+  var system = window.matchMedia('(prefers-color-scheme: dark)');
   var button = null;
 
   function stored() {
@@ -23,6 +25,7 @@
     root.classList.remove('theme-light', 'theme-dark');
     if (mode !== 'auto') root.classList.add('theme-' + mode);
     root.dataset.theme = mode;
+    root.dataset.scheme = mode === 'auto' ? (system.matches ? 'dark' : 'light') : mode;
     if (button) {
       button.textContent = LABELS[mode];
       button.setAttribute('aria-label', LABELS[mode] + ' (press t to change)');
@@ -45,6 +48,7 @@
   apply(stored());
   window.scopekitTheme = { get: function () { return root.dataset.theme; }, set: set, cycle: cycle };
   window.addEventListener('storage', function (e) { if (e.key === KEY) apply(stored()); });
+  system.addEventListener('change', function () { apply(root.dataset.theme || 'auto'); });
 
   function addButton() {
     var header = document.querySelector('.page-header');
