@@ -3,7 +3,7 @@
 //! vanished device and a reconnection; real GPS receivers' NMEA streams come out intact.
 
 use std::io::{BufRead as _, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
@@ -31,6 +31,27 @@ impl Feeder {
             .unwrap();
         assert_eq!(line.trim(), "ready", "feeder did not start");
         Feeder(child)
+    }
+}
+
+/// A pretend device serving `bytes` from `dir/data` on the pty `dir/dev`, and the path
+/// `dir/rec.csv` to record it to.
+struct Device {
+    _feeder: Feeder,
+    port: String,
+    rec: PathBuf,
+}
+
+impl Device {
+    fn serve(dir: &TempDir, bytes: impl AsRef<[u8]>, extra: &[&str]) -> Device {
+        std::fs::write(dir.path("data"), bytes).unwrap();
+        let link = dir.path("dev");
+        let _feeder = Feeder::start(&link, &dir.path("data"), extra);
+        Device {
+            _feeder,
+            port: link.to_str().unwrap().to_owned(),
+            rec: dir.path("rec.csv"),
+        }
     }
 }
 
@@ -85,7 +106,7 @@ fn info_json(path: &Path) -> Value {
 #[test]
 fn nmea_streams_replay_intact() {
     let dir = TempDir::new("capture-nmea");
-    let data = Path::new("/work/shared/data/serial");
+    let data = repo().join("../shared/data/serial");
     let expected: Value =
         serde_json::from_slice(&std::fs::read(data.join("expected.json")).unwrap()).unwrap();
     for (name, facts) in expected.as_object().unwrap() {
@@ -157,17 +178,14 @@ fn binary_samples_are_recorded_exactly() {
     let dir = TempDir::new("capture-bin");
     let (mut bytes, values) = i16_stream(20_000);
     bytes.push(0x55); // half a sample: dropped and counted
-    std::fs::write(dir.path("data"), &bytes).unwrap();
-    let link = dir.path("dev");
-    let rec = dir.path("rec.csv");
-    let _feeder = Feeder::start(
-        &link,
-        &dir.path("data"),
+    let dev = Device::serve(
+        &dir,
+        &bytes,
         &["--rate", "100000", "--chunk", "1000", "--wait-for", "GO"],
     );
     let out = capture(&[
         "--port",
-        link.to_str().unwrap(),
+        &dev.port,
         "--baud",
         "3000000",
         "--format",
@@ -185,7 +203,7 @@ fn binary_samples_are_recorded_exactly() {
         "--alert",
         "p>10000",
         "--out",
-        rec.to_str().unwrap(),
+        dev.rec.to_str().unwrap(),
         "--json-lines",
     ]);
     assert_eq!(out.status.code(), Some(1), "a vanished device is an error");
@@ -193,7 +211,7 @@ fn binary_samples_are_recorded_exactly() {
     assert_eq!(s["rows"], 20_000);
     assert_eq!(s["dropped_bytes"], 1);
     assert!(s["channels"]["p"]["max"].as_f64().is_some());
-    let rows = csv_rows(&rec);
+    let rows = csv_rows(&dev.rec);
     assert_eq!(rows.len(), values.len());
     let mut events = 0;
     let mut active = false;
@@ -209,7 +227,7 @@ fn binary_samples_are_recorded_exactly() {
         active = p > 10000.0;
     }
     assert_eq!(s["alerts"]["p>10000"]["events"], events);
-    let info = info_json(&rec);
+    let info = info_json(&dev.rec);
     assert_eq!(info["sample_rate"], 1000.0, "{info}");
 }
 
@@ -217,17 +235,10 @@ fn binary_samples_are_recorded_exactly() {
 fn csv_lines_keep_the_valid_and_count_the_rest() {
     let dir = TempDir::new("capture-csv");
     let text = "boot v1.2\r\nvolts,amps\r\n1.5,0.25\r\n2,0.5\r\n3,oops\r\n\x01\u{ff}garbage\r\n4,1,9\r\n5,2\r\n6,";
-    std::fs::write(dir.path("data"), text).unwrap();
-    let link = dir.path("dev");
-    let rec = dir.path("rec.csv");
-    let _feeder = Feeder::start(
-        &link,
-        &dir.path("data"),
-        &["--chunk", "3", "--wait-for", "GO"],
-    );
+    let dev = Device::serve(&dir, text, &["--chunk", "3", "--wait-for", "GO"]);
     let out = capture(&[
         "--port",
-        link.to_str().unwrap(),
+        &dev.port,
         "--baud",
         "9600",
         "--send",
@@ -238,7 +249,7 @@ fn csv_lines_keep_the_valid_and_count_the_rest() {
         "w >= 10",
         "--fail-on-alert",
         "--out",
-        rec.to_str().unwrap(),
+        dev.rec.to_str().unwrap(),
         "--json-lines",
         "--quiet",
     ]);
@@ -252,7 +263,7 @@ fn csv_lines_keep_the_valid_and_count_the_rest() {
         (Some(3), Some(3), Some(1)),
         "{s}"
     );
-    let rows: Vec<Vec<String>> = csv_rows(&rec)
+    let rows: Vec<Vec<String>> = csv_rows(&dev.rec)
         .into_iter()
         .map(|r| r[1..].to_vec())
         .collect();
@@ -270,7 +281,7 @@ fn csv_lines_keep_the_valid_and_count_the_rest() {
         "{stderr}"
     );
     assert!(stderr.contains("alert: w >= 10"), "{stderr}");
-    let info = info_json(&rec);
+    let info = info_json(&dev.rec);
     assert_eq!(info["channels"], 3, "{info}");
 }
 
@@ -278,31 +289,21 @@ fn csv_lines_keep_the_valid_and_count_the_rest() {
 fn sigkill_keeps_every_flushed_sample() {
     let dir = TempDir::new("capture-kill");
     let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-    std::fs::write(dir.path("data"), &bytes).unwrap();
-    let link = dir.path("dev");
-    let rec = dir.path("rec.csv");
-    let _feeder = Feeder::start(
-        &link,
-        &dir.path("data"),
+    let dev = Device::serve(
+        &dir,
+        &bytes,
         &["--rate", "20000", "--chunk", "200", "--end", "hold"],
     );
     let mut child = Command::new(bin())
-        .args([
-            "capture",
-            "--port",
-            link.to_str().unwrap(),
-            "--format",
-            "u8",
-            "--quiet",
-        ])
+        .args(["capture", "--port", &dev.port, "--format", "u8", "--quiet"])
         .arg("--out")
-        .arg(&rec)
+        .arg(&dev.rec)
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let rows = csv_rows(&rec);
+    let rows = csv_rows(&dev.rec);
     assert!(
         rows.len() > 5_000,
         "only {} rows survived 1.5 s at 20000/s",
@@ -311,7 +312,7 @@ fn sigkill_keeps_every_flushed_sample() {
     for (n, row) in rows.iter().enumerate() {
         assert_eq!(row, &[n.to_string(), bytes[n].to_string()], "row {n}");
     }
-    let out = scopekit(&["stats", "--json", rec.to_str().unwrap()]);
+    let out = scopekit(&["stats", "--json", dev.rec.to_str().unwrap()]);
     assert!(
         out.status.success(),
         "{}",
@@ -325,13 +326,10 @@ fn sigkill_keeps_every_flushed_sample() {
 fn ctrl_c_ends_cleanly_and_sends_the_exit_command() {
     let dir = TempDir::new("capture-int");
     let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 199) as u8).collect();
-    std::fs::write(dir.path("data"), &bytes).unwrap();
-    let link = dir.path("dev");
-    let rec = dir.path("rec.csv");
     let log = dir.path("received");
-    let _feeder = Feeder::start(
-        &link,
-        &dir.path("data"),
+    let dev = Device::serve(
+        &dir,
+        &bytes,
         &[
             "--chunk",
             "1000",
@@ -342,15 +340,9 @@ fn ctrl_c_ends_cleanly_and_sends_the_exit_command() {
         ],
     );
     let child = Command::new(bin())
-        .args([
-            "capture",
-            "--port",
-            link.to_str().unwrap(),
-            "--format",
-            "u8",
-        ])
+        .args(["capture", "--port", &dev.port, "--format", "u8"])
         .args(["--send-on-exit", "STOP\\n", "--json-lines", "--out"])
-        .arg(&rec)
+        .arg(&dev.rec)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -367,7 +359,7 @@ fn ctrl_c_ends_cleanly_and_sends_the_exit_command() {
     assert!(stderr.contains("interrupted"), "{stderr}");
     let status = final_status(&out);
     assert_eq!(status["rows"], 100_000, "{status}");
-    let rows = csv_rows(&rec);
+    let rows = csv_rows(&dev.rec);
     assert_eq!(rows.len(), 100_000);
     assert_eq!(
         rows[99_999],
@@ -388,13 +380,10 @@ fn ctrl_c_ends_cleanly_and_sends_the_exit_command() {
 fn reconnect_continues_the_recording_and_marks_the_gap() {
     let dir = TempDir::new("capture-replug");
     let (bytes, values) = i16_stream(3_000);
-    std::fs::write(dir.path("data"), &bytes).unwrap();
-    let link = dir.path("dev");
-    let rec = dir.path("rec.csv");
     // Vanish after 1001 rows and a half (the half row is dropped), come back 1 s later.
-    let _feeder = Feeder::start(
-        &link,
-        &dir.path("data"),
+    let dev = Device::serve(
+        &dir,
+        &bytes,
         &[
             "--chunk",
             "500",
@@ -408,7 +397,7 @@ fn reconnect_continues_the_recording_and_marks_the_gap() {
     );
     let out = capture(&[
         "--port",
-        link.to_str().unwrap(),
+        &dev.port,
         "--format",
         "i16le",
         "--channels",
@@ -419,7 +408,7 @@ fn reconnect_continues_the_recording_and_marks_the_gap() {
         "--duration",
         "4",
         "--out",
-        rec.to_str().unwrap(),
+        dev.rec.to_str().unwrap(),
         "--json-lines",
         "--quiet",
     ]);
@@ -433,7 +422,7 @@ fn reconnect_continues_the_recording_and_marks_the_gap() {
         (s["reconnects"].as_u64(), s["dropped_bytes"].as_u64()),
         (Some(1), Some(4))
     );
-    let rows = csv_rows(&rec);
+    let rows = csv_rows(&dev.rec);
     assert_eq!(
         rows.len(),
         3_000,
@@ -470,16 +459,14 @@ fn bad_ports_get_clear_messages() {
     assert!(capture(&["--list"]).status.success());
 
     // Busy: a second capture of the same device.
-    std::fs::write(dir.path("data"), b"1\n").unwrap();
-    let link = dir.path("dev");
-    let _feeder = Feeder::start(&link, &dir.path("data"), &["--end", "hold"]);
+    let dev = Device::serve(&dir, b"1\n", &["--end", "hold"]);
     let mut first = Command::new(bin())
-        .args(["capture", "--quiet", "--port", link.to_str().unwrap()])
+        .args(["capture", "--quiet", "--port", &dev.port])
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    let out = capture(&["--port", link.to_str().unwrap()]);
+    let out = capture(&["--port", &dev.port]);
     first.kill().unwrap();
     first.wait().unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -497,17 +484,14 @@ fn wrong_baud_garbage_is_counted_not_recorded() {
     let garbage: Vec<u8> = (0..20_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    std::fs::write(dir.path("data"), &garbage).unwrap();
-    let link = dir.path("dev");
-    let rec = dir.path("rec.csv");
-    let _feeder = Feeder::start(&link, &dir.path("data"), &["--wait-for", "GO"]);
+    let dev = Device::serve(&dir, &garbage, &["--wait-for", "GO"]);
     let out = capture(&[
         "--port",
-        link.to_str().unwrap(),
+        &dev.port,
         "--send",
         "GO",
         "--out",
-        rec.to_str().unwrap(),
+        dev.rec.to_str().unwrap(),
         "--json-lines",
         "--quiet",
     ]);
