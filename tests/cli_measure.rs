@@ -71,20 +71,19 @@ fn closed_form_pulse_train_two_segments() {
 
 #[test]
 fn real_lecroy_pulse_smoke() {
-    let trc = repo().join("../shared/data/trc/pulse_sequence.trc");
-    let trc = if trc.exists() {
-        trc
-    } else {
-        "/work/shared/data/trc/pulse_sequence.trc".into()
-    };
-    let doc = json(&["measure", trc.to_str().unwrap(), "--json"]);
+    let trc = |name: &str| repo().join("../shared/data/trc").join(name);
+    let doc = json(&[
+        "measure",
+        trc("pulse_sequence.trc").to_str().unwrap(),
+        "--json",
+    ]);
     assert_eq!(doc["samples"], 10040);
     assert_eq!(doc["unit"], "s");
     assert!(doc["amplitude"]["value"].as_f64().unwrap() > 0.1);
     assert!(doc["rising_transitions"].as_u64().unwrap() >= 10);
     let rise = doc["rise_time"]["value"].as_f64().unwrap();
     assert!(rise > 1e-10 && rise < 1e-8, "{rise}");
-    let one = json(&["measure", "/work/shared/data/trc/pulse.trc", "--json"]);
+    let one = json(&["measure", trc("pulse.trc").to_str().unwrap(), "--json"]);
     assert_eq!(one["samples"], 502);
     assert!(one["period"]["value"].is_null() && one["period"]["reason"].is_string());
 }

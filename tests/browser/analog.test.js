@@ -9,7 +9,7 @@
 //   SCOPEKIT_BIN=... node --test tests/browser/analog.test.js
 //
 // Needs /usr/bin/chromium (override with CHROMIUM), python3 with numpy, web/pkg built, and
-// /work/shared/data (override with SCOPEKIT_DATA). Screenshots (1280×720, light and dark, one
+// ../shared/data (override with SCOPEKIT_DATA). Screenshots (1280×720, light and dark, one
 // per tab) go to target/screenshots/analog/ (ignored by git).
 
 import { after, before, describe, test } from 'node:test';

@@ -7,7 +7,7 @@
 //   node --test tests/browser/decode.test.js
 //
 // Needs /usr/bin/chromium (override with CHROMIUM), python3 with numpy, web/pkg built, and
-// /work/shared/data (override with SCOPEKIT_DATA). Screenshots go to target/screenshots/.
+// ../shared/data (override with SCOPEKIT_DATA). Screenshots go to target/screenshots/.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -7,7 +7,7 @@
 //   cargo build --release -p scopekit-cli      # or set SCOPEKIT_BIN (serve embeds web/)
 //   node --test tests/browser/serial.test.js
 //
-// Needs /usr/bin/chromium (override with CHROMIUM), web/pkg built, and /work/shared/data
+// Needs /usr/bin/chromium (override with CHROMIUM), web/pkg built, and ../shared/data
 // (override with SCOPEKIT_DATA). Screenshots go to target/screenshots/.
 
 import { after, before, describe, test } from 'node:test';

@@ -8,7 +8,7 @@
 //   node --test tests/browser/threads.test.js
 //
 // Needs /usr/bin/chromium (override with CHROMIUM), python3 with numpy, web/pkg and
-// web/pkg-threads built, and /work/shared/data (override with SCOPEKIT_DATA).
+// web/pkg-threads built, and ../shared/data (override with SCOPEKIT_DATA).
 // Screenshots go to tests/browser/artifacts/.
 
 import { after, before, describe, test } from 'node:test';

@@ -7,7 +7,7 @@
 //   cargo build --release -p scopekit-cli      # or set SCOPEKIT_BIN (serve embeds web/)
 //   node --test tests/browser/trace.test.js
 //
-// Needs /usr/bin/chromium (override with CHROMIUM), web/pkg built and /work/shared/data
+// Needs /usr/bin/chromium (override with CHROMIUM), web/pkg built and ../shared/data
 // (override with SCOPEKIT_DATA; read only: the CLI runs with --no-index). Screenshots go to
 // target/screenshots/. BIG_TRACE_MB sets the size of the generated trace (default 300).
 

@@ -69,7 +69,7 @@ fn err(bytes: &[u8]) -> Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The real files: /work/shared/data/trc (README section 2), checked against its expected.json.
+// The real files: ../shared/data/trc (README section 2), checked against its expected.json.
 
 const DATA_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/trc/");
 
