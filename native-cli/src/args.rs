@@ -48,15 +48,9 @@ pub enum Command {
         /// Print the histograms as CSV rows `channel,lo,hi,count` (needs --histogram).
         #[arg(long, conflicts_with = "json")]
         csv: bool,
-        /// Worker threads (default: all cores).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
-        /// Sample a VCD's value changes this many times per second (sample and hold).
-        #[arg(long, value_name = "HZ")]
-        rate: Option<f64>,
-        /// Layout of a raw binary file.
+        /// Threads, a VCD's sampling rate, a raw file's layout.
         #[command(flatten)]
-        raw: RawArgs,
+        input: InputArgs,
     },
     /// Convert a capture to NPY, CSV, WAV or raw binary, streaming with constant memory:
     /// `convert IN OUT`, or `convert --out-dir DIR FILES...` for many files in parallel.
@@ -110,21 +104,15 @@ pub enum Command {
         /// Edges listed by --json (all are counted).
         #[arg(long, value_name = "N", default_value_t = 10_000)]
         limit: usize,
-        /// Worker threads for long analog files (default: all cores).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
         /// Print one JSON document.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
         /// Print every edge as CSV (time,sample,edge).
         #[arg(long)]
         csv: bool,
-        /// Sample a VCD's value changes this many times per second.
-        #[arg(long, value_name = "HZ")]
-        rate: Option<f64>,
-        /// Layout of a raw binary file.
+        /// Threads, a VCD's sampling rate, a raw file's layout.
         #[command(flatten)]
-        raw: RawArgs,
+        input: InputArgs,
     },
     /// Filter channels: FIR (windowed sinc), Butterworth or Chebyshev I (second-order
     /// sections), moving average, decimation; streamed, or zero-phase in memory. Designs
@@ -233,15 +221,9 @@ pub enum Command {
         /// Print one JSON document.
         #[arg(long)]
         json: bool,
-        /// Worker threads (default: all cores).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
-        /// Sample a VCD's value changes this many times per second.
-        #[arg(long, value_name = "HZ")]
-        rate: Option<f64>,
-        /// Layout of a raw binary file.
+        /// Threads, a VCD's sampling rate, a raw file's layout.
         #[command(flatten)]
-        raw: RawArgs,
+        input: InputArgs,
     },
     /// Spectrum of one channel: Welch PSD (scipy.signal.welch defaults) or a periodogram,
     /// amplitude in dBV/dBFS, peaks, IEEE 1241 metrics (THD, SNR, SINAD, ENOB, SFDR).
@@ -286,15 +268,9 @@ pub enum Command {
         /// Print frequency,psd,dbv[,dbfs] rows.
         #[arg(long)]
         csv: bool,
-        /// Worker threads (default: all cores).
-        #[arg(long, value_name = "N")]
-        threads: Option<usize>,
-        /// Sample a VCD's value changes this many times per second.
-        #[arg(long, value_name = "HZ")]
-        rate: Option<f64>,
-        /// Layout of a raw binary file.
+        /// Threads, a VCD's sampling rate, a raw file's layout.
         #[command(flatten)]
-        raw: RawArgs,
+        input: InputArgs,
     },
     /// Decode a bus (UART, SPI, I2C, CAN / CAN FD) from logic or analog channels: frames with
     /// start/end samples and fields, and statistics over them.
@@ -338,6 +314,29 @@ pub enum Target {
     Wav,
     /// Headerless interleaved samples, with a .json sidecar.
     Raw,
+}
+
+/// How a command reads its input: worker threads, the sampling of a VCD, a raw file's layout.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Sample a VCD's value changes this many times per second (sample and hold).
+    #[arg(long, value_name = "HZ")]
+    pub rate: Option<f64>,
+    /// Layout of a raw binary file.
+    #[command(flatten)]
+    pub raw: RawArgs,
+}
+
+impl InputArgs {
+    /// `--threads`, or all cores; at least one.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(rayon::current_num_threads)
+            .max(1)
+    }
 }
 
 /// How to read a headerless binary file (formats with a header are recognised by content).

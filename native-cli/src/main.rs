@@ -85,11 +85,9 @@ fn run(args: Args) -> Result<(), CliError> {
             histogram,
             histogram_range,
             csv,
-            threads,
-            rate,
-            raw,
+            input,
         } => {
-            let raw = raw_config(&raw)?;
+            let (threads, rate, raw) = (input.threads(), input.rate, raw_config(&input.raw)?);
             let histogram = hist::Options::parse(histogram.as_deref(), histogram_range.as_deref())?;
             if csv && histogram.is_none() {
                 return Err(CliError::usage("--csv prints histograms: add --histogram"));
@@ -97,7 +95,6 @@ fn run(args: Args) -> Result<(), CliError> {
             let config = StatsConfig {
                 channels: channel.map(|c| vec![c]),
             };
-            let threads = threads.unwrap_or_else(rayon::current_num_threads).max(1);
             let report = in_file(&file, || {
                 let source = Source::open(&file)?;
                 let header = read_header(&source, raw)?;
@@ -167,11 +164,9 @@ fn run(args: Args) -> Result<(), CliError> {
             hysteresis,
             min_pulse,
             limit,
-            threads,
             json,
             csv,
-            rate,
-            raw,
+            input,
         } => {
             let level = match threshold.as_str() {
                 "auto" => None,
@@ -185,9 +180,9 @@ fn run(args: Args) -> Result<(), CliError> {
                 hysteresis,
                 min_pulse,
                 limit,
-                rate,
-                raw: raw_config(&raw)?,
-                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
+                rate: input.rate,
+                raw: raw_config(&input.raw)?,
+                threads: input.threads(),
             };
             let output = match (json, csv) {
                 (true, _) => edges::Output::Json,
@@ -285,16 +280,14 @@ fn run(args: Args) -> Result<(), CliError> {
             channel,
             levels,
             json,
-            threads,
-            rate,
-            raw,
+            input,
         } => {
             let options = measure::Options {
                 channel,
                 levels,
-                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
-                rate,
-                raw: raw_config(&raw)?,
+                threads: input.threads(),
+                rate: input.rate,
+                raw: raw_config(&input.raw)?,
             };
             in_file(&file, || measure::run(&file, &options, json))
         }
@@ -312,9 +305,7 @@ fn run(args: Args) -> Result<(), CliError> {
             precision,
             json,
             csv,
-            threads,
-            rate,
-            raw,
+            input,
         } => {
             let options = spectrum::Options {
                 channel,
@@ -327,9 +318,9 @@ fn run(args: Args) -> Result<(), CliError> {
                 peaks,
                 spectrogram,
                 precision,
-                threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
-                rate,
-                raw: raw_config(&raw)?,
+                threads: input.threads(),
+                rate: input.rate,
+                raw: raw_config(&input.raw)?,
             };
             let output = match (json, csv) {
                 (true, _) => spectrum::Output::Json,
