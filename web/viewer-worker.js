@@ -7,9 +7,9 @@
 //   { type: 'ingest', file, port, channel?, rate? } instead of 'open': read the file once
 //        for both the pyramid and the statistics (worker.js's messages progress / info /
 //        result / error, posted on the worker itself; the viewer's go to `port`)
-// The file is read here (file-chunks.js: a BYOB reader into a reused buffer), so reading and
-// the kernels take turns on this worker's thread; a separate reader worker that overlapped
-// them stalled (docs/perf-page.md, Session 5).
+// The file is read here (file-chunks.js: one BYOB reader, 4 MiB chunks, the next one being
+// filled while this one is pushed into wasm); a separate reader worker that overlapped
+// reading and the kernels stalled (docs/perf-page.md, Session 4).
 //   { type: 'query', id, first, end, columns, channels: [c…] }
 // Worker → page:
 //   { type: 'info', info }                         the header, as soon as it is parsed
