@@ -9,7 +9,8 @@
 //
 // The file is read once for both the statistics and the viewer's pyramid (issue 8: reading
 // the Blob is the limit in a page): one worker (viewer-worker.js 'ingest') pushes each chunk
-// into both wasm sessions with one copy (pushBoth), reports the statistics here and answers
+// into wasm once (IngestSession: one copy, one parse, one decode for the statistics and the
+// pyramid), reports the statistics here and answers
 // the viewer's queries on a MessagePort.
 
 import { el, formatBytes, formatCount, formatValue } from './ui.js';

@@ -3,8 +3,9 @@
 
 /** Bytes of the first read: small, so the header (and the first view) comes quickly. */
 export const FIRST_CHUNK = 1024 * 1024;
-/** Bytes per read after the first (benches/browser/perf.mjs). */
-export const CHUNK = 16 * 1024 * 1024;
+/** Bytes per chunk after the first (benches/browser/perf.mjs; with one chunk filled ahead,
+ * 4 MiB beat 2, 8 and 16 MiB end to end: docs/perf-page.md, Session 5). */
+export const CHUNK = 4 * 1024 * 1024;
 /** Reads kept in flight ahead of the one being pushed (slices only). */
 export const IN_FLIGHT = 4;
 /**
@@ -17,6 +18,9 @@ export const IN_FLIGHT = 4;
  * Chromium 156. Figures in docs/perf-page.md.
  */
 export const READ = 'stream';
+
+/** Chunks filled ahead of the one the caller holds ('stream': 0 or 1). */
+export const AHEAD = 1;
 
 /** A BYOB read that has delivered nothing for this long is taken as stalled. */
 const STALL_MS = 10_000;
@@ -34,15 +38,16 @@ function readOrStall(reader, view) {
 /**
  * The bytes of `file` in order, as Uint8Arrays valid until the next one is requested.
  *
- * 'stream': views of one CHUNK buffer filled by a BYOB reader and reused (a new one is
- * allocated only if the caller transferred the last one away).
+ * 'stream': views of CHUNK buffers filled by one BYOB reader and reused, `ahead` (0 or 1)
+ * filled ahead of the one held by the caller (a new one is allocated only if the caller
+ * transferred the last one away).
  * 'slices': each chunk has its own ArrayBuffer, `inFlight` reads ahead.
  *
  * Options: `read` ('stream' | 'slices'), `first` (bytes of the first read), `chunk`,
- * `inFlight`, `start` (first byte; slices).
+ * `inFlight`, `start` (first byte; slices), `ahead` (stream).
  */
 export async function* chunksOf(file, {
-  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0,
+  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, ahead = AHEAD,
 } = {}) {
   let reader = null;
   const open = (from) => file.slice(from).stream().getReader({ mode: 'byob' });
@@ -54,38 +59,51 @@ export async function* chunksOf(file, {
     }
   }
   if (reader) {
-    let buffer = new ArrayBuffer(chunk);
-    let size = Math.min(first, chunk);
-    let offset = 0; // file offset of the chunk being filled
+    // One stream, one read request at a time, but the next chunk is being filled while the
+    // caller works on this one (a second buffer): its reads resume whenever the caller
+    // yields, instead of only once it asks for the next chunk.
+    let offset = 0; // file offset of the next chunk to fill
+    const fill = async (buffer, size) => {
+      let filled = 0;
+      let done = false;
+      while (filled < size) {
+        const r = await readOrStall(reader, new Uint8Array(buffer, filled, size - filled));
+        if (r === STALLED) {
+          // Chromium's Blob streams can stop delivering for good (seen under load): drop
+          // the reader and read this chunk again from a new stream at its offset.
+          reader.cancel().catch(() => {});
+          reader = open(offset);
+          buffer = new ArrayBuffer(chunk); // the old one stays with the abandoned read
+          filled = 0;
+          continue;
+        }
+        if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
+        if (r.done) {
+          done = true;
+          break;
+        }
+        filled += r.value.byteLength;
+      }
+      offset += filled;
+      return { buffer, filled, done };
+    };
+    let spare = ahead > 0 ? new ArrayBuffer(chunk) : null;
+    let next = fill(new ArrayBuffer(chunk), Math.min(first, chunk));
     try {
       for (;;) {
-        let filled = 0;
-        let done = false;
-        while (filled < size) {
-          const r = await readOrStall(reader, new Uint8Array(buffer, filled, size - filled));
-          if (r === STALLED) {
-            // Chromium's Blob streams can stop delivering for good (seen under load): drop
-            // the reader and read this chunk again from a new stream at its offset.
-            reader.cancel().catch(() => {});
-            reader = open(offset);
-            buffer = new ArrayBuffer(chunk); // the old one stays with the abandoned read
-            filled = 0;
-            continue;
-          }
-          if (r.value) buffer = r.value.buffer; // the view's buffer comes back transferred
-          if (r.done) {
-            done = true;
-            break;
-          }
-          filled += r.value.byteLength;
+        const { buffer, filled, done } = await next;
+        next = null;
+        if (!done && spare) {
+          next = fill(spare, chunk);
+          next.catch(() => {});
+          spare = null;
         }
-        if (filled > 0) {
-          yield new Uint8Array(buffer, 0, filled);
-          if (buffer.detached) buffer = new ArrayBuffer(chunk); // the caller kept it
-        }
+        if (filled > 0) yield new Uint8Array(buffer, 0, filled);
         if (done) return;
-        offset += filled;
-        size = chunk;
+        // The caller is done with `buffer` (or kept it: then a new one).
+        const free = buffer.detached ? new ArrayBuffer(chunk) : buffer;
+        if (next) spare = free;
+        else next = fill(free, chunk);
       }
     } finally {
       reader.cancel().catch(() => {});

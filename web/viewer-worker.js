@@ -7,9 +7,9 @@
 //   { type: 'ingest', file, port, channel?, rate? } instead of 'open': read the file once
 //        for both the pyramid and the statistics (worker.js's messages progress / info /
 //        result / error, posted on the worker itself; the viewer's go to `port`)
-// The file is read here (file-chunks.js: a BYOB reader into a reused buffer), so reading and
-// the kernels take turns on this worker's thread; a separate reader worker that overlapped
-// them stalled (docs/perf-page.md, Session 5).
+// The file is read here (file-chunks.js: one BYOB reader, 4 MiB chunks, the next one being
+// filled while this one is pushed into wasm); a separate reader worker that overlapped
+// reading and the kernels stalled (docs/perf-page.md, Session 4).
 //   { type: 'query', id, first, end, columns, channels: [c…] }
 // Worker → page:
 //   { type: 'info', info }                         the header, as soon as it is parsed
@@ -27,7 +27,7 @@
 // raw and WAV files the worker reads the window's byte range again with File.slice and the
 // core decodes just those bytes. Other large formats show level-0 buckets at deep zoom.
 
-import init, { LodSession, Session, analyzeArchive, pushBoth } from './pkg/scopekit_wasm.js';
+import init, { IngestSession, LodSession, analyzeArchive } from './pkg/scopekit_wasm.js';
 import { chunksOf, isArchive } from './file-chunks.js';
 
 const PROGRESS_INTERVAL = 100;
@@ -80,8 +80,9 @@ function statsProgress(total) {
 
 /**
  * Build the pyramid of `f`, read here; with `stats` ({ channel, rate }) the statistics too, from the
- * same read (one copy into wasm memory per chunk for both: `pushBoth`), reported to the page
- * on `self` as worker.js does.
+ * same read (IngestSession: each chunk copied once into wasm memory and parsed and decoded
+ * once, its samples going to both the statistics and the pyramid), reported to the page on
+ * `self` as worker.js does.
  */
 async function build(f, { stats = null } = {}) {
   const started = performance.now();
@@ -109,27 +110,16 @@ async function build(f, { stats = null } = {}) {
     session = new LodSession(total);
     const progress = stats ? statsProgress(total) : null;
     progress?.(0, true);
-    if (stats) statsSession = new Session(total, stats.channel, stats.rate);
+    if (stats) statsSession = new IngestSession(total, stats.channel, stats.rate);
     let infoSent = false;
-    let lodError = null;
     let statsInfoSent = !stats;
     let last = -Infinity;
     let loaded = 0;
     try {
       for (let r = await first; !r.done; r = await chunks.next()) {
-        // Copied once into wasm memory for both sessions (pushBoth) until the pyramid fails
-        // on its own (e.g. a VCD without a sample rate, which the statistics sample at
-        // `rate`): then the statistics go on alone and the viewer shows the error.
-        if (!statsSession) session.push(r.value);
-        else if (lodError) statsSession.push(r.value);
-        else if (loaded === 0) {
-          statsSession.push(r.value);
-          try {
-            session.push(r.value);
-          } catch (e) {
-            lodError = e;
-          }
-        } else pushBoth(statsSession, session, r.value);
+        // One reader for both (a VCD read at the statistics' `rate` is shown sampled).
+        if (statsSession) statsSession.push(session, r.value);
+        else session.push(r.value);
         loaded += r.value.byteLength;
         if (!statsInfoSent) {
           const info = statsSession.info();
@@ -138,7 +128,7 @@ async function build(f, { stats = null } = {}) {
             self.postMessage({ type: 'info', info });
           }
         }
-        if (!infoSent && !lodError) {
+        if (!infoSent) {
           const info = session.info();
           if (info !== undefined) {
             infoSent = true;
@@ -157,14 +147,13 @@ async function build(f, { stats = null } = {}) {
       }
       if (statsSession) {
         progress(total, true);
-        const report = statsSession.finish();
+        const report = statsSession.finish(session); // the pyramid is complete too
         self.postMessage({ type: 'result', report });
       }
     } finally {
       statsSession?.free();
       chunks.return().catch(() => {});
     }
-    if (lodError) throw lodError;
     session.finish();
     if (!infoSent) out.postMessage({ type: 'info', info: session.info() });
   }

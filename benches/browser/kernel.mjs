@@ -21,6 +21,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { noisyFrames, npyHeader } from '../../tests/browser/npy.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name, dflt) => {
@@ -41,31 +42,12 @@ const median = (xs) => {
 };
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 
-/** NPY header of `frames` rows of two float32 channels (perf.mjs's). */
-function header(frames) {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, 2), }`;
-  const pad = (64 - ((11 + dict.length) % 64)) % 64;
-  const text = dict + ' '.repeat(pad) + '\n';
-  const head = new Uint8Array(10 + text.length);
-  head.set([0x93, 78, 85, 77, 80, 89, 1, 0, text.length & 255, text.length >> 8]);
-  for (let i = 0; i < text.length; i += 1) head[10 + i] = text.charCodeAt(i);
-  return head;
-}
-
 /** 32 MiB of frames: noisy sine, offset sine with NaNs (perf.mjs's wasmKernel data). */
 function data() {
-  const blockFrames = 1 << 22;
-  const a = new Float32Array(blockFrames * 2);
-  let s = 1;
-  const rnd = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 - 0.5; };
-  for (let i = 0; i < blockFrames; i += 1) {
-    a[2 * i] = Math.sin((2 * Math.PI * i) / 1000) + 0.2 * rnd();
-    a[2 * i + 1] = i % 100_003 === 7 ? NaN : 2.5 + 0.5 * Math.sin((2 * Math.PI * i) / 377 + 0.3) + 0.1 * rnd();
-  }
-  return new Uint8Array(a.buffer);
+  return new Uint8Array(noisyFrames(1 << 22, 1).buffer);
 }
 
-const head = header(TOTAL / 8);
+const head = npyHeader(TOTAL / 8);
 const bytes = data();
 
 const modules = [];
@@ -104,7 +86,7 @@ const tiny = path.join(work, 'tiny.npy');
   }
   closeSync(fd);
   const t = openSync(tiny, 'w');
-  writeSync(t, header(1024));
+  writeSync(t, npyHeader(1024));
   writeSync(t, bytes.subarray(0, 8192));
   closeSync(t);
 }

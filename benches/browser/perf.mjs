@@ -51,6 +51,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(path.join(REPO, 'tests', 'browser', 'package.json'));
 const { chromium } = require('playwright-core');
 const { startServer, stopServer } = await import(path.join(REPO, 'tests', 'browser', 'harness.js'));
+const { npyHeader, noisyFrames } = await import(path.join(REPO, 'tests', 'browser', 'npy.js'));
 
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -90,33 +91,9 @@ const log = (...a) => console.error('#', ...a);
 
 // ---------------------------------------------------------------- data
 
-function npyHeader(frames, channels) {
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, ${channels}), }`;
-  let len = 10 + dict.length + 1;
-  const pad = (64 - (len % 64)) % 64;
-  const text = dict + ' '.repeat(pad) + '\n';
-  const head = Buffer.alloc(10 + text.length);
-  head.write('\x93NUMPY', 0, 'latin1');
-  head[6] = 1;
-  head[7] = 0;
-  head.writeUInt16LE(text.length, 8);
-  head.write(text, 10, 'latin1');
-  return head;
-}
-
 /** A block of `frames` frames of two float32 channels: noisy sine, offset sine with NaNs. */
 function block(frames, seed) {
-  const a = new Float32Array(frames * 2);
-  let s = seed >>> 0;
-  const rnd = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-  for (let i = 0; i < frames; i += 1) {
-    a[2 * i] = Math.sin((2 * Math.PI * i) / 1000) + 0.2 * rnd();
-    a[2 * i + 1] = i % 100_003 === 7 ? NaN : 2.5 + 0.5 * Math.sin((2 * Math.PI * i) / 377 + 0.3) + 0.1 * rnd();
-  }
-  return Buffer.from(a.buffer);
+  return Buffer.from(noisyFrames(frames, seed).buffer);
 }
 
 function generate(file, dataBytes) {
@@ -220,18 +197,13 @@ const cpuMedian = (cs) => ({ total: median(cs.map((c) => c.total)), renderer: me
 // ---------------------------------------------------------------- page measurements
 
 /** In the page: push `total` bytes of a generated in-memory capture into wasm Session (with
- * `both`: into a Session and the viewer's LodSession through pushBoth, as the page does). */
+ * `both`: the statistics and the viewer's LodSession from one IngestSession, as the page
+ * does; pushBoth in builds before it). */
 async function wasmKernel(page, total, { both = false, chunk = CHUNK } = {}) {
-  return page.evaluate(async ({ total, chunk, both }) => {
+  return page.evaluate(async ({ total, chunk, both, header }) => {
     const m = await import('./pkg/scopekit_wasm.js');
     await m.default({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', location.href) });
-    const frames = total / 8;
-    const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, 2), }`;
-    const pad = (64 - ((11 + dict.length) % 64)) % 64;
-    const text = dict + ' '.repeat(pad) + '\n';
-    const head = new Uint8Array(10 + text.length);
-    head.set([0x93, 78, 85, 77, 80, 89, 1, 0, text.length & 255, text.length >> 8]);
-    for (let i = 0; i < text.length; i += 1) head[10 + i] = text.charCodeAt(i);
+    const head = Uint8Array.from(header);
     const blockFrames = 1 << 22; // 32 MiB
     const a = new Float32Array(blockFrames * 2);
     let s = 1;
@@ -241,25 +213,30 @@ async function wasmKernel(page, total, { both = false, chunk = CHUNK } = {}) {
       a[2 * i + 1] = i % 100_003 === 7 ? NaN : 2.5 + 0.5 * Math.sin((2 * Math.PI * i) / 377 + 0.3) + 0.1 * rnd();
     }
     const bytes = new Uint8Array(a.buffer);
-    const session = new m.Session(head.length + total);
+    // Both, as the page does: IngestSession (one reader for the two), or pushBoth in older
+    // builds (two readers, one copy).
     const lod = both ? new m.LodSession(head.length + total) : null;
+    const ingest = lod && m.IngestSession ? new m.IngestSession(head.length + total) : null;
+    const session = ingest ?? new m.Session(head.length + total);
+    const push = (part) => {
+      if (ingest) ingest.push(lod, part);
+      else if (lod) m.pushBoth(session, lod, part);
+      else session.push(part);
+    };
     const t0 = performance.now();
-    if (lod) m.pushBoth(session, lod, head);
-    else session.push(head);
+    push(head);
     for (let off = 0; off < total; off += chunk) {
       const at = off % bytes.length;
-      const part = bytes.subarray(at, Math.min(at + chunk, bytes.length, at + total - off));
-      if (lod) m.pushBoth(session, lod, part);
-      else session.push(part);
+      push(bytes.subarray(at, Math.min(at + chunk, bytes.length, at + total - off)));
     }
     const t1 = performance.now();
-    const report = session.finish();
+    const report = ingest ? ingest.finish(lod) : session.finish();
     lod?.finish();
     const t2 = performance.now();
     session.free();
     lod?.free();
     return { pushMs: t1 - t0, finishMs: t2 - t1, count: report.channels[0].count };
-  }, { total, chunk, both });
+  }, { total, chunk, both, header: Array.from(npyHeader(total / 8)) });
 }
 
 /** In the page: read the file in `chunk` slices with `inFlight` reads in flight, in order. */
@@ -586,7 +563,7 @@ try {
     const kCpu = perGiB(GiB)(kern.cpu);
     row('CPU budget: raw slice read alone, 16 MiB × 4 (CPU-s per GiB)', sCpu.toFixed(2), `${mbps(size1, slices.ms).toFixed(0)} MB/s; ${cpuText(slices.cpu)}`);
     row('CPU budget: BYOB stream read alone, 16 MiB buffer (CPU-s per GiB)', bCpu.toFixed(2), `${mbps(size1, byob.ms).toFixed(0)} MB/s; ${cpuText(byob.cpu)}`);
-    row('CPU budget: kernels alone, stats + LOD via pushBoth (CPU-s per GiB)', kCpu.toFixed(2), `${mbps(GiB, kern.ms).toFixed(0)} MB/s, one thread`);
+    row('CPU budget: kernels alone, stats + LOD (IngestSession, or pushBoth) (CPU-s per GiB)', kCpu.toFixed(2), `${mbps(GiB, kern.ms).toFixed(0)} MB/s, one thread`);
     row('ratio ceiling on 2 saturated cores, slice read / (slice read + kernels)', (sCpu / (sCpu + kCpu)).toFixed(2), `with the BYOB read: ${(bCpu / (bCpu + kCpu)).toFixed(2)}`);
   }
 

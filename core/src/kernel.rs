@@ -153,3 +153,29 @@ impl<T: BlockSink + ?Sized> BlockSink for &mut T {
         (**self).block(block)
     }
 }
+
+/// Feeds every block to two sinks, `.0` first: one reader's parse and decode shared by two
+/// analyses of the same input (the page's statistics and its viewer pyramid).
+///
+/// ```
+/// use scopekit_core::kernel::{ChannelSamples, Tee};
+/// use scopekit_core::{Block, BlockSink, Layout};
+///
+/// let mut tee = Tee(ChannelSamples::new(0), ChannelSamples::new(0));
+/// tee.begin(Layout { channels: 1, samples: 2 }).unwrap();
+/// tee.block(Block { channel: 0, start: 0, samples: &[1.0, 2.0] }).unwrap();
+/// assert_eq!(tee.0, tee.1);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tee<A, B>(pub A, pub B);
+
+impl<A: BlockSink, B: BlockSink> BlockSink for Tee<A, B> {
+    fn begin(&mut self, layout: Layout) -> Result<()> {
+        self.0.begin(layout)?;
+        self.1.begin(layout)
+    }
+    fn block(&mut self, block: Block<'_>) -> Result<()> {
+        self.0.block(block)?;
+        self.1.block(block)
+    }
+}

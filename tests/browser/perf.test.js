@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 
 import { startServer, stopServer, launchBrowser } from './harness.js';
+import { npyHeader } from './npy.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
@@ -108,22 +109,17 @@ describe('the tuned read path of the page', () => {
   });
 
   test('analyzeFile: progress at most ~10×/s, in order, ending at the file size', async () => {
-    const out = await page.evaluate(async () => {
+    const frames = 4 * 1024 * 1024;
+    const out = await page.evaluate(async ({ frames, header }) => {
       const { analyzeFile } = await import('./scopekit.js');
-      const frames = 4 * 1024 * 1024;
-      const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, 2), }`;
-      const pad = (64 - ((11 + dict.length) % 64)) % 64;
-      const text = dict + ' '.repeat(pad) + '\n';
-      const head = new Uint8Array(10 + text.length);
-      head.set([0x93, 78, 85, 77, 80, 89, 1, 0, text.length & 255, text.length >> 8]);
-      for (let i = 0; i < text.length; i += 1) head[10 + i] = text.charCodeAt(i);
+      const head = Uint8Array.from(header);
       const body = new Float32Array(frames * 2).map((_, i) => Math.sin(i / 100));
       const file = new Blob([head, body]);
       const progress = [];
       const report = await analyzeFile(file, { onProgress: (p) => progress.push({ ...p, t: performance.now() }) });
       return { progress, size: file.size, count: report.channels[0].count };
-    });
-    checkProgress(out, 4 * 1024 * 1024);
+    }, { frames, header: Array.from(npyHeader(frames)) });
+    checkProgress(out, frames);
   });
 
   function checkProgress({ progress, size, count }, frames) {

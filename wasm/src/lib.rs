@@ -20,6 +20,7 @@ pub use analog::{
 };
 pub use decode::{decode_archive, DecodeSession};
 pub use live::LiveSession;
+pub use ingest::IngestSession;
 pub use lod::LodSession;
 pub use stats::{analyze_archive, Session};
 pub use threads::*;

@@ -55,15 +55,40 @@ impl LodSession {
         Ok(())
     }
 
-    /// Flush the last partial buckets; queries then see every sample.
+    /// Flush the last partial buckets; queries then see every sample. (A session fed by an
+    /// `IngestSession` is finished by that session's `finish`.)
     pub fn finish(&mut self) -> Result<(), JsError> {
-        let (Some(reader), Some(mut builder)) = (self.reader.take(), self.builder.take()) else {
+        let Some(reader) = self.reader.take() else {
+            return Ok(());
+        };
+        let Some(mut builder) = self.builder.take() else {
             return Ok(());
         };
         let header = reader.finish(&mut builder).map_err(js_error)?;
-        self.header = Some(header);
-        self.lod = Some(builder.finish());
+        self.finish_fed(header);
         Ok(())
+    }
+
+    /// The pyramid being built, for a reader outside this session (`IngestSession`), which
+    /// then owns the reading: this session's own reader is dropped.
+    pub(crate) fn fed_builder(&mut self) -> Result<&mut LodBuilder, JsError> {
+        self.reader = None;
+        self.builder
+            .as_mut()
+            .ok_or_else(|| JsError::new("session already finished"))
+    }
+
+    /// The header parsed by the outside reader.
+    pub(crate) fn set_header(&mut self, header: Header) {
+        self.header = Some(header);
+    }
+
+    /// Flush the pyramid fed from outside, whose reader finished with `header`.
+    pub(crate) fn finish_fed(&mut self, header: Header) {
+        self.header = Some(header);
+        if let Some(builder) = self.builder.take() {
+            self.lod = Some(builder.finish());
+        }
     }
 
     fn lod(&self) -> Option<&Lod> {

@@ -85,15 +85,6 @@ impl Session {
         Ok(())
     }
 
-    /// Push bytes already in wasm memory (the one copy `pushBoth` made for two sessions).
-    pub(crate) fn push_bytes(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        let job = self
-            .job
-            .as_mut()
-            .ok_or_else(|| JsError::new("session already finished"))?;
-        job.push(bytes).map_err(js_error)
-    }
-
     /// What the header says (the `scopekit info --json` document), once it is parsed;
     /// `undefined` before.
     pub fn info(&self) -> Result<JsValue, JsError> {

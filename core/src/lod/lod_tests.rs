@@ -282,3 +282,40 @@ proptest! {
 fn lod_vec_helpers() {
     assert_eq!(vec![combine(EMPTY, (1.0, 2.0))], vec![(1.0, 2.0)]);
 }
+
+#[test]
+fn lod_min_max_lanes_skip_nan() {
+    // A NaN at every lane position and in the tail, infinities, and all-NaN runs.
+    for len in [0usize, 1, 7, 8, 9, 16, 23, 64, 67] {
+        for nan_at in 0..len.max(1) {
+            let mut x: Vec<f64> = (0..len).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+            if let Some(v) = x.get_mut(nan_at) {
+                *v = f64::NAN;
+            }
+            let want = brute(&x);
+            let got = super::reported(super::minmax::min_max(EMPTY, &x));
+            assert!(
+                same(got, want),
+                "len {len}, NaN at {nan_at}: {got:?} vs {want:?}"
+            );
+        }
+        let nans = vec![f64::NAN; len];
+        assert_eq!(super::minmax::min_max(EMPTY, &nans), EMPTY);
+    }
+    let x = [
+        f64::NAN,
+        f64::NEG_INFINITY,
+        3.0,
+        f64::INFINITY,
+        f64::NAN,
+        1.0,
+        2.0,
+        0.5,
+        9.0,
+    ];
+    assert_eq!(
+        super::minmax::min_max((0.0, 1.0), &x),
+        (f64::NEG_INFINITY, f64::INFINITY)
+    );
+    assert_eq!(super::minmax::min_max((-1.0, 10.0), &x[5..]), (-1.0, 10.0));
+}

@@ -15,6 +15,7 @@
 //! NPY / raw / WAV files [`window`] names the byte range of a sample window so a caller with
 //! random access (a `File` in the browser) can read and decode just that range again.
 
+mod minmax;
 pub mod window;
 
 use alloc::vec::Vec;
@@ -184,15 +185,8 @@ impl ChannelLod {
         while !rest.is_empty() {
             let room = usize::try_from(self.bucket - self.acc_len).unwrap_or(usize::MAX);
             let (now, later) = rest.split_at(room.min(rest.len()));
-            for &v in now {
-                // NaN never wins a min or a max.
-                if v < self.acc.0 {
-                    self.acc.0 = v;
-                }
-                if v > self.acc.1 {
-                    self.acc.1 = v;
-                }
-            }
+            // NaN never wins a min or a max.
+            self.acc = minmax::min_max(self.acc, now);
             self.acc_len += now.len() as u64;
             rest = later;
             if self.acc_len == self.bucket {

@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use crate::formats::{Header, Reader};
-use crate::kernel::{Block, BlockSink, Layout};
+use crate::kernel::ChannelSamples;
 use crate::{Error, Result};
 
 /// The data bytes (relative to [`Header::data_offset`]) that hold samples `first..end` of
@@ -69,29 +69,8 @@ pub fn read_window(
         return Err(Error::Config("window bytes of the wrong length".into()));
     }
     let mut reader = Reader::resume(header.clone(), start, end)?;
-    let mut sink = One {
-        channel,
-        samples: Vec::new(),
-    };
+    let mut sink = ChannelSamples::new(channel);
     reader.push(bytes, &mut sink)?;
     reader.finish(&mut sink)?;
     Ok(sink.samples)
-}
-
-/// Keeps one channel's samples.
-struct One {
-    channel: usize,
-    samples: Vec<f64>,
-}
-
-impl BlockSink for One {
-    fn begin(&mut self, _: Layout) -> Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, block: Block<'_>) -> Result<()> {
-        if block.channel == self.channel {
-            self.samples.extend_from_slice(block.samples);
-        }
-        Ok(())
-    }
 }
