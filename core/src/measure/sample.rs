@@ -18,6 +18,9 @@ pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> 
     /// The value as `f64` (exact).
     fn f64(self) -> f64;
 
+    /// The samples as `f32` when they are (a fast path's test, without `unsafe` casts).
+    fn as_f32(xs: &[Self]) -> Option<&[f32]>;
+
     /// Whether the value is neither NaN nor infinite.
     fn finite(self) -> bool;
 
@@ -38,6 +41,11 @@ impl Sample for f64 {
     #[inline(always)]
     fn f64(self) -> f64 {
         self
+    }
+
+    #[inline(always)]
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
     }
 
     #[inline(always)]
@@ -62,6 +70,11 @@ impl Sample for f32 {
     #[inline(always)]
     fn f64(self) -> f64 {
         f64::from(self)
+    }
+
+    #[inline(always)]
+    fn as_f32(xs: &[Self]) -> Option<&[f32]> {
+        Some(xs)
     }
 
     #[inline(always)]
