@@ -167,16 +167,36 @@ impl LevelScan {
 }
 
 impl LevelScan {
-    /// [`Self::add`] of `f32` samples (widened to `f64` a cache-sized tile at a time).
+    /// [`Self::add`] of `f32` samples (widened to `f64` a cache-sized tile at a time,
+    /// checked finite on the way).
     pub fn add_f32(&mut self, start: u64, xs: &[f32]) {
-        const TILE: usize = 4096;
+        // 8 KiB of `f64`: stays in L1 beside the caller's `f32` tile.
+        const TILE: usize = 1024;
         let mut wide = core::mem::take(&mut self.wide);
         wide.resize(TILE, 0.0);
         for (k, tile) in xs.chunks(TILE).enumerate() {
-            for (w, &x) in wide.iter_mut().zip(tile) {
-                *w = f64::from(x);
+            let at = start + (k * TILE) as u64;
+            let mut finite = true;
+            let mut groups = tile.chunks_exact(8);
+            let mut outs = wide[..tile.len()].chunks_exact_mut(8);
+            for (g, o) in (&mut groups).zip(&mut outs) {
+                for (w, &x) in o.iter_mut().zip(g) {
+                    *w = f64::from(x);
+                    finite &= x.is_finite();
+                }
             }
-            self.add(start + (k * TILE) as u64, &wide[..tile.len()]);
+            for (w, &x) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
+                *w = f64::from(x);
+                finite &= x.is_finite();
+            }
+            let wide = &wide[..tile.len()];
+            if finite && !wide.is_empty() {
+                self.first.get_or_insert(at);
+                self.end = at + wide.len() as u64;
+                self.moments.add(at, wide);
+            } else {
+                self.add(at, wide);
+            }
         }
         self.wide = wide;
     }
