@@ -66,6 +66,34 @@ fn bench(c: &mut Criterion) {
             p.finish()
         })
     });
+    // The same passes over `f32` samples read in place (a float32 capture), 4096 at a
+    // time as the CLI's tiles.
+    let xs32: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    g.bench_function("pass1_scan_f32_1e7", |b| {
+        b.iter(|| {
+            let mut s = LevelScan::new(0);
+            for (k, c) in xs32.chunks(4096).enumerate() {
+                s.add_f32((k * 4096) as u64, c);
+            }
+            s.moments()
+        })
+    });
+    let m32 = {
+        let mut s = LevelScan::new(0);
+        s.add_f32(0, &xs32);
+        s.moments()
+    };
+    if let Some(h32) = LevelHistogram::new(0, m32.min, m32.max) {
+        g.bench_function("pass2_histogram_f32_1e7", |b| {
+            b.iter(|| {
+                let mut h = h32.clone();
+                for c in xs32.chunks(4096) {
+                    h.add_samples(c);
+                }
+                h.top_base()
+            })
+        });
+    }
     g.finish();
 }
 

@@ -30,7 +30,7 @@ use crate::source::Source;
 use crate::{progress, read_header, stream};
 
 /// Bytes mapped at a time per worker.
-const WINDOW: u64 = 8 << 20;
+const WINDOW: usize = 8 << 20;
 /// Target bytes per parallel segment (24 segments of 1e8 float32 samples: two workers
 /// share them evenly).
 const SEGMENT: u64 = 16 << 20;
@@ -185,23 +185,30 @@ fn f32_channel(header: &Header) -> bool {
 /// Samples per tile of [`run_range_f32`] (16 KiB: stays in L1 while every pass reads it).
 const TILE: usize = 4096;
 
-/// [`run_range`] of one float32 channel (see [`f32_channel`]).
-fn run_range_f32<S: Sink32>(
-    data: &[u8],
+/// The mapped bytes of data bytes `start..end` of the file `data`.
+fn data_bytes<'a>(
+    data: &'a [u8],
     header: &Header,
     (start, end): (u64, u64),
-    sink: &mut S,
-    stop: impl Fn(&S) -> bool,
-    bar: Option<&indicatif::ProgressBar>,
-) -> Result<(), CliError> {
+) -> Result<&'a [u8], CliError> {
     let from = header.data_offset() + start;
-    let bytes = usize::try_from(from)
+    usize::try_from(from)
         .ok()
         .zip(usize::try_from(end - start).ok())
         .and_then(|(from, len)| data.get(from..from.checked_add(len)?))
-        .ok_or_else(|| CliError::msg("the file is shorter than its header says"))?;
+        .ok_or_else(|| CliError::msg("the file is shorter than its header says"))
+}
+
+/// [`run_range`] of one float32 channel (see [`f32_channel`]): `bytes` hold its samples
+/// from absolute index `at` on.
+fn run_f32<S: Sink32>(
+    bytes: &[u8],
+    mut at: u64,
+    sink: &mut S,
+    stop: impl Fn(&S) -> bool,
+    bar: Option<&indicatif::ProgressBar>,
+) {
     let mut tile = [0f32; TILE];
-    let mut at = start / 4;
     for (k, chunk) in bytes.chunks(4 * TILE).enumerate() {
         let n = chunk.len() / 4;
         for (t, b) in tile.iter_mut().zip(chunk.chunks_exact(4)) {
@@ -216,7 +223,6 @@ fn run_range_f32<S: Sink32>(
             break;
         }
     }
-    Ok(())
 }
 
 /// Stream data bytes `start..end` of the mapped file `data` into `sink` until `stop(sink)`.
@@ -229,23 +235,17 @@ fn run_range<S: BlockSink + Sink32>(
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(), CliError> {
     sink.begin(header.layout())?;
+    let bytes = data_bytes(data, header, (start, end))?;
     if f32_channel(header) {
-        return run_range_f32(data, header, (start, end), sink, stop, bar);
+        run_f32(bytes, start / 4, sink, stop, bar);
+        return Ok(());
     }
     let mut reader = Reader::resume(header.clone(), start, end)?;
-    let mut at = start;
-    while at < end {
-        let len = WINDOW.min(end - at);
-        let from = header.data_offset() + at;
-        let window = usize::try_from(from)
-            .ok()
-            .and_then(|from| data.get(from..from.checked_add(len as usize)?))
-            .ok_or_else(|| CliError::msg("the file is shorter than its header says"))?;
+    for window in bytes.chunks(WINDOW) {
         reader.push(window, sink)?;
         if let Some(bar) = bar {
-            bar.inc(len);
+            bar.inc(window.len() as u64);
         }
-        at += len;
         if stop(sink) {
             return Ok(());
         }
@@ -439,7 +439,8 @@ fn parallel(
         .build()
         .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
     let ch = config.channel;
-    // The whole file, mapped once for all passes (pages are faulted in by the first).
+    // The whole file, mapped once for all passes (pages are faulted in by the first;
+    // prefaulting the whole map first was measured no cheaper).
     let len = usize::try_from(source.len())
         .map_err(|_| CliError::msg("the file is too large to map on this platform"))?;
     let data = source.map_prefix(len)?;

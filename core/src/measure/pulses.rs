@@ -244,8 +244,9 @@ impl PulseTracker {
         // them there, a transition looks back into them (see `pre_min`), and whatever is
         // left is pushed at the end.
         let mut pend = 0;
+        let bounds = self.run_bounds::<S>();
         while k < xs.len() {
-            let n = self.run(start + k as u64, &xs[k..]);
+            let n = self.run(start + k as u64, &xs[k..], bounds);
             if n > 0 {
                 k += n;
                 continue;

@@ -26,23 +26,28 @@ fn leading<S: Sample>(xs: &[S], keep: impl Fn(S) -> bool) -> usize {
     n + xs[n..].iter().take_while(|&&x| keep(x)).count()
 }
 
-/// (min, max) of `xs` (finite, non-empty), with strict comparisons in 4 lanes.
+/// Lanes of [`extremes`]: four vectors of `f32` (eight of `f64`), so the compare-select
+/// chains of the lanes overlap instead of waiting on each other.
+const EXTREME_LANES: usize = 16;
+
+/// (min, max) of `xs` (finite, non-empty), in [`EXTREME_LANES`] lanes (which of `±0` is
+/// returned is unspecified: callers treat a zero extreme apart).
 #[inline(always)]
 fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
-    let mut lo = [xs[0]; 4];
-    let mut hi = [xs[0]; 4];
-    let mut chunks = xs.chunks_exact(4);
+    let mut lo = [xs[0]; EXTREME_LANES];
+    let mut hi = [xs[0]; EXTREME_LANES];
+    let mut chunks = xs.chunks_exact(EXTREME_LANES);
     for c in &mut chunks {
-        for j in 0..4 {
-            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
-            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
+        for j in 0..EXTREME_LANES {
+            lo[j] = lo[j].min_of(c[j]);
+            hi[j] = hi[j].max_of(c[j]);
         }
     }
     for &x in chunks.remainder() {
         lo[0] = if x < lo[0] { x } else { lo[0] };
         hi[0] = if x > hi[0] { x } else { hi[0] };
     }
-    let pick = |v: [S; 4], better: fn(S, S) -> bool| {
+    let pick = |v: [S; EXTREME_LANES], better: fn(S, S) -> bool| {
         v.iter()
             .fold(v[0], |m, &x| if better(x, m) { x } else { m })
     };
@@ -84,12 +89,16 @@ fn inside_len(start: u64, len: usize, until: f64) -> usize {
 }
 
 impl PulseTracker {
+    /// The bounds `(lo, hi)` of the reference levels in the sample type: `x <= low` is
+    /// `x <= lo` and `x >= high` is `x >= hi` (also for `f32`).
+    pub(super) fn run_bounds<S: Sample>(&self) -> (S, S) {
+        (S::at_most(self.lv.low), S::at_least(self.lv.high))
+    }
+
     /// Handle the run at the start of `xs` (first index `start`) on a fast path and return
-    /// its length; 0 when `xs[0]` needs the per-sample machine.
-    pub(super) fn run<S: Sample>(&mut self, start: u64, xs: &[S]) -> usize {
-        let RefLevels { low, high, .. } = self.lv;
-        // `x <= low` is `x <= lo` and `x >= high` is `x >= hi` (also for `f32`).
-        let (lo, hi) = (S::at_most(low), S::at_least(high));
+    /// its length; 0 when `xs[0]` needs the per-sample machine. `(lo, hi)` are
+    /// [`Self::run_bounds`].
+    pub(super) fn run<S: Sample>(&mut self, start: u64, xs: &[S], (lo, hi): (S, S)) -> usize {
         let xs = &xs[..xs.len().min(RUN_MAX)];
         let steady = match self.state {
             State::Unknown => return 0,

@@ -18,6 +18,16 @@ pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> 
     /// The value as `f64` (exact).
     fn f64(self) -> f64;
 
+    /// The smaller of two non-NaN values (`minps`/`minpd` in vector lanes; which of `±0`
+    /// is unspecified).
+    fn min_of(self, other: Self) -> Self;
+
+    /// The larger of two non-NaN values (which of `±0` is unspecified).
+    fn max_of(self, other: Self) -> Self;
+
+    /// The samples as `f32` when they are (a fast path's test, without `unsafe` casts).
+    fn as_f32(xs: &[Self]) -> Option<&[f32]>;
+
     /// Whether the value is neither NaN nor infinite.
     fn finite(self) -> bool;
 
@@ -38,6 +48,21 @@ impl Sample for f64 {
     #[inline(always)]
     fn f64(self) -> f64 {
         self
+    }
+
+    #[inline(always)]
+    fn min_of(self, other: Self) -> Self {
+        self.min(other)
+    }
+
+    #[inline(always)]
+    fn max_of(self, other: Self) -> Self {
+        self.max(other)
+    }
+
+    #[inline(always)]
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
     }
 
     #[inline(always)]
@@ -62,6 +87,21 @@ impl Sample for f32 {
     #[inline(always)]
     fn f64(self) -> f64 {
         f64::from(self)
+    }
+
+    #[inline(always)]
+    fn min_of(self, other: Self) -> Self {
+        self.min(other)
+    }
+
+    #[inline(always)]
+    fn max_of(self, other: Self) -> Self {
+        self.max(other)
+    }
+
+    #[inline(always)]
+    fn as_f32(xs: &[Self]) -> Option<&[f32]> {
+        Some(xs)
     }
 
     #[inline(always)]
