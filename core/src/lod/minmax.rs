@@ -43,8 +43,9 @@ fn lanes(acc: (f64, f64), xs: &[f64]) -> ([f64; LANES], [f64; LANES]) {
 
 /// Per-lane minima and maxima in wasm simd128 vectors of two lanes: `pmin(lo, x)` is
 /// `x < lo ? x : lo` and `pmax(hi, x)` is `hi < x ? x : hi`, the portable selects exactly.
+/// The four vectors are folded with the same selects before two lanes are taken out.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn lanes(acc: (f64, f64), xs: &[f64]) -> ([f64; LANES], [f64; LANES]) {
+fn lanes(acc: (f64, f64), xs: &[f64]) -> ([f64; 2], [f64; 2]) {
     use core::arch::wasm32::{f64x2, f64x2_extract_lane, f64x2_pmax, f64x2_pmin, f64x2_splat};
     const _: () = assert!(LANES == 8, "four vectors of two lanes");
     let (l, h) = (f64x2_splat(acc.0), f64x2_splat(acc.1));
@@ -56,12 +57,10 @@ fn lanes(acc: (f64, f64), xs: &[f64]) -> ([f64; LANES], [f64; LANES]) {
             hi[v] = f64x2_pmax(hi[v], x);
         }
     }
-    let mut out = ([0.0; LANES], [0.0; LANES]);
-    for v in 0..4 {
-        out.0[2 * v] = f64x2_extract_lane::<0>(lo[v]);
-        out.0[2 * v + 1] = f64x2_extract_lane::<1>(lo[v]);
-        out.1[2 * v] = f64x2_extract_lane::<0>(hi[v]);
-        out.1[2 * v + 1] = f64x2_extract_lane::<1>(hi[v]);
-    }
-    out
+    let lo = f64x2_pmin(f64x2_pmin(lo[0], lo[1]), f64x2_pmin(lo[2], lo[3]));
+    let hi = f64x2_pmax(f64x2_pmax(hi[0], hi[1]), f64x2_pmax(hi[2], hi[3]));
+    (
+        [f64x2_extract_lane::<0>(lo), f64x2_extract_lane::<1>(lo)],
+        [f64x2_extract_lane::<0>(hi), f64x2_extract_lane::<1>(hi)],
+    )
 }

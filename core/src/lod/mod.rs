@@ -36,8 +36,13 @@ const BYTES_PER_BUCKET: u64 = 32;
 /// An empty min/max: the identity of [`combine`].
 const EMPTY: (f64, f64) = (f64::INFINITY, f64::NEG_INFINITY);
 
+/// Neither side holds a NaN (buckets keep the empty min/max instead), so a compare and
+/// select is `f64::min`/`max` without its NaN handling (a call in wasm).
 fn combine(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
-    (a.0.min(b.0), a.1.max(b.1))
+    (
+        if b.0 < a.0 { b.0 } else { a.0 },
+        if b.1 > a.1 { b.1 } else { a.1 },
+    )
 }
 
 /// `(NaN, NaN)` for an empty min/max, else itself.
@@ -87,10 +92,12 @@ pub struct ChannelLod {
     budget: u64,
     /// Whether the partial buckets were flushed.
     finished: bool,
+    /// Samples announced by the layout: each level's room is reserved once.
+    expect: Option<u64>,
 }
 
 impl ChannelLod {
-    fn new(bucket: u64, budget: u64, raw_limit: u64) -> Self {
+    fn new(bucket: u64, budget: u64, raw_limit: u64, expect: Option<u64>) -> Self {
         ChannelLod {
             bucket,
             levels: Vec::new(),
@@ -102,6 +109,7 @@ impl ChannelLod {
             raw_limit,
             budget,
             finished: false,
+            expect,
         }
     }
 
@@ -141,8 +149,7 @@ impl ChannelLod {
     fn push_level(&mut self, mut k: usize, mut m: (f64, f64)) {
         loop {
             if self.levels.len() <= k {
-                self.levels.push(Vec::new());
-                self.carry.push(None);
+                self.new_level();
             }
             self.levels[k].push(m);
             match self.carry[k].take() {
@@ -182,6 +189,89 @@ impl ChannelLod {
         }
         self.samples += samples.len() as u64;
         let mut rest = samples;
+        // Complete the bucket being filled (again if a coarsening leaves it part-filled).
+        while self.acc_len > 0 && !rest.is_empty() {
+            rest = self.fill(rest);
+        }
+        // Whole buckets straight into level 0, then carried up level by level in one pass.
+        let b = usize::try_from(self.bucket).unwrap_or(usize::MAX);
+        if rest.len() >= b {
+            let whole = rest.len() / b * b;
+            if self.levels.is_empty() {
+                self.new_level();
+            }
+            let start = self.levels[0].len();
+            self.levels[0].extend(
+                rest[..whole]
+                    .chunks_exact(b)
+                    .map(|c| minmax::min_max(EMPTY, c)),
+            );
+            self.carry_up(start);
+            while self.levels[0].len() as u64 * BYTES_PER_BUCKET > self.budget
+                && self.levels.len() >= 2
+            {
+                self.coarsen();
+            }
+            rest = &rest[whole..];
+        }
+        while !rest.is_empty() {
+            rest = self.fill(rest);
+        }
+    }
+
+    /// Add a new, empty top level (its room reserved when the length is known).
+    fn new_level(&mut self) {
+        let k = self.levels.len();
+        // The buckets level `k` will hold (bounded by the pyramid budget: the layout is
+        // untrusted).
+        let room = match self.expect {
+            Some(n) if k < 64 => ((n / self.bucket.max(1)) >> k).saturating_add(1),
+            _ => 0,
+        };
+        let room = room.min(self.budget / 16 + 1);
+        self.levels
+            .push(Vec::with_capacity(usize::try_from(room).unwrap_or(0)));
+        self.carry.push(None);
+    }
+
+    /// Pair the buckets of level 0 from `start` on (with the one waiting in `carry[0]`)
+    /// into level 1, and so on up: what [`ChannelLod::push_level`] does one at a time.
+    fn carry_up(&mut self, mut start: usize) {
+        let mut k = 0;
+        while k < self.levels.len() {
+            let len = self.levels[k].len();
+            if start >= len {
+                return;
+            }
+            let first = if self.carry[k].is_some() {
+                start - 1
+            } else {
+                start
+            };
+            let pairs = (len - first) / 2;
+            self.carry[k] = ((len - first) % 2 == 1).then(|| self.levels[k][len - 1]);
+            if pairs == 0 {
+                return;
+            }
+            if self.levels.len() <= k + 1 {
+                self.new_level();
+            }
+            let (low, high) = self.levels.split_at_mut(k + 1);
+            let up = &mut high[0];
+            start = up.len();
+            up.extend(
+                low[k][first..first + 2 * pairs]
+                    .chunks_exact(2)
+                    .map(|p| combine(p[0], p[1])),
+            );
+            k += 1;
+        }
+    }
+
+    /// Add the samples of `xs` that the level-0 bucket being filled takes (all, or up to
+    /// its end: it is then pushed); returns the rest.
+    fn fill<'x>(&mut self, xs: &'x [f64]) -> &'x [f64] {
+        let mut rest = xs;
         while !rest.is_empty() {
             let room = usize::try_from(self.bucket - self.acc_len).unwrap_or(usize::MAX);
             let (now, later) = rest.split_at(room.min(rest.len()));
@@ -196,8 +286,10 @@ impl ChannelLod {
                 if self.levels[0].len() as u64 * BYTES_PER_BUCKET > self.budget {
                     self.coarsen();
                 }
+                break;
             }
         }
+        rest
     }
 
     fn finish(&mut self) {
@@ -404,7 +496,7 @@ impl BlockSink for LodBuilder {
         };
         let budget = self.budget / n;
         self.lod.channels = (0..layout.channels)
-            .map(|_| ChannelLod::new(bucket, budget, raw_limit))
+            .map(|_| ChannelLod::new(bucket, budget, raw_limit, layout.known_samples()))
             .collect();
         Ok(())
     }
