@@ -76,6 +76,8 @@ trait Real: FftNum + Default + PartialOrd + Into<f64> {
     /// `x` rounded to this type.
     fn narrow(x: f64) -> Self;
     fn from32(x: f32) -> Self;
+    /// A pushed sample rounded to this type.
+    fn from_sample<S: Sample>(x: S) -> Self;
     /// The largest |x| of `x` (0 for none; NaN ignored).
     fn max_abs(x: &[Self]) -> f64;
 }
@@ -89,6 +91,9 @@ impl Real for f32 {
     }
     fn from32(x: f32) -> Self {
         x
+    }
+    fn from_sample<S: Sample>(x: S) -> Self {
+        x.to32()
     }
     fn max_abs(x: &[Self]) -> f64 {
         max_abs!(x, f32)
@@ -104,6 +109,9 @@ impl Real for f64 {
     }
     fn from32(x: f32) -> Self {
         f64::from(x)
+    }
+    fn from_sample<S: Sample>(x: S) -> Self {
+        x.into()
     }
     fn max_abs(x: &[Self]) -> f64 {
         max_abs!(x, f64)
@@ -246,6 +254,12 @@ impl<T: Real> Blocks<T> {
             c.im += q * ((kr * kr + ki * ki) - (mr * mr + mi * mi));
         }
     }
+    /// Append samples to `a` (`b` when `to_b`).
+    fn extend<S: Sample>(&mut self, to_b: bool, x: &[S]) {
+        let held = if to_b { &mut self.b } else { &mut self.a };
+        held.extend(x.iter().map(|&v| T::from_sample(v)));
+    }
+
     /// Drop the first `a` and `b` values.
     fn drop_front(&mut self, a: usize, b: usize) {
         self.a.drain(..a);
@@ -257,6 +271,17 @@ impl<T: Real> Blocks<T> {
 enum Engine {
     F32(Blocks<f32>),
     F64(Blocks<f64>),
+}
+
+/// `$body` with `$e` bound to the engine's [`Blocks`], whichever its precision (the arms
+/// differ only in the type).
+macro_rules! on_engine {
+    ($engine:expr, $e:ident => $body:expr) => {
+        match $engine {
+            Engine::F32($e) => $body,
+            Engine::F64($e) => $body,
+        }
+    };
 }
 
 /// A streaming correlator of lags `−L..=L`.
@@ -378,10 +403,7 @@ impl StreamCorrelator {
         self.pa.push(within(x, self.a_next, self.first, self.end));
         self.a_next += x.len() as u64;
         self.a_len += x.len();
-        match &mut self.engine {
-            Engine::F32(e) => e.a.extend(x.iter().map(|&v| v.to32())),
-            Engine::F64(e) => e.a.extend(x.iter().map(|&v| v.into())),
-        }
+        on_engine!(&mut self.engine, e => e.extend(false, x));
         self.run(false)
     }
 
@@ -390,10 +412,7 @@ impl StreamCorrelator {
         self.pb.push(within(x, self.b_next, self.first, self.end));
         self.b_next += x.len() as u64;
         self.b_len += x.len();
-        match &mut self.engine {
-            Engine::F32(e) => e.b.extend(x.iter().map(|&v| v.to32())),
-            Engine::F64(e) => e.b.extend(x.iter().map(|&v| v.into())),
-        }
+        on_engine!(&mut self.engine, e => e.extend(true, x));
         self.run(false)
     }
 
@@ -412,27 +431,11 @@ impl StreamCorrelator {
         } else {
             (&mut self.a_next, &mut self.pa)
         };
-        let (first, end) = (self.first, self.end);
-        match &mut self.engine {
-            Engine::F32(e) => decode_into(
-                if to_b { &mut e.b } else { &mut e.a },
-                bytes,
-                row,
-                col,
-                *next,
-                (first, end),
-                prefix,
-            ),
-            Engine::F64(e) => decode_into(
-                if to_b { &mut e.b } else { &mut e.a },
-                bytes,
-                row,
-                col,
-                *next,
-                (first, end),
-                prefix,
-            ),
-        }
+        let range = (self.first, self.end);
+        on_engine!(&mut self.engine, e => {
+            let held = if to_b { &mut e.b } else { &mut e.a };
+            decode_into(held, bytes, row, col, *next, range, prefix)
+        });
         *next += n as u64;
         if to_b {
             self.b_len += n;
@@ -455,10 +458,7 @@ impl StreamCorrelator {
             let len = have_b.min(self.block);
             let seg = have_a.min(need_a);
             let (a, b) = ((self.a_off, seg), (self.b_off, len));
-            match &mut self.engine {
-                Engine::F32(e) => e.block(a, b, &mut self.cross),
-                Engine::F64(e) => e.block(a, b, &mut self.cross),
-            }
+            on_engine!(&mut self.engine, e => e.block(a, b, &mut self.cross));
             self.b_off += len;
             self.a_off += self.block.min(have_a);
             self.n0 += len as u64;
@@ -472,10 +472,7 @@ impl StreamCorrelator {
                 if drop_a { self.a_off } else { 0 },
                 if drop_b { self.b_off } else { 0 },
             );
-            match &mut self.engine {
-                Engine::F32(e) => e.drop_front(a, b),
-                Engine::F64(e) => e.drop_front(a, b),
-            }
+            on_engine!(&mut self.engine, e => e.drop_front(a, b));
             self.a_off -= a;
             self.a_len -= a;
             self.b_off -= b;
