@@ -5,7 +5,7 @@ use core::ops::Range;
 
 use alloc::vec::Vec;
 
-use super::stream::{CorrelationSum, Sample, StreamCorrelator};
+use super::stream::{check_lag, CorrelationSum, Sample, StreamCorrelator};
 use crate::parts::plan_parts;
 use crate::precision::Precision;
 use crate::Result;
@@ -40,15 +40,14 @@ impl CorrelationPart {
 /// The parts of a correlation of lags `−max_lag..=max_lag` of `a` (`na` samples) and `b`
 /// (`nb`): at most `max_parts` runs of whole blocks of `b` of equal length (the last may be
 /// shorter), planned from the lengths alone, so any number of workers merges them to the
-/// same result. Checks the lag ([`StreamCorrelator::part`]); no parts when `b` is empty.
+/// same result. Checks the lag (at most [`super::MAX_STREAM_LAG`]); no parts when `b` is empty.
 pub fn plan_correlation(
     max_lag: usize,
     na: u64,
     nb: u64,
     max_parts: u64,
 ) -> Result<Vec<CorrelationPart>> {
-    // Checks the lag before sizing the parts.
-    StreamCorrelator::part_in(max_lag, 0, 0, Precision::F32)?;
+    check_lag(max_lag)?;
     let block = StreamCorrelator::block_len(max_lag) as u64;
     let lag = max_lag as u64;
     let blocks = nb.div_ceil(block);
