@@ -5,7 +5,9 @@
 //! never depend on the number of threads and are merged in order, so both builds return
 //! identical results.
 
-use scopekit_core::correlate::{CorrelationReport, CorrelationSum, Sample, StreamCorrelator};
+use scopekit_core::correlate::{
+    correlate_slice_part, merge_parts, plan_correlation, CorrelationReport, Sample,
+};
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
 };
@@ -166,40 +168,6 @@ pub fn welch_spectrum_f32(
 /// Most correlation parts (a fixed count, whatever the threads, so every build sums alike;
 /// the CLI's `correlate --threads 8` cuts the same parts).
 const CORRELATE_PARTS: u64 = 32;
-/// Samples pushed into a part's correlator at a time (keeps its buffers small).
-const FEED: usize = 1 << 16;
-
-/// The sums of the part of a correlation that covers `b[first..end)` (`end` `None` for the
-/// last part).
-fn correlate_part<T: Sample>(
-    a: &[T],
-    b: &[T],
-    lag: usize,
-    precision: Precision,
-    first: usize,
-    end: Option<usize>,
-) -> scopekit_core::Result<CorrelationSum> {
-    let stop = end.map_or(u64::MAX, |e| e as u64);
-    let mut corr = StreamCorrelator::part_in(lag, first as u64, stop, precision)?;
-    let a_from = first.saturating_sub(lag).min(a.len());
-    let a_to = end.map_or(a.len(), |e| e.saturating_add(lag).min(a.len()));
-    let a = &a[a_from..a_to.max(a_from)];
-    let b = &b[first..end.unwrap_or(b.len()).min(b.len())];
-    // Push in step, the signal behind first (the order never changes the sums).
-    let (mut ia, mut ib) = (0, 0);
-    while ia < a.len() || ib < b.len() {
-        if ia < a.len() && (ia <= ib || ib >= b.len()) {
-            let n = FEED.min(a.len() - ia);
-            corr.push_a(&a[ia..ia + n])?;
-            ia += n;
-        } else {
-            let n = FEED.min(b.len() - ib);
-            corr.push_b(&b[ib..ib + n])?;
-            ib += n;
-        }
-    }
-    corr.finish_part()
-}
 
 fn correlate_report<T: Sample + Sync>(
     a: &[T],
@@ -212,25 +180,14 @@ fn correlate_report<T: Sample + Sync>(
         return Err(JsError::new("a signal has no samples"));
     }
     let lag = max_lag as usize;
-    // Checks the lag before sizing the parts.
-    let block = StreamCorrelator::part_in(lag, 0, 0, precision)
-        .map(|_| StreamCorrelator::block_len(lag))
-        .map_err(js_error)?;
-    let blocks = b.len().div_ceil(block);
-    let per_part = blocks.div_ceil((CORRELATE_PARTS as usize).min(blocks)) * block;
-    let firsts: Vec<usize> = (0..b.len()).step_by(per_part).collect();
-    let sums = par_map(&firsts, |&first| {
-        let end = (first + per_part < b.len()).then_some(first + per_part);
-        correlate_part(a, b, lag, precision, first, end)
+    let plan =
+        plan_correlation(lag, a.len() as u64, b.len() as u64, CORRELATE_PARTS).map_err(js_error)?;
+    let sums = par_map(&plan, |part| {
+        correlate_slice_part(a, b, lag, precision, part)
     });
-    let mut sums = sums.into_iter();
-    let mut sum = sums
-        .next()
+    let sum = merge_parts(sums)
         .ok_or_else(|| JsError::new("no samples"))?
         .map_err(js_error)?;
-    for part in sums {
-        sum.merge(&part.map_err(js_error)?).map_err(js_error)?;
-    }
     let samples = sum.samples();
     let (_, peak, coefficient) = sum.finish().map_err(js_error)?;
     to_js(&CorrelationReport {
