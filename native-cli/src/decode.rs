@@ -10,7 +10,7 @@ use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeSink, DecodeTail, FrameStatsBuilder, Levels, PartDecoder,
     ProtocolConfig, Resync as _, Span, Wire,
 };
-use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold};
+use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, MergeRange, Threshold};
 use scopekit_core::formats::raw::RawConfig;
 use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
@@ -238,9 +238,10 @@ fn logic_segments(
 }
 
 /// Decode an analog file whose decoder resyncs (SPI with CS) on `input.threads` workers, a
-/// batch of parts at a time: the parts are thresholded in parallel and taken in order by
-/// the digitizer (as `decode_par::analog`), then the batch's transitions are decoded in
-/// segments cut at the decoder's sync points, in parallel, and merged in order
+/// batch of parts at a time: the parts are thresholded in parallel and carried in order by
+/// the digitizer (as `decode_par::analog`), their edges merged into transitions range by
+/// range in parallel, then the batch's transitions are decoded in segments cut at the
+/// decoder's sync points, in parallel, and merged in order
 /// ([`PartDecoder`]): exactly the serial frames. Returns the sample count.
 fn analog_segments(
     source: &Source,
@@ -284,14 +285,21 @@ fn analog_segments(
                 })
                 .collect()
         });
-        let mut transitions = Vec::with_capacity(batch.len());
         for (&b, part) in batch.iter().zip(thresholded) {
-            if digitizer.push_part(part?).is_err() {
+            if digitizer.carry_part(part?).is_err() {
                 // A line sat in its dead band too long: read this part serially.
                 decode_par::read_part(source, header, b, &mut digitizer)?;
             }
-            transitions.push(digitizer.take());
         }
+        // The lines' edges merged into transitions range by range (a range per part) in
+        // parallel; what the serial fallback merged comes first.
+        let ranges = digitizer.merge_ranges();
+        let merged: Vec<Vec<Transition>> =
+            pool.install(|| ranges.par_iter().map(MergeRange::run).collect());
+        drop(ranges);
+        let mut transitions = vec![digitizer.take()];
+        transitions.extend(merged);
+        digitizer.commit();
         let slices: Vec<&[Transition]> = transitions.iter().map(|t| &t[..]).collect();
         let plan = parts.plan(&slices);
         let done: Vec<_> = pool.install(|| plan.into_par_iter().map(Segment::run).collect());

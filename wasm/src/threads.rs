@@ -563,15 +563,21 @@ impl ParallelDecode {
             read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
         self.parallel_ms += js_sys::Date::now() - started;
-        let mut transitions = Vec::with_capacity(parts.len());
+        let started = js_sys::Date::now();
         for (&(i, bytes), part) in parts.iter().zip(done) {
-            if digitizer.push_part(part.map_err(js_error)?).is_err() {
+            if digitizer.carry_part(part.map_err(js_error)?).is_err() {
                 // A line sat in its dead band too long: read this part serially.
                 read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
             }
-            transitions.push(digitizer.take());
         }
-        let started = js_sys::Date::now();
+        // The lines' edges merged into transitions range by range (a range per part) on
+        // the pool; what the serial fallback merged comes first.
+        let ranges = digitizer.merge_ranges();
+        let merged = par_map(&ranges, MergeRange::run);
+        drop(ranges);
+        let mut transitions = vec![digitizer.take()];
+        transitions.extend(merged);
+        digitizer.commit();
         let frames = decoding.push(&transitions);
         self.frames.extend(frames);
         if matches!(decoding, Decoding::Parts(_)) {
@@ -583,6 +589,7 @@ impl ParallelDecode {
 
 use scopekit_core::decode::parts::{Decoded as SegmentDone, Segment};
 use scopekit_core::decode::{PartDecoder, Resync as _};
+use scopekit_core::edges::MergeRange;
 use scopekit_core::logic::Transition;
 
 /// The decoder of a [`ParallelDecode`]: one that resyncs decodes each batch of parts in
