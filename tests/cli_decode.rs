@@ -519,6 +519,14 @@ fn threads_never_change_the_frames() {
             vec!["--scl", "SCL", "--sda", "SDA"],
         ),
         (
+            // 98 data entries, SPI with CS: decoded in segments cut at CS going inactive.
+            "spi",
+            "spi/enc28j60_init_and_ping/enc28j60-init-and-ping.sr",
+            vec![
+                "--cs", "CS", "--miso", "MISO", "--clk", "CLK", "--mosi", "MOSI",
+            ],
+        ),
+        (
             "spi",
             "spi/mx25l1605d_read/mx25l1605d_read.sr",
             vec![
