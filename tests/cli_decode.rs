@@ -519,6 +519,14 @@ fn threads_never_change_the_frames() {
             vec!["--scl", "SCL", "--sda", "SDA"],
         ),
         (
+            // 98 data entries, SPI with CS: decoded in segments cut at CS going inactive.
+            "spi",
+            "spi/enc28j60_init_and_ping/enc28j60-init-and-ping.sr",
+            vec![
+                "--cs", "CS", "--miso", "MISO", "--clk", "CLK", "--mosi", "MOSI",
+            ],
+        ),
+        (
             "spi",
             "spi/mx25l1605d_read/mx25l1605d_read.sr",
             vec![
@@ -561,8 +569,9 @@ fn threads_never_change_the_frames() {
 }
 
 /// Analog files are thresholded in parts on several threads (parts of 256 KiB here, so cuts
-/// fall inside frames and edges): the JSON is byte for byte the one-thread JSON, with
-/// explicit and with automatic thresholds.
+/// fall inside frames and edges; SPI with CS is also decoded in segments cut at CS going
+/// inactive, and tried with parts of 8 KiB, about one CS burst each): the JSON is byte for
+/// byte the one-thread JSON, with explicit and with automatic thresholds.
 #[test]
 fn analog_parts_never_change_the_frames() {
     let dir = scopekit_tests::TempDir::new("decode-parts");
@@ -586,7 +595,7 @@ fn analog_parts_never_change_the_frames() {
     for (proto, roles) in cases {
         let file = dir.path(&format!("{proto}.npy"));
         for levels in [vec![], vec!["--threshold", "1.65", "--hysteresis", "0.4"]] {
-            let decode = |threads: &str| {
+            let decode = |threads: &str, part: &str| {
                 let mut args = vec![
                     "decode",
                     proto,
@@ -601,7 +610,7 @@ fn analog_parts_never_change_the_frames() {
                 args.extend(&levels);
                 let out = std::process::Command::new(scopekit_tests::bin())
                     .args(&args)
-                    .env("SCOPEKIT_DECODE_PART", "262144")
+                    .env("SCOPEKIT_DECODE_PART", part)
                     .output()
                     .unwrap();
                 assert!(
@@ -611,12 +620,18 @@ fn analog_parts_never_change_the_frames() {
                 );
                 out.stdout
             };
-            let one = decode("1");
+            let one = decode("1", "262144");
             assert!(one.len() > 10_000, "{proto}");
             assert!(
-                one == decode("2") && one == decode("3"),
+                one == decode("2", "262144") && one == decode("3", "262144"),
                 "{proto} {levels:?}: threads changed the output"
             );
+            if proto == "spi" {
+                assert!(
+                    one == decode("2", "8192") && one == decode("7", "8192"),
+                    "{proto} {levels:?}: small parts changed the output"
+                );
+            }
         }
     }
 }

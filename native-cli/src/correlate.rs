@@ -1,7 +1,8 @@
 //! `scopekit correlate`: cross-correlation of one channel of two captures. Records whose
 //! full correlation fits the memory budget are correlated whole (one FFT); longer ones
 //! are streamed through the core's overlap-save correlator over lags `-L..L`, both files
-//! read in step through memory-mapped windows (bounded memory whatever their length). When
+//! read in step through memory-mapped windows (bounded memory whatever their length; plain
+//! float32 rows are read into a small buffer instead, which costs less than mapping). When
 //! both files can be read from any sample (NPY, raw, WAV), the record is cut at the
 //! correlator's block boundaries into parts correlated on all cores and merged in order.
 //! Two float32 inputs are streamed in single precision (as scipy computes them; `--precision
@@ -9,13 +10,15 @@
 //! is plain little-endian float32 (NPY, raw, float WAV).
 
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::fs::File;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 use scopekit_core::correlate::{
-    correlate_full, pearson, CorrelationReport, CorrelationSum, Peak, Precision, StreamCorrelator,
+    correlate_full, merge_parts, pearson, plan_correlation, CorrelationReport, CorrelationSum,
+    Peak, Precision, StreamCorrelator,
 };
 use scopekit_core::formats::raw::RawHeader;
 use scopekit_core::formats::sigrok::{LogicChunk, LogicSink, SigrokHeader};
@@ -25,7 +28,7 @@ use scopekit_core::formats::{Header, Reader};
 use scopekit_core::{Block, BlockSink, ChannelSamples, Layout};
 
 use crate::error::CliError;
-use crate::source::{Source, Window};
+use crate::source::Source;
 use crate::{progress, read_header, stream};
 
 /// Total samples (A + B) correlated in memory; longer records are streamed.
@@ -99,6 +102,7 @@ impl LogicSink for Into<'_> {
 }
 
 struct Input {
+    path: PathBuf,
     source: Source,
     header: Header,
     channel: usize,
@@ -131,6 +135,7 @@ fn open(path: &Path, channel: &str) -> Result<Input, CliError> {
     let info = header.info();
     let channel = info.channel_index(channel).map_err(|e| in_file(e.into()))?;
     Ok(Input {
+        path: path.to_path_buf(),
         rate: info.sample_rate,
         samples: info.samples,
         precision: Precision::resolve(None, &header),
@@ -154,12 +159,14 @@ struct Stepper<'a> {
     /// File offsets still to read: `at..end`.
     at: u64,
     end: u64,
-    /// The mapped window of plain float32 rows being pushed, and the bytes pushed of it.
-    window: Option<(Window, usize)>,
+    /// Plain float32 rows: the file, read piece by piece into `piece` from `at` on (a
+    /// `read` into a buffer that stays in cache costs less than mapping the pages).
+    plain: Option<File>,
+    piece: Vec<u8>,
 }
 
-/// Bytes of plain float32 rows pushed at a time (decoded straight into the correlator's
-/// buffers, which stay in cache).
+/// Bytes of plain float32 rows read and pushed at a time (decoded straight into the
+/// correlator's buffers, which stay in cache).
 const PLAIN_PIECE: usize = 256 << 10;
 
 impl<'a> Stepper<'a> {
@@ -191,7 +198,8 @@ impl<'a> Stepper<'a> {
             reader: Some(reader),
             at,
             end,
-            window: None,
+            plain: None,
+            piece: Vec::new(),
         }
     }
 
@@ -199,30 +207,34 @@ impl<'a> Stepper<'a> {
         self.reader.is_none()
     }
 
-    /// Push the next window (the next piece of one, for plain float32 rows: the two files
-    /// then alternate in pieces, and what the correlator holds stays in cache), or finish,
-    /// into `sink`; the bytes pushed.
+    /// Push the next window (the next piece, for plain float32 rows: the two files then
+    /// alternate in pieces, and what the correlator holds stays in cache), or finish, into
+    /// `sink`; the bytes pushed.
     fn step(&mut self, sink: &mut Into<'_>) -> Result<u64, CliError> {
         if let (Some((row, col)), Some(_)) = (self.input.plain, self.reader.as_ref()) {
-            if self.window.is_none() && self.at < self.end {
-                let n = ((WINDOW / row).max(1) * row).min(self.end - self.at);
-                self.window = Some((self.input.source.map(self.at, n as usize)?, 0));
-                self.at += n;
-            }
-            let Some((window, pos)) = &mut self.window else {
+            if self.at >= self.end {
                 self.reader = None;
                 return Ok(0);
-            };
-            let row = row as usize;
-            let piece = (PLAIN_PIECE / row).max(1) * row;
-            let bytes = &window[*pos..(*pos + piece).min(window.len())];
-            sink.samples += (bytes.len() / row) as u64;
-            sink.corr.push_f32_le(!sink.a, bytes, row, col)?;
-            let n = bytes.len();
-            *pos += n;
-            if *pos >= window.len() {
-                self.window = None;
             }
+            let file = match &mut self.plain {
+                Some(f) => f,
+                None => {
+                    let mut f =
+                        File::open(&self.input.path).map_err(|e| CliError::io("cannot open", e))?;
+                    f.seek(SeekFrom::Start(self.at))
+                        .map_err(|e| CliError::io("cannot seek", e))?;
+                    self.plain.insert(f)
+                }
+            };
+            let row_len = row as usize;
+            let piece = ((PLAIN_PIECE / row_len).max(1) * row_len) as u64;
+            let n = piece.min(self.end - self.at) as usize;
+            self.piece.resize(n, 0);
+            file.read_exact(&mut self.piece)
+                .map_err(|e| CliError::io("cannot read", e))?;
+            sink.samples += (n / row_len) as u64;
+            sink.corr.push_f32_le(!sink.a, &self.piece, row_len, col)?;
+            self.at += n as u64;
             return Ok(n as u64);
         }
         if self.at < self.end {
@@ -274,8 +286,9 @@ fn feed<'i>(
     Ok(())
 }
 
-/// Correlate on `o.threads` workers in parts at block boundaries, when both files can be
-/// read from any sample and their lengths are known; `None` otherwise.
+/// Correlate on `o.threads` workers in the core's parts ([`plan_correlation`]: at most four
+/// per thread), when both files can be read from any sample and their lengths are known;
+/// `None` otherwise.
 fn parallel(
     a: &Input,
     b: &Input,
@@ -286,37 +299,26 @@ fn parallel(
 ) -> Option<Result<CorrelationSum, CliError>> {
     let (row_a, row_b) = (a.header.row_bytes()?, b.header.row_bytes()?);
     let (na, nb) = (a.samples?, b.samples?);
-    let block = StreamCorrelator::block_len(lag) as u64;
-    let blocks = nb.div_ceil(block);
-    if o.threads < 2 || blocks < 2 {
+    if o.threads < 2 {
         return None;
     }
-    let per_part = blocks.div_ceil((o.threads as u64 * 4).min(blocks)) * block;
-    let firsts: Vec<u64> = (0..nb).step_by(per_part as usize).collect();
-    let lag64 = lag as u64;
+    let plan = match plan_correlation(lag, na, nb, o.threads as u64 * 4) {
+        Ok(plan) if plan.len() >= 2 => plan,
+        Ok(_) => return None,
+        Err(e) => return Some(Err(e.into())),
+    };
     let run = || -> Result<CorrelationSum, CliError> {
-        let parts: Vec<Result<CorrelationSum, CliError>> = firsts
+        let parts: Vec<Result<CorrelationSum, CliError>> = plan
             .par_iter()
-            .map(|&first| {
-                let last = first + per_part >= nb;
-                let end = if last { u64::MAX } else { first + per_part };
-                let mut corr = StreamCorrelator::part_in(lag, first, end, precision)?;
-                let a_from = first.saturating_sub(lag64).min(na);
-                let a_to = if last { na } else { (end + lag64).min(na) };
-                let mut sa = Stepper::range(a, row_a, a_from, a_to.max(a_from))?;
-                let mut sb = Stepper::range(b, row_b, first, end.min(nb))?;
+            .map(|part| {
+                let mut corr = part.correlator(lag, precision)?;
+                let mut sa = Stepper::range(a, row_a, part.a.start, part.a.end)?;
+                let mut sb = Stepper::range(b, row_b, part.b.start, part.b.end)?;
                 feed(&mut corr, &mut sa, &mut sb, o, bar)?;
                 Ok(corr.finish_part()?)
             })
             .collect();
-        let mut parts = parts.into_iter();
-        let mut sum = parts
-            .next()
-            .unwrap_or_else(|| Err(CliError::msg("no data")))?;
-        for part in parts {
-            sum.merge(&part?)?;
-        }
-        Ok(sum)
+        merge_parts(parts).unwrap_or_else(|| Err(CliError::msg("no data")))
     };
     Some(
         rayon::ThreadPoolBuilder::new()

@@ -4,11 +4,19 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use rayon::prelude::*;
+use scopekit_core::decode::parts::Segment;
 use scopekit_core::decode::{
-    DecodeSink, DecodeTail, FrameStatsBuilder, Levels, ProtocolConfig, Span, Wire,
+    AnyDecoder, AnyFrame, DecodeSink, DecodeTail, FrameStatsBuilder, Levels, PartDecoder,
+    ProtocolConfig, Resync as _, Span, Wire,
 };
+use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, MergeRange, Threshold};
 use scopekit_core::formats::raw::RawConfig;
+use scopekit_core::formats::sigrok::SigrokHeader;
+use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::Header;
+use scopekit_core::logic::{part_transitions, stitch, LogicPart, Transition};
+use scopekit_core::BlockSink as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -106,11 +114,6 @@ pub fn run(
     let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
     let decoder = config.decoder(rate, &roles)?;
     let plan = decode_par::plan(&header, input.threads);
-    let mut sink = match (&header, &plan) {
-        (_, Plan::AnalogParts(_)) => DecodeSink::external(decoder),
-        (Header::Sigrok(_), _) => DecodeSink::logic(decoder, &channels)?,
-        _ => DecodeSink::analog(decoder, &input.levels.lines(&wires))?,
-    };
     let head = Head {
         protocol: config.name(),
         sample_rate: rate,
@@ -120,11 +123,41 @@ pub fn run(
     let mut printer = Printer::new(output, rate, config.columns(), &head)?;
     let mut stats = FrameStatsBuilder::default();
     let bar = progress::bytes(source.len());
-    let mut each = |s: &mut DecodeSink<_>, n| {
+    let mut emit = |frames: &[AnyFrame], n| {
         bar.inc(n);
+        stats.add(frames);
+        printer.frames(frames)
+    };
+    let resyncs = decoder.resyncs();
+    let segmented = match (&plan, &header) {
+        // Read or thresholded, then decoded in parallel parts (segments cut at sync points).
+        (Plan::AnalogParts(bounds), _) if resyncs => Some(analog_segments(
+            &source, &header, bounds, &wires, input, decoder, &mut emit,
+        )?),
+        (Plan::LogicParts(parts), Header::Sigrok(h)) if resyncs => Some(logic_segments(
+            &source, h, parts, &channels, input, decoder, &mut emit,
+        )?),
+        _ => None,
+    };
+    let decoder = match segmented {
+        Some(samples) => {
+            bar.finish_and_clear();
+            let tail = DecodeTail {
+                samples,
+                stats: stats.report(rate),
+            };
+            return printer.end(&tail);
+        }
+        None => config.decoder(rate, &roles)?,
+    };
+    let mut sink = match (&header, &plan) {
+        (_, Plan::AnalogParts(_)) => DecodeSink::external(decoder),
+        (Header::Sigrok(_), _) => DecodeSink::logic(decoder, &channels)?,
+        _ => DecodeSink::analog(decoder, &input.levels.lines(&wires))?,
+    };
+    let mut each = |s: &mut DecodeSink<_>, n| {
         let frames = s.take_frames();
-        stats.add(&frames);
-        printer.frames(&frames)
+        emit(&frames, n)
     };
     match (plan, &header) {
         (Plan::LogicParts(parts), Header::Sigrok(h)) => decode_par::logic(
@@ -148,15 +181,136 @@ pub fn run(
         )?,
         _ => stream::stream(&source, &header, input.rate, &mut sink, each)?,
     }
-    bar.finish_and_clear();
     let samples = sink.samples();
     let rest = sink.finish();
-    stats.add(&rest);
-    printer.frames(&rest)?;
+    emit(&rest, 0)?;
+    bar.finish_and_clear();
     printer.end(&DecodeTail {
         samples,
         stats: stats.report(rate),
     })
+}
+
+/// Decode a sigrok session whose decoder resyncs (SPI with CS) on `input.threads` workers,
+/// a batch of data entries at a time: the entries are read in parallel and their
+/// transitions stitched in order (as `decode_par::logic`), then decoded in segments cut at
+/// the decoder's sync points, in parallel, merged in order ([`PartDecoder`]): exactly the
+/// serial frames. Returns the sample count.
+fn logic_segments(
+    source: &Source,
+    header: &SigrokHeader,
+    parts: &[LogicPart],
+    channels: &[usize],
+    input: &Input,
+    decoder: AnyDecoder,
+    emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
+) -> Result<u64, CliError> {
+    let whole = source.map_prefix(source.len() as usize)?;
+    let index = ZipIndex::from_bytes(&whole)?;
+    let pool = decode_par::pool(input.threads)?;
+    let mut levels = None;
+    let mut decoding = PartDecoder::new(decoder);
+    let mut samples = 0;
+    for batch in parts.chunks(2 * input.threads) {
+        let read: Vec<_> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&p| part_transitions(&whole, &index, header, p, channels))
+                .collect()
+        });
+        let mut transitions = Vec::with_capacity(batch.len());
+        let mut bytes = 0;
+        for (part, result) in batch.iter().zip(read) {
+            let mut stitched = Vec::new();
+            levels = stitch(levels, &result?, &mut stitched);
+            transitions.push(stitched);
+            let len = header.logic[part.chunk].bytes;
+            samples = samples.max(part.start + len / header.unitsize as u64);
+            bytes += len;
+        }
+        let slices: Vec<&[Transition]> = transitions.iter().map(|t| &t[..]).collect();
+        let plan = decoding.plan(&slices);
+        let done: Vec<_> = pool.install(|| plan.into_par_iter().map(Segment::run).collect());
+        emit(&decoding.take(done), bytes)?;
+    }
+    emit(&decoding.finish(samples), 0)?;
+    Ok(samples)
+}
+
+/// Decode an analog file whose decoder resyncs (SPI with CS) on `input.threads` workers, a
+/// batch of parts at a time: the parts are thresholded in parallel and carried in order by
+/// the digitizer (as `decode_par::analog`), their edges merged into transitions range by
+/// range in parallel, then the batch's transitions are decoded in segments cut at the
+/// decoder's sync points, in parallel, and merged in order
+/// ([`PartDecoder`]): exactly the serial frames. Returns the sample count.
+fn analog_segments(
+    source: &Source,
+    header: &Header,
+    bounds: &[(u64, u64)],
+    wires: &[Wire],
+    input: &Input,
+    decoder: AnyDecoder,
+    emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
+) -> Result<u64, CliError> {
+    let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
+    let levels = &input.levels;
+    let lines: Vec<(usize, Threshold)> = match levels.threshold {
+        Some(level) => channels
+            .iter()
+            .map(|&c| {
+                let hysteresis = levels.hysteresis.unwrap_or(0.0);
+                (c, Threshold { level, hysteresis })
+            })
+            .collect(),
+        None => channels
+            .iter()
+            .zip(decode_par::first_samples(
+                source, header, bounds, &channels,
+            )?)
+            .map(|(&c, s)| (c, line_threshold(&s, levels.hysteresis)))
+            .collect(),
+    };
+    let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
+    let mut digitizer = Digitizer::new(&explicit)?;
+    digitizer.begin(header.layout())?;
+    let pool = decode_par::pool(input.threads)?;
+    let mut parts = PartDecoder::new(decoder);
+    for batch in bounds.chunks(2 * input.threads) {
+        let thresholded: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
+            batch
+                .par_iter()
+                .map(|&b| {
+                    let mut part = DigitizePart::new(&lines);
+                    decode_par::read_part(source, header, b, &mut part).map(|()| part)
+                })
+                .collect()
+        });
+        for (&b, part) in batch.iter().zip(thresholded) {
+            if digitizer.carry_part(part?).is_err() {
+                // A line sat in its dead band too long: read this part serially.
+                decode_par::read_part(source, header, b, &mut digitizer)?;
+            }
+        }
+        // The lines' edges merged into transitions range by range (a range per part) in
+        // parallel; what the serial fallback merged comes first.
+        let ranges = digitizer.merge_ranges();
+        let merged: Vec<Vec<Transition>> =
+            pool.install(|| ranges.par_iter().map(MergeRange::run).collect());
+        drop(ranges);
+        let mut transitions = vec![digitizer.take()];
+        transitions.extend(merged);
+        digitizer.commit();
+        let slices: Vec<&[Transition]> = transitions.iter().map(|t| &t[..]).collect();
+        let plan = parts.plan(&slices);
+        let done: Vec<_> = pool.install(|| plan.into_par_iter().map(Segment::run).collect());
+        let frames = parts.take(done);
+        emit(&frames, batch.iter().map(|b| b.1 - b.0).sum())?;
+    }
+    let samples = header.layout().known_samples().unwrap_or(0);
+    let mut frames = parts.push(&[&digitizer.finish()]);
+    frames.extend(parts.finish(samples));
+    emit(&frames, 0)?;
+    Ok(samples)
 }
 
 /// Writes frames as they come.

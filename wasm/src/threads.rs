@@ -5,7 +5,9 @@
 //! never depend on the number of threads and are merged in order, so both builds return
 //! identical results.
 
-use scopekit_core::correlate::{CorrelationReport, CorrelationSum, Sample, StreamCorrelator};
+use scopekit_core::correlate::{
+    correlate_slice_part, merge_parts, plan_correlation, CorrelationReport, Sample,
+};
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
 };
@@ -166,40 +168,6 @@ pub fn welch_spectrum_f32(
 /// Most correlation parts (a fixed count, whatever the threads, so every build sums alike;
 /// the CLI's `correlate --threads 8` cuts the same parts).
 const CORRELATE_PARTS: u64 = 32;
-/// Samples pushed into a part's correlator at a time (keeps its buffers small).
-const FEED: usize = 1 << 16;
-
-/// The sums of the part of a correlation that covers `b[first..end)` (`end` `None` for the
-/// last part).
-fn correlate_part<T: Sample>(
-    a: &[T],
-    b: &[T],
-    lag: usize,
-    precision: Precision,
-    first: usize,
-    end: Option<usize>,
-) -> scopekit_core::Result<CorrelationSum> {
-    let stop = end.map_or(u64::MAX, |e| e as u64);
-    let mut corr = StreamCorrelator::part_in(lag, first as u64, stop, precision)?;
-    let a_from = first.saturating_sub(lag).min(a.len());
-    let a_to = end.map_or(a.len(), |e| e.saturating_add(lag).min(a.len()));
-    let a = &a[a_from..a_to.max(a_from)];
-    let b = &b[first..end.unwrap_or(b.len()).min(b.len())];
-    // Push in step, the signal behind first (the order never changes the sums).
-    let (mut ia, mut ib) = (0, 0);
-    while ia < a.len() || ib < b.len() {
-        if ia < a.len() && (ia <= ib || ib >= b.len()) {
-            let n = FEED.min(a.len() - ia);
-            corr.push_a(&a[ia..ia + n])?;
-            ia += n;
-        } else {
-            let n = FEED.min(b.len() - ib);
-            corr.push_b(&b[ib..ib + n])?;
-            ib += n;
-        }
-    }
-    corr.finish_part()
-}
 
 fn correlate_report<T: Sample + Sync>(
     a: &[T],
@@ -212,25 +180,14 @@ fn correlate_report<T: Sample + Sync>(
         return Err(JsError::new("a signal has no samples"));
     }
     let lag = max_lag as usize;
-    // Checks the lag before sizing the parts.
-    let block = StreamCorrelator::part_in(lag, 0, 0, precision)
-        .map(|_| StreamCorrelator::block_len(lag))
-        .map_err(js_error)?;
-    let blocks = b.len().div_ceil(block);
-    let per_part = blocks.div_ceil((CORRELATE_PARTS as usize).min(blocks)) * block;
-    let firsts: Vec<usize> = (0..b.len()).step_by(per_part).collect();
-    let sums = par_map(&firsts, |&first| {
-        let end = (first + per_part < b.len()).then_some(first + per_part);
-        correlate_part(a, b, lag, precision, first, end)
+    let plan =
+        plan_correlation(lag, a.len() as u64, b.len() as u64, CORRELATE_PARTS).map_err(js_error)?;
+    let sums = par_map(&plan, |part| {
+        correlate_slice_part(a, b, lag, precision, part)
     });
-    let mut sums = sums.into_iter();
-    let mut sum = sums
-        .next()
+    let sum = merge_parts(sums)
         .ok_or_else(|| JsError::new("no samples"))?
         .map_err(js_error)?;
-    for part in sums {
-        sum.merge(&part.map_err(js_error)?).map_err(js_error)?;
-    }
     let samples = sum.samples();
     let (_, peak, coefficient) = sum.finish().map_err(js_error)?;
     to_js(&CorrelationReport {
@@ -320,7 +277,9 @@ fn read_part(
 }
 
 /// A decode run over an analog capture (NPY, WAV) whose data is cut into parts that are
-/// thresholded in parallel and taken in order: the frames are exactly those of
+/// thresholded in parallel and taken in order, then decoded in parallel segments cut at the
+/// decoder's sync points (SPI with CS; other decoders serially, see
+/// `scopekit_core::decode::parts`): the frames are exactly those of
 /// [`DecodeSession`](crate::DecodeSession). The page reads the file's head, asks
 /// [`parallel`](Self::parallel), then pushes the data bytes of whole parts in order
 /// ([`part_bounds`](Self::part_bounds) gives their file offsets).
@@ -338,10 +297,14 @@ pub struct ParallelDecode {
     digitizer: Option<Digitizer>,
     /// Parts received before the thresholds were known: (part index, bytes).
     pending: Vec<(usize, Vec<u8>)>,
-    sink: Option<DecodeSink<AnyDecoder>>,
+    /// The decoder: in segments cut at sync points when it has them, else serial.
+    decoder: Option<Decoding>,
+    /// Frames decoded and not yet taken.
+    frames: Vec<AnyFrame>,
     stats: FrameStatsBuilder,
     rate: Option<f64>,
-    /// Milliseconds spent thresholding parts on the pool (the parallel share).
+    /// Milliseconds spent on the pool: thresholding parts, decoding segments (the
+    /// parallel share).
     parallel_ms: f64,
 }
 
@@ -379,7 +342,8 @@ impl ParallelDecode {
             lines: None,
             digitizer: None,
             pending: Vec::new(),
-            sink: Some(DecodeSink::external(decoder)),
+            decoder: Some(Decoding::new(decoder)),
+            frames: Vec::new(),
             stats: FrameStatsBuilder::default(),
             rate,
             parallel_ms: 0.0,
@@ -455,16 +419,16 @@ impl ParallelDecode {
         }
         self.run(true)?;
         let mut frames = self.take_frame_vec()?;
-        let mut sink = self
-            .sink
+        let decoding = self
+            .decoder
             .take()
             .ok_or_else(|| JsError::new("session already finished"))?;
         let samples = self.header.layout().known_samples().unwrap_or(0);
-        if let Some(d) = &mut self.digitizer {
-            sink.push_transitions(&d.finish(), samples);
-        }
-        let samples = sink.samples();
-        let rest = sink.finish();
+        let last = match &mut self.digitizer {
+            Some(d) => d.finish(),
+            None => Vec::new(),
+        };
+        let rest = decoding.finish(&last, samples);
         self.stats.add(&rest);
         frames.extend(rest);
         let tail = DecodeTail {
@@ -475,11 +439,10 @@ impl ParallelDecode {
     }
 
     fn take_frame_vec(&mut self) -> Result<Vec<AnyFrame>, JsError> {
-        let sink = self
-            .sink
-            .as_mut()
-            .ok_or_else(|| JsError::new("session already finished"))?;
-        let frames = sink.take_frames();
+        if self.decoder.is_none() {
+            return Err(JsError::new("session already finished"));
+        }
+        let frames = core::mem::take(&mut self.frames);
         self.stats.add(&frames);
         Ok(frames)
     }
@@ -544,8 +507,8 @@ impl ParallelDecode {
 
     /// Threshold `parts` (index, bytes) in parallel, take them in order, decode.
     fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
-        let (Some(lines), Some(digitizer), Some(sink)) =
-            (&self.lines, &mut self.digitizer, &mut self.sink)
+        let (Some(lines), Some(digitizer), Some(decoding)) =
+            (&self.lines, &mut self.digitizer, &mut self.decoder)
         else {
             return Ok(());
         };
@@ -557,15 +520,101 @@ impl ParallelDecode {
             read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
         self.parallel_ms += js_sys::Date::now() - started;
+        let started = js_sys::Date::now();
         for (&(i, bytes), part) in parts.iter().zip(done) {
-            if digitizer.push_part(part.map_err(js_error)?).is_err() {
+            if digitizer.carry_part(part.map_err(js_error)?).is_err() {
                 // A line sat in its dead band too long: read this part serially.
                 read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
             }
-            sink.push_transitions(&digitizer.take(), 0);
+        }
+        // The lines' edges merged into transitions range by range (a range per part) on
+        // the pool; what the serial fallback merged comes first.
+        let ranges = digitizer.merge_ranges();
+        let merged = par_map(&ranges, MergeRange::run);
+        drop(ranges);
+        let mut transitions = vec![digitizer.take()];
+        transitions.extend(merged);
+        digitizer.commit();
+        let frames = decoding.push(&transitions);
+        self.frames.extend(frames);
+        if matches!(decoding, Decoding::Parts(_)) {
+            self.parallel_ms += js_sys::Date::now() - started;
         }
         Ok(())
     }
+}
+
+use scopekit_core::decode::parts::{Decoded as SegmentDone, Segment};
+use scopekit_core::decode::{PartDecoder, Resync as _};
+use scopekit_core::edges::MergeRange;
+use scopekit_core::logic::Transition;
+
+/// The decoder of a [`ParallelDecode`]: one that resyncs decodes each batch of parts in
+/// segments cut at its sync points, on the pool ([`PartDecoder`]: exactly the serial
+/// frames); any other decodes serially.
+enum Decoding {
+    Parts(PartDecoder<AnyDecoder>),
+    Serial(DecodeSink<AnyDecoder>),
+}
+
+impl Decoding {
+    fn new(decoder: AnyDecoder) -> Self {
+        if decoder.resyncs() {
+            Decoding::Parts(PartDecoder::new(decoder))
+        } else {
+            Decoding::Serial(DecodeSink::external(decoder))
+        }
+    }
+
+    /// Decode the transitions of the next parts, in order: the frames completed.
+    fn push(&mut self, parts: &[Vec<Transition>]) -> Vec<AnyFrame> {
+        match self {
+            Decoding::Parts(pd) => {
+                let slices: Vec<&[Transition]> = parts.iter().map(|p| &p[..]).collect();
+                let plan = pd.plan(&slices);
+                pd.take(run_segments(plan))
+            }
+            Decoding::Serial(sink) => {
+                for p in parts {
+                    sink.push_transitions(p, 0);
+                }
+                sink.take_frames()
+            }
+        }
+    }
+
+    /// The input ended at sample `end` after the transitions `last`: the last frames.
+    fn finish(self, last: &[Transition], end: u64) -> Vec<AnyFrame> {
+        match self {
+            Decoding::Parts(mut pd) => {
+                let mut frames = pd.push(&[last]);
+                frames.extend(pd.finish(end));
+                frames
+            }
+            Decoding::Serial(mut sink) => {
+                sink.push_transitions(last, end);
+                let mut frames = sink.take_frames();
+                frames.extend(sink.finish());
+                frames
+            }
+        }
+    }
+}
+
+/// Decode the segments of a batch on the pool; results in order.
+#[cfg(feature = "threads")]
+fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecoder>> {
+    use rayon::prelude::*;
+    if plan.len() < 2 {
+        return plan.into_iter().map(Segment::run).collect();
+    }
+    plan.into_par_iter().map(Segment::run).collect()
+}
+
+/// Decode the segments of a batch one after another (the single-threaded build).
+#[cfg(not(feature = "threads"))]
+fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecoder>> {
+    plan.into_iter().map(Segment::run).collect()
 }
 
 /// Bytes of the file given to the serial decode per push (as the page's reads).
@@ -586,8 +635,9 @@ struct DecodedBytes<'a> {
     /// Milliseconds spent decoding (from the bytes in wasm memory to the result, before it
     /// is converted to JS).
     ms: f64,
-    /// Of `ms`, those spent thresholding parts on the pool (0 for the serial path): the
-    /// rest (merging the parts' transitions, decoding them) runs on one thread.
+    /// Of `ms`, those spent on the pool (0 for the serial path): thresholding parts, and
+    /// decoding the segments of a decoder that resyncs (SPI with CS); the rest (merging
+    /// the parts' transitions, a serial decoder) runs on one thread.
     parallel_ms: f64,
 }
 

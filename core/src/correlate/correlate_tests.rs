@@ -290,3 +290,51 @@ fn float32_bytes_push_equals_pushing_the_values() {
     assert!(s.push_f32_le(false, &bytes, 8, 5).is_err());
     assert!(s.push_f32_le(false, &bytes, 4, usize::MAX).is_err());
 }
+
+#[test]
+fn planned_slice_parts_cover_b_and_merge_to_the_whole() {
+    let lag = 200;
+    let s = StreamCorrelator::block_len(lag);
+    for (na, nb) in [
+        (7 * s + 31, 7 * s + 9),
+        (3 * s, 5 * s + 1),
+        (6 * s + 400, 2 * s),
+    ] {
+        let a = noise(na, 21);
+        let b = noise(nb, 22);
+        let whole = part_of(&a, &b, lag, 0, None).finish().unwrap();
+        for max_parts in [1, 2, 3, 32] {
+            let plan = plan_correlation(lag, na as u64, nb as u64, max_parts).unwrap();
+            assert!(plan.len() as u64 <= max_parts);
+            // The parts own `b` exactly, in order, each from a block boundary.
+            assert_eq!(plan[0].first, 0);
+            for (p, q) in plan.iter().zip(plan.iter().skip(1)) {
+                assert_eq!(p.end, Some(q.first));
+                assert_eq!(p.b.end, q.b.start);
+            }
+            let last = plan.last().unwrap();
+            assert_eq!(
+                (last.end, last.b.end, last.a.end),
+                (None, nb as u64, na as u64)
+            );
+            assert!(plan.iter().all(|p| p.first % s as u64 == 0));
+            let sums = plan
+                .iter()
+                .map(|p| correlate_slice_part(&a, &b, lag, Precision::F64, p));
+            let (curve, peak, coef) = merge_parts(sums).unwrap().unwrap().finish().unwrap();
+            if plan.len() == 1 {
+                // One part is the serial run: the same bits.
+                assert_eq!(curve, whole.0);
+            }
+            for (x, y) in curve.iter().zip(&whole.0) {
+                assert!((x - y).abs() <= 1e-9 * (1.0 + y.abs()), "{x} vs {y}");
+            }
+            assert_eq!(peak.map(|p| p.lag), whole.1.map(|p| p.lag));
+            assert_eq!(coef.is_some(), whole.2.is_some());
+        }
+    }
+    assert!(plan_correlation(lag, 10, 0, 4).unwrap().is_empty());
+    assert!(plan_correlation(MAX_STREAM_LAG + 1, 10, 10, 4).is_err());
+    let none: [crate::Result<CorrelationSum>; 0] = [];
+    assert!(merge_parts(none).is_none());
+}

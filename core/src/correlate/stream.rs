@@ -38,6 +38,16 @@ pub const MAX_STREAM_LAG: usize = 1 << 19;
 /// enough that the `2L` overlap costs little for short lags.
 pub const MIN_NFFT: usize = 1 << 14;
 
+/// Whether lags `−max_lag..=max_lag` can be streamed.
+pub(super) fn check_lag(max_lag: usize) -> Result<()> {
+    if max_lag > MAX_STREAM_LAG {
+        return Err(Error::Config(format!(
+            "--max-lag: at most {MAX_STREAM_LAG} samples when streaming, not {max_lag}"
+        )));
+    }
+    Ok(())
+}
+
 /// The FFT length of lags `−L..=L`.
 fn nfft_for(max_lag: usize) -> usize {
     (4 * (2 * max_lag + 1)).next_power_of_two().max(MIN_NFFT)
@@ -76,6 +86,8 @@ trait Real: FftNum + Default + PartialOrd + Into<f64> {
     /// `x` rounded to this type.
     fn narrow(x: f64) -> Self;
     fn from32(x: f32) -> Self;
+    /// A pushed sample rounded to this type.
+    fn from_sample<S: Sample>(x: S) -> Self;
     /// The largest |x| of `x` (0 for none; NaN ignored).
     fn max_abs(x: &[Self]) -> f64;
 }
@@ -89,6 +101,9 @@ impl Real for f32 {
     }
     fn from32(x: f32) -> Self {
         x
+    }
+    fn from_sample<S: Sample>(x: S) -> Self {
+        x.to32()
     }
     fn max_abs(x: &[Self]) -> f64 {
         max_abs!(x, f32)
@@ -104,6 +119,9 @@ impl Real for f64 {
     }
     fn from32(x: f32) -> Self {
         f64::from(x)
+    }
+    fn from_sample<S: Sample>(x: S) -> Self {
+        x.into()
     }
     fn max_abs(x: &[Self]) -> f64 {
         max_abs!(x, f64)
@@ -202,7 +220,8 @@ impl<T: Real> Blocks<T> {
     }
 
     /// The cross spectrum `A·conj(B)` of `a[a_off..a_off+seg)` and `b[b_off..b_off+len)`
-    /// (zero-padded), added to `cross` (bins `0..=N/2`). Both go through one complex FFT
+    /// (zero-padded), added to `cross` (bins `0..=N/2`, real and imaginary parts apart so the
+    /// sums vectorise without shuffles). Both go through one complex FFT
     /// `Z` of `z = a + i·s·b`: with `m = N − k`, `A(k) = (Z(k) + conj Z(m))/2` and
     /// `s·B(k) = (Z(k) − conj Z(m))/2i`, so `A·conj(B) = (Im(Z(k)·Z(m))/2
     /// + i·(|Z(k)|² − |Z(m)|²)/4) / s`, formed in double.
@@ -210,7 +229,7 @@ impl<T: Real> Blocks<T> {
         &mut self,
         (a_off, seg): (usize, usize),
         (b_off, len): (usize, usize),
-        cross: &mut [Complex<f64>],
+        cross: &mut Spectrum,
     ) {
         let a = &self.a[a_off..a_off + seg];
         let b = &self.b[b_off..b_off + len];
@@ -237,15 +256,22 @@ impl<T: Real> Blocks<T> {
         // Bins 0 and N/2 pair with themselves.
         for k in [0, half] {
             let (r, i) = (z[k].re.wide(), z[k].im.wide());
-            cross[k].re += h * (2.0 * r * i);
+            cross.re[k] += h * (2.0 * r * i);
         }
         let (lo, hi) = (&z[1..half], &z[half + 1..]);
-        for ((c, zk), zm) in cross[1..half].iter_mut().zip(lo).zip(hi.iter().rev()) {
+        let (re, im) = (&mut cross.re[1..half], &mut cross.im[1..half]);
+        for (((cr, ci), zk), zm) in re.iter_mut().zip(im).zip(lo).zip(hi.iter().rev()) {
             let (kr, ki, mr, mi) = (zk.re.wide(), zk.im.wide(), zm.re.wide(), zm.im.wide());
-            c.re += h * (kr * mi + ki * mr);
-            c.im += q * ((kr * kr + ki * ki) - (mr * mr + mi * mi));
+            *cr += h * (kr * mi + ki * mr);
+            *ci += q * ((kr * kr + ki * ki) - (mr * mr + mi * mi));
         }
     }
+    /// Append samples to `a` (`b` when `to_b`).
+    fn extend<S: Sample>(&mut self, to_b: bool, x: &[S]) {
+        let held = if to_b { &mut self.b } else { &mut self.a };
+        held.extend(x.iter().map(|&v| T::from_sample(v)));
+    }
+
     /// Drop the first `a` and `b` values.
     fn drop_front(&mut self, a: usize, b: usize) {
         self.a.drain(..a);
@@ -257,6 +283,17 @@ impl<T: Real> Blocks<T> {
 enum Engine {
     F32(Blocks<f32>),
     F64(Blocks<f64>),
+}
+
+/// `$body` with `$e` bound to the engine's [`Blocks`], whichever its precision (the arms
+/// differ only in the type).
+macro_rules! on_engine {
+    ($engine:expr, $e:ident => $body:expr) => {
+        match $engine {
+            Engine::F32($e) => $body,
+            Engine::F64($e) => $body,
+        }
+    };
 }
 
 /// A streaming correlator of lags `−L..=L`.
@@ -281,7 +318,23 @@ pub struct StreamCorrelator {
     pa: Prefix,
     pb: Prefix,
     /// Sum of the blocks' cross spectra `A·conj(B)`.
-    cross: Vec<Complex<f64>>,
+    cross: Spectrum,
+}
+
+/// Bins `0..=N/2` of a spectrum, real and imaginary parts apart.
+#[derive(Debug, Clone)]
+struct Spectrum {
+    re: Vec<f64>,
+    im: Vec<f64>,
+}
+
+impl Spectrum {
+    fn zeros(bins: usize) -> Self {
+        Spectrum {
+            re: alloc::vec![0.0; bins],
+            im: alloc::vec![0.0; bins],
+        }
+    }
 }
 
 impl core::fmt::Debug for StreamCorrelator {
@@ -330,11 +383,7 @@ impl StreamCorrelator {
 
     /// [`StreamCorrelator::part`] in the given precision.
     pub fn part_in(max_lag: usize, first: u64, end: u64, precision: Precision) -> Result<Self> {
-        if max_lag > MAX_STREAM_LAG {
-            return Err(Error::Config(format!(
-                "--max-lag: at most {MAX_STREAM_LAG} samples when streaming, not {max_lag}"
-            )));
-        }
+        check_lag(max_lag)?;
         let nfft = nfft_for(max_lag);
         let block = nfft - 2 * max_lag;
         if first % block as u64 != 0 || end < first {
@@ -352,7 +401,7 @@ impl StreamCorrelator {
             nfft,
             block,
             engine,
-            cross: alloc::vec![Complex::new(0.0, 0.0); nfft / 2 + 1],
+            cross: Spectrum::zeros(nfft / 2 + 1),
             a_off: 0,
             b_off: 0,
             a_len: lead,
@@ -378,10 +427,7 @@ impl StreamCorrelator {
         self.pa.push(within(x, self.a_next, self.first, self.end));
         self.a_next += x.len() as u64;
         self.a_len += x.len();
-        match &mut self.engine {
-            Engine::F32(e) => e.a.extend(x.iter().map(|&v| v.to32())),
-            Engine::F64(e) => e.a.extend(x.iter().map(|&v| v.into())),
-        }
+        on_engine!(&mut self.engine, e => e.extend(false, x));
         self.run(false)
     }
 
@@ -390,10 +436,7 @@ impl StreamCorrelator {
         self.pb.push(within(x, self.b_next, self.first, self.end));
         self.b_next += x.len() as u64;
         self.b_len += x.len();
-        match &mut self.engine {
-            Engine::F32(e) => e.b.extend(x.iter().map(|&v| v.to32())),
-            Engine::F64(e) => e.b.extend(x.iter().map(|&v| v.into())),
-        }
+        on_engine!(&mut self.engine, e => e.extend(true, x));
         self.run(false)
     }
 
@@ -412,27 +455,11 @@ impl StreamCorrelator {
         } else {
             (&mut self.a_next, &mut self.pa)
         };
-        let (first, end) = (self.first, self.end);
-        match &mut self.engine {
-            Engine::F32(e) => decode_into(
-                if to_b { &mut e.b } else { &mut e.a },
-                bytes,
-                row,
-                col,
-                *next,
-                (first, end),
-                prefix,
-            ),
-            Engine::F64(e) => decode_into(
-                if to_b { &mut e.b } else { &mut e.a },
-                bytes,
-                row,
-                col,
-                *next,
-                (first, end),
-                prefix,
-            ),
-        }
+        let range = (self.first, self.end);
+        on_engine!(&mut self.engine, e => {
+            let held = if to_b { &mut e.b } else { &mut e.a };
+            decode_into(held, bytes, row, col, *next, range, prefix)
+        });
         *next += n as u64;
         if to_b {
             self.b_len += n;
@@ -455,10 +482,7 @@ impl StreamCorrelator {
             let len = have_b.min(self.block);
             let seg = have_a.min(need_a);
             let (a, b) = ((self.a_off, seg), (self.b_off, len));
-            match &mut self.engine {
-                Engine::F32(e) => e.block(a, b, &mut self.cross),
-                Engine::F64(e) => e.block(a, b, &mut self.cross),
-            }
+            on_engine!(&mut self.engine, e => e.block(a, b, &mut self.cross));
             self.b_off += len;
             self.a_off += self.block.min(have_a);
             self.n0 += len as u64;
@@ -472,10 +496,7 @@ impl StreamCorrelator {
                 if drop_a { self.a_off } else { 0 },
                 if drop_b { self.b_off } else { 0 },
             );
-            match &mut self.engine {
-                Engine::F32(e) => e.drop_front(a, b),
-                Engine::F64(e) => e.drop_front(a, b),
-            }
+            on_engine!(&mut self.engine, e => e.drop_front(a, b));
             self.a_off -= a;
             self.a_len -= a;
             self.b_off -= b;
@@ -506,7 +527,7 @@ impl StreamCorrelator {
 #[derive(Debug, Clone)]
 pub struct CorrelationSum {
     lag: usize,
-    cross: Vec<Complex<f64>>,
+    cross: Spectrum,
     pa: Prefix,
     pb: Prefix,
 }
@@ -514,12 +535,15 @@ pub struct CorrelationSum {
 impl CorrelationSum {
     /// Add the sums of the part that follows this one.
     pub fn merge(&mut self, later: &CorrelationSum) -> Result<()> {
-        if later.lag != self.lag || later.cross.len() != self.cross.len() {
+        if later.lag != self.lag || later.cross.re.len() != self.cross.re.len() {
             return Err(Error::Config(
                 "correlation parts of different lags cannot be merged".into(),
             ));
         }
-        for (c, l) in self.cross.iter_mut().zip(&later.cross) {
+        for (c, l) in self.cross.re.iter_mut().zip(&later.cross.re) {
+            *c += l;
+        }
+        for (c, l) in self.cross.im.iter_mut().zip(&later.cross.im) {
             *c += l;
         }
         self.pa.merge(&later.pa);
@@ -535,15 +559,18 @@ impl CorrelationSum {
     /// The curve over lags `−L..=L`, its peak and the Pearson coefficient at the peak's
     /// lag (`None` for a constant overlap, or when the lengths differ by more than `L` so
     /// the overlap's sums were not kept).
-    pub fn finish(mut self) -> Result<(Vec<f64>, Option<Peak>, Option<f64>)> {
+    pub fn finish(self) -> Result<(Vec<f64>, Option<Peak>, Option<f64>)> {
         let nfft = nfft_for(self.lag);
         let inv = RealFftPlanner::<f64>::new().plan_fft_inverse(nfft);
         let mut real = inv.make_output_vec();
-        self.cross[0].im = 0.0;
-        if let Some(last) = self.cross.last_mut() {
+        let mut cross: Vec<Complex<f64>> = (self.cross.re.iter().zip(&self.cross.im))
+            .map(|(&re, &im)| Complex::new(re, im))
+            .collect();
+        cross[0].im = 0.0;
+        if let Some(last) = cross.last_mut() {
             last.im = 0.0;
         }
-        inv.process(&mut self.cross, &mut real)
+        inv.process(&mut cross, &mut real)
             .map_err(|e| Error::Config(format!("fft: {e}")))?;
         let scale = 1.0 / nfft as f64;
         let curve: Vec<f64> = real[..2 * self.lag + 1].iter().map(|v| v * scale).collect();

@@ -104,6 +104,7 @@ impl ProtocolConfig {
 }
 
 /// The decoder of any protocol.
+#[derive(Clone)]
 #[allow(
     clippy::large_enum_variant,
     reason = "one decoder per run, moved once: boxing would only add an indirection per push"
@@ -190,6 +191,45 @@ impl Decode for AnyDecoder {
             AnyDecoder::Spi(d) => wrap(d, |d, o| d.finish(end, o), out, AnyFrame::Spi),
             AnyDecoder::I2c(d) => wrap(d, |d, o| d.finish(end, o), out, AnyFrame::I2c),
             AnyDecoder::Can(d) => wrap(d, |d, o| d.finish(end, o), out, AnyFrame::Can),
+        }
+    }
+}
+
+/// SPI resyncs (with a CS line, see [`SpiDecoder`]'s rule); UART, I²C and CAN decode
+/// serially (see [`super::parts`]).
+impl super::parts::Resync for AnyDecoder {
+    fn resyncs(&self) -> bool {
+        match self {
+            AnyDecoder::Spi(d) => d.resyncs(),
+            AnyDecoder::Uart(_) | AnyDecoder::I2c(_) | AnyDecoder::Can(_) => false,
+        }
+    }
+
+    fn is_sync(&self, prev: u32, t: &Transition) -> bool {
+        match self {
+            AnyDecoder::Spi(d) => d.is_sync(prev, t),
+            AnyDecoder::Uart(_) | AnyDecoder::I2c(_) | AnyDecoder::Can(_) => false,
+        }
+    }
+
+    fn resume(&self, t: &Transition) -> Self {
+        match self {
+            AnyDecoder::Spi(d) => AnyDecoder::Spi(d.resume(t)),
+            // Never asked: these have no sync points.
+            other => other.clone(),
+        }
+    }
+
+    fn counter(&self) -> u64 {
+        match self {
+            AnyDecoder::Spi(d) => d.counter(),
+            AnyDecoder::Uart(_) | AnyDecoder::I2c(_) | AnyDecoder::Can(_) => 0,
+        }
+    }
+
+    fn renumber(frame: &mut AnyFrame, offset: u64) {
+        if let AnyFrame::Spi(f) = frame {
+            SpiDecoder::renumber(f, offset);
         }
     }
 }

@@ -9,6 +9,7 @@ mod feed;
 pub(crate) mod golden;
 pub mod i2c;
 mod job;
+pub mod parts;
 pub mod spi;
 mod stats;
 pub mod uart;
@@ -16,6 +17,7 @@ pub mod uart;
 pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;
 pub use job::{decode_archive, DecodeJob, DecodeTail, Levels, Wire};
+pub use parts::{PartDecoder, Resync};
 pub use stats::{FrameStats, FrameStatsBuilder};
 
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.

@@ -531,6 +531,54 @@ impl Decode for SpiDecoder {
     }
 }
 
+/// SPI resyncs where CS goes inactive (with a CS line only). Handling that change, the
+/// serial decoder drops the word in progress (emitting it cut short when it has bits), so
+/// the bit count is 0 and both shift registers are clear; `selected` is false, so no clock
+/// edge counts until CS is asserted again, and that assertion sets the transfer number from
+/// the running count and the next sampling edge sets the word's first-edge samples afresh.
+/// Everything else is settings. A decoder that takes the same transition as its first one
+/// ends up in exactly this state, the running count aside (0: [`renumber`] shifts it).
+///
+/// [`renumber`]: crate::decode::parts::Resync::renumber
+impl crate::decode::parts::Resync for SpiDecoder {
+    fn resyncs(&self) -> bool {
+        self.cs.is_some()
+    }
+
+    fn is_sync(&self, prev: u32, t: &Transition) -> bool {
+        self.cs.is_some_and(|cs| {
+            Self::level(prev ^ t.levels, cs) && Self::level(t.levels, cs) != self.cs_active
+        })
+    }
+
+    fn resume(&self, t: &Transition) -> Self {
+        let ws = self.config.wordsize;
+        let mut d = Self {
+            prev: None,
+            selected: self.cs.is_none(),
+            transfer: 0,
+            transfers: 0,
+            bitcount: 0,
+            first_edge: 0,
+            last_edge: 0,
+            prev_edge: 0,
+            miso_shift: Shift::new(ws),
+            mosi_shift: Shift::new(ws),
+            ..self.clone()
+        };
+        d.push(core::slice::from_ref(t), &mut Vec::new());
+        d
+    }
+
+    fn counter(&self) -> u64 {
+        self.transfers
+    }
+
+    fn renumber(frame: &mut SpiFrame, offset: u64) {
+        frame.transfer += offset;
+    }
+}
+
 #[cfg(test)]
 #[path = "spi_tests.rs"]
 mod tests;

@@ -139,6 +139,45 @@ impl BlockSink for DigitizePart {
         Ok(())
     }
 }
+/// Settled edges of every line between two samples and the levels before them: one piece
+/// of [`Digitizer::merge_ranges`], merged into transitions on any thread.
+pub struct MergeRange<'a> {
+    lines: Vec<&'a [Edge]>,
+    levels: u32,
+}
+
+impl MergeRange<'_> {
+    /// The transitions of the range: the lines' edges merged in sample order, edges of
+    /// several lines at one sample in one transition.
+    pub fn run(&self) -> Vec<Transition> {
+        let mut out: Vec<Transition> = Vec::with_capacity(self.lines.iter().map(|l| l.len()).sum());
+        let mut heads = alloc::vec![0usize; self.lines.len()];
+        let mut levels = self.levels;
+        loop {
+            let mut next = u64::MAX;
+            for (line, &h) in self.lines.iter().zip(&heads) {
+                if let Some(e) = line.get(h) {
+                    next = next.min(e.at);
+                }
+            }
+            if next == u64::MAX {
+                break;
+            }
+            for (i, (line, h)) in self.lines.iter().zip(&mut heads).enumerate() {
+                if let Some(e) = line.get(*h).filter(|e| e.at == next) {
+                    levels = (levels & !(1 << i)) | (u32::from(e.rising) << i);
+                    *h += 1;
+                }
+            }
+            match out.last_mut() {
+                Some(t) if t.at == next => t.levels = levels,
+                _ => out.push(Transition { at: next, levels }),
+            }
+        }
+        out
+    }
+}
+
 use crate::logic::{Transition, MAX_LINES};
 use crate::{Block, BlockSink, Error, Layout, Result};
 
@@ -193,6 +232,10 @@ pub struct Digitizer {
     lines: Vec<Line>,
     levels: Option<u32>,
     out: Vec<Transition>,
+    /// First samples of the parts carried since the last [`merge_ranges`](Self::merge_ranges).
+    cuts: Vec<u64>,
+    /// What [`commit`](Self::commit) applies: edges merged per line, levels after them.
+    planned: Option<(Vec<usize>, u32)>,
 }
 
 impl Digitizer {
@@ -222,6 +265,8 @@ impl Digitizer {
                 .collect(),
             levels: None,
             out: Vec::new(),
+            cuts: Vec::new(),
+            planned: None,
         })
     }
 
@@ -303,8 +348,23 @@ impl Digitizer {
     /// A line stayed in its dead band for more than [`PREFIX_CAP`] samples of the part (the
     /// caller then reads that part serially), or the part does not follow the previous one.
     pub fn push_part(&mut self, part: DigitizePart) -> Result<()> {
+        self.carry_part(part)?;
+        self.merge(false);
+        Ok(())
+    }
+
+    /// [`push_part`](Self::push_part) without merging the lines' edges into transitions:
+    /// the parts carried, [`merge_ranges`](Self::merge_ranges) cuts the settled edges at
+    /// their first samples into ranges merged on any thread.
+    ///
+    /// # Errors
+    /// As [`push_part`](Self::push_part); the digitizer is then unchanged.
+    pub fn carry_part(&mut self, part: DigitizePart) -> Result<()> {
         if part.lines.iter().all(|p| p.th.is_none()) {
             return Ok(()); // no data
+        }
+        if let Some(start) = part.lines.iter().find_map(|p| p.th.as_ref()) {
+            self.cuts.push(start.start());
         }
         for (line, p) in self.lines.iter().zip(&part.lines) {
             match &line.th {
@@ -317,8 +377,65 @@ impl Digitizer {
                 line.th = Some(p.continue_from(carry, &mut line.pending));
             }
         }
-        self.merge(false);
         Ok(())
+    }
+
+    /// The settled edges of the parts [carried](Self::carry_part), cut at the parts' first
+    /// samples into ranges, each with the levels before it: merged by [`MergeRange::run`]
+    /// (on any thread) and concatenated in order, they are the transitions the serial merge
+    /// gives (edges at one sample always fall in one range). Take the transitions already
+    /// merged ([`take`](Self::take)) first, then [`commit`](Self::commit) once the ranges
+    /// have run. Before the first transition is known (its initial levels) this merges
+    /// serially and returns no range.
+    pub fn merge_ranges(&mut self) -> Vec<MergeRange<'_>> {
+        let cuts = core::mem::take(&mut self.cuts);
+        let Some(mut levels) = self.levels else {
+            self.merge(false);
+            return Vec::new();
+        };
+        let until = self.lines.iter().map(Line::settled).min().unwrap_or(0);
+        let ends: Vec<usize> = self
+            .lines
+            .iter()
+            .map(|l| l.pending.partition_point(|e| e.at < until))
+            .collect();
+        let mut bounds: Vec<u64> = cuts.into_iter().filter(|&c| c < until).collect();
+        bounds.push(until);
+        let mut heads = alloc::vec![0usize; self.lines.len()];
+        let mut ranges = Vec::with_capacity(bounds.len());
+        for b in bounds {
+            let mut slices = Vec::with_capacity(self.lines.len());
+            let before = levels;
+            for (i, line) in self.lines.iter().enumerate() {
+                let pending = &line.pending[..ends[i]];
+                let to = heads[i] + pending[heads[i]..].partition_point(|e| e.at < b);
+                let slice = &pending[heads[i]..to];
+                if let Some(e) = slice.last() {
+                    levels = (levels & !(1 << i)) | (u32::from(e.rising) << i);
+                }
+                slices.push(slice);
+                heads[i] = to;
+            }
+            if slices.iter().any(|s| !s.is_empty()) {
+                ranges.push(MergeRange {
+                    lines: slices,
+                    levels: before,
+                });
+            }
+        }
+        self.planned = Some((ends, levels));
+        ranges
+    }
+
+    /// The ranges of the last [`merge_ranges`](Self::merge_ranges) have run: drop their
+    /// edges and carry the levels on.
+    pub fn commit(&mut self) {
+        if let Some((ends, levels)) = self.planned.take() {
+            for (line, n) in self.lines.iter_mut().zip(ends) {
+                line.pending.drain(..n);
+            }
+            self.levels = Some(levels);
+        }
     }
 
     /// The input ended: settle every pending edge.
@@ -353,5 +470,98 @@ impl BlockSink for Digitizer {
             self.merge(false);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod merge_range_tests {
+    use super::*;
+
+    /// A slow, noisy square wave: `period` samples, edges `ramp` samples long.
+    fn wave(n: usize, period: f64, ramp: f64, seed: u64) -> Vec<f64> {
+        let mut rng = seed;
+        (0..n)
+            .map(|i| {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let noise = ((rng >> 33) as f64 / (1u64 << 31) as f64 - 0.5) * 0.3;
+                let phase = (i as f64 % period) / period;
+                let level = if phase < 0.5 {
+                    (phase * period / ramp).min(1.0)
+                } else {
+                    1.0 - ((phase - 0.5) * period / ramp).min(1.0)
+                };
+                3.3 * level + noise
+            })
+            .collect()
+    }
+
+    /// Parts carried in batches, their settled edges merged range by range (ranges run in
+    /// reverse order, as threads might finish), are exactly the serial transitions — with
+    /// two lines switching at the same samples (one transition for both).
+    #[test]
+    fn merge_ranges_equal_the_serial_merge() {
+        let n = 40_000;
+        let a = wave(n, 700.0, 90.0, 1);
+        let b = a.clone();
+        let c = wave(n, 256.0, 30.0, 2);
+        let signals = [a, b, c];
+        let th = Threshold {
+            level: 1.65,
+            hysteresis: 0.8,
+        };
+        let lines = [(0, th), (1, th), (2, th)];
+        let explicit: Vec<_> = lines.iter().map(|&(ch, t)| (ch, Ok(t))).collect();
+        let mut serial = Digitizer::new(&explicit).unwrap();
+        for (ch, s) in signals.iter().enumerate() {
+            serial
+                .block(Block {
+                    channel: ch,
+                    start: 0,
+                    samples: s,
+                })
+                .unwrap();
+        }
+        let mut want = serial.take();
+        want.extend(serial.finish());
+        assert!(want.len() > 300);
+        // Lines 0 and 1 are equal: every one of their edges is one transition.
+        assert!(want.windows(2).all(|w| {
+            let x = w[0].levels ^ w[1].levels;
+            x & 0b11 == 0 || x & 0b11 == 0b11
+        }));
+        for (part_len, batch) in [(997, 1), (997, 3), (5_000, 2), (211, 16), (40_000, 1)] {
+            let mut d = Digitizer::new(&explicit).unwrap();
+            let mut got = Vec::new();
+            let starts: Vec<usize> = (0..n).step_by(part_len).collect();
+            for group in starts.chunks(batch) {
+                for &s in group {
+                    let e = (s + part_len).min(n);
+                    let mut part = DigitizePart::new(&lines);
+                    for (ch, sig) in signals.iter().enumerate() {
+                        part.block(Block {
+                            channel: ch,
+                            start: s as u64,
+                            samples: &sig[s..e],
+                        })
+                        .unwrap();
+                    }
+                    d.carry_part(part).unwrap();
+                }
+                got.extend(d.take());
+                let ranges = d.merge_ranges();
+                let mut done: Vec<Vec<Transition>> =
+                    ranges.iter().rev().map(MergeRange::run).collect();
+                done.reverse();
+                got.extend(d.take());
+                for t in done {
+                    got.extend(t);
+                }
+                d.commit();
+            }
+            got.extend(d.finish());
+            assert_eq!(got, want, "parts of {part_len}, {batch} per batch");
+        }
     }
 }

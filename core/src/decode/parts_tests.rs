@@ -1,0 +1,268 @@
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::*;
+use crate::decode::spi::{CsPolarity, SpiConfig, SpiDecoder};
+use crate::decode::{golden, AnyDecoder, AnyFrame, FrameStatsBuilder, ProtocolConfig};
+use crate::logic::decode_all;
+
+/// Decode `t` cut at `cuts` (sorted indices), `batch` parts per [`PartDecoder::plan`]:
+/// the frames and the number of segments run.
+fn in_parts<D: Resync>(
+    d: D,
+    t: &[Transition],
+    cuts: &[usize],
+    batch: usize,
+    end: u64,
+) -> (Vec<D::Frame>, usize) {
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().map(|&c| c.min(t.len())));
+    bounds.push(t.len());
+    let parts: Vec<&[Transition]> = bounds.windows(2).map(|w| &t[w[0]..w[1]]).collect();
+    let mut pd = PartDecoder::new(d);
+    let mut frames = Vec::new();
+    let mut segments = 0;
+    for b in parts.chunks(batch.max(1)) {
+        let plan = pd.plan(b);
+        segments += plan.len();
+        // Run them in reverse, as threads might finish: the merge orders them.
+        let mut done: Vec<_> = plan.into_iter().rev().map(Segment::run).collect();
+        done.reverse();
+        frames.extend(pd.take(done));
+    }
+    frames.extend(pd.finish(end));
+    (frames, segments)
+}
+
+/// `n` equal parts of `len` transitions: the cut indices.
+fn equal_cuts(len: usize, n: usize) -> Vec<usize> {
+    (1..n).map(|k| k * len / n).collect()
+}
+
+/// The protocol settings and decoder of a golden case (`None` for protocols scopekit does
+/// not decode).
+fn case_decoder(case: &golden::Case) -> Option<(AnyDecoder, Vec<usize>)> {
+    let protocol = case.json["protocol"].as_str()?;
+    let mut json = case.json["options"].clone();
+    json["protocol"] = protocol.into();
+    let config: ProtocolConfig = serde_json::from_value(json).ok()?;
+    let roles: Vec<&str> = config
+        .roles()
+        .iter()
+        .copied()
+        .filter(|r| case.channel(r).is_some())
+        .collect();
+    let channels = roles.iter().filter_map(|r| case.channel(r)).collect();
+    let rate = case.samplerate().map(|r| r as f64);
+    Some((config.decoder(rate, &roles).unwrap(), channels))
+}
+
+#[test]
+fn golden_captures_decode_identically_in_parts() {
+    let mut checked = 0;
+    let mut resynced = 0;
+    for protocol in ["uart", "spi", "i2c", "can"] {
+        for case in golden::cases(protocol) {
+            let Some((d, channels)) = case_decoder(&case) else {
+                panic!("{}: no decoder", case.name);
+            };
+            let (t, end) = case.transitions(&channels);
+            let serial = decode_all(d.clone(), &t, end);
+            let mut stats = FrameStatsBuilder::default();
+            stats.add(&serial);
+            let rate = case.samplerate().map(|r| r as f64);
+            let stats = stats.report(rate);
+            let many = (t.len() / 3).max(1);
+            for n in [2, 3, 7, many] {
+                for batch in [1, 2, 5] {
+                    let (frames, segments) =
+                        in_parts(d.clone(), &t, &equal_cuts(t.len(), n), batch, end);
+                    assert_eq!(frames, serial, "{} in {n} parts, batch {batch}", case.name);
+                    let mut s = FrameStatsBuilder::default();
+                    s.add(&frames);
+                    assert_eq!(s.report(rate), stats, "{}", case.name);
+                    if segments > n.div_ceil(batch) {
+                        resynced += 1;
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    // 44 captures (17 UART, 8 SPI, 8 I2C, 11 CAN) x 4 splits x 3 batch sizes.
+    assert_eq!(checked, 44 * 12);
+    assert!(resynced > 0, "no SPI capture was cut at a sync point");
+}
+
+/// SPI transitions (clk line 0, mosi line 1, cs line 2; CS active low): `bursts` transfers
+/// of `words` 8-bit words, some cut short by CS, with CS and CLK sometimes changing at the
+/// same sample.
+fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
+    let mut rng = seed;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut t = vec![Transition {
+        at: 0,
+        levels: 0b100,
+    }];
+    let mut at = 0u64;
+    let put = |t: &mut Vec<Transition>, at: u64, l: u32| {
+        if t.last().is_some_and(|p| p.levels != l) {
+            t.push(Transition { at, levels: l });
+        }
+    };
+    let cur = |t: &Vec<Transition>| t.last().map_or(0, |p| p.levels);
+    for _ in 0..bursts {
+        at += 3 + next() % 5;
+        let l = cur(&t) & !0b100; // CS asserted
+        put(&mut t, at, l);
+        let bits = 8 * (1 + next() % 3) - (next() % 4 == 0) as u64 * (next() % 7);
+        for _ in 0..bits {
+            at += 1 + next() % 2;
+            let mosi = (next() & 1) as u32;
+            let l = (cur(&t) & !0b11) | (mosi << 1);
+            put(&mut t, at, l);
+            at += 1 + next() % 2;
+            let l = cur(&t) | 1;
+            put(&mut t, at, l);
+        }
+        at += next() % 2;
+        // CS released, with the clock falling at the same sample half the time.
+        let l = if next() % 2 == 0 {
+            cur(&t) | 0b100
+        } else {
+            (cur(&t) | 0b100) & !1
+        };
+        put(&mut t, at, l);
+        if cur(&t) & 1 == 1 {
+            at += 1;
+            let l = cur(&t) & !1;
+            put(&mut t, at, l);
+        }
+    }
+    (t, at + 5)
+}
+
+fn spi(cs: bool) -> SpiDecoder {
+    let config = SpiConfig::default();
+    SpiDecoder::try_new(&config, [true, false, true, cs]).unwrap()
+}
+
+#[test]
+fn spi_bursts_cut_anywhere_decode_identically() {
+    let (t, end) = spi_bursts(12, 7);
+    let serial = decode_all(spi(true), &t, end);
+    assert!(serial.iter().any(|f| f.transfer == 11));
+    assert!(serial.iter().any(|f| !f.errors.is_empty()));
+    // Every single cut (sync points before, at and after it) and every pair nearby.
+    for c in 0..=t.len() {
+        for batch in [1, 2] {
+            let (frames, _) = in_parts(spi(true), &t, &[c], batch, end);
+            assert_eq!(frames, serial, "cut at {c}");
+        }
+        for d in c..(c + 4).min(t.len()) {
+            let (frames, _) = in_parts(spi(true), &t, &[c, d], 3, end);
+            assert_eq!(frames, serial, "cuts at {c}, {d}");
+        }
+    }
+    // Cuts at exactly the sync transitions and just after them.
+    let syncs: Vec<usize> = (1..t.len())
+        .filter(|&i| spi(true).is_sync(t[i - 1].levels, &t[i]))
+        .collect();
+    assert!(syncs.len() >= 12);
+    for shift in [0, 1] {
+        let cuts: Vec<usize> = syncs.iter().map(|&i| i + shift).collect();
+        let (frames, segments) = in_parts(spi(true), &t, &cuts, 4, end);
+        assert_eq!(frames, serial);
+        assert!(segments > cuts.len() / 2);
+    }
+    // Many small parts, several batch sizes, other data.
+    for seed in 1..20 {
+        let (t, end) = spi_bursts(30, seed);
+        let serial = decode_all(spi(true), &t, end);
+        for n in [2, 3, 7, 50, t.len()] {
+            for batch in [1, 3, 8] {
+                let (frames, _) = in_parts(spi(true), &t, &equal_cuts(t.len(), n), batch, end);
+                assert_eq!(frames, serial, "seed {seed}, {n} parts, batch {batch}");
+            }
+        }
+    }
+}
+
+#[test]
+fn active_high_cs_resyncs_where_it_falls() {
+    let config = SpiConfig {
+        cs_polarity: CsPolarity::ActiveHigh,
+        ..SpiConfig::default()
+    };
+    let d = SpiDecoder::try_new(&config, [true, false, true, true]).unwrap();
+    // Flip CS of the active-low bursts.
+    let (mut t, end) = spi_bursts(10, 3);
+    for x in &mut t {
+        x.levels ^= 0b100;
+    }
+    let serial = decode_all(d.clone(), &t, end);
+    assert!(serial.len() > 10);
+    for n in [2, 5, 40] {
+        let (frames, segments) = in_parts(d.clone(), &t, &equal_cuts(t.len(), n), 2, end);
+        assert_eq!(frames, serial);
+        assert!(segments > n / 2);
+    }
+}
+
+#[test]
+fn without_a_sync_point_the_decode_is_serial() {
+    // No CS line: one segment whatever the parts.
+    let (t, end) = spi_bursts(8, 5);
+    let no_cs: Vec<Transition> = t
+        .iter()
+        .map(|x| Transition {
+            at: x.at,
+            levels: x.levels & 0b11,
+        })
+        .fold(Vec::new(), |mut v, x| {
+            if v.last().is_none_or(|p: &Transition| p.levels != x.levels) {
+                v.push(x);
+            }
+            v
+        });
+    assert!(!spi(false).resyncs());
+    let serial = decode_all(spi(false), &no_cs, end);
+    assert!(serial.len() > 8);
+    let (frames, segments) = in_parts(spi(false), &no_cs, &equal_cuts(no_cs.len(), 7), 7, end);
+    assert_eq!((frames, segments), (serial, 1));
+    // CS asserted once and never released: one segment too.
+    let held: Vec<Transition> = no_cs
+        .iter()
+        .map(|x| Transition {
+            at: x.at,
+            levels: x.levels,
+        })
+        .collect();
+    let mut with_cs = vec![Transition {
+        at: 0,
+        levels: held[0].levels | 0b100,
+    }];
+    with_cs.extend(held.iter().skip(1).copied());
+    let serial = decode_all(spi(true), &with_cs, end);
+    let (frames, segments) = in_parts(spi(true), &with_cs, &equal_cuts(with_cs.len(), 7), 7, end);
+    assert_eq!((frames, segments), (serial, 1));
+}
+
+#[test]
+fn any_decoder_renumbers_spi_transfers() {
+    let (t, end) = spi_bursts(20, 11);
+    let d = AnyDecoder::Spi(spi(true));
+    let serial = decode_all(d.clone(), &t, end);
+    let (frames, segments) = in_parts(d, &t, &equal_cuts(t.len(), 9), 3, end);
+    assert!(segments >= 9);
+    assert_eq!(frames, serial);
+    let Some(AnyFrame::Spi(last)) = frames.last() else {
+        panic!("no SPI frame");
+    };
+    assert_eq!(last.transfer, 19);
+}
