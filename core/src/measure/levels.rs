@@ -170,6 +170,19 @@ impl LevelScan {
     /// [`Self::add`] of `f32` samples (widened to `f64` a cache-sized tile at a time,
     /// checked finite on the way).
     pub fn add_f32(&mut self, start: u64, xs: &[f32]) {
+        self.add_narrow(start, xs, |x| x);
+    }
+
+    /// [`Self::add_f32`] of little-endian `f32` samples still in their bytes (e.g. a
+    /// memory map): widened straight from the bytes, without a copy of them as `f32` first.
+    /// A last incomplete sample is ignored.
+    pub fn add_f32_le(&mut self, start: u64, bytes: &[u8]) {
+        self.add_narrow(start, bytes.as_chunks::<4>().0, |b| f32::from_le_bytes(b));
+    }
+
+    /// The samples `xs` (read as `f32` by `get`), widened to `f64` a tile at a time.
+    #[inline(always)]
+    fn add_narrow<T: Copy>(&mut self, start: u64, xs: &[T], get: impl Fn(T) -> f32) {
         // 8 KiB of `f64`: stays in L1 beside the caller's `f32` tile.
         const TILE: usize = 1024;
         let mut wide = core::mem::take(&mut self.wide);
@@ -181,11 +194,13 @@ impl LevelScan {
             let mut outs = wide[..tile.len()].chunks_exact_mut(8);
             for (g, o) in (&mut groups).zip(&mut outs) {
                 for (w, &x) in o.iter_mut().zip(g) {
+                    let x = get(x);
                     *w = f64::from(x);
                     finite &= x.is_finite();
                 }
             }
             for (w, &x) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
+                let x = get(x);
                 *w = f64::from(x);
                 finite &= x.is_finite();
             }
