@@ -156,8 +156,8 @@ trait Sink32 {
     /// for them as `f32`).
     fn le_bytes(&mut self, start: u64, bytes: &[u8], tile: &mut [f32; TILE]) {
         let n = bytes.len() / 4;
-        for (t, b) in tile.iter_mut().zip(bytes.as_chunks::<4>().0) {
-            *t = f32::from_le_bytes(*b);
+        for (t, b) in tile.iter_mut().zip(bytes.chunks_exact(4)) {
+            *t = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
         }
         self.samples(start, &tile[..n]);
     }
