@@ -170,27 +170,33 @@ impl LevelScan {
     /// [`Self::add`] of `f32` samples (widened to `f64` a cache-sized tile at a time,
     /// checked finite on the way).
     pub fn add_f32(&mut self, start: u64, xs: &[f32]) {
+        self.add_widened(start, xs.len(), |from, out| {
+            widen(&xs[from..from + out.len()], out)
+        });
+    }
+
+    /// [`Self::add_f32`] of little-endian `f32` samples still in their bytes (e.g. a
+    /// memory map): widened straight from the bytes, without a copy of them as `f32` first.
+    /// A last incomplete sample is ignored.
+    pub fn add_f32_le(&mut self, start: u64, bytes: &[u8]) {
+        self.add_widened(start, bytes.len() / 4, |from, out| {
+            widen_le(&bytes[4 * from..4 * (from + out.len())], out)
+        });
+    }
+
+    /// `n` samples from `start` on, widened to `f64` a tile at a time by `fill(from, out)`
+    /// (samples `from..from + out.len()` into `out`, returning whether all are finite).
+    #[inline(always)]
+    fn add_widened(&mut self, start: u64, n: usize, fill: impl Fn(usize, &mut [f64]) -> bool) {
         // 8 KiB of `f64`: stays in L1 beside the caller's `f32` tile.
         const TILE: usize = 1024;
         let mut wide = core::mem::take(&mut self.wide);
         wide.resize(TILE, 0.0);
-        for (k, tile) in xs.chunks(TILE).enumerate() {
-            let at = start + (k * TILE) as u64;
-            let mut finite = true;
-            let mut groups = tile.chunks_exact(8);
-            let mut outs = wide[..tile.len()].chunks_exact_mut(8);
-            for (g, o) in (&mut groups).zip(&mut outs) {
-                for (w, &x) in o.iter_mut().zip(g) {
-                    *w = f64::from(x);
-                    finite &= x.is_finite();
-                }
-            }
-            for (w, &x) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
-                *w = f64::from(x);
-                finite &= x.is_finite();
-            }
-            let wide = &wide[..tile.len()];
-            if finite && !wide.is_empty() {
+        for from in (0..n).step_by(TILE) {
+            let at = start + from as u64;
+            let wide = &mut wide[..TILE.min(n - from)];
+            let finite = fill(from, wide);
+            if finite {
                 self.first.get_or_insert(at);
                 self.end = at + wide.len() as u64;
                 self.moments.add(at, wide);
@@ -200,6 +206,49 @@ impl LevelScan {
         }
         self.wide = wide;
     }
+}
+
+/// `xs` widened into `out` (as long), 8 at a time so the loop vectorises; whether all
+/// are finite.
+#[inline(always)]
+fn widen(xs: &[f32], out: &mut [f64]) -> bool {
+    let mut finite = true;
+    let mut groups = xs.chunks_exact(8);
+    let mut outs = out.chunks_exact_mut(8);
+    for (g, o) in (&mut groups).zip(&mut outs) {
+        for (w, &x) in o.iter_mut().zip(g) {
+            *w = f64::from(x);
+            finite &= x.is_finite();
+        }
+    }
+    for (w, &x) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
+        *w = f64::from(x);
+        finite &= x.is_finite();
+    }
+    finite
+}
+
+/// [`widen`] of little-endian `f32` bytes (4 per value of `out`).
+#[inline(always)]
+fn widen_le(bytes: &[u8], out: &mut [f64]) -> bool {
+    let value = |b: &[u8]| f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let mut finite = true;
+    let mut groups = bytes.chunks_exact(32);
+    let mut outs = out.chunks_exact_mut(8);
+    for (g, o) in (&mut groups).zip(&mut outs) {
+        for (w, b) in o.iter_mut().zip(g.chunks_exact(4)) {
+            let x = value(b);
+            *w = f64::from(x);
+            finite &= x.is_finite();
+        }
+    }
+    let rest = groups.remainder().chunks_exact(4);
+    for (w, b) in outs.into_remainder().iter_mut().zip(rest) {
+        let x = value(b);
+        *w = f64::from(x);
+        finite &= x.is_finite();
+    }
+    finite
 }
 
 impl BlockSink for LevelScan {

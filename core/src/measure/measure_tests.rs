@@ -277,6 +277,18 @@ fn f32_passes_equal_f64_passes() {
     }
     assert_eq!(a.moments(), b.moments());
     assert_eq!(a.nonfinite(), b.nonfinite());
+    // The same samples as little-endian bytes, in chunks of any size (a last partial
+    // sample of a chunk is ignored).
+    let bytes: Vec<u8> = narrow.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut c = LevelScan::new(0);
+    for (k, ch) in bytes.chunks(4 * 4099).enumerate() {
+        c.add_f32_le(k as u64 * 4099, ch);
+    }
+    c.add_f32_le(narrow.len() as u64, &[1, 2, 3]);
+    assert_eq!(
+        (a.moments(), a.nonfinite(), a.span()),
+        (c.moments(), c.nonfinite(), c.span())
+    );
     let m = a.moments();
     let mut ha = LevelHistogram::new(0, m.min, m.max).unwrap();
     let mut hb = ha.clone();
