@@ -198,17 +198,40 @@ fn fill<T: Real>(z: &mut [Complex<T>], a: &[T], b: &[T]) -> (f64, f64) {
         tb = max(tb, y.abs());
         *z = Complex::new(x, y);
     }
-    for (z, &x) in z[both..a.len().max(both)].iter_mut().zip(&a[both..]) {
-        ta = max(ta, x.abs());
-        *z = Complex::new(x, zero);
-    }
-    for (z, &y) in z[both..b.len().max(both)].iter_mut().zip(&b[both..]) {
-        tb = max(tb, y.abs());
-        *z = Complex::new(zero, y);
-    }
+    let ta = max(
+        ta,
+        fill_one(&mut z[both..], &a[both..], |x| Complex::new(x, zero)),
+    );
+    let tb = max(
+        tb,
+        fill_one(&mut z[both..], &b[both..], |y| Complex::new(zero, y)),
+    );
     z[a.len().max(b.len())..].fill(Complex::new(zero, zero));
     let fold = |m: [T; LANES], t: T| m.iter().fold(t, |a, &b| max(a, b)).wide();
     (fold(ma, ta), fold(mb, tb))
+}
+
+/// Write `put(x)` into `z` for each `x` (as far as `z` reaches); the largest |x| (0 for
+/// none; NaN ignored), in lanes.
+fn fill_one<T: Real>(z: &mut [Complex<T>], x: &[T], put: impl Fn(T) -> Complex<T>) -> T {
+    const LANES: usize = 16;
+    let n = x.len().min(z.len());
+    let (z, x) = (&mut z[..n], &x[..n]);
+    let mut m = [T::zero(); LANES];
+    let mut zc = z.chunks_exact_mut(LANES);
+    let mut xc = x.chunks_exact(LANES);
+    for (zs, xs) in (&mut zc).zip(&mut xc) {
+        for j in 0..LANES {
+            m[j] = max(m[j], xs[j].abs());
+            zs[j] = put(xs[j]);
+        }
+    }
+    let mut t = T::zero();
+    for (z, &v) in zc.into_remainder().iter_mut().zip(xc.remainder()) {
+        t = max(t, v.abs());
+        *z = put(v);
+    }
+    m.iter().fold(t, |a, &b| max(a, b))
 }
 
 /// The larger of `x` and `y`, ignoring a NaN `y` (as `f32::max` does for `y`).
@@ -217,6 +240,57 @@ fn max<T: Real>(x: T, y: T) -> T {
         y
     } else {
         x
+    }
+}
+
+/// Add the cross spectrum `A·conj(B)` of the FFT `z` of `a + i·s·b` (see [`Blocks::block`])
+/// to `cross`, then that of `next` when given (each sum added to in the same order as one
+/// block at a time).
+fn add_cross<T: Real>(
+    cross: &mut Spectrum,
+    (z, s): (&[Complex<T>], f64),
+    next: Option<(&[Complex<T>], f64)>,
+) {
+    let (h, q) = (0.5 / s, 0.25 / s);
+    let half = z.len() / 2;
+    // Bins 0 and N/2 pair with themselves.
+    for k in [0, half] {
+        let (r, i) = (z[k].re.wide(), z[k].im.wide());
+        cross.re[k] += h * (2.0 * r * i);
+        if let Some((w, s)) = next {
+            let (r, i) = (w[k].re.wide(), w[k].im.wide());
+            cross.re[k] += (0.5 / s) * (2.0 * r * i);
+        }
+    }
+    let (lo, hi) = (&z[1..half], &z[half + 1..]);
+    let (re, im) = (&mut cross.re[1..half], &mut cross.im[1..half]);
+    let term = |h: f64, q: f64, zk: &Complex<T>, zm: &Complex<T>| {
+        let (kr, ki, mr, mi) = (zk.re.wide(), zk.im.wide(), zm.re.wide(), zm.im.wide());
+        (
+            h * (kr * mi + ki * mr),
+            q * ((kr * kr + ki * ki) - (mr * mr + mi * mi)),
+        )
+    };
+    match next {
+        None => {
+            for (((cr, ci), zk), zm) in re.iter_mut().zip(im).zip(lo).zip(hi.iter().rev()) {
+                let (tr, ti) = term(h, q, zk, zm);
+                *cr += tr;
+                *ci += ti;
+            }
+        }
+        Some((w, s2)) => {
+            let (h2, q2) = (0.5 / s2, 0.25 / s2);
+            let (lo2, hi2) = (&w[1..half], &w[half + 1..]);
+            let pairs = lo.iter().zip(hi.iter().rev());
+            let pairs2 = lo2.iter().zip(hi2.iter().rev());
+            for (((cr, ci), (zk, zm)), (wk, wm)) in re.iter_mut().zip(im).zip(pairs).zip(pairs2) {
+                let (tr, ti) = term(h, q, zk, zm);
+                let (ur, ui) = term(h2, q2, wk, wm);
+                *cr = *cr + tr + ur;
+                *ci = *ci + ti + ui;
+            }
+        }
     }
 }
 
@@ -229,14 +303,28 @@ struct Blocks<T: Real> {
     b: Vec<T>,
     /// `a + i·s·b` of one block, then its FFT.
     z: Vec<Complex<T>>,
+    /// The FFT of the block before, with its `s`, not yet added to the cross spectrum (two
+    /// blocks are added in one pass over the sums, in order: the same sums, half the
+    /// traffic); an empty `held` when FFTs are too large to keep two.
+    held: Vec<Complex<T>>,
+    pending: Option<f64>,
     scratch: Vec<Complex<T>>,
 }
+
+/// The largest FFT of which two blocks are added to the sums in one pass.
+const MAX_PAIRED_NFFT: usize = 1 << 16;
 
 impl<T: Real> Blocks<T> {
     fn new(nfft: usize, lead: usize) -> Self {
         let fft = FftPlanner::<T>::new().plan_fft_forward(nfft);
         Blocks {
             z: alloc::vec![Complex::new(T::zero(), T::zero()); nfft],
+            held: if nfft <= MAX_PAIRED_NFFT {
+                alloc::vec![Complex::new(T::zero(), T::zero()); nfft]
+            } else {
+                Vec::new()
+            },
+            pending: None,
             scratch: alloc::vec![Complex::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()],
             fft,
             a: alloc::vec![T::default(); lead],
@@ -270,23 +358,23 @@ impl<T: Real> Blocks<T> {
         }
         self.fft
             .process_with_scratch(&mut self.z, &mut self.scratch);
-        let (h, q) = (0.5 / s, 0.25 / s);
-        let n = self.z.len();
-        let half = n / 2;
-        let z = &self.z;
-        // Bins 0 and N/2 pair with themselves.
-        for k in [0, half] {
-            let (r, i) = (z[k].re.wide(), z[k].im.wide());
-            cross.re[k] += h * (2.0 * r * i);
-        }
-        let (lo, hi) = (&z[1..half], &z[half + 1..]);
-        let (re, im) = (&mut cross.re[1..half], &mut cross.im[1..half]);
-        for (((cr, ci), zk), zm) in re.iter_mut().zip(im).zip(lo).zip(hi.iter().rev()) {
-            let (kr, ki, mr, mi) = (zk.re.wide(), zk.im.wide(), zm.re.wide(), zm.im.wide());
-            *cr += h * (kr * mi + ki * mr);
-            *ci += q * ((kr * kr + ki * ki) - (mr * mr + mi * mi));
+        match self.pending.take() {
+            Some(s0) => add_cross(cross, (&self.held, s0), Some((&self.z, s))),
+            None if !self.held.is_empty() => {
+                core::mem::swap(&mut self.z, &mut self.held);
+                self.pending = Some(s);
+            }
+            None => add_cross(cross, (&self.z, s), None),
         }
     }
+
+    /// Add the block held back, if any, to `cross`.
+    fn flush(&mut self, cross: &mut Spectrum) {
+        if let Some(s) = self.pending.take() {
+            add_cross(cross, (&self.held, s), None);
+        }
+    }
+
     /// Append samples to `a` (`b` when `to_b`).
     fn extend<S: Sample>(&mut self, to_b: bool, x: &[S]) {
         let held = if to_b { &mut self.b } else { &mut self.a };
@@ -573,6 +661,7 @@ impl StreamCorrelator {
     /// Process what is left: the part's sums, to merge with the other parts' in order.
     pub fn finish_part(mut self) -> Result<CorrelationSum> {
         self.run(true)?;
+        on_engine!(&mut self.engine, e => e.flush(&mut self.cross));
         Ok(CorrelationSum {
             lag: self.lag,
             cross: self.cross,
