@@ -229,11 +229,19 @@ impl<'a> Stepper<'a> {
             let row_len = row as usize;
             let piece = ((PLAIN_PIECE / row_len).max(1) * row_len) as u64;
             let n = piece.min(self.end - self.at) as usize;
-            self.piece.resize(n, 0);
-            file.read_exact(&mut self.piece)
-                .map_err(|e| CliError::io("cannot read", e))?;
             sink.samples += (n / row_len) as u64;
-            sink.corr.push_f32_le(!sink.a, &self.piece, row_len, col)?;
+            if row_len == 4 {
+                // One float32 per row: read straight into the correlator's buffer.
+                sink.corr.push_with(!sink.a, n / 4, |x| {
+                    file.read_exact(as_bytes(x))
+                        .map_err(|e| CliError::io("cannot read", e))
+                })?;
+            } else {
+                self.piece.resize(n, 0);
+                file.read_exact(&mut self.piece)
+                    .map_err(|e| CliError::io("cannot read", e))?;
+                sink.corr.push_f32_le(!sink.a, &self.piece, row_len, col)?;
+            }
             self.at += n as u64;
             return Ok(n as u64);
         }
@@ -251,6 +259,18 @@ impl<'a> Stepper<'a> {
             }
             Ok(0)
         }
+    }
+}
+
+/// The bytes of `x`, to read little-endian float32 into (plain rows are read only on
+/// little-endian hosts, see [`plain_f32`]).
+fn as_bytes(x: &mut [f32]) -> &mut [u8] {
+    let len = core::mem::size_of_val(x);
+    // SAFETY: the bytes of `x` are initialised, `u8` has no alignment requirement, the
+    // length covers exactly `x`'s memory, and every bit pattern is a valid `f32`.
+    #[allow(unsafe_code)]
+    unsafe {
+        core::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<u8>(), len)
     }
 }
 

@@ -284,6 +284,27 @@ fn float32_bytes_push_equals_pushing_the_values() {
         both.push_f32_le(false, &bytes, 8, 0).unwrap();
         both.push_f32_le(true, &bytes, 8, 4).unwrap();
         assert_eq!(both.finish().unwrap(), want);
+        // Written in place (as read from a file), in pieces, the signals alternating.
+        let mut filled = StreamCorrelator::with_precision(30, precision).unwrap();
+        for (pa, pb) in a.chunks(999).zip(b.chunks(999)) {
+            filled
+                .push_with(false, pa.len(), |x| {
+                    x.copy_from_slice(pa);
+                    Ok::<(), crate::Error>(())
+                })
+                .unwrap();
+            filled
+                .push_with(true, pb.len(), |x| {
+                    x.copy_from_slice(pb);
+                    Ok::<(), crate::Error>(())
+                })
+                .unwrap();
+        }
+        // A failed fill pushes nothing.
+        let failed = filled.push_with(true, 10, |_| Err(crate::Error::Config("no".into())));
+        assert!(failed.is_err());
+        assert_eq!(filled.pushed(), [n as u64, n as u64]);
+        assert_eq!(filled.finish().unwrap(), want);
     }
     let mut s = StreamCorrelator::new(3).unwrap();
     assert!(s.push_f32_le(false, &bytes, 0, 0).is_err());

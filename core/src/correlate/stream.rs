@@ -61,25 +61,6 @@ fn within<T>(x: &[T], at: u64, from: u64, to: u64) -> &[T] {
     &x[lo as usize..hi as usize]
 }
 
-/// The largest |x| of `x` (0 for none; NaN ignored), in lanes (vectorised).
-macro_rules! max_abs {
-    ($x:expr, $t:ty) => {{
-        const LANES: usize = 16;
-        let mut m = [0.0 as $t; LANES];
-        let mut chunks = $x.chunks_exact(LANES);
-        for c in &mut chunks {
-            for j in 0..LANES {
-                m[j] = m[j].max(c[j].abs());
-            }
-        }
-        let tail = chunks
-            .remainder()
-            .iter()
-            .fold(0.0 as $t, |m, v| m.max(v.abs()));
-        f64::from(m.iter().fold(tail, |a, &b| a.max(b)))
-    }};
-}
-
 /// A sample type of the per-block FFTs.
 trait Real: FftNum + Default + PartialOrd + Into<f64> {
     fn wide(self) -> f64;
@@ -88,8 +69,6 @@ trait Real: FftNum + Default + PartialOrd + Into<f64> {
     fn from32(x: f32) -> Self;
     /// A pushed sample rounded to this type.
     fn from_sample<S: Sample>(x: S) -> Self;
-    /// The largest |x| of `x` (0 for none; NaN ignored).
-    fn max_abs(x: &[Self]) -> f64;
 }
 
 impl Real for f32 {
@@ -105,9 +84,6 @@ impl Real for f32 {
     fn from_sample<S: Sample>(x: S) -> Self {
         x.to32()
     }
-    fn max_abs(x: &[Self]) -> f64 {
-        max_abs!(x, f32)
-    }
 }
 
 impl Real for f64 {
@@ -122,9 +98,6 @@ impl Real for f64 {
     }
     fn from_sample<S: Sample>(x: S) -> Self {
         x.into()
-    }
-    fn max_abs(x: &[Self]) -> f64 {
-        max_abs!(x, f64)
     }
 }
 
@@ -195,6 +168,132 @@ fn decode_into<T: Real>(
     prefix.push(within(&held[start..], at, first, end));
 }
 
+/// Write `a + i·b` (zero-padded) into `z`; the largest |a| and |b| (0 for none; NaN
+/// ignored), taken in lanes in the same pass.
+fn fill<T: Real>(z: &mut [Complex<T>], a: &[T], b: &[T]) -> (f64, f64) {
+    const LANES: usize = 16;
+    let zero = T::zero();
+    let both = a.len().min(b.len());
+    let (mut ma, mut mb) = ([zero; LANES], [zero; LANES]);
+    let mut zc = z[..both].chunks_exact_mut(LANES);
+    let mut ac = a[..both].chunks_exact(LANES);
+    let mut bc = b[..both].chunks_exact(LANES);
+    for ((zs, xs), ys) in (&mut zc).zip(&mut ac).zip(&mut bc) {
+        for j in 0..LANES {
+            let (x, y) = (xs[j], ys[j]);
+            ma[j] = max(ma[j], x.abs());
+            mb[j] = max(mb[j], y.abs());
+            zs[j] = Complex::new(x, y);
+        }
+    }
+    let mut ta = zero;
+    let mut tb = zero;
+    for ((z, &x), &y) in zc
+        .into_remainder()
+        .iter_mut()
+        .zip(ac.remainder())
+        .zip(bc.remainder())
+    {
+        ta = max(ta, x.abs());
+        tb = max(tb, y.abs());
+        *z = Complex::new(x, y);
+    }
+    let ta = max(
+        ta,
+        fill_one(&mut z[both..], &a[both..], |x| Complex::new(x, zero)),
+    );
+    let tb = max(
+        tb,
+        fill_one(&mut z[both..], &b[both..], |y| Complex::new(zero, y)),
+    );
+    z[a.len().max(b.len())..].fill(Complex::new(zero, zero));
+    let fold = |m: [T; LANES], t: T| m.iter().fold(t, |a, &b| max(a, b)).wide();
+    (fold(ma, ta), fold(mb, tb))
+}
+
+/// Write `put(x)` into `z` for each `x` (as far as `z` reaches); the largest |x| (0 for
+/// none; NaN ignored), in lanes.
+fn fill_one<T: Real>(z: &mut [Complex<T>], x: &[T], put: impl Fn(T) -> Complex<T>) -> T {
+    const LANES: usize = 16;
+    let n = x.len().min(z.len());
+    let (z, x) = (&mut z[..n], &x[..n]);
+    let mut m = [T::zero(); LANES];
+    let mut zc = z.chunks_exact_mut(LANES);
+    let mut xc = x.chunks_exact(LANES);
+    for (zs, xs) in (&mut zc).zip(&mut xc) {
+        for j in 0..LANES {
+            m[j] = max(m[j], xs[j].abs());
+            zs[j] = put(xs[j]);
+        }
+    }
+    let mut t = T::zero();
+    for (z, &v) in zc.into_remainder().iter_mut().zip(xc.remainder()) {
+        t = max(t, v.abs());
+        *z = put(v);
+    }
+    m.iter().fold(t, |a, &b| max(a, b))
+}
+
+/// The larger of `x` and `y`, ignoring a NaN `y` (as `f32::max` does for `y`).
+fn max<T: Real>(x: T, y: T) -> T {
+    if y > x {
+        y
+    } else {
+        x
+    }
+}
+
+/// Add the cross spectrum `A·conj(B)` of the FFT `z` of `a + i·s·b` (see [`Blocks::block`])
+/// to `cross`, then that of `next` when given (each sum added to in the same order as one
+/// block at a time).
+fn add_cross<T: Real>(
+    cross: &mut Spectrum,
+    (z, s): (&[Complex<T>], f64),
+    next: Option<(&[Complex<T>], f64)>,
+) {
+    let (h, q) = (0.5 / s, 0.25 / s);
+    let half = z.len() / 2;
+    // Bins 0 and N/2 pair with themselves.
+    for k in [0, half] {
+        let (r, i) = (z[k].re.wide(), z[k].im.wide());
+        cross.re[k] += h * (2.0 * r * i);
+        if let Some((w, s)) = next {
+            let (r, i) = (w[k].re.wide(), w[k].im.wide());
+            cross.re[k] += (0.5 / s) * (2.0 * r * i);
+        }
+    }
+    let (lo, hi) = (&z[1..half], &z[half + 1..]);
+    let (re, im) = (&mut cross.re[1..half], &mut cross.im[1..half]);
+    let term = |h: f64, q: f64, zk: &Complex<T>, zm: &Complex<T>| {
+        let (kr, ki, mr, mi) = (zk.re.wide(), zk.im.wide(), zm.re.wide(), zm.im.wide());
+        (
+            h * (kr * mi + ki * mr),
+            q * ((kr * kr + ki * ki) - (mr * mr + mi * mi)),
+        )
+    };
+    match next {
+        None => {
+            for (((cr, ci), zk), zm) in re.iter_mut().zip(im).zip(lo).zip(hi.iter().rev()) {
+                let (tr, ti) = term(h, q, zk, zm);
+                *cr += tr;
+                *ci += ti;
+            }
+        }
+        Some((w, s2)) => {
+            let (h2, q2) = (0.5 / s2, 0.25 / s2);
+            let (lo2, hi2) = (&w[1..half], &w[half + 1..]);
+            let pairs = lo.iter().zip(hi.iter().rev());
+            let pairs2 = lo2.iter().zip(hi2.iter().rev());
+            for (((cr, ci), (zk, zm)), (wk, wm)) in re.iter_mut().zip(im).zip(pairs).zip(pairs2) {
+                let (tr, ti) = term(h, q, zk, zm);
+                let (ur, ui) = term(h2, q2, wk, wm);
+                *cr = *cr + tr + ur;
+                *ci = *ci + ti + ui;
+            }
+        }
+    }
+}
+
 /// The signals held for the blocks still to run, and the buffers of one block's FFT.
 struct Blocks<T: Real> {
     fft: Arc<dyn Fft<T>>,
@@ -204,14 +303,28 @@ struct Blocks<T: Real> {
     b: Vec<T>,
     /// `a + i·s·b` of one block, then its FFT.
     z: Vec<Complex<T>>,
+    /// The FFT of the block before, with its `s`, not yet added to the cross spectrum (two
+    /// blocks are added in one pass over the sums, in order: the same sums, half the
+    /// traffic); an empty `held` when FFTs are too large to keep two.
+    held: Vec<Complex<T>>,
+    pending: Option<f64>,
     scratch: Vec<Complex<T>>,
 }
+
+/// The largest FFT of which two blocks are added to the sums in one pass.
+const MAX_PAIRED_NFFT: usize = 1 << 16;
 
 impl<T: Real> Blocks<T> {
     fn new(nfft: usize, lead: usize) -> Self {
         let fft = FftPlanner::<T>::new().plan_fft_forward(nfft);
         Blocks {
             z: alloc::vec![Complex::new(T::zero(), T::zero()); nfft],
+            held: if nfft <= MAX_PAIRED_NFFT {
+                alloc::vec![Complex::new(T::zero(), T::zero()); nfft]
+            } else {
+                Vec::new()
+            },
+            pending: None,
             scratch: alloc::vec![Complex::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()],
             fft,
             a: alloc::vec![T::default(); lead],
@@ -233,39 +346,35 @@ impl<T: Real> Blocks<T> {
     ) {
         let a = &self.a[a_off..a_off + seg];
         let b = &self.b[b_off..b_off + len];
-        let s = balance(T::max_abs(a), T::max_abs(b));
-        let st = T::narrow(s);
-        let both = seg.min(len);
-        let zero = T::zero();
-        for (z, (&x, &y)) in self.z.iter_mut().zip(a.iter().zip(b)) {
-            *z = Complex::new(x, y * st);
+        // Fill `z` with `a + i·b` and take both maxima in the same pass; scaling by the
+        // power of two `s` afterwards is exact, so this equals filling with `a + i·s·b`.
+        let (max_a, max_b) = fill(&mut self.z, a, b);
+        let s = balance(max_a, max_b);
+        if s != 1.0 {
+            let st = T::narrow(s);
+            for z in &mut self.z[..len] {
+                z.im = z.im * st;
+            }
         }
-        for (z, &x) in self.z[both..seg.max(both)].iter_mut().zip(&a[both..]) {
-            *z = Complex::new(x, zero);
-        }
-        for (z, &y) in self.z[both..len.max(both)].iter_mut().zip(&b[both..]) {
-            *z = Complex::new(zero, y * st);
-        }
-        self.z[seg.max(len)..].fill(Complex::new(zero, zero));
         self.fft
             .process_with_scratch(&mut self.z, &mut self.scratch);
-        let (h, q) = (0.5 / s, 0.25 / s);
-        let n = self.z.len();
-        let half = n / 2;
-        let z = &self.z;
-        // Bins 0 and N/2 pair with themselves.
-        for k in [0, half] {
-            let (r, i) = (z[k].re.wide(), z[k].im.wide());
-            cross.re[k] += h * (2.0 * r * i);
-        }
-        let (lo, hi) = (&z[1..half], &z[half + 1..]);
-        let (re, im) = (&mut cross.re[1..half], &mut cross.im[1..half]);
-        for (((cr, ci), zk), zm) in re.iter_mut().zip(im).zip(lo).zip(hi.iter().rev()) {
-            let (kr, ki, mr, mi) = (zk.re.wide(), zk.im.wide(), zm.re.wide(), zm.im.wide());
-            *cr += h * (kr * mi + ki * mr);
-            *ci += q * ((kr * kr + ki * ki) - (mr * mr + mi * mi));
+        match self.pending.take() {
+            Some(s0) => add_cross(cross, (&self.held, s0), Some((&self.z, s))),
+            None if !self.held.is_empty() => {
+                core::mem::swap(&mut self.z, &mut self.held);
+                self.pending = Some(s);
+            }
+            None => add_cross(cross, (&self.z, s), None),
         }
     }
+
+    /// Add the block held back, if any, to `cross`.
+    fn flush(&mut self, cross: &mut Spectrum) {
+        if let Some(s) = self.pending.take() {
+            add_cross(cross, (&self.held, s), None);
+        }
+    }
+
     /// Append samples to `a` (`b` when `to_b`).
     fn extend<S: Sample>(&mut self, to_b: bool, x: &[S]) {
         let held = if to_b { &mut self.b } else { &mut self.a };
@@ -469,6 +578,50 @@ impl StreamCorrelator {
         self.run(false)
     }
 
+    /// Append `n` float32 samples of `a` (`b` when `to_b`) that `fill` writes into the slice
+    /// it is handed (zeros until written) — e.g. read from a file straight into the
+    /// correlator's buffer: the same as pushing them, without a copy. `n` is the caller's
+    /// piece size (memory: `n` samples, plus as many again on the double-precision path).
+    pub fn push_with<E: From<Error>>(
+        &mut self,
+        to_b: bool,
+        n: usize,
+        fill: impl FnOnce(&mut [f32]) -> core::result::Result<(), E>,
+    ) -> core::result::Result<(), E> {
+        let (next, prefix) = if to_b {
+            (&mut self.b_next, &mut self.pb)
+        } else {
+            (&mut self.a_next, &mut self.pa)
+        };
+        let range = (self.first, self.end);
+        match &mut self.engine {
+            Engine::F32(e) => {
+                let held = if to_b { &mut e.b } else { &mut e.a };
+                let start = held.len();
+                held.resize(start + n, 0.0);
+                if let Err(err) = fill(&mut held[start..]) {
+                    held.truncate(start);
+                    return Err(err);
+                }
+                prefix.push(within(&held[start..], *next, range.0, range.1));
+            }
+            Engine::F64(e) => {
+                let mut x = alloc::vec![0.0f32; n];
+                fill(&mut x)?;
+                let held = if to_b { &mut e.b } else { &mut e.a };
+                held.extend(x.iter().map(|&v| f64::from(v)));
+                prefix.push(within(&x, *next, range.0, range.1));
+            }
+        }
+        *next += n as u64;
+        if to_b {
+            self.b_len += n;
+        } else {
+            self.a_len += n;
+        }
+        self.run(false).map_err(E::from)
+    }
+
     /// Process every block whose inputs are complete (all remaining ones at the end).
     fn run(&mut self, end: bool) -> Result<()> {
         loop {
@@ -508,6 +661,7 @@ impl StreamCorrelator {
     /// Process what is left: the part's sums, to merge with the other parts' in order.
     pub fn finish_part(mut self) -> Result<CorrelationSum> {
         self.run(true)?;
+        on_engine!(&mut self.engine, e => e.flush(&mut self.cross));
         Ok(CorrelationSum {
             lag: self.lag,
             cross: self.cross,
