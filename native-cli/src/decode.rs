@@ -113,7 +113,10 @@ pub fn run(
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
     let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
     let decoder = config.decoder(rate, &roles)?;
-    let plan = decode_par::plan(&header, input.threads);
+    let plan = match decode_par::plan(&header, input.threads) {
+        Plan::AnalogParts(bounds) if !decode_par::parts_pay(&bounds) => Plan::Serial,
+        plan => plan,
+    };
     let head = Head {
         protocol: config.name(),
         sample_rate: rate,

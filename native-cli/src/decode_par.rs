@@ -37,6 +37,19 @@ fn part_bytes() -> u64 {
         .filter(|&b: &u64| b >= 4096)
         .unwrap_or(PART)
 }
+/// Analog data shorter than this is decoded in one pass whatever `--threads` says (unless
+/// `SCOPEKIT_DECODE_PART` is set): on a 160 MB SPI capture, 2 threads took 0.41 s wall /
+/// 0.22 CPU-s against 0.35 / 0.18 serial (load 9–11 on 2 cores, medians of 5); on 960 MB they
+/// were even (0.85 / 0.89 against 0.81 / 0.80).
+const SERIAL_BELOW: u64 = 256 << 20;
+
+/// Whether decoding the analog parts `bounds` in parallel pays: at least [`SERIAL_BELOW`]
+/// bytes, or parts forced by `SCOPEKIT_DECODE_PART` (tests).
+pub fn parts_pay(bounds: &[(u64, u64)]) -> bool {
+    let bytes = bounds.last().map_or(0, |b| b.1) - bounds.first().map_or(0, |b| b.0);
+    bytes >= SERIAL_BELOW || std::env::var_os("SCOPEKIT_DECODE_PART").is_some()
+}
+
 /// Bytes of analog data a batch of parts covers at least (each batch ends in a few
 /// barriers where every worker waits for the slowest: on a loaded machine a descheduled
 /// worker costs a time slice at each, so batches are long).
