@@ -218,6 +218,10 @@ pub fn run(
 /// transitions stitched in order (as `decode_par::logic`), then decoded in segments cut at
 /// the decoder's sync points, in parallel, merged in order ([`PartDecoder`]): exactly the
 /// serial frames. Returns the sample count.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pieces of one decode run, all distinct"
+)]
 fn logic_segments(
     source: &Source,
     header: &SigrokHeader,
@@ -273,6 +277,10 @@ fn logic_segments(
 /// range in parallel, then the batch's transitions are decoded in segments cut at the
 /// decoder's sync points, in parallel, and merged in order
 /// ([`PartDecoder`]): exactly the serial frames. Returns the sample count.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pieces of one decode run, all distinct"
+)]
 fn analog_segments(
     source: &Source,
     header: &Header,
