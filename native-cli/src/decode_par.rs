@@ -38,10 +38,10 @@ fn part_bytes() -> u64 {
         .unwrap_or(PART)
 }
 /// Analog data shorter than this is decoded in one pass whatever `--threads` says (unless
-/// `SCOPEKIT_DECODE_PART` is set): on a 160 MB SPI capture, 2 threads took 0.41 s wall /
-/// 0.22 CPU-s against 0.35 / 0.18 serial (load 9–11 on 2 cores, medians of 5); on 960 MB they
-/// were even (0.85 / 0.89 against 0.81 / 0.80).
-const SERIAL_BELOW: u64 = 256 << 20;
+/// `SCOPEKIT_DECODE_PART` is set). 160 MB SPI capture, medians of 5: idle (load 1.3), 8 MiB
+/// parts on 2 threads 0.18 s wall against 0.24 serial; under load 9–11, 0.41 against 0.35.
+/// Below a few parts per thread the serial share (first samples, carry, plan) dominates.
+const SERIAL_BELOW: u64 = 64 << 20;
 
 /// Whether decoding the analog parts `bounds` in parallel pays: at least [`SERIAL_BELOW`]
 /// bytes, or parts forced by `SCOPEKIT_DECODE_PART` (tests).
