@@ -113,14 +113,22 @@ pub fn run(
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
     let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
     let decoder = config.decoder(rate, &roles)?;
-    let plan = decode_par::plan(&header, input.threads);
+    let plan = match decode_par::plan(&header, input.threads) {
+        Plan::AnalogParts(bounds) if !decode_par::parts_pay(&bounds) => Plan::Serial,
+        plan => plan,
+    };
     let head = Head {
         protocol: config.name(),
         sample_rate: rate,
         roles: &wires,
         config,
     };
+    let pool = match plan {
+        Plan::Serial => None,
+        _ => Some(std::sync::Arc::new(decode_par::pool(input.threads)?)),
+    };
     let mut printer = Printer::new(output, rate, config.columns(), &head)?;
+    printer.pool = pool.clone();
     let mut stats = FrameStatsBuilder::default();
     let bar = progress::bytes(source.len());
     let mut emit = |frames: &[AnyFrame], n| {
@@ -132,10 +140,24 @@ pub fn run(
     let segmented = match (&plan, &header) {
         // Read or thresholded, then decoded in parallel parts (segments cut at sync points).
         (Plan::AnalogParts(bounds), _) if resyncs => Some(analog_segments(
-            &source, &header, bounds, &wires, input, decoder, &mut emit,
+            &source,
+            &header,
+            bounds,
+            &wires,
+            input,
+            pool.as_deref(),
+            decoder,
+            &mut emit,
         )?),
         (Plan::LogicParts(parts), Header::Sigrok(h)) if resyncs => Some(logic_segments(
-            &source, h, parts, &channels, input, decoder, &mut emit,
+            &source,
+            h,
+            parts,
+            &channels,
+            input,
+            pool.as_deref(),
+            decoder,
+            &mut emit,
         )?),
         _ => None,
     };
@@ -196,18 +218,30 @@ pub fn run(
 /// transitions stitched in order (as `decode_par::logic`), then decoded in segments cut at
 /// the decoder's sync points, in parallel, merged in order ([`PartDecoder`]): exactly the
 /// serial frames. Returns the sample count.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pieces of one decode run, all distinct"
+)]
 fn logic_segments(
     source: &Source,
     header: &SigrokHeader,
     parts: &[LogicPart],
     channels: &[usize],
     input: &Input,
+    pool: Option<&rayon::ThreadPool>,
     decoder: AnyDecoder,
     emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
     let whole = source.map_prefix(source.len() as usize)?;
     let index = ZipIndex::from_bytes(&whole)?;
-    let pool = decode_par::pool(input.threads)?;
+    let own;
+    let pool = match pool {
+        Some(p) => p,
+        None => {
+            own = decode_par::pool(input.threads)?;
+            &own
+        }
+    };
     let mut levels = None;
     let mut decoding = PartDecoder::new(decoder);
     let mut samples = 0;
@@ -243,17 +277,30 @@ fn logic_segments(
 /// range in parallel, then the batch's transitions are decoded in segments cut at the
 /// decoder's sync points, in parallel, and merged in order
 /// ([`PartDecoder`]): exactly the serial frames. Returns the sample count.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pieces of one decode run, all distinct"
+)]
 fn analog_segments(
     source: &Source,
     header: &Header,
     bounds: &[(u64, u64)],
     wires: &[Wire],
     input: &Input,
+    pool: Option<&rayon::ThreadPool>,
     decoder: AnyDecoder,
     emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
     let levels = &input.levels;
+    let own;
+    let pool = match pool {
+        Some(p) => p,
+        None => {
+            own = decode_par::pool(input.threads)?;
+            &own
+        }
+    };
     let lines: Vec<(usize, Threshold)> = match levels.threshold {
         Some(level) => channels
             .iter()
@@ -262,20 +309,23 @@ fn analog_segments(
                 (c, Threshold { level, hysteresis })
             })
             .collect(),
-        None => channels
-            .iter()
-            .zip(decode_par::first_samples(
-                source, header, bounds, &channels,
-            )?)
-            .map(|(&c, s)| (c, line_threshold(&s, levels.hysteresis)))
-            .collect(),
+        None => {
+            let first = decode_par::first_samples(source, header, bounds, &channels)?;
+            // One histogram per line, on the pool.
+            pool.install(|| {
+                channels
+                    .par_iter()
+                    .zip(first.par_iter())
+                    .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
+                    .collect()
+            })
+        }
     };
     let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
     let mut digitizer = Digitizer::new(&explicit)?;
     digitizer.begin(header.layout())?;
-    let pool = decode_par::pool(input.threads)?;
     let mut parts = PartDecoder::new(decoder);
-    for batch in bounds.chunks(2 * input.threads) {
+    for batch in bounds.chunks(decode_par::batch_parts(bounds, input.threads)) {
         let thresholded: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
             batch
                 .par_iter()
@@ -321,7 +371,12 @@ struct Printer {
     out: std::io::BufWriter<std::io::Stdout>,
     frames: Vec<u8>,
     count: u64,
+    /// Workers that format long runs of frames in pieces (concatenated in order).
+    pool: Option<std::sync::Arc<rayon::ThreadPool>>,
 }
+
+/// Frames formatted per piece when a run is longer (below it, one piece).
+const PIECE: usize = 2048;
 
 impl Printer {
     fn new<C: Serialize>(
@@ -337,6 +392,7 @@ impl Printer {
             out: std::io::BufWriter::new(std::io::stdout()),
             frames: Vec::new(),
             count: 0,
+            pool: None,
         };
         if output == Output::Csv {
             let mut head = String::from("start,end,time");
@@ -357,6 +413,46 @@ impl Printer {
         Ok(p)
     }
 
+    /// Write `frames`: formatted in pieces on the pool when there are many (each piece
+    /// numbered from its first frame, so the bytes are the serial ones), else here.
+    fn frames<F: Serialize + Span + Sync>(&mut self, frames: &[F]) -> Result<(), CliError> {
+        if let Some(pool) = self.pool.clone().filter(|_| frames.len() > 2 * PIECE) {
+            let pieces = frames.len().div_ceil(PIECE);
+            let each = frames
+                .len()
+                .div_ceil(pieces.min(4 * pool.current_num_threads()));
+            let count = self.count;
+            let this = &*self;
+            let texts: Vec<Result<Vec<u8>, CliError>> = pool.install(|| {
+                frames
+                    .par_chunks(each)
+                    .enumerate()
+                    .map(|(i, chunk)| {
+                        let mut buf = Vec::new();
+                        this.render(chunk, count + (i * each) as u64, &mut buf)
+                            .map(|()| buf)
+                    })
+                    .collect()
+            });
+            self.count += frames.len() as u64;
+            let mut buf = std::mem::take(&mut self.frames);
+            self.write(&buf)?;
+            buf.clear();
+            self.frames = buf;
+            for t in texts {
+                self.write(&t?)?;
+            }
+            return Ok(());
+        }
+        let mut buf = std::mem::take(&mut self.frames);
+        self.render(frames, self.count, &mut buf)?;
+        self.count += frames.len() as u64;
+        self.write(&buf)?;
+        buf.clear();
+        self.frames = buf;
+        Ok(())
+    }
+
     fn value<F: Serialize + Span>(&self, f: &F) -> Result<Map<String, Value>, CliError> {
         let mut map = match serde_json::to_value(f) {
             Ok(Value::Object(m)) => m,
@@ -368,29 +464,30 @@ impl Printer {
         Ok(map)
     }
 
-    fn frames<F: Serialize + Span>(&mut self, frames: &[F]) -> Result<(), CliError> {
+    /// Append `frames` as printed, the first being frame number `count` (from 0) of the run.
+    fn render<F: Serialize + Span>(
+        &self,
+        frames: &[F],
+        mut count: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<(), CliError> {
         for f in frames {
             if self.output == Output::Json {
                 // Straight from the frame (no intermediate map): the fast path for big runs.
-                self.frames.extend_from_slice(if self.count == 0 {
-                    b"\n    "
-                } else {
-                    b",\n    "
-                });
+                out.extend_from_slice(if count == 0 { b"\n    " } else { b",\n    " });
                 // The frame as serde writes it, then `time` before its closing brace (a
                 // flattening wrapper would buffer every field first).
                 let bad = |e: serde_json::Error| CliError::msg(format!("cannot write JSON: {e}"));
-                serde_json::to_writer(&mut self.frames, f).map_err(bad)?;
+                serde_json::to_writer(&mut *out, f).map_err(bad)?;
                 if let Some(r) = self.rate {
-                    if self.frames.last() == Some(&b'}') {
-                        self.frames.pop();
-                        self.frames.extend_from_slice(b",\"time\":");
-                        serde_json::to_writer(&mut self.frames, &(f.span().0 as f64 / r))
-                            .map_err(bad)?;
-                        self.frames.push(b'}');
+                    if out.last() == Some(&b'}') {
+                        out.pop();
+                        out.extend_from_slice(b",\"time\":");
+                        serde_json::to_writer(&mut *out, &(f.span().0 as f64 / r)).map_err(bad)?;
+                        out.push(b'}');
                     }
                 }
-                self.count += 1;
+                count += 1;
                 continue;
             }
             let map = self.value(f)?;
@@ -405,7 +502,7 @@ impl Printer {
                         line.push_str(&map.get(*c).map_or(String::new(), cell));
                     }
                     line.push('\n');
-                    self.frames.extend_from_slice(line.as_bytes());
+                    out.extend_from_slice(line.as_bytes());
                 }
                 Output::Text => {
                     let (s, e) = f.span();
@@ -416,13 +513,12 @@ impl Printer {
                         }
                     }
                     line.push('\n');
-                    self.frames.extend_from_slice(line.as_bytes());
+                    out.extend_from_slice(line.as_bytes());
                 }
             }
-            self.count += 1;
+            count += 1;
         }
-        let buf = std::mem::take(&mut self.frames);
-        self.write(&buf)
+        Ok(())
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {

@@ -373,6 +373,8 @@ impl Digitizer {
             }
         }
         for (line, p) in self.lines.iter_mut().zip(part.lines) {
+            // One growth per part, not a doubling series of copies.
+            line.pending.reserve(p.edges.len() + 2);
             if let Some(carry) = line.th.take() {
                 line.th = Some(p.continue_from(carry, &mut line.pending));
             }
@@ -385,12 +387,22 @@ impl Digitizer {
     /// (on any thread) and concatenated in order, they are the transitions the serial merge
     /// gives (edges at one sample always fall in one range). Take the transitions already
     /// merged ([`take`](Self::take)) first, then [`commit`](Self::commit) once the ranges
-    /// have run. Before the first transition is known (its initial levels) this merges
-    /// serially and returns no range.
+    /// have run. Before every line's initial level is known this returns no range (the
+    /// edges stay pending).
     pub fn merge_ranges(&mut self) -> Vec<MergeRange<'_>> {
         let cuts = core::mem::take(&mut self.cuts);
+        if self.levels.is_none() {
+            // As the serial merge: the first transition (every line's initial level) at
+            // sample 0 once each line has left its dead band; until then, nothing.
+            match self.initial(false) {
+                Some(l) => {
+                    self.levels = Some(l);
+                    self.out.push(Transition { at: 0, levels: l });
+                }
+                None => return Vec::new(),
+            }
+        }
         let Some(mut levels) = self.levels else {
-            self.merge(false);
             return Vec::new();
         };
         let until = self.lines.iter().map(Line::settled).min().unwrap_or(0);
