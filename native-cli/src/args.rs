@@ -317,12 +317,13 @@ pub enum Target {
 }
 
 /// How a command reads its input: worker threads, the sampling of a VCD, a raw file's layout.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Sample a VCD's value changes this many times per second (sample and hold).
+    /// Samples per second: how often a VCD's value changes are sampled (sample and hold),
+    /// and the rate of inputs that record none.
     #[arg(long, value_name = "HZ")]
     pub rate: Option<f64>,
     /// Layout of a raw binary file.
@@ -486,13 +487,7 @@ pub struct DecodeCommon {
     /// `auto`).
     #[arg(long, value_name = "H")]
     pub hysteresis: Option<f64>,
-    /// Samples per second: samples a VCD; the rate of inputs that record none.
-    #[arg(long, value_name = "HZ")]
-    pub rate: Option<f64>,
-    /// Worker threads reading a sigrok session's data entries (default: all cores).
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Layout of a raw binary file.
+    /// Threads, a VCD's sampling rate, a raw file's layout.
     #[command(flatten)]
-    pub raw: RawArgs,
+    pub input: InputArgs,
 }

@@ -667,12 +667,9 @@ pub fn command(protocol: DecodeProtocol) -> Result<(), CliError> {
             threshold: level,
             hysteresis: common.hysteresis,
         },
-        rate: common.rate,
-        raw: crate::raw_config(&common.raw)?,
-        threads: common
-            .threads
-            .unwrap_or_else(rayon::current_num_threads)
-            .max(1),
+        rate: common.input.rate,
+        raw: crate::raw_config(&common.input.raw)?,
+        threads: common.input.threads(),
     };
     let output = match (common.json, common.csv) {
         (true, _) => Output::Json,
