@@ -19,8 +19,8 @@ pub use analog::{
     CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumSession,
 };
 pub use decode::{decode_archive, DecodeSession};
-pub use live::LiveSession;
 pub use ingest::IngestSession;
+pub use live::LiveSession;
 pub use lod::LodSession;
 pub use stats::{analyze_archive, Session};
 pub use threads::*;
