@@ -334,10 +334,13 @@ pub struct InputArgs {
 impl InputArgs {
     /// `--threads`, or all cores; at least one.
     pub fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(rayon::current_num_threads)
-            .max(1)
+        threads(self.threads)
     }
+}
+
+/// The worker count of a `--threads` option: the value given, or all cores; at least one.
+pub fn threads(given: Option<usize>) -> usize {
+    given.unwrap_or_else(rayon::current_num_threads).max(1)
 }
 
 /// How to read a headerless binary file (formats with a header are recognised by content).

@@ -16,6 +16,7 @@ use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::Header;
 use scopekit_core::logic::{part_transitions, stitch, LogicPart, Transition};
+use scopekit_core::parts::decode_batch_parts;
 use scopekit_core::BlockSink as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -137,28 +138,28 @@ pub fn run(
         printer.frames(frames)
     };
     let resyncs = decoder.resyncs();
-    let segmented = match (&plan, &header) {
+    let segmented = match (&plan, &header, pool.as_deref()) {
         // Read or thresholded, then decoded in parallel parts (segments cut at sync points).
-        (Plan::AnalogParts(bounds), _) if resyncs => Some(analog_segments(
+        (Plan::AnalogParts(bounds), _, Some(pool)) if resyncs => Some(analog_segments(
             &source,
             &header,
             bounds,
             &wires,
             input,
-            pool.as_deref(),
-            decoder,
+            Segmented::new(pool, decoder),
             &mut emit,
         )?),
-        (Plan::LogicParts(parts), Header::Sigrok(h)) if resyncs => Some(logic_segments(
-            &source,
-            h,
-            parts,
-            &channels,
-            input,
-            pool.as_deref(),
-            decoder,
-            &mut emit,
-        )?),
+        (Plan::LogicParts(parts), Header::Sigrok(h), Some(pool)) if resyncs => {
+            Some(logic_segments(
+                &source,
+                h,
+                parts,
+                &channels,
+                input.threads,
+                Segmented::new(pool, decoder),
+                &mut emit,
+            )?)
+        }
         _ => None,
     };
     let decoder = match segmented {
@@ -213,40 +214,51 @@ pub fn run(
     })
 }
 
-/// Decode a sigrok session whose decoder resyncs (SPI with CS) on `input.threads` workers,
-/// a batch of data entries at a time: the entries are read in parallel and their
-/// transitions stitched in order (as `decode_par::logic`), then decoded in segments cut at
-/// the decoder's sync points, in parallel, merged in order ([`PartDecoder`]): exactly the
-/// serial frames. Returns the sample count.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the pieces of one decode run, all distinct"
-)]
+/// Batches of transitions decoded in segments cut at the decoder's sync points, in
+/// parallel on a pool, and merged in order ([`PartDecoder`]): exactly the serial frames.
+struct Segmented<'p> {
+    pool: &'p rayon::ThreadPool,
+    parts: PartDecoder<AnyDecoder>,
+}
+
+impl<'p> Segmented<'p> {
+    fn new(pool: &'p rayon::ThreadPool, decoder: AnyDecoder) -> Self {
+        Segmented {
+            pool,
+            parts: PartDecoder::new(decoder),
+        }
+    }
+
+    /// The frames of the next transitions, in order (`transitions` follow each other).
+    fn batch(&mut self, transitions: &[Vec<Transition>]) -> Vec<AnyFrame> {
+        let slices: Vec<&[Transition]> = transitions.iter().map(|t| &t[..]).collect();
+        let plan = self.parts.plan(&slices);
+        let done: Vec<_> = self
+            .pool
+            .install(|| plan.into_par_iter().map(Segment::run).collect());
+        self.parts.take(done)
+    }
+}
+
+/// Decode a sigrok session whose decoder resyncs (SPI with CS) on `threads` workers, a
+/// batch of data entries at a time: the entries are read in parallel and their transitions
+/// stitched in order (as `decode_par::logic`), then decoded by `segmented`. Returns the
+/// sample count.
 fn logic_segments(
     source: &Source,
     header: &SigrokHeader,
     parts: &[LogicPart],
     channels: &[usize],
-    input: &Input,
-    pool: Option<&rayon::ThreadPool>,
-    decoder: AnyDecoder,
+    threads: usize,
+    mut segmented: Segmented<'_>,
     emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
     let whole = source.map_prefix(source.len() as usize)?;
     let index = ZipIndex::from_bytes(&whole)?;
-    let own;
-    let pool = match pool {
-        Some(p) => p,
-        None => {
-            own = decode_par::pool(input.threads)?;
-            &own
-        }
-    };
     let mut levels = None;
-    let mut decoding = PartDecoder::new(decoder);
     let mut samples = 0;
-    for batch in parts.chunks(2 * input.threads) {
-        let read: Vec<_> = pool.install(|| {
+    for batch in parts.chunks(2 * threads) {
+        let read: Vec<_> = segmented.pool.install(|| {
             batch
                 .par_iter()
                 .map(|&p| part_transitions(&whole, &index, header, p, channels))
@@ -262,45 +274,29 @@ fn logic_segments(
             samples = samples.max(part.start + len / header.unitsize as u64);
             bytes += len;
         }
-        let slices: Vec<&[Transition]> = transitions.iter().map(|t| &t[..]).collect();
-        let plan = decoding.plan(&slices);
-        let done: Vec<_> = pool.install(|| plan.into_par_iter().map(Segment::run).collect());
-        emit(&decoding.take(done), bytes)?;
+        emit(&segmented.batch(&transitions), bytes)?;
     }
-    emit(&decoding.finish(samples), 0)?;
+    emit(&segmented.parts.finish(samples), 0)?;
     Ok(samples)
 }
 
 /// Decode an analog file whose decoder resyncs (SPI with CS) on `input.threads` workers, a
 /// batch of parts at a time: the parts are thresholded in parallel and carried in order by
 /// the digitizer (as `decode_par::analog`), their edges merged into transitions range by
-/// range in parallel, then the batch's transitions are decoded in segments cut at the
-/// decoder's sync points, in parallel, and merged in order
-/// ([`PartDecoder`]): exactly the serial frames. Returns the sample count.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the pieces of one decode run, all distinct"
-)]
+/// range in parallel, then the batch's transitions are decoded by `segmented`. Returns the
+/// sample count.
 fn analog_segments(
     source: &Source,
     header: &Header,
     bounds: &[(u64, u64)],
     wires: &[Wire],
     input: &Input,
-    pool: Option<&rayon::ThreadPool>,
-    decoder: AnyDecoder,
+    mut segmented: Segmented<'_>,
     emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
 ) -> Result<u64, CliError> {
     let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
     let levels = &input.levels;
-    let own;
-    let pool = match pool {
-        Some(p) => p,
-        None => {
-            own = decode_par::pool(input.threads)?;
-            &own
-        }
-    };
+    let pool = segmented.pool;
     let lines: Vec<(usize, Threshold)> = match levels.threshold {
         Some(level) => channels
             .iter()
@@ -324,8 +320,7 @@ fn analog_segments(
     let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
     let mut digitizer = Digitizer::new(&explicit)?;
     digitizer.begin(header.layout())?;
-    let mut parts = PartDecoder::new(decoder);
-    for batch in bounds.chunks(decode_par::batch_parts(bounds, input.threads)) {
+    for batch in bounds.chunks(decode_batch_parts(bounds, input.threads)) {
         let thresholded: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
             batch
                 .par_iter()
@@ -350,15 +345,12 @@ fn analog_segments(
         let mut transitions = vec![digitizer.take()];
         transitions.extend(merged);
         digitizer.commit();
-        let slices: Vec<&[Transition]> = transitions.iter().map(|t| &t[..]).collect();
-        let plan = parts.plan(&slices);
-        let done: Vec<_> = pool.install(|| plan.into_par_iter().map(Segment::run).collect());
-        let frames = parts.take(done);
+        let frames = segmented.batch(&transitions);
         emit(&frames, batch.iter().map(|b| b.1 - b.0).sum())?;
     }
     let samples = header.layout().known_samples().unwrap_or(0);
-    let mut frames = parts.push(&[&digitizer.finish()]);
-    frames.extend(parts.finish(samples));
+    let mut frames = segmented.parts.push(&[&digitizer.finish()]);
+    frames.extend(segmented.parts.finish(samples));
     emit(&frames, 0)?;
     Ok(samples)
 }

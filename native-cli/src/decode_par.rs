@@ -18,48 +18,26 @@ use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::logic::{logic_parts, part_transitions, stitch, Decode, LogicPart};
-use scopekit_core::parts::analog_parts;
+use scopekit_core::parts::{analog_parts, decode_parts_pay, DECODE_PART_BYTES};
 use scopekit_core::{Block, BlockSink, Layout};
 
 use crate::error::CliError;
 use crate::source::Source;
 
-/// Bytes of analog data per part (`SCOPEKIT_DECODE_PART` overrides it, for tests): small
-/// enough for several parts per thread in a batch and for the part buffers to be reused from
-/// the allocator (32 MiB parts on a 160 MB SPI capture: 0.29 CPU-s on 2 threads; 8 MiB: 0.22,
-/// against 0.19 serial).
-const PART: u64 = 8 << 20;
-
+/// Bytes of analog data per part: core's [`DECODE_PART_BYTES`], or `SCOPEKIT_DECODE_PART`
+/// (for tests).
 fn part_bytes() -> u64 {
     std::env::var("SCOPEKIT_DECODE_PART")
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&b: &u64| b >= 4096)
-        .unwrap_or(PART)
+        .unwrap_or(DECODE_PART_BYTES)
 }
-/// Analog data shorter than this is decoded in one pass whatever `--threads` says (unless
-/// `SCOPEKIT_DECODE_PART` is set). 160 MB SPI capture, medians of 5: idle (load 1.3), 8 MiB
-/// parts on 2 threads 0.18 s wall against 0.24 serial; under load 9–11, 0.41 against 0.35.
-/// Below a few parts per thread the serial share (first samples, carry, plan) dominates.
-const SERIAL_BELOW: u64 = 64 << 20;
 
-/// Whether decoding the analog parts `bounds` in parallel pays: at least [`SERIAL_BELOW`]
-/// bytes, or parts forced by `SCOPEKIT_DECODE_PART` (tests).
+/// Whether decoding the analog parts `bounds` in parallel pays (core's
+/// [`decode_parts_pay`]), or parts are forced by `SCOPEKIT_DECODE_PART` (tests).
 pub fn parts_pay(bounds: &[(u64, u64)]) -> bool {
-    let bytes = bounds.last().map_or(0, |b| b.1) - bounds.first().map_or(0, |b| b.0);
-    bytes >= SERIAL_BELOW || std::env::var_os("SCOPEKIT_DECODE_PART").is_some()
-}
-
-/// Bytes of analog data a batch of parts covers at least (each batch ends in a few
-/// barriers where every worker waits for the slowest: on a loaded machine a descheduled
-/// worker costs a time slice at each, so batches are long).
-const BATCH: u64 = 32 << 20;
-
-/// Parts per batch: at least 2 per thread and [`BATCH`] bytes (longer batches cost fresh
-/// pages: 64 MiB batches faulted 37 k pages on a 160 MB capture, 32 MiB ones 20 k).
-pub fn batch_parts(bounds: &[(u64, u64)], threads: usize) -> usize {
-    let part = bounds.first().map_or(1, |b| (b.1 - b.0).max(1));
-    (2 * threads).max(BATCH.div_ceil(part) as usize).max(1)
+    decode_parts_pay(bounds) || std::env::var_os("SCOPEKIT_DECODE_PART").is_some()
 }
 
 /// Bytes mapped at a time while reading a part (the reader's decoded rows are twice that:

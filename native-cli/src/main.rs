@@ -272,7 +272,7 @@ fn run(args: Args) -> Result<(), CliError> {
             output,
             force_stream: stream,
             json,
-            threads: threads.unwrap_or_else(rayon::current_num_threads).max(1),
+            threads: args::threads(threads),
             precision,
         }),
         Command::Measure {

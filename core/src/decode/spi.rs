@@ -395,7 +395,18 @@ impl SpiDecoder {
         let miso = line(present[1]);
         let mosi = line(present[2]);
         let cs = line(present[3]);
-        Ok(Self {
+        Ok(Self::fresh(config, clk, miso, mosi, cs))
+    }
+
+    /// A decoder over the given lines in its reset state: nothing seen, no word started.
+    fn fresh(
+        config: &SpiConfig,
+        clk: u32,
+        miso: Option<u32>,
+        mosi: Option<u32>,
+        cs: Option<u32>,
+    ) -> Self {
+        Self {
             config: config.clone(),
             clk,
             miso,
@@ -413,7 +424,7 @@ impl SpiDecoder {
             prev_edge: 0,
             miso_shift: Shift::new(config.wordsize),
             mosi_shift: Shift::new(config.wordsize),
-        })
+        }
     }
 
     /// The configuration in use.
@@ -552,20 +563,7 @@ impl crate::decode::parts::Resync for SpiDecoder {
     }
 
     fn resume(&self, t: &Transition) -> Self {
-        let ws = self.config.wordsize;
-        let mut d = Self {
-            prev: None,
-            selected: self.cs.is_none(),
-            transfer: 0,
-            transfers: 0,
-            bitcount: 0,
-            first_edge: 0,
-            last_edge: 0,
-            prev_edge: 0,
-            miso_shift: Shift::new(ws),
-            mosi_shift: Shift::new(ws),
-            ..self.clone()
-        };
+        let mut d = Self::fresh(&self.config, self.clk, self.miso, self.mosi, self.cs);
         d.push(core::slice::from_ref(t), &mut Vec::new());
         d
     }
