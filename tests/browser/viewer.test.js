@@ -12,18 +12,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-
-import { stopServer, launchBrowser } from './harness.js';
+import { launchBrowser, startServer, stopServer } from './harness.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = process.env.SCOPEKIT_BIN || path.join(REPO, 'target', 'release', 'scopekit');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const DATA = process.env.SCOPEKIT_DATA || path.join(REPO, '..', 'shared', 'data');
 const UART = path.join(DATA, 'sigrok', 'uart', 'hello_world_8n1_115200', 'hello_world_8n1_115200.sr');
 const SHOTS = path.join(REPO, 'target', 'screenshots');
@@ -60,31 +58,6 @@ for lane in q:
 json.dump(out, sys.stdout)
 `;
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`scopekit serve printed no URL within 20 s; stderr: ${stderr}`));
-    }, 20_000);
-    proc.stdout.setEncoding('utf8');
-    proc.stderr.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const m = stdout.match(/serving on (http:\/\/\S+?)\/?\s*$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: `${m[1]}/` });
-      }
-    });
-    proc.stderr.on('data', (chunk) => { stderr += chunk; });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
-
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -106,7 +79,7 @@ describe('scopekit page: waveform viewer', () => {
     for (const dir of [home, SHOTS]) mkdirSync(dir, { recursive: true });
     npy = path.join(work, 'two_channels.npy');
     execFileSync('python3', ['-c', GENERATE, npy, String(N)], { stdio: 'inherit' });
-    server = await startServer();
+    server = await startServer(BIN, REPO);
     context = await launchBrowser(path.join(work, 'profile'), home);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
