@@ -306,6 +306,27 @@ pub struct ParallelDecode {
     /// Milliseconds spent on the pool: thresholding parts, decoding segments (the
     /// parallel share).
     parallel_ms: f64,
+    /// Where the time went, phase by phase.
+    phases: Phases,
+}
+
+/// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
+#[derive(Default, Clone, Copy, Serialize)]
+struct Phases {
+    /// Thresholding the parts (on the pool).
+    threshold: f64,
+    /// Carrying the comparators through the parts (serial).
+    carry: f64,
+    /// Merging the lines' edges into transitions (ranges on the pool).
+    merge: f64,
+    /// Planning the segments (serial).
+    plan: f64,
+    /// Decoding the segments (on the pool).
+    segments: f64,
+    /// Concatenating and renumbering the segments' frames (serial).
+    take: f64,
+    /// Frame statistics (serial).
+    stats: f64,
 }
 
 #[wasm_bindgen(js_class = ParallelDecode)]
@@ -347,6 +368,7 @@ impl ParallelDecode {
             stats: FrameStatsBuilder::default(),
             rate,
             parallel_ms: 0.0,
+            phases: Phases::default(),
         })
     }
 
@@ -443,7 +465,9 @@ impl ParallelDecode {
             return Err(JsError::new("session already finished"));
         }
         let frames = core::mem::take(&mut self.frames);
+        let started = js_sys::Date::now();
         self.stats.add(&frames);
+        self.phases.stats += js_sys::Date::now() - started;
         Ok(frames)
     }
 
@@ -520,6 +544,7 @@ impl ParallelDecode {
             read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
         self.parallel_ms += js_sys::Date::now() - started;
+        self.phases.threshold += js_sys::Date::now() - started;
         let started = js_sys::Date::now();
         for (&(i, bytes), part) in parts.iter().zip(done) {
             if digitizer.carry_part(part.map_err(js_error)?).is_err() {
@@ -527,6 +552,8 @@ impl ParallelDecode {
                 read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
             }
         }
+        let merging = js_sys::Date::now();
+        self.phases.carry += merging - started;
         // The lines' edges merged into transitions range by range (a range per part) on
         // the pool; what the serial fallback merged comes first.
         let ranges = digitizer.merge_ranges();
@@ -535,7 +562,8 @@ impl ParallelDecode {
         let mut transitions = vec![digitizer.take()];
         transitions.extend(merged);
         digitizer.commit();
-        let frames = decoding.push(&transitions);
+        self.phases.merge += js_sys::Date::now() - merging;
+        let frames = decoding.push(&transitions, &mut self.phases);
         self.frames.extend(frames);
         if matches!(decoding, Decoding::Parts(_)) {
             self.parallel_ms += js_sys::Date::now() - started;
@@ -567,18 +595,30 @@ impl Decoding {
     }
 
     /// Decode the transitions of the next parts, in order: the frames completed.
-    fn push(&mut self, parts: &[Vec<Transition>]) -> Vec<AnyFrame> {
+    fn push(&mut self, parts: &[Vec<Transition>], phases: &mut Phases) -> Vec<AnyFrame> {
         match self {
             Decoding::Parts(pd) => {
+                let t0 = js_sys::Date::now();
                 let slices: Vec<&[Transition]> = parts.iter().map(|p| &p[..]).collect();
                 let plan = pd.plan(&slices);
-                pd.take(run_segments(plan))
+                let t1 = js_sys::Date::now();
+                let done = run_segments(plan);
+                let t2 = js_sys::Date::now();
+                let frames = pd.take(done);
+                let t3 = js_sys::Date::now();
+                phases.plan += t1 - t0;
+                phases.segments += t2 - t1;
+                phases.take += t3 - t2;
+                frames
             }
             Decoding::Serial(sink) => {
+                let t0 = js_sys::Date::now();
                 for p in parts {
                     sink.push_transitions(p, 0);
                 }
-                sink.take_frames()
+                let frames = sink.take_frames();
+                phases.segments += js_sys::Date::now() - t0;
+                frames
             }
         }
     }
@@ -639,6 +679,9 @@ struct DecodedBytes<'a> {
     /// decoding the segments of a decoder that resyncs (SPI with CS); the rest (merging
     /// the parts' transitions, a serial decoder) runs on one thread.
     parallel_ms: f64,
+    /// The parts path's time phase by phase (absent for the serial path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<Phases>,
 }
 
 /// Decode a whole capture already in memory: `{frames?, samples, stats, parallel, ms}`,
@@ -661,6 +704,7 @@ pub fn decode_bytes(
     let mut frames = Vec::new();
     let mut parallel = false;
     let mut parallel_ms = 0.0;
+    let mut phases = None;
     let tail = 'run: {
         if parts {
             let head = &bytes[..bytes.len().min(64 << 10)];
@@ -692,6 +736,7 @@ pub fn decode_bytes(
                 let (rest, tail) = run.finish_run()?;
                 frames.extend(rest);
                 parallel_ms = run.parallel_ms;
+                phases = Some(run.phases);
                 break 'run tail;
             }
         }
@@ -716,5 +761,6 @@ pub fn decode_bytes(
         parallel,
         ms,
         parallel_ms,
+        phases,
     })
 }
