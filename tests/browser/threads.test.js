@@ -321,6 +321,38 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  test('embed API over samples (scopekit.js): transferred or copied = the probe worker', { timeout: 120_000 }, async () => {
+    const page = await open(servers.isolated);
+    await page.evaluate(`window.corrPair = (${pair.toString()})(${PAIR_SAMPLES}, ${PAIR_DELAY})`);
+    const expect = await rpc(page, '', 'correlateSamplesF32', [{ window: ['corrPair', 0] }, { window: ['corrPair', 1] }, 1000, 1e6, undefined]);
+    const toneArgs = [{ f64: Array.from(tone(TONE_SAMPLES)) }, 4096, 2048, 'hann', undefined];
+    const psd = await rpc(page, '', 'welchSpectrum', toneArgs);
+    const out = await page.evaluate(async (toneValues) => {
+      const { correlateSamples, spectrumOfSamples } = await import('./scopekit.js');
+      const [a, b] = window.corrPair;
+      const copied = await correlateSamples(a, b, { maxLag: 1000, rate: 1e6 });
+      const kept = a.length;
+      const [ta, tb] = [a.slice(), b.slice()];
+      const moved = await correlateSamples(ta, tb, { maxLag: 1000, rate: 1e6, transfer: true });
+      const x = Float64Array.from(toneValues);
+      const spectrum = await spectrumOfSamples(x, { nfft: 4096, transfer: true });
+      const errors = [];
+      for (const f of [() => correlateSamples(a, new Float64Array(a.length)), () => spectrumOfSamples([1, 2, 3]),
+        () => correlateSamples(a, b, { maxLag: -1 }), () => spectrumOfSamples(a, { nfft: 8, overlap: 8 }),
+        () => spectrumOfSamples(new Float32Array(10), { nfft: 4096 })]) {
+        errors.push(await f().then(() => 'resolved', (e) => e.name));
+      }
+      return { copied, kept, moved, detached: [ta.length, tb.length, x.length], spectrum, errors };
+    }, toneArgs[0].f64);
+    assert.deepEqual(out.copied, expect);
+    assert.deepEqual(out.moved, expect);
+    assert.equal(out.kept, PAIR_SAMPLES, 'without transfer the caller keeps its arrays');
+    assert.deepEqual(out.detached, [0, 0, 0], 'with transfer the buffers moved to the worker');
+    assert.deepEqual(out.spectrum, psd);
+    assert.deepEqual(out.errors, ['TypeError', 'TypeError', 'RangeError', 'RangeError', 'Error']);
+    await page.close();
+  });
+
   test('in-memory decode (decodeBytes): parts = serial = single-threaded', { timeout: 120_000 }, async () => {
     const page = await open(servers.isolated);
     await page.evaluate(() => {

@@ -313,6 +313,9 @@ pub struct ParallelDecode {
 /// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
 #[derive(Default, Clone, Copy, Serialize)]
 struct Phases {
+    /// Reading the first samples for automatic thresholds (a pool's worth of parts at a
+    /// time).
+    first: f64,
     /// Thresholding the parts (on the pool).
     threshold: f64,
     /// Carrying the comparators through the parts (serial).
@@ -327,6 +330,8 @@ struct Phases {
     take: f64,
     /// Frame statistics (serial).
     stats: f64,
+    /// Finishing: the last frames and the statistics' report (serial).
+    finish: f64,
 }
 
 #[wasm_bindgen(js_class = ParallelDecode)]
@@ -440,6 +445,7 @@ impl ParallelDecode {
             return Err(JsError::new("the file ended before its last part"));
         }
         self.run(true)?;
+        let started = js_sys::Date::now();
         let mut frames = self.take_frame_vec()?;
         let decoding = self
             .decoder
@@ -457,6 +463,7 @@ impl ParallelDecode {
             samples,
             stats: core::mem::take(&mut self.stats).report(self.rate),
         };
+        self.phases.finish += js_sys::Date::now() - started;
         Ok((frames, tail))
     }
 
@@ -491,22 +498,14 @@ impl ParallelDecode {
                         .collect(),
                 ),
                 None => {
-                    let mut first = FirstSamples {
-                        channels: &self.channels,
-                        samples: vec![Vec::new(); self.channels.len()],
-                    };
-                    for (i, bytes) in &self.pending {
-                        if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
-                            break;
-                        }
-                        read_part(&self.header, self.bounds[*i], bytes, &mut first)
-                            .map_err(js_error)?;
-                    }
-                    let enough = first.samples.iter().all(|s| s.len() >= AUTO_WINDOW);
+                    let started = js_sys::Date::now();
+                    let first = self.first_samples()?;
+                    self.phases.first += js_sys::Date::now() - started;
+                    let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
                     (enough || last).then(|| {
                         self.channels
                             .iter()
-                            .zip(&first.samples)
+                            .zip(&first)
                             .map(|(&c, s)| (c, line_threshold(s, self.levels.hysteresis)))
                             .collect()
                     })
@@ -527,6 +526,36 @@ impl ParallelDecode {
         let pending = core::mem::take(&mut self.pending);
         let parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
         self.threshold(&parts)
+    }
+
+    /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts: the parts read
+    /// a pool's worth at a time in parallel (each up to its own first `AUTO_WINDOW`
+    /// samples), the prefixes concatenated in order (the serial read's samples).
+    fn first_samples(&self) -> Result<Vec<Vec<f64>>, JsError> {
+        let mut first = FirstSamples {
+            channels: &self.channels,
+            samples: vec![Vec::new(); self.channels.len()],
+        };
+        let wave = thread_count().max(1) as usize;
+        for group in self.pending.chunks(wave) {
+            if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+                break;
+            }
+            let read = par_map(group, |(i, bytes)| {
+                let mut own = FirstSamples {
+                    channels: &self.channels,
+                    samples: vec![Vec::new(); self.channels.len()],
+                };
+                read_part(&self.header, self.bounds[*i], bytes, &mut own).map(|()| own.samples)
+            });
+            for part in read {
+                for (buf, got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
+                    let take = AUTO_WINDOW.saturating_sub(buf.len()).min(got.len());
+                    buf.extend_from_slice(&got[..take]);
+                }
+            }
+        }
+        Ok(first.samples)
     }
 
     /// Threshold `parts` (index, bytes) in parallel, take them in order, decode.
