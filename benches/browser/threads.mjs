@@ -112,8 +112,9 @@ function printModes(m) {
   for (const mode of MODES) {
     const s = m[mode].single;
     const t = m[mode].threads;
-    console.log(`  ${mode.padEnd(8)} single ${s.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(s.ms)} ms (in wasm ${f(s.inner)} ms)`
-      + ` | threaded ${t.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(t.ms)} ms (in wasm ${f(t.inner)} ms)`
+    const cores = (x) => median(x.cpu.map((c, i) => c / (x.ms[i] / 1000))).toFixed(2);
+    console.log(`  ${mode.padEnd(8)} single ${s.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(s.ms)} ms (in wasm ${f(s.inner)} ms, ${cores(s)} cores)`
+      + ` | threaded ${t.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(t.ms)} ms (in wasm ${f(t.inner)} ms, ${cores(t)} cores)`
       + (mode === 'copy' ? '' : ` | speed-up ${(median(s.ms) / median(t.ms)).toFixed(2)}x`));
   }
 }
@@ -286,7 +287,8 @@ try {
     console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (thresholding parts on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
     if (m.phases) {
       const names = Object.keys(m.phases[0]);
-      console.log(`    phases (medians, ms): ${names.map((n) => `${n} ${median(m.phases.map((p) => p[n])).toFixed(1)}`).join(', ')}`);
+      const other = m.phases.map((p, i) => m.ms[i] - names.reduce((n, k) => n + p[k], 0));
+      console.log(`    phases (medians, ms): ${names.map((n) => `${n} ${median(m.phases.map((p) => p[n])).toFixed(1)}`).join(', ')}, other ${median(other).toFixed(1)}`);
     }
   }
   console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `

@@ -429,14 +429,10 @@ impl ParallelDecode {
             at += len;
         }
         if self.lines.is_some() {
-            self.threshold(&parts)?;
+            self.threshold(&parts)
         } else {
-            // Keep the parts until the automatic thresholds are settled.
-            self.pending
-                .extend(parts.into_iter().map(|(i, p)| (i, p.to_vec())));
-            self.run(false)?;
+            self.run(false, &parts)
         }
-        Ok(())
     }
 
     /// The last frames and the tail.
@@ -444,7 +440,7 @@ impl ParallelDecode {
         if self.next != self.bounds.len() {
             return Err(JsError::new("the file ended before its last part"));
         }
-        self.run(true)?;
+        self.run(true, &[])?;
         let started = js_sys::Date::now();
         let mut frames = self.take_frame_vec()?;
         let decoding = self
@@ -483,9 +479,10 @@ impl ParallelDecode {
         to_js(&frames)
     }
 
-    /// Settle the thresholds when enough samples are pending (or `last`), then threshold
-    /// the pending parts in parallel and take them in order.
-    fn run(&mut self, last: bool) -> Result<(), JsError> {
+    /// Settle the thresholds when the pending parts and the `fresh` ones (not yet kept) hold
+    /// enough samples (or `last`), then threshold them in parallel and take them in order;
+    /// else keep a copy of the fresh parts until more arrive.
+    fn run(&mut self, last: bool, fresh: &[(usize, &[u8])]) -> Result<(), JsError> {
         if self.lines.is_none() {
             let lines: Option<Vec<(usize, Threshold)>> = match self.levels.threshold {
                 Some(level) => Some(
@@ -499,7 +496,7 @@ impl ParallelDecode {
                 ),
                 None => {
                     let started = js_sys::Date::now();
-                    let first = self.first_samples()?;
+                    let first = self.first_samples(fresh)?;
                     self.phases.first += js_sys::Date::now() - started;
                     let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
                     (enough || last).then(|| {
@@ -512,7 +509,10 @@ impl ParallelDecode {
                 }
             };
             let Some(lines) = lines else {
-                return Ok(()); // wait for more samples
+                // Wait for more samples.
+                self.pending
+                    .extend(fresh.iter().map(|&(i, p)| (i, p.to_vec())));
+                return Ok(());
             };
             let explicit: Vec<_> = lines
                 .iter()
@@ -524,29 +524,37 @@ impl ParallelDecode {
             self.lines = Some(lines);
         }
         let pending = core::mem::take(&mut self.pending);
-        let parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        let mut parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        parts.extend_from_slice(fresh);
         self.threshold(&parts)
     }
 
-    /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts: the parts read
-    /// a pool's worth at a time in parallel (each up to its own first `AUTO_WINDOW`
-    /// samples), the prefixes concatenated in order (the serial read's samples).
-    fn first_samples(&self) -> Result<Vec<Vec<f64>>, JsError> {
+    /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts, then the
+    /// `fresh` ones: the parts read a pool's worth at a time in parallel (each up to its own
+    /// first `AUTO_WINDOW` samples), the prefixes concatenated in order (the serial read's
+    /// samples).
+    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<Vec<f64>>, JsError> {
         let mut first = FirstSamples {
             channels: &self.channels,
             samples: vec![Vec::new(); self.channels.len()],
         };
         let wave = thread_count().max(1) as usize;
-        for group in self.pending.chunks(wave) {
+        let parts: Vec<(usize, &[u8])> = self
+            .pending
+            .iter()
+            .map(|(i, p)| (*i, &p[..]))
+            .chain(fresh.iter().copied())
+            .collect();
+        for group in parts.chunks(wave) {
             if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
                 break;
             }
-            let read = par_map(group, |(i, bytes)| {
+            let read = par_map(group, |&(i, bytes)| {
                 let mut own = FirstSamples {
                     channels: &self.channels,
                     samples: vec![Vec::new(); self.channels.len()],
                 };
-                read_part(&self.header, self.bounds[*i], bytes, &mut own).map(|()| own.samples)
+                read_part(&self.header, self.bounds[i], bytes, &mut own).map(|()| own.samples)
             });
             for part in read {
                 for (buf, got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
