@@ -11,10 +11,18 @@
 // - cross-correlation (correlateSamplesF32, lags -1000..1000, f32 FFTs) of two float32
 //   signals of CORR_SAMPLES each (default 2x10^7; 10^8 fits the threaded build's 1 GiB memory
 //   only just: try it with a third argument).
+// Welch and correlation are timed three ways each (page → probe worker → page): `clone` (the
+// arrays copied to the worker by postMessage, as before), `transfer` (the arrays' buffers
+// handed over, as scopekit.js's `spectrumOfSamples`/`correlateSamples` with `transfer: true`
+// do; the copies are made before the clock starts) and `copy` (as `transfer`, but refused by
+// Rust at once: what remains serial outside the Rust code — wasm-bindgen's copy into wasm
+// memory and the messages). `in wasm` is the worker's time in the wasm call (including that
+// copy). The in-memory decode prints its phases (decodeBytes `phases`; `other` = the rest).
 // Prints each run (with the browser's CPU time / wall time: the cores it kept busy; the
 // machine is shared, so also the load average), the medians and the ratios single / threaded.
 //
 //   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES] [CORR_SAMPLES]
+//   BENCH_ONLY=welch,corr,mem,e2e   (sections to run; all by default)
 //
 // Needs playwright-core (tests/browser/node_modules), /usr/bin/chromium, python3 + numpy.
 

@@ -313,9 +313,13 @@ pub struct ParallelDecode {
 /// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
 #[derive(Default, Clone, Copy, Serialize)]
 struct Phases {
+    /// Reading the header and planning the parts (serial).
+    setup: f64,
     /// Reading the first samples for automatic thresholds (a pool's worth of parts at a
     /// time).
     first: f64,
+    /// The lines' automatic thresholds (a line per pool thread).
+    levels: f64,
     /// Thresholding the parts (on the pool).
     threshold: f64,
     /// Carrying the comparators through the parts (serial).
@@ -332,6 +336,8 @@ struct Phases {
     stats: f64,
     /// Finishing: the last frames and the statistics' report (serial).
     finish: f64,
+    /// Moving the frames out and freeing the transitions (serial).
+    frames: f64,
 }
 
 #[wasm_bindgen(js_class = ParallelDecode)]
@@ -499,13 +505,15 @@ impl ParallelDecode {
                     let first = self.first_samples(fresh)?;
                     self.phases.first += js_sys::Date::now() - started;
                     let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
-                    (enough || last).then(|| {
-                        self.channels
-                            .iter()
-                            .zip(&first)
-                            .map(|(&c, s)| (c, line_threshold(s, self.levels.hysteresis)))
-                            .collect()
-                    })
+                    let started = js_sys::Date::now();
+                    // Each line's threshold on its own (on the pool).
+                    let hysteresis = self.levels.hysteresis;
+                    let lines = (enough || last).then(|| {
+                        let levels = par_map(&first, |s| line_threshold(s, hysteresis));
+                        self.channels.iter().copied().zip(levels).collect()
+                    });
+                    self.phases.levels += js_sys::Date::now() - started;
+                    lines
                 }
             };
             let Some(lines) = lines else {
@@ -601,9 +609,13 @@ impl ParallelDecode {
         digitizer.commit();
         self.phases.merge += js_sys::Date::now() - merging;
         let frames = decoding.push(&transitions, &mut self.phases);
+        let parallel = matches!(decoding, Decoding::Parts(_));
+        let freeing = js_sys::Date::now();
+        drop(transitions);
         self.frames.extend(frames);
-        if matches!(decoding, Decoding::Parts(_)) {
-            self.parallel_ms += js_sys::Date::now() - started;
+        self.phases.frames += js_sys::Date::now() - freeing;
+        if parallel {
+            self.parallel_ms += freeing - started;
         }
         Ok(())
     }
@@ -745,6 +757,7 @@ pub fn decode_bytes(
     let tail = 'run: {
         if parts {
             let head = &bytes[..bytes.len().min(64 << 10)];
+            let setup = js_sys::Date::now();
             let mut run = ParallelDecode::new(
                 head,
                 bytes.len() as f64,
@@ -753,6 +766,7 @@ pub fn decode_bytes(
                 rate,
                 levels.clone(),
             )?;
+            run.phases.setup = js_sys::Date::now() - setup;
             if run.parallel() {
                 parallel = true;
                 let at = run.header.data_offset() as usize;
@@ -766,9 +780,13 @@ pub fn decode_bytes(
                     })?;
                     run.push_whole_parts(data)?;
                     let done = run.take_frame_vec()?;
+                    let freeing = js_sys::Date::now();
                     if with_frames {
                         frames.extend(done);
+                    } else {
+                        drop(done);
                     }
+                    run.phases.frames += js_sys::Date::now() - freeing;
                 }
                 let (rest, tail) = run.finish_run()?;
                 frames.extend(rest);
