@@ -384,6 +384,41 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  test('ParallelDecode (single build, in Node): parts pushed one by one = all at once = serial', { timeout: 120_000 }, async () => {
+    // One part (524288 samples) per push holds fewer than the 2^20 samples the automatic
+    // thresholds need: the first part is kept until the second arrives.
+    const pkg = path.join(REPO, 'web', 'pkg');
+    const wasm = await import(path.join(pkg, 'scopekit_wasm.js'));
+    await wasm.default({ module_or_path: readFileSync(path.join(pkg, 'scopekit_wasm_bg.wasm')) });
+    const bytes = new Uint8Array(readFileSync(path.join(work, 'data', 'spi.npy')));
+    const { config, wires, levels } = spiSettings;
+    const decode = (perPush) => {
+      const session = new wasm.ParallelDecode(bytes.subarray(0, 65536), bytes.length, config, wires, undefined, levels);
+      try {
+        assert.equal(session.parallel(), true);
+        const bounds = session.partBounds();
+        const frames = [];
+        for (let i = 0; i < bounds.length / 2; i += perPush) {
+          const last = Math.min(i + perPush, bounds.length / 2) - 1;
+          frames.push(...session.pushParts(bytes.subarray(bounds[2 * i], bounds[2 * last + 1])));
+        }
+        const out = session.finish();
+        return { frames: [...frames, ...out.frames], stats: out.stats, samples: out.samples };
+      } finally {
+        session.free();
+      }
+    };
+    const serial = wasm.decodeBytes(bytes, config, wires, undefined, levels, false, true);
+    assert.equal(serial.parallel, false);
+    for (const perPush of [1, 2, 4]) {
+      const out = decode(perPush);
+      assert.deepEqual(out.frames, serial.frames, `${perPush} part(s) per push`);
+      assert.deepEqual(out.stats, serial.stats);
+      assert.equal(out.samples, serial.samples);
+    }
+    assert.ok(serial.frames.length > 20_000);
+  });
+
   test('--no-isolation: the single-threaded fallback works', { timeout: 120_000 }, async () => {
     const page = await open(servers.plain);
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
