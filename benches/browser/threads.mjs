@@ -120,9 +120,9 @@ function printModes(m) {
   for (const mode of MODES) {
     const s = m[mode].single;
     const t = m[mode].threads;
-    const cores = (x) => median(x.cpu.map((c, i) => c / (x.ms[i] / 1000))).toFixed(2);
-    console.log(`  ${mode.padEnd(8)} single ${s.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(s.ms)} ms (in wasm ${f(s.inner)} ms, ${cores(s)} cores)`
-      + ` | threaded ${t.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(t.ms)} ms (in wasm ${f(t.inner)} ms, ${cores(t)} cores)`
+    const cores = (x) => `${median(x.cpu.map((c, i) => c / (x.ms[i] / 1000))).toFixed(2)} cores, ${median(x.cpu).toFixed(2)} CPU-s`;
+    console.log(`  ${mode.padEnd(8)} single ${s.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(s.ms)} ms (in wasm ${f(s.inner)} ms, ${cores(s)})`
+      + ` | threaded ${t.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(t.ms)} ms (in wasm ${f(t.inner)} ms, ${cores(t)})`
       + (mode === 'copy' ? '' : ` | speed-up ${(median(s.ms) / median(t.ms)).toFixed(2)}x`));
   }
 }
