@@ -146,6 +146,33 @@ export function decodeFile(file: Blob, options: {
   signal?: AbortSignal;
 }): Promise<DecodeDocument>;
 
+/** Options of the functions over samples in memory. */
+export interface SamplesOptions {
+  /** Samples per second (frequencies in Hz, delays in seconds); absent: per sample. */
+  rate?: number | null;
+  /** Transform precision; default f32 for a Float32Array, f64 for a Float64Array. */
+  precision?: 'f32' | 'f64';
+  /** Hand the arrays' buffers to the worker instead of copying them (they are detached). */
+  transfer?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Welch PSD of samples in memory: `scopekit spectrum --json` (density scaling). */
+export function spectrumOfSamples(samples: Float32Array | Float64Array, options?: SamplesOptions & {
+  /** Segment length (default 4096). */
+  nfft?: number;
+  /** Samples shared by consecutive segments (default nfft / 2). */
+  overlap?: number;
+  /** Window as the CLI names it (default 'hann'). */
+  window?: string;
+}): Promise<Record<string, unknown>>;
+
+/** Cross-correlation of samples in memory: `scopekit correlate A B --stream --max-lag L --json`. */
+export function correlateSamples<T extends Float32Array | Float64Array>(a: T, b: T, options?: SamplesOptions & {
+  /** Largest lag, in samples (default 1000). */
+  maxLag?: number;
+}): Promise<Record<string, unknown>>;
+
 export function summarizeTrace(file: Blob, options?: {
   onProgress?: (p: Progress & { index: number }) => void;
   signal?: AbortSignal;

@@ -353,3 +353,107 @@ export async function compareTraces(a, b, { threshold = 5, onProgress, signal } 
     throw e;
   }
 }
+
+// ---------------------------------------------------------------- samples in memory
+//
+//   import { spectrumOfSamples, correlateSamples } from './scopekit.js';
+//   const psd = await spectrumOfSamples(samples, { nfft: 4096, rate: 1e6, transfer: true });
+//   // psd: the `scopekit spectrum --json` document (Welch, density scaling)
+//   const doc = await correlateSamples(a, b, { maxLag: 1000, rate: 1e6, transfer: true });
+//   // doc: the `scopekit correlate A B --stream --max-lag L --json` document
+//
+// Samples are a Float32Array (f32 transforms, as the CLI does float32 files) or a
+// Float64Array (f64 transforms); `precision: 'f32' | 'f64'` overrides. The work runs in a
+// module worker (wasm-loader.js) with the threaded build when the page is
+// crossOriginIsolated (the record cut into parts on a pool of workers; the same result as
+// the single-threaded build, bit for bit). With `transfer: true` the arrays' buffers are
+// handed to the worker instead of copied (they are detached: length 0 afterwards): the
+// copy of a large record to the worker is the largest serial share of the call.
+
+/** Check one array of samples; returns its export suffix ('' for f64, 'F32' for f32). */
+function samplesKind(x, what) {
+  if (x instanceof Float32Array) return 'F32';
+  if (x instanceof Float64Array) return '';
+  throw new TypeError(`${what}: expected a Float32Array or Float64Array`);
+}
+
+/** Call wasm export `fn` with `args` in a new worker; `transfer` lists buffers handed over. */
+function callSamples(fn, args, transfer, signal, what) {
+  signal?.throwIfAborted();
+  const worker = new Worker(new URL('./wasm-loader.js?rpc', import.meta.url), { type: 'module', name: 'scopekit-samples' });
+  const message = { id: 1, fn, args };
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (f, v) => {
+      if (settled) return;
+      settled = true;
+      worker.terminate();
+      signal?.removeEventListener('abort', onAbort);
+      f(v);
+    };
+    const onAbort = () => settle(reject, signal.reason ?? new DOMException(`The ${what} was aborted.`, 'AbortError'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.onmessage = ({ data }) => {
+      if (data?.error !== undefined) settle(reject, new Error(data.error));
+      else settle(resolve, data?.value);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault?.();
+      settle(reject, new Error(`scopekit ${what} worker failed${event.message ? `: ${event.message}` : ' to load (is pkg/ built and served?)'}`));
+    };
+    worker.onmessageerror = () => settle(reject, new Error(`scopekit ${what} worker sent a message that could not be read`));
+    worker.postMessage(message, transfer);
+  });
+}
+
+/** The buffers of `arrays` to hand over (none unless `transfer`; a SharedArrayBuffer is shared, never moved). */
+const transferable = (transfer, arrays) => (transfer
+  ? [...new Set(arrays.map((x) => x.buffer))].filter((buf) => buf instanceof ArrayBuffer)
+  : []);
+
+/** Whether `x` is a positive integer (or absent). */
+const positiveOrAbsent = (x) => x === undefined || x === null || (Number.isInteger(x) && x > 0);
+
+/**
+ * Welch power spectral density of `samples`: the `scopekit spectrum --json` document.
+ *
+ * @param {Float32Array | Float64Array} samples
+ * @param {{ nfft?: number, overlap?: number, window?: string, rate?: number | null,
+ *   precision?: 'f32' | 'f64', transfer?: boolean, signal?: AbortSignal }} [options]
+ * @returns {Promise<object>}
+ */
+export async function spectrumOfSamples(samples, {
+  nfft = 4096, overlap, window = 'hann', rate, precision, transfer = false, signal,
+} = {}) {
+  const kind = samplesKind(samples, 'spectrumOfSamples');
+  if (!positiveOrAbsent(nfft)) throw new RangeError(`spectrumOfSamples: nfft must be a positive integer, got ${nfft}`);
+  const hop = overlap ?? Math.floor(nfft / 2);
+  if (!(Number.isInteger(hop) && hop >= 0 && hop < nfft)) {
+    throw new RangeError(`spectrumOfSamples: overlap must be an integer in 0..nfft-1, got ${overlap}`);
+  }
+  const args = [samples, nfft, hop, String(window), rate ?? undefined, precision ?? undefined];
+  return callSamples(`welchSpectrum${kind}`, args, transferable(transfer, [samples]), signal, 'spectrum');
+}
+
+/**
+ * Cross-correlation of `a` and `b` over lags -maxLag..maxLag: the `scopekit correlate A B
+ * --stream --max-lag L --json` document (a positive lag: `a` is `b` delayed).
+ *
+ * @param {Float32Array | Float64Array} a
+ * @param {Float32Array | Float64Array} b  the same type as `a`
+ * @param {{ maxLag?: number, rate?: number | null, precision?: 'f32' | 'f64',
+ *   transfer?: boolean, signal?: AbortSignal }} [options]
+ * @returns {Promise<object>}
+ */
+export async function correlateSamples(a, b, { maxLag = 1000, rate, precision, transfer = false, signal } = {}) {
+  const kind = samplesKind(a, 'correlateSamples');
+  if (samplesKind(b, 'correlateSamples') !== kind) {
+    throw new TypeError('correlateSamples: a and b must be the same array type');
+  }
+  if (!(Number.isInteger(maxLag) && maxLag >= 0 && maxLag < 0xffffffff)) {
+    throw new RangeError(`correlateSamples: maxLag must be a non-negative integer, got ${maxLag}`);
+  }
+  const buffers = transferable(transfer, [a, b]);
+  const args = [a, b, maxLag, rate ?? undefined, precision ?? undefined];
+  return callSamples(`correlateSamples${kind}`, args, buffers, signal, 'correlation');
+}

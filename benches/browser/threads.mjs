@@ -11,10 +11,18 @@
 // - cross-correlation (correlateSamplesF32, lags -1000..1000, f32 FFTs) of two float32
 //   signals of CORR_SAMPLES each (default 2x10^7; 10^8 fits the threaded build's 1 GiB memory
 //   only just: try it with a third argument).
+// Welch and correlation are timed three ways each (page → probe worker → page): `clone` (the
+// arrays copied to the worker by postMessage, as before), `transfer` (the arrays' buffers
+// handed over, as scopekit.js's `spectrumOfSamples`/`correlateSamples` with `transfer: true`
+// do; the copies are made before the clock starts) and `copy` (as `transfer`, but refused by
+// Rust at once: what remains serial outside the Rust code — wasm-bindgen's copy into wasm
+// memory and the messages). `in wasm` is the worker's time in the wasm call (including that
+// copy). The in-memory decode prints its phases (decodeBytes `phases`; `other` = the rest).
 // Prints each run (with the browser's CPU time / wall time: the cores it kept busy; the
 // machine is shared, so also the load average), the medians and the ratios single / threaded.
 //
 //   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES] [CORR_SAMPLES]
+//   BENCH_ONLY=welch,corr,mem,e2e   (sections to run; all by default)
 //
 // Needs playwright-core (tests/browser/node_modules), /usr/bin/chromium, python3 + numpy.
 
@@ -35,6 +43,8 @@ const RUNS = Number(process.argv[2] ?? 3);
 const WELCH_SAMPLES = Number(process.argv[3] ?? 1e8);
 const CORR_SAMPLES = Number(process.argv[4] ?? 2e7);
 const DECODE_SAMPLES = 10_000_000;
+/** Sections to run (BENCH_ONLY=welch,corr,mem,e2e: all by default). */
+const ONLY = new Set((process.env.BENCH_ONLY || 'welch,corr,mem,e2e').split(','));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -75,6 +85,46 @@ async function timed(tag, f) {
   const t0 = performance.now();
   const value = await f();
   return [value, performance.now() - t0, cpuSeconds(tag) - cpu0];
+}
+
+const busyOf = (ms, cpu) => ms.map((m, i) => `${m.toFixed(0)} ms (${(cpu[i] / (m / 1000)).toFixed(2)} cores)`).join(', ');
+const MODES = ['clone', 'transfer', 'copy'];
+
+/** Run `fn` on `window[arrays]` (an array or a list of arrays) in each build's probe worker,
+ * RUNS times, alternating builds and modes (see `benchTimed` in the page); `pick` keeps what
+ * to compare of the result. Per build and mode: wall ms (in the page), inner ms (in the
+ * worker's wasm call), browser CPU s. */
+async function modes(tag, page, fn, arrays, rest, pick) {
+  const out = { values: {} };
+  for (const mode of MODES) out[mode] = { single: { ms: [], inner: [], cpu: [] }, threads: { ms: [], inner: [], cpu: [] } };
+  for (let r = 0; r < RUNS; r += 1) {
+    for (const mode of MODES) {
+      for (const build of ['single', 'threads']) {
+        const [res, , cpu] = await timed(tag, () => page.evaluate(async ([b, fn, arrays, rest, mode]) => {
+          const xs = Array.isArray(window[arrays]) ? window[arrays] : [window[arrays]];
+          return window.benchTimed(window.benchWorkers[b].worker, fn, xs, rest, mode);
+        }, [build, fn, arrays, rest, mode]));
+        out[mode][build].ms.push(res.wall);
+        out[mode][build].inner.push(res.inner ?? NaN);
+        out[mode][build].cpu.push(cpu);
+        if (res.value) out.values[build] = pick(res.value);
+      }
+    }
+  }
+  return out;
+}
+
+/** Print the modes of one benchmark. */
+function printModes(m) {
+  const f = (xs) => median(xs).toFixed(0);
+  for (const mode of MODES) {
+    const s = m[mode].single;
+    const t = m[mode].threads;
+    const cores = (x) => `${median(x.cpu.map((c, i) => c / (x.ms[i] / 1000))).toFixed(2)} cores, ${median(x.cpu).toFixed(2)} CPU-s`;
+    console.log(`  ${mode.padEnd(8)} single ${s.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(s.ms)} ms (in wasm ${f(s.inner)} ms, ${cores(s)})`
+      + ` | threaded ${t.ms.map((x) => x.toFixed(0)).join(', ')}; median ${f(t.ms)} ms (in wasm ${f(t.inner)} ms, ${cores(t)})`
+      + (mode === 'copy' ? '' : ` | speed-up ${(median(s.ms) / median(t.ms)).toFixed(2)}x`));
+  }
 }
 
 function serve() {
@@ -120,10 +170,33 @@ try {
       x[i] = Math.sin(i * 0.0731) + (s / 2147483648 - 0.5) * 0.01;
     }
     window.benchSamples = x;
-    window.benchCall = (worker, fn, args) => new Promise((resolve, reject) => {
-      worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data.value));
-      worker.postMessage({ id: 1, fn, args });
+    window.benchCall = (worker, fn, args, transfer = []) => new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => {
+        window.benchInner = data.ms;
+        if (data.error) reject(new Error(data.error));
+        else resolve(data.value);
+      };
+      worker.postMessage({ id: 1, fn, args }, transfer);
     });
+    // Time one call three ways: `clone` (the arrays copied to the worker by postMessage),
+    // `transfer` (fresh copies made before the clock starts, handed over as transferables),
+    // `copy` (as `transfer`, but refused by Rust at once after wasm-bindgen copied the
+    // arrays into wasm memory: the serial share outside the Rust code). Returns
+    // { value, wall, inner } with `inner` the worker's time in the wasm call.
+    window.benchTimed = async (worker, fn, arrays, rest, mode) => {
+      const args = mode === 'clone' ? arrays : arrays.map((x) => x.slice());
+      const transfer = mode === 'clone' ? [] : args.map((x) => x.buffer);
+      const call = mode === 'copy' ? [...args, ...rest.slice(0, -1), 'no-such-precision'] : [...args, ...rest];
+      window.benchInner = undefined;
+      const t0 = performance.now();
+      let value;
+      try {
+        value = await window.benchCall(worker, fn, call, transfer);
+      } catch (e) {
+        if (mode !== 'copy') throw e;
+      }
+      return { value, wall: performance.now() - t0, inner: window.benchInner };
+    };
     window.benchRpc = async () => {
       const workers = {};
       for (const build of ['single', 'threads']) {
@@ -137,29 +210,25 @@ try {
       const worker = new Worker(`/wasm-loader.js?rpc&wasm=${build === 'single' ? 'single' : 'auto'}`, { type: 'module' });
       window.benchWorkers[build] = { worker, loaded: await window.benchCall(worker, 'loaded', []) };
     }
-  }, WELCH_SAMPLES);
-  const welch = { single: { ms: [], cpu: [] }, threads: { ms: [], cpu: [] } };
-  const psd = {};
-  for (let r = 0; r < RUNS; r += 1) {
-    for (const build of ['single', 'threads']) {
-      const [report, ms, cpu] = await timed(tag, () => page.evaluate((b) => window.benchCall(
-        window.benchWorkers[b].worker, 'welchSpectrumF32', [window.benchSamples, 4096, 2048, 'hann', 1e7],
-      ).then((rep) => ({ segments: rep.segments, psd: rep.psd })), build));
-      welch[build].ms.push(ms);
-      welch[build].cpu.push(cpu);
-      welch[build].segments = report.segments;
-      psd[build] = report.psd;
-    }
-  }
-  welch.threads.loaded = await page.evaluate(() => window.benchWorkers.threads.loaded);
-  welch.same = psd.single.every((v, i) => v === psd.threads[i]);
+  }, ONLY.has('welch') ? WELCH_SAMPLES : 0);
+  if (ONLY.has('welch')) {
+  const welch = await modes(tag, page, 'welchSpectrumF32', 'benchSamples', [4096, 2048, 'hann', 1e7, undefined],
+    (rep) => ({ segments: rep.segments, psd: rep.psd }));
+  welch.loaded = await page.evaluate(() => window.benchWorkers.threads.loaded);
+  welch.same = welch.values.single.psd.every((v, i) => v === welch.values.threads.psd[i]);
+  welch.segments = welch.values.single.segments;
+  console.log(`Welch over ${WELCH_SAMPLES} float32 samples (nfft 4096, 50 % overlap, ${welch.segments} segments; ${welch.loaded.label}), load ${loadavg()[0].toFixed(1)}`);
+  printModes(welch);
+  console.log(`  psd bit-identical: ${welch.same}`);
   await page.evaluate(() => {
     for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
     window.benchSamples = null;
   });
+  }
 
   // ---- Correlation: a fresh probe worker per build, the same two float32 signals.
   const load0 = loadavg()[0];
+  if (ONLY.has('corr')) {
   await page.evaluate(async (n) => {
     const a = new Float32Array(n);
     const b = new Float32Array(n);
@@ -172,24 +241,19 @@ try {
     window.benchPair = [a, b];
     window.benchWorkers = await window.benchRpc();
   }, CORR_SAMPLES);
-  const corr = { single: { ms: [], cpu: [] }, threads: { ms: [], cpu: [] }, reports: {} };
-  for (let r = 0; r < RUNS; r += 1) {
-    for (const build of ['single', 'threads']) {
-      const [report, ms, cpu] = await timed(tag, () => page.evaluate((b) => window.benchCall(
-        window.benchWorkers[b].worker, 'correlateSamplesF32', [...window.benchPair, 1000, 1e7, undefined],
-      ), build));
-      corr[build].ms.push(ms);
-      corr[build].cpu.push(cpu);
-      corr.reports[build] = report;
-    }
-  }
-  corr.same = JSON.stringify(corr.reports.single) === JSON.stringify(corr.reports.threads);
+  const corr = await modes(tag, page, 'correlateSamplesF32', 'benchPair', [1000, 1e7, undefined], (rep) => rep);
+  corr.same = JSON.stringify(corr.values.single) === JSON.stringify(corr.values.threads);
+  console.log(`Correlation of 2 x ${CORR_SAMPLES} float32 samples, lags -1000..1000 (correlateSamplesF32, peak lag ${corr.values.threads.peak?.lag}), load ${loadavg()[0].toFixed(1)}`);
+  printModes(corr);
+  console.log(`  reports bit-identical: ${corr.same}`);
   await page.evaluate(() => {
     for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
     window.benchPair = null;
   });
+  }
 
   // ---- Decode from memory: decodeBytes on the capture's bytes (read once, before timing).
+  if (ONLY.has('mem')) {
   await page.evaluate(() => {
     const input = document.createElement('input');
     input.type = 'file';
@@ -218,15 +282,31 @@ try {
       mem[key].cpu.push(cpu);
       mem[key].frames = out.stats.frames;
       mem[key].parallel = out.parallel;
+      if (out.phases) (mem[key].phases ??= []).push(out.phases);
     }
   }
   await page.evaluate(() => {
     for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
     window.benchBytes = null;
   });
+  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
+  for (const [key, build, parts] of memCases) {
+    const m = mem[key];
+    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (thresholding parts on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
+    if (m.phases) {
+      const names = Object.keys(m.phases[0]);
+      const other = m.phases.map((p, i) => m.ms[i] - names.reduce((n, k) => n + p[k], 0));
+      console.log(`    phases (medians, ms): ${names.map((n) => `${n} ${median(m.phases.map((p) => p[n])).toFixed(1)}`).join(', ')}, other ${median(other).toFixed(1)}`);
+    }
+  }
+  console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `
+    + `threaded serial vs single serial ${(median(mem.serial.ms) / median(mem.single.ms)).toFixed(2)}x slower; `
+    + `single build parts vs serial ${(median(mem['single-parts'].ms) / median(mem.single.ms)).toFixed(2)}x`);
+  }
   const load1 = loadavg()[0];
 
   // ---- Decode: web/decode-worker.js with each build on the generated analog SPI capture.
+  if (ONLY.has('e2e')) {
   await page.evaluate(() => {
     const input = document.createElement('input');
     input.type = 'file';
@@ -262,35 +342,15 @@ try {
     }
   }
 
-  const w1 = median(welch.single.ms);
-  const wt = median(welch.threads.ms);
-  console.log(`Welch over ${WELCH_SAMPLES} float32 samples (nfft 4096, 50 % overlap, ${welch.single.segments} segments)`);
-  const busy = (ms, cpu) => ms.map((m, i) => `${m.toFixed(0)} ms (${(cpu[i] / (m / 1000)).toFixed(2)} cores)`).join(', ');
-  console.log(`  single-threaded: ${busy(welch.single.ms, welch.single.cpu)}; median ${w1.toFixed(0)} ms`);
-  console.log(`  ${welch.threads.loaded.label}: ${busy(welch.threads.ms, welch.threads.cpu)}; median ${wt.toFixed(0)} ms`);
-  console.log(`  speed-up ${(w1 / wt).toFixed(2)}x; psd bit-identical: ${welch.same}`);
   const d1 = median(decode.single.map((d) => d.ms));
   const dt = median(decode.threads.map((d) => d.ms));
   console.log(`Decode SPI, 4 analog lines x ${DECODE_SAMPLES} samples (float32 NPY, ${decode.single[0].frames} frames)`);
-  const runsOf = (ds) => busy(ds.map((d) => d.ms), ds.map((d) => d.cpu));
+  const runsOf = (ds) => busyOf(ds.map((d) => d.ms), ds.map((d) => d.cpu));
   console.log(`  single-threaded: ${runsOf(decode.single)}; median ${d1.toFixed(0)} ms`);
   console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${runsOf(decode.threads)}; median ${dt.toFixed(0)} ms`);
   console.log(`  default (no parallel parts: ${decode.serial[0].wasm}): ${runsOf(decode.serial)}; median ${median(decode.serial.map((d) => d.ms)).toFixed(0)} ms`);
   console.log(`  speed-up (parallel parts) ${(d1 / dt).toFixed(2)}x; same frame count: ${[...decode.threads, ...decode.serial].every((d) => d.frames === decode.single[0].frames)}`);
-  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
-  for (const [key, build, parts] of memCases) {
-    const m = mem[key];
-    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (thresholding parts on the pool: ${median(m.par).toFixed(0)} ms); wall ${busy(m.wall, m.cpu)}`);
   }
-  console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `
-    + `threaded serial vs single serial ${(median(mem.serial.ms) / median(mem.single.ms)).toFixed(2)}x slower; `
-    + `single build parts vs serial ${(median(mem['single-parts'].ms) / median(mem.single.ms)).toFixed(2)}x`);
-  const c1 = median(corr.single.ms);
-  const ct = median(corr.threads.ms);
-  console.log(`Correlation of 2 x ${CORR_SAMPLES} float32 samples, lags -1000..1000 (correlateSamplesF32, peak lag ${corr.reports.threads.peak?.lag})`);
-  console.log(`  single-threaded: ${busy(corr.single.ms, corr.single.cpu)}; median ${c1.toFixed(0)} ms`);
-  console.log(`  threaded: ${busy(corr.threads.ms, corr.threads.cpu)}; median ${ct.toFixed(0)} ms`);
-  console.log(`  speed-up ${(c1 / ct).toFixed(2)}x; reports bit-identical: ${corr.same}`);
   console.log(`load average (1 min) ${load0.toFixed(1)} before the correlation, ${load1.toFixed(1)} after the in-memory decode, ${loadavg()[0].toFixed(1)} at the end`);
 } finally {
   await context?.close().catch(() => {});

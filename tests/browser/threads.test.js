@@ -321,6 +321,38 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     await page.close();
   });
 
+  test('embed API over samples (scopekit.js): transferred or copied = the probe worker', { timeout: 120_000 }, async () => {
+    const page = await open(servers.isolated);
+    await page.evaluate(`window.corrPair = (${pair.toString()})(${PAIR_SAMPLES}, ${PAIR_DELAY})`);
+    const expect = await rpc(page, '', 'correlateSamplesF32', [{ window: ['corrPair', 0] }, { window: ['corrPair', 1] }, 1000, 1e6, undefined]);
+    const toneArgs = [{ f64: Array.from(tone(TONE_SAMPLES)) }, 4096, 2048, 'hann', undefined];
+    const psd = await rpc(page, '', 'welchSpectrum', toneArgs);
+    const out = await page.evaluate(async (toneValues) => {
+      const { correlateSamples, spectrumOfSamples } = await import('./scopekit.js');
+      const [a, b] = window.corrPair;
+      const copied = await correlateSamples(a, b, { maxLag: 1000, rate: 1e6 });
+      const kept = a.length;
+      const [ta, tb] = [a.slice(), b.slice()];
+      const moved = await correlateSamples(ta, tb, { maxLag: 1000, rate: 1e6, transfer: true });
+      const x = Float64Array.from(toneValues);
+      const spectrum = await spectrumOfSamples(x, { nfft: 4096, transfer: true });
+      const errors = [];
+      for (const f of [() => correlateSamples(a, new Float64Array(a.length)), () => spectrumOfSamples([1, 2, 3]),
+        () => correlateSamples(a, b, { maxLag: -1 }), () => spectrumOfSamples(a, { nfft: 8, overlap: 8 }),
+        () => spectrumOfSamples(new Float32Array(10), { nfft: 4096 })]) {
+        errors.push(await f().then(() => 'resolved', (e) => e.name));
+      }
+      return { copied, kept, moved, detached: [ta.length, tb.length, x.length], spectrum, errors };
+    }, toneArgs[0].f64);
+    assert.deepEqual(out.copied, expect);
+    assert.deepEqual(out.moved, expect);
+    assert.equal(out.kept, PAIR_SAMPLES, 'without transfer the caller keeps its arrays');
+    assert.deepEqual(out.detached, [0, 0, 0], 'with transfer the buffers moved to the worker');
+    assert.deepEqual(out.spectrum, psd);
+    assert.deepEqual(out.errors, ['TypeError', 'TypeError', 'RangeError', 'RangeError', 'Error']);
+    await page.close();
+  });
+
   test('in-memory decode (decodeBytes): parts = serial = single-threaded', { timeout: 120_000 }, async () => {
     const page = await open(servers.isolated);
     await page.evaluate(() => {
@@ -350,6 +382,41 @@ describe('threaded wasm build', { timeout: 240_000 }, () => {
     const cli = cliSpi(path.join(work, 'data', 'spi.npy'));
     assert.deepEqual(threaded.frames, cli.frames.map(({ time, ...f }) => f));
     await page.close();
+  });
+
+  test('ParallelDecode (single build, in Node): parts pushed one by one = all at once = serial', { timeout: 120_000 }, async () => {
+    // One part (524288 samples) per push holds fewer than the 2^20 samples the automatic
+    // thresholds need: the first part is kept until the second arrives.
+    const pkg = path.join(REPO, 'web', 'pkg');
+    const wasm = await import(path.join(pkg, 'scopekit_wasm.js'));
+    await wasm.default({ module_or_path: readFileSync(path.join(pkg, 'scopekit_wasm_bg.wasm')) });
+    const bytes = new Uint8Array(readFileSync(path.join(work, 'data', 'spi.npy')));
+    const { config, wires, levels } = spiSettings;
+    const decode = (perPush) => {
+      const session = new wasm.ParallelDecode(bytes.subarray(0, 65536), bytes.length, config, wires, undefined, levels);
+      try {
+        assert.equal(session.parallel(), true);
+        const bounds = session.partBounds();
+        const frames = [];
+        for (let i = 0; i < bounds.length / 2; i += perPush) {
+          const last = Math.min(i + perPush, bounds.length / 2) - 1;
+          frames.push(...session.pushParts(bytes.subarray(bounds[2 * i], bounds[2 * last + 1])));
+        }
+        const out = session.finish();
+        return { frames: [...frames, ...out.frames], stats: out.stats, samples: out.samples };
+      } finally {
+        session.free();
+      }
+    };
+    const serial = wasm.decodeBytes(bytes, config, wires, undefined, levels, false, true);
+    assert.equal(serial.parallel, false);
+    for (const perPush of [1, 2, 4]) {
+      const out = decode(perPush);
+      assert.deepEqual(out.frames, serial.frames, `${perPush} part(s) per push`);
+      assert.deepEqual(out.stats, serial.stats);
+      assert.equal(out.samples, serial.samples);
+    }
+    assert.ok(serial.frames.length > 20_000);
   });
 
   test('--no-isolation: the single-threaded fallback works', { timeout: 120_000 }, async () => {

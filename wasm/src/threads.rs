@@ -306,6 +306,38 @@ pub struct ParallelDecode {
     /// Milliseconds spent on the pool: thresholding parts, decoding segments (the
     /// parallel share).
     parallel_ms: f64,
+    /// Where the time went, phase by phase.
+    phases: Phases,
+}
+
+/// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
+#[derive(Default, Clone, Copy, Serialize)]
+struct Phases {
+    /// Reading the header and planning the parts (serial).
+    setup: f64,
+    /// Reading the first samples for automatic thresholds (a pool's worth of parts at a
+    /// time).
+    first: f64,
+    /// The lines' automatic thresholds (a line per pool thread).
+    levels: f64,
+    /// Thresholding the parts (on the pool).
+    threshold: f64,
+    /// Carrying the comparators through the parts (serial).
+    carry: f64,
+    /// Merging the lines' edges into transitions (ranges on the pool).
+    merge: f64,
+    /// Planning the segments (serial).
+    plan: f64,
+    /// Decoding the segments (on the pool).
+    segments: f64,
+    /// Concatenating and renumbering the segments' frames (serial).
+    take: f64,
+    /// Frame statistics (serial).
+    stats: f64,
+    /// Finishing: the last frames and the statistics' report (serial).
+    finish: f64,
+    /// Moving the frames out and freeing the transitions (serial).
+    frames: f64,
 }
 
 #[wasm_bindgen(js_class = ParallelDecode)]
@@ -347,6 +379,7 @@ impl ParallelDecode {
             stats: FrameStatsBuilder::default(),
             rate,
             parallel_ms: 0.0,
+            phases: Phases::default(),
         })
     }
 
@@ -402,14 +435,10 @@ impl ParallelDecode {
             at += len;
         }
         if self.lines.is_some() {
-            self.threshold(&parts)?;
+            self.threshold(&parts)
         } else {
-            // Keep the parts until the automatic thresholds are settled.
-            self.pending
-                .extend(parts.into_iter().map(|(i, p)| (i, p.to_vec())));
-            self.run(false)?;
+            self.run(false, &parts)
         }
-        Ok(())
     }
 
     /// The last frames and the tail.
@@ -417,7 +446,8 @@ impl ParallelDecode {
         if self.next != self.bounds.len() {
             return Err(JsError::new("the file ended before its last part"));
         }
-        self.run(true)?;
+        self.run(true, &[])?;
+        let started = js_sys::Date::now();
         let mut frames = self.take_frame_vec()?;
         let decoding = self
             .decoder
@@ -435,6 +465,7 @@ impl ParallelDecode {
             samples,
             stats: core::mem::take(&mut self.stats).report(self.rate),
         };
+        self.phases.finish += js_sys::Date::now() - started;
         Ok((frames, tail))
     }
 
@@ -443,7 +474,9 @@ impl ParallelDecode {
             return Err(JsError::new("session already finished"));
         }
         let frames = core::mem::take(&mut self.frames);
+        let started = js_sys::Date::now();
         self.stats.add(&frames);
+        self.phases.stats += js_sys::Date::now() - started;
         Ok(frames)
     }
 
@@ -452,9 +485,10 @@ impl ParallelDecode {
         to_js(&frames)
     }
 
-    /// Settle the thresholds when enough samples are pending (or `last`), then threshold
-    /// the pending parts in parallel and take them in order.
-    fn run(&mut self, last: bool) -> Result<(), JsError> {
+    /// Settle the thresholds when the pending parts and the `fresh` ones (not yet kept) hold
+    /// enough samples (or `last`), then threshold them in parallel and take them in order;
+    /// else keep a copy of the fresh parts until more arrive.
+    fn run(&mut self, last: bool, fresh: &[(usize, &[u8])]) -> Result<(), JsError> {
         if self.lines.is_none() {
             let lines: Option<Vec<(usize, Threshold)>> = match self.levels.threshold {
                 Some(level) => Some(
@@ -467,29 +501,26 @@ impl ParallelDecode {
                         .collect(),
                 ),
                 None => {
-                    let mut first = FirstSamples {
-                        channels: &self.channels,
-                        samples: vec![Vec::new(); self.channels.len()],
-                    };
-                    for (i, bytes) in &self.pending {
-                        if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
-                            break;
-                        }
-                        read_part(&self.header, self.bounds[*i], bytes, &mut first)
-                            .map_err(js_error)?;
-                    }
-                    let enough = first.samples.iter().all(|s| s.len() >= AUTO_WINDOW);
-                    (enough || last).then(|| {
-                        self.channels
-                            .iter()
-                            .zip(&first.samples)
-                            .map(|(&c, s)| (c, line_threshold(s, self.levels.hysteresis)))
-                            .collect()
-                    })
+                    let started = js_sys::Date::now();
+                    let first = self.first_samples(fresh)?;
+                    self.phases.first += js_sys::Date::now() - started;
+                    let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
+                    let started = js_sys::Date::now();
+                    // Each line's threshold on its own (on the pool).
+                    let hysteresis = self.levels.hysteresis;
+                    let lines = (enough || last).then(|| {
+                        let levels = par_map(&first, |s| line_threshold(s, hysteresis));
+                        self.channels.iter().copied().zip(levels).collect()
+                    });
+                    self.phases.levels += js_sys::Date::now() - started;
+                    lines
                 }
             };
             let Some(lines) = lines else {
-                return Ok(()); // wait for more samples
+                // Wait for more samples.
+                self.pending
+                    .extend(fresh.iter().map(|&(i, p)| (i, p.to_vec())));
+                return Ok(());
             };
             let explicit: Vec<_> = lines
                 .iter()
@@ -501,8 +532,46 @@ impl ParallelDecode {
             self.lines = Some(lines);
         }
         let pending = core::mem::take(&mut self.pending);
-        let parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        let mut parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        parts.extend_from_slice(fresh);
         self.threshold(&parts)
+    }
+
+    /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts, then the
+    /// `fresh` ones: the parts read a pool's worth at a time in parallel (each up to its own
+    /// first `AUTO_WINDOW` samples), the prefixes concatenated in order (the serial read's
+    /// samples).
+    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<Vec<f64>>, JsError> {
+        let mut first = FirstSamples {
+            channels: &self.channels,
+            samples: vec![Vec::new(); self.channels.len()],
+        };
+        let wave = thread_count().max(1) as usize;
+        let parts: Vec<(usize, &[u8])> = self
+            .pending
+            .iter()
+            .map(|(i, p)| (*i, &p[..]))
+            .chain(fresh.iter().copied())
+            .collect();
+        for group in parts.chunks(wave) {
+            if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+                break;
+            }
+            let read = par_map(group, |&(i, bytes)| {
+                let mut own = FirstSamples {
+                    channels: &self.channels,
+                    samples: vec![Vec::new(); self.channels.len()],
+                };
+                read_part(&self.header, self.bounds[i], bytes, &mut own).map(|()| own.samples)
+            });
+            for part in read {
+                for (buf, got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
+                    let take = AUTO_WINDOW.saturating_sub(buf.len()).min(got.len());
+                    buf.extend_from_slice(&got[..take]);
+                }
+            }
+        }
+        Ok(first.samples)
     }
 
     /// Threshold `parts` (index, bytes) in parallel, take them in order, decode.
@@ -520,6 +589,7 @@ impl ParallelDecode {
             read_part(header, bounds[i], bytes, &mut part).map(|()| part)
         });
         self.parallel_ms += js_sys::Date::now() - started;
+        self.phases.threshold += js_sys::Date::now() - started;
         let started = js_sys::Date::now();
         for (&(i, bytes), part) in parts.iter().zip(done) {
             if digitizer.carry_part(part.map_err(js_error)?).is_err() {
@@ -527,6 +597,8 @@ impl ParallelDecode {
                 read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
             }
         }
+        let merging = js_sys::Date::now();
+        self.phases.carry += merging - started;
         // The lines' edges merged into transitions range by range (a range per part) on
         // the pool; what the serial fallback merged comes first.
         let ranges = digitizer.merge_ranges();
@@ -535,10 +607,15 @@ impl ParallelDecode {
         let mut transitions = vec![digitizer.take()];
         transitions.extend(merged);
         digitizer.commit();
-        let frames = decoding.push(&transitions);
+        self.phases.merge += js_sys::Date::now() - merging;
+        let frames = decoding.push(&transitions, &mut self.phases);
+        let parallel = matches!(decoding, Decoding::Parts(_));
+        let freeing = js_sys::Date::now();
+        drop(transitions);
         self.frames.extend(frames);
-        if matches!(decoding, Decoding::Parts(_)) {
-            self.parallel_ms += js_sys::Date::now() - started;
+        self.phases.frames += js_sys::Date::now() - freeing;
+        if parallel {
+            self.parallel_ms += freeing - started;
         }
         Ok(())
     }
@@ -567,18 +644,30 @@ impl Decoding {
     }
 
     /// Decode the transitions of the next parts, in order: the frames completed.
-    fn push(&mut self, parts: &[Vec<Transition>]) -> Vec<AnyFrame> {
+    fn push(&mut self, parts: &[Vec<Transition>], phases: &mut Phases) -> Vec<AnyFrame> {
         match self {
             Decoding::Parts(pd) => {
+                let t0 = js_sys::Date::now();
                 let slices: Vec<&[Transition]> = parts.iter().map(|p| &p[..]).collect();
                 let plan = pd.plan(&slices);
-                pd.take(run_segments(plan))
+                let t1 = js_sys::Date::now();
+                let done = run_segments(plan);
+                let t2 = js_sys::Date::now();
+                let frames = pd.take(done);
+                let t3 = js_sys::Date::now();
+                phases.plan += t1 - t0;
+                phases.segments += t2 - t1;
+                phases.take += t3 - t2;
+                frames
             }
             Decoding::Serial(sink) => {
+                let t0 = js_sys::Date::now();
                 for p in parts {
                     sink.push_transitions(p, 0);
                 }
-                sink.take_frames()
+                let frames = sink.take_frames();
+                phases.segments += js_sys::Date::now() - t0;
+                frames
             }
         }
     }
@@ -639,6 +728,9 @@ struct DecodedBytes<'a> {
     /// decoding the segments of a decoder that resyncs (SPI with CS); the rest (merging
     /// the parts' transitions, a serial decoder) runs on one thread.
     parallel_ms: f64,
+    /// The parts path's time phase by phase (absent for the serial path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<Phases>,
 }
 
 /// Decode a whole capture already in memory: `{frames?, samples, stats, parallel, ms}`,
@@ -661,9 +753,11 @@ pub fn decode_bytes(
     let mut frames = Vec::new();
     let mut parallel = false;
     let mut parallel_ms = 0.0;
+    let mut phases = None;
     let tail = 'run: {
         if parts {
             let head = &bytes[..bytes.len().min(64 << 10)];
+            let setup = js_sys::Date::now();
             let mut run = ParallelDecode::new(
                 head,
                 bytes.len() as f64,
@@ -672,6 +766,7 @@ pub fn decode_bytes(
                 rate,
                 levels.clone(),
             )?;
+            run.phases.setup = js_sys::Date::now() - setup;
             if run.parallel() {
                 parallel = true;
                 let at = run.header.data_offset() as usize;
@@ -685,13 +780,18 @@ pub fn decode_bytes(
                     })?;
                     run.push_whole_parts(data)?;
                     let done = run.take_frame_vec()?;
+                    let freeing = js_sys::Date::now();
                     if with_frames {
                         frames.extend(done);
+                    } else {
+                        drop(done);
                     }
+                    run.phases.frames += js_sys::Date::now() - freeing;
                 }
                 let (rest, tail) = run.finish_run()?;
                 frames.extend(rest);
                 parallel_ms = run.parallel_ms;
+                phases = Some(run.phases);
                 break 'run tail;
             }
         }
@@ -716,5 +816,6 @@ pub fn decode_bytes(
         parallel,
         ms,
         parallel_ms,
+        phases,
     })
 }
