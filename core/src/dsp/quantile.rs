@@ -150,6 +150,9 @@ pub struct QuantileStore {
     zeros: Vec<u8>,
     /// Per-channel exact limit and sample size ([`limits`]).
     limits: (u64, u64),
+    /// The channel's length when known (0 otherwise): sampled mode reserves room for the
+    /// values it will keep once, instead of doubling its way there.
+    samples: u64,
 }
 
 impl QuantileStore {
@@ -158,6 +161,7 @@ impl QuantileStore {
         let limits = limits(channels);
         QuantileStore {
             limits,
+            samples,
             ..Self::with_mode(QuantileMode::for_len(samples, limits))
         }
     }
@@ -169,6 +173,7 @@ impl QuantileStore {
             values: Vec::new(),
             zeros: Vec::new(),
             limits: (EXACT_MAX, SAMPLE_TARGET),
+            samples: 0,
         }
     }
 
@@ -212,6 +217,14 @@ impl QuantileStore {
                 // Kept keys gather in a local batch appended a batch at a time: a `push`
                 // per value reloads and stores the vector's length each time (the store
                 // into its buffer may alias it).
+                if self.values.capacity() == 0 && self.samples > start {
+                    // One value per stratum from here on: at most the sample size
+                    // ([`limits`]), so a bounded reservation.
+                    let strata = self.samples.div_ceil(stride) - start / stride;
+                    let room = strata.min(self.limits.1);
+                    self.values
+                        .reserve_exact(usize::try_from(room).unwrap_or(0));
+                }
                 let values = &mut self.values;
                 let mut batch = [0i64; KEEP_BATCH];
                 let mut n = 0;
