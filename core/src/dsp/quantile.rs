@@ -214,9 +214,6 @@ impl QuantileStore {
                 self.thin();
             }
             QuantileMode::Sampled(stride) => {
-                // Kept keys gather in a local batch appended a batch at a time: a `push`
-                // per value reloads and stores the vector's length each time (the store
-                // into its buffer may alias it).
                 if self.values.capacity() == 0 && self.samples > start {
                     // One value per stratum from here on: at most the sample size
                     // ([`limits`]), so a bounded reservation.
@@ -225,6 +222,9 @@ impl QuantileStore {
                     self.values
                         .reserve_exact(usize::try_from(room).unwrap_or(0));
                 }
+                // Kept keys gather in a local batch appended a batch at a time: a `push`
+                // per value reloads and stores the vector's length each time (the store
+                // into its buffer may alias it).
                 let values = &mut self.values;
                 let mut batch = [0i64; KEEP_BATCH];
                 let mut n = 0;
