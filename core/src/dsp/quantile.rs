@@ -339,15 +339,22 @@ const RADIX_BITS: u32 = 16;
 /// A rank's key is unique, however it is found. Large stores are narrowed first: one pass
 /// counts the keys per bucket of their leading [`RADIX_BITS`] bits (buckets are ranges of
 /// keys, in order), which gives each rank's bucket and its rank within it; a second pass
-/// gathers the keys of those few buckets, and the ranks are selected among them alone
-/// (`select_nth_unstable` on the whole store took most of the statistics' `finish`).
+/// gathers the keys of those few buckets, each bucket on its own, and each bucket's ranks
+/// are selected among its keys alone, narrowed again by the next bits when it is still
+/// large (`select_nth_unstable` on the whole store took most of the statistics' `finish`).
 fn select_ranks(keys: &mut [i64], ranks: &[usize]) -> Vec<i64> {
+    select_ranks_below(keys, ranks, 0)
+}
+
+/// [`select_ranks`] of keys whose leading `shift` bits (of [`key`] as an unsigned order)
+/// are all the same.
+fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64> {
+    const BUCKETS: usize = 1 << RADIX_BITS;
     let n = keys.len();
-    if n < RADIX_MIN || u32::try_from(n).is_err() {
+    if n < RADIX_MIN || u32::try_from(n).is_err() || shift + RADIX_BITS > 64 {
         return select_each(keys, ranks);
     }
-    const BUCKETS: usize = 1 << RADIX_BITS;
-    let bucket = |k: i64| ((k as u64 ^ (1 << 63)) >> (64 - RADIX_BITS)) as usize;
+    let bucket = |k: i64| (((k as u64 ^ (1 << 63)) << shift) >> (64 - RADIX_BITS)) as usize;
     let mut counts = alloc::vec![0u32; BUCKETS];
     let Ok(table) = <&mut [u32; BUCKETS]>::try_from(&mut counts[..]) else {
         return select_each(keys, ranks);
@@ -355,50 +362,45 @@ fn select_ranks(keys: &mut [i64], ranks: &[usize]) -> Vec<i64> {
     for &k in keys.iter() {
         table[bucket(k)] += 1;
     }
-    // The buckets holding the ranks, each with the number of keys below it.
-    let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(ranks.len());
+    // The buckets holding the ranks, with their ranks counted from the bucket's start.
+    let mut wanted: Vec<(usize, Vec<usize>)> = Vec::with_capacity(ranks.len());
     let (mut b, mut below) = (0, 0usize);
     for &r in ranks {
         while b < BUCKETS && below + table[b] as usize <= r {
             below += table[b] as usize;
             b += 1;
         }
-        if wanted.last().map(|&(w, _)| w) != Some(b) {
-            wanted.push((b, below));
+        match wanted.last_mut() {
+            Some((w, local)) if *w == b => local.push(r - below),
+            _ => wanted.push((b, alloc::vec![r - below])),
         }
     }
-    let gathered: usize = wanted
-        .iter()
-        .map(|&(b, _)| table.get(b).map_or(0, |&c| c as usize))
-        .sum();
-    if gathered > n / 2 {
+    let size = |b: usize| table.get(b).map_or(0, |&c| c as usize);
+    let gathered: usize = wanted.iter().map(|&(b, _)| size(b)).sum();
+    if gathered > n / 2 || wanted.len() >= usize::from(u8::MAX) {
         // Narrow data (a few buckets hold most keys): selecting on the whole is cheaper.
         return select_each(keys, ranks);
     }
-    let mut pick = alloc::vec![false; BUCKETS];
-    for &(b, _) in &wanted {
-        if let Some(p) = pick.get_mut(b) {
-            *p = true;
+    // Bucket → 1 + its slot in `wanted` (0: not wanted).
+    let mut slot = alloc::vec![0u8; BUCKETS];
+    let mut parts: Vec<Vec<i64>> = Vec::with_capacity(wanted.len());
+    for (i, &(b, _)) in wanted.iter().enumerate() {
+        if let Some(s) = slot.get_mut(b) {
+            *s = i as u8 + 1;
+        }
+        parts.push(Vec::with_capacity(size(b)));
+    }
+    for &k in keys.iter() {
+        let s = slot[bucket(k)] as usize;
+        if let Some(part) = s.checked_sub(1).and_then(|i| parts.get_mut(i)) {
+            part.push(k);
         }
     }
-    let mut candidates = Vec::with_capacity(gathered);
-    candidates.extend(keys.iter().copied().filter(|&k| pick[bucket(k)]));
-    // A rank in bucket `b`: minus the keys below `b`, plus the candidates of the wanted
-    // buckets before `b`.
-    let mut local = Vec::with_capacity(ranks.len());
-    let (mut w, mut before) = (0, 0usize);
-    for &r in ranks {
-        while wanted.get(w).is_some_and(|&(b, below)| {
-            let end = below + table.get(b).map_or(0, |&c| c as usize);
-            r >= end
-        }) {
-            before += table.get(wanted[w].0).map_or(0, |&c| c as usize);
-            w += 1;
-        }
-        let below = wanted.get(w).map_or(0, |&(_, below)| below);
-        local.push(r - below + before);
+    let mut found = Vec::with_capacity(ranks.len());
+    for (part, (_, local)) in parts.iter_mut().zip(&wanted) {
+        found.extend(select_ranks_below(part, local, shift + RADIX_BITS));
     }
-    select_each(&mut candidates, &local)
+    found
 }
 
 /// The keys of `ranks` (increasing) in the sorted order of `keys`, each selected among the
@@ -551,7 +553,17 @@ mod tests {
         let skewed: Vec<f64> = (0..n as u64)
             .map(|i| if i % 100 == 0 { 1e300 } else { -(i as f64) })
             .collect();
-        for xs in [wide, offset, two, zeros, skewed] {
+        // The middle ranks in one bucket of 40% of the keys: narrowed again by the next bits.
+        let nested: Vec<f64> = (0..n as u64)
+            .map(|i| {
+                if i % 10 < 4 {
+                    1.0 + ((mix(i) >> 30) as f64) * 1e-12
+                } else {
+                    (mix(i) as i64 as f64) * 1e-3
+                }
+            })
+            .collect();
+        for xs in [wide, offset, two, zeros, skewed, nested] {
             let mut keys: Vec<i64> = xs.iter().map(|&x| key(x)).collect();
             let mut sorted = keys.clone();
             sorted.sort_unstable();
