@@ -50,6 +50,9 @@ pub fn limits(channels: usize) -> (u64, u64) {
     )
 }
 
+/// Kept values gathered before they are appended to the store (sampled mode).
+const KEEP_BATCH: usize = 64;
+
 /// How a channel's quantiles are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum QuantileMode {
@@ -114,7 +117,9 @@ fn for_each_kept(stride: u64, start: u64, end: u64, mut keep: impl FnMut(u64)) {
     if start >= end {
         return;
     }
-    for stratum in start / stride..=(end - 1) / stride {
+    // An exclusive range (cannot overflow: `stride >= 1` and `end - 1 < u64::MAX`) makes a
+    // simpler loop than `..=`.
+    for stratum in start / stride..(end - 1) / stride + 1 {
         let offset = mul_high(mix(stratum), stride);
         let i = stratum * stride + offset;
         if (start..end).contains(&i) {
@@ -145,6 +150,9 @@ pub struct QuantileStore {
     zeros: Vec<u8>,
     /// Per-channel exact limit and sample size ([`limits`]).
     limits: (u64, u64),
+    /// The channel's length when known (0 otherwise): sampled mode reserves room for the
+    /// values it will keep once, instead of doubling its way there.
+    samples: u64,
 }
 
 impl QuantileStore {
@@ -153,6 +161,7 @@ impl QuantileStore {
         let limits = limits(channels);
         QuantileStore {
             limits,
+            samples,
             ..Self::with_mode(QuantileMode::for_len(samples, limits))
         }
     }
@@ -164,6 +173,7 @@ impl QuantileStore {
             values: Vec::new(),
             zeros: Vec::new(),
             limits: (EXACT_MAX, SAMPLE_TARGET),
+            samples: 0,
         }
     }
 
@@ -204,13 +214,32 @@ impl QuantileStore {
                 self.thin();
             }
             QuantileMode::Sampled(stride) => {
+                if self.values.capacity() == 0 && self.samples > start {
+                    // One value per stratum from here on: at most the sample size
+                    // ([`limits`]), so a bounded reservation.
+                    let strata = self.samples.div_ceil(stride) - start / stride;
+                    let room = strata.min(self.limits.1);
+                    self.values
+                        .reserve_exact(usize::try_from(room).unwrap_or(0));
+                }
+                // Kept keys gather in a local batch appended a batch at a time: a `push`
+                // per value reloads and stores the vector's length each time (the store
+                // into its buffer may alias it).
                 let values = &mut self.values;
+                let mut batch = [0i64; KEEP_BATCH];
+                let mut n = 0;
                 for_each_kept(stride, start, start + xs.len() as u64, |i| {
                     let x = xs[(i - start) as usize];
                     if !x.is_nan() {
-                        values.push(key(x));
+                        batch[n] = key(x);
+                        n += 1;
+                        if n == KEEP_BATCH {
+                            values.extend_from_slice(&batch);
+                            n = 0;
+                        }
                     }
                 });
+                values.extend_from_slice(&batch[..n]);
             }
         }
     }
@@ -268,30 +297,121 @@ impl QuantileStore {
         if n == 0 {
             return qs.iter().map(|_| None).collect();
         }
-        let mut sel = Selector {
-            rest: &mut self.values,
-            offset: 0,
-            picked: Vec::new(),
+        // numpy's "linear" method: virtual index (n - 1) * q, clamped to the ends; the
+        // values of ranks `lo` and `lo + 1` (clamped) interpolated by `gamma`.
+        let plan: Vec<(usize, usize, f64)> = qs
+            .iter()
+            .map(|&q| {
+                let virtual_index = (n - 1) as f64 * q;
+                let (lo, gamma) = if virtual_index < 0.0 {
+                    (0, 0.0)
+                } else if virtual_index >= (n - 1) as f64 {
+                    (n - 1, 0.0)
+                } else {
+                    let f = crate::math::floor(virtual_index);
+                    (f as usize, virtual_index - f)
+                };
+                (lo, (lo + 1).min(n - 1), gamma)
+            })
+            .collect();
+        let mut ranks: Vec<usize> = plan.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let keys = select_ranks(&mut self.values, &ranks);
+        let at = |rank: usize| {
+            let i = ranks.partition_point(|&r| r < rank);
+            value(keys[i])
         };
-        let mut out = Vec::with_capacity(qs.len());
-        for &q in qs {
-            // numpy's "linear" method: virtual index (n - 1) * q, clamped to the ends.
-            let virtual_index = (n - 1) as f64 * q;
-            let (lo, gamma) = if virtual_index < 0.0 {
-                (0, 0.0)
-            } else if virtual_index >= (n - 1) as f64 {
-                (n - 1, 0.0)
-            } else {
-                let f = crate::math::floor(virtual_index);
-                (f as usize, virtual_index - f)
-            };
-            let hi = (lo + 1).min(n - 1);
-            let a = sel.select(lo);
-            let b = sel.select(hi);
-            out.push(Some(lerp(a, b, gamma)));
-        }
-        out
+        plan.iter()
+            .map(|&(lo, hi, gamma)| Some(lerp(at(lo), at(hi), gamma)))
+            .collect()
     }
+}
+
+/// Fewest keys for which [`select_ranks`] narrows the candidates with a histogram first.
+const RADIX_MIN: usize = 1 << 16;
+/// Leading bits of a key that pick its histogram bucket.
+const RADIX_BITS: u32 = 16;
+
+/// The keys of `ranks` (increasing, each `< keys.len()`) in the sorted order of `keys`
+/// (reordered meanwhile).
+///
+/// A rank's key is unique, however it is found. Large stores are narrowed first: one pass
+/// counts the keys per bucket of their leading [`RADIX_BITS`] bits (buckets are ranges of
+/// keys, in order), which gives each rank's bucket and its rank within it; a second pass
+/// gathers the keys of those few buckets, each bucket on its own, and each bucket's ranks
+/// are selected among its keys alone, narrowed again by the next bits when it is still
+/// large (`select_nth_unstable` on the whole store took most of the statistics' `finish`).
+fn select_ranks(keys: &mut [i64], ranks: &[usize]) -> Vec<i64> {
+    select_ranks_below(keys, ranks, 0)
+}
+
+/// [`select_ranks`] of keys whose leading `shift` bits (of [`key`] as an unsigned order)
+/// are all the same.
+fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64> {
+    const BUCKETS: usize = 1 << RADIX_BITS;
+    let n = keys.len();
+    if n < RADIX_MIN || u32::try_from(n).is_err() || shift + RADIX_BITS > 64 {
+        return select_each(keys, ranks);
+    }
+    let bucket = |k: i64| (((k as u64 ^ (1 << 63)) << shift) >> (64 - RADIX_BITS)) as usize;
+    let mut counts = alloc::vec![0u32; BUCKETS];
+    let Ok(table) = <&mut [u32; BUCKETS]>::try_from(&mut counts[..]) else {
+        return select_each(keys, ranks);
+    };
+    for &k in keys.iter() {
+        table[bucket(k)] += 1;
+    }
+    // The buckets holding the ranks, with their ranks counted from the bucket's start.
+    let mut wanted: Vec<(usize, Vec<usize>)> = Vec::with_capacity(ranks.len());
+    let (mut b, mut below) = (0, 0usize);
+    for &r in ranks {
+        while b < BUCKETS && below + table[b] as usize <= r {
+            below += table[b] as usize;
+            b += 1;
+        }
+        match wanted.last_mut() {
+            Some((w, local)) if *w == b => local.push(r - below),
+            _ => wanted.push((b, alloc::vec![r - below])),
+        }
+    }
+    let size = |b: usize| table.get(b).map_or(0, |&c| c as usize);
+    let gathered: usize = wanted.iter().map(|&(b, _)| size(b)).sum();
+    if gathered > n / 2 || wanted.len() >= usize::from(u8::MAX) {
+        // Narrow data (a few buckets hold most keys): selecting on the whole is cheaper.
+        return select_each(keys, ranks);
+    }
+    // Bucket → 1 + its slot in `wanted` (0: not wanted).
+    let mut slot = alloc::vec![0u8; BUCKETS];
+    let mut parts: Vec<Vec<i64>> = Vec::with_capacity(wanted.len());
+    for (i, &(b, _)) in wanted.iter().enumerate() {
+        if let Some(s) = slot.get_mut(b) {
+            *s = i as u8 + 1;
+        }
+        parts.push(Vec::with_capacity(size(b)));
+    }
+    for &k in keys.iter() {
+        let s = slot[bucket(k)] as usize;
+        if let Some(part) = s.checked_sub(1).and_then(|i| parts.get_mut(i)) {
+            part.push(k);
+        }
+    }
+    let mut found = Vec::with_capacity(ranks.len());
+    for (part, (_, local)) in parts.iter_mut().zip(&wanted) {
+        found.extend(select_ranks_below(part, local, shift + RADIX_BITS));
+    }
+    found
+}
+
+/// The keys of `ranks` (increasing) in the sorted order of `keys`, each selected among the
+/// keys above the previous one.
+fn select_each(keys: &mut [i64], ranks: &[usize]) -> Vec<i64> {
+    let mut sel = Selector {
+        rest: keys,
+        offset: 0,
+        picked: Vec::new(),
+    };
+    ranks.iter().map(|&r| sel.select(r)).collect()
 }
 
 /// Selects values by rank, for ranks requested in non-decreasing order.
@@ -299,14 +419,14 @@ struct Selector<'a> {
     /// The keys of ranks `offset ..`, in any order.
     rest: &'a mut [i64],
     offset: usize,
-    /// The ranks selected so far, with their values.
-    picked: Vec<(usize, f64)>,
+    /// The ranks selected so far, with their keys.
+    picked: Vec<(usize, i64)>,
 }
 
 impl Selector<'_> {
-    fn select(&mut self, k: usize) -> f64 {
-        if let Some(&(_, value)) = self.picked.iter().find(|(rank, _)| *rank == k) {
-            return value;
+    fn select(&mut self, k: usize) -> i64 {
+        if let Some(&(_, key)) = self.picked.iter().find(|(rank, _)| *rank == k) {
+            return key;
         }
         debug_assert!(
             k >= self.offset,
@@ -316,7 +436,6 @@ impl Selector<'_> {
         let (_, &mut found, above) = slice.select_nth_unstable(k - self.offset);
         self.rest = above;
         self.offset = k + 1;
-        let found = value(found);
         self.picked.push((k, found));
         found
     }
@@ -346,7 +465,9 @@ impl Merge for QuantileStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{key, mix, mul_high_narrow, value, QuantileMode, QuantileStore};
+    use super::{
+        key, mix, mul_high_narrow, select_ranks, value, QuantileMode, QuantileStore, RADIX_MIN,
+    };
     use crate::Merge as _;
 
     fn thinned() -> QuantileStore {
@@ -413,6 +534,74 @@ mod tests {
                 let got = mul_high_narrow(b, a);
                 assert_eq!(got, (a >> 32 == 0).then_some(want), "{b} * {a}");
             }
+        }
+    }
+
+    #[test]
+    fn radix_selection_finds_the_ranks_of_a_full_sort() {
+        let n = RADIX_MIN * 3 + 17;
+        let wide: Vec<f64> = (0..n as u64)
+            .map(|i| (mix(i) as i64 as f64) * 1e-12)
+            .collect();
+        let offset: Vec<f64> = (0..n as u64)
+            .map(|i| 2.5 + ((mix(i) >> 40) as f64) * 1e-8)
+            .collect();
+        let two: Vec<f64> = (0..n as u64).map(|i| (mix(i) & 1) as f64).collect();
+        let zeros: Vec<f64> = (0..n as u64)
+            .map(|i| if mix(i) & 1 == 0 { 0.0 } else { -0.0 })
+            .collect();
+        let skewed: Vec<f64> = (0..n as u64)
+            .map(|i| if i % 100 == 0 { 1e300 } else { -(i as f64) })
+            .collect();
+        // The middle ranks in one bucket of 40% of the keys: narrowed again by the next bits.
+        let nested: Vec<f64> = (0..n as u64)
+            .map(|i| {
+                if i % 10 < 4 {
+                    1.0 + ((mix(i) >> 30) as f64) * 1e-12
+                } else {
+                    (mix(i) as i64 as f64) * 1e-3
+                }
+            })
+            .collect();
+        for xs in [wide, offset, two, zeros, skewed, nested] {
+            let mut keys: Vec<i64> = xs.iter().map(|&x| key(x)).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let ranks = [
+                0,
+                1,
+                n / 2,
+                n / 2 + 1,
+                n * 95 / 100,
+                n * 99 / 100,
+                n - 2,
+                n - 1,
+            ];
+            let want: Vec<i64> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(select_ranks(&mut keys, &ranks), want);
+        }
+    }
+
+    #[test]
+    fn sampled_quantiles_match_a_full_sort() {
+        let n = 1u64 << 20;
+        let xs: Vec<f64> = (0..n)
+            .map(|i| ((i as f64) * 0.001).sin() + ((mix(i) >> 44) as f64) * 1e-6)
+            .collect();
+        let mut store = QuantileStore::with_mode(QuantileMode::Sampled(4));
+        store.add(0, &xs);
+        let mut kept: Vec<f64> = store.values.iter().map(|&k| value(k)).collect();
+        kept.sort_by(f64::total_cmp);
+        let m = kept.len();
+        assert!(m >= RADIX_MIN);
+        let qs = [0.0, 0.5, 0.95, 0.99, 1.0];
+        let got = store.quantiles(&qs);
+        for (q, got) in qs.iter().zip(got) {
+            let v = (m - 1) as f64 * q;
+            let lo = v.floor() as usize;
+            let hi = (lo + 1).min(m - 1);
+            let want = super::lerp(kept[lo], kept[hi], v - v.floor());
+            assert_eq!(got.map(f64::to_bits), Some(want.to_bits()), "q{q}");
         }
     }
 
