@@ -15,6 +15,7 @@
 //! The passes also read `f32` samples in place ([`Sample`]), with the same results bit
 //! for bit as their `f64` values.
 
+mod codes;
 mod dist;
 mod levels;
 pub mod pulses;
@@ -22,6 +23,7 @@ mod sample;
 
 use alloc::string::String;
 
+pub use codes::{CodeHistogram, CodeMap};
 pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
 pub use pulses::{PulseDists, PulseTracker, RefLevels};
