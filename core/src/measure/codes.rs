@@ -124,24 +124,32 @@ impl CodeMap {
     /// The values of the whole rows of `bytes` into `out` (as many as both hold), as `f32`
     /// (exact only when [`Self::f32_exact`]).
     pub fn decode_f32(&self, bytes: &[u8], out: &mut [f32]) {
-        match (self.size, self.row, self.affine) {
-            (2, 2, None) if !self.big_endian => {
+        // One plain loop per layout, so each vectorises.
+        match (
+            self.size,
+            self.row,
+            self.affine,
+            self.signed,
+            self.big_endian,
+        ) {
+            (2, 2, None, true, false) => {
                 for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                    let raw = if self.signed {
-                        f32::from(i16::from_le_bytes([b[0], b[1]]))
-                    } else {
-                        f32::from(u16::from_le_bytes([b[0], b[1]]))
-                    };
-                    *o = raw;
+                    *o = f32::from(i16::from_le_bytes([b[0], b[1]]));
                 }
             }
-            (1, 1, None) => {
+            (2, 2, None, false, false) => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = f32::from(u16::from_le_bytes([b[0], b[1]]));
+                }
+            }
+            (1, 1, None, true, _) => {
                 for (o, &b) in out.iter_mut().zip(bytes) {
-                    *o = if self.signed {
-                        f32::from(b as i8)
-                    } else {
-                        f32::from(b)
-                    };
+                    *o = f32::from(b as i8);
+                }
+            }
+            (1, 1, None, false, _) => {
+                for (o, &b) in out.iter_mut().zip(bytes) {
+                    *o = f32::from(b);
                 }
             }
             _ => {
