@@ -301,8 +301,8 @@ pub(super) fn moments_of(map: &CodeMap, counts: &[u64]) -> Moments {
         s1 += raw as i128 * i128::from(c);
     }
     // Deviations from the code nearest the mean keep every product small.
-    let k = (s1 as f64 / n as f64).round();
-    let ki = k as i128;
+    let ki = (2 * s1 + i128::from(n)).div_euclid(2 * i128::from(n));
+    let k = ki as f64;
     let (mut d1, mut d2): (i128, i128) = (0, 0);
     for (raw, _, c) in present() {
         let d = raw as i128 - ki;
