@@ -3,7 +3,7 @@
 # threshold crossings via np.nonzero/diff, interpolated 10/50/90 % instants) on a 1e8-sample
 # float32 NPY, in the same session; medians of RUNS runs (wall time, and CPU time, which
 # a loaded machine inflates less). The same pulse train is also measured as integer ADC
-# codes: an int16 NPY and a LeCroy-like int16 .trc (gain/offset; its descriptor is taken
+# codes: int16 and int8 NPY, and a LeCroy-like int16 .trc (gain/offset; its descriptor is taken
 # from TRC_TEMPLATE, default ../shared/data/trc/pulse.trc). With SCOPEKIT_BASE set to
 # another build (e.g. main's), runs it alternately with SCOPEKIT_BIN and prints both,
 # checking their --json: identical, or identical except the last digits of mean/RMS (the
@@ -24,6 +24,7 @@ x += np.random.default_rng(1).normal(0, 0.002, n).astype(np.float32)
 np.save(os.path.join(d, 'pulses.npy'), x)
 codes = np.round((x - 0.5) * 40000).astype('<i2')
 np.save(os.path.join(d, 'pulses_i16.npy'), codes)
+np.save(os.path.join(d, 'pulses_i8.npy'), np.round((x - 0.5) * 200).astype('i1'))
 if os.path.exists(tpl):
     raw = open(tpl, 'rb').read(); w = raw.find(b'WAVEDESC')
     desc = bytearray(raw[w:w + 346])
@@ -73,7 +74,7 @@ report() {
     if (p > 0) printf "; numpy/scopekit %.2fx", p/s
     printf "\n" }'
 }
-for CASE in pulses.npy pulses_i16.npy pulses.trc; do
+for CASE in pulses.npy pulses_i16.npy pulses_i8.npy pulses.trc; do
   G=$D/$CASE; [ -e "$G" ] || continue
   cat "$G" > /dev/null  # page cache
   : > "$G.bin"; : > "$G.base"
