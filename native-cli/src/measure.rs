@@ -9,7 +9,12 @@
 //! worker one segment earlier until its state provably equals the serial one, so cycles
 //! spanning segment borders are measured exactly once. One little-endian float32 channel
 //! (NPY, raw) is read from the map in `f32` tiles by the passes themselves, without the
-//! reader's decoding to `f64` (same results). Other formats stream serially.
+//! reader's decoding to `f64` (same results). A channel of 8/16-bit integer codes (NPY,
+//! raw, PCM WAV, LeCroy `.trc`; see [`code_layout`]) is read twice from the map: an exact
+//! per-code histogram (moments and top/base, on the workers), then the transition pass
+//! alone over the same segments as the float path (the whole record for `.trc`, which the
+//! reader streams serially), so per-cycle results are the same bits. Other formats stream
+//! serially.
 
 use std::fmt::Write as _;
 use std::path::Path;

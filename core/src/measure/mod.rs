@@ -14,6 +14,10 @@
 //!
 //! The passes also read `f32` samples in place ([`Sample`]), with the same results bit
 //! for bit as their `f64` values.
+//!
+//! Integer ADC codes (8/16-bit) can replace the first two passes by one exact count of
+//! every code ([`CodeHistogram`]): moments from exact integer sums, top and base equal to
+//! the histogram pass's bit for bit.
 
 mod codes;
 mod dist;
