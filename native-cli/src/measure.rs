@@ -396,6 +396,9 @@ struct Track<'a> {
     data_end: u64,
     /// Integer codes read in place by the transition pass (see [`coded`]).
     codes: Option<Coded>,
+    /// Log the per-cycle values of every span but the first, for
+    /// [`PulseDists::replay`].
+    log: bool,
 }
 
 impl Track<'_> {
@@ -426,6 +429,9 @@ impl Track<'_> {
                 }
             };
             let mut p = PulseTracker::owning(self.channel, lv, from, to, first);
+            if self.log && j > 0 {
+                p = p.logged();
+            }
             let range = (at, self.data_end);
             if let Some(f) = fused.take() {
                 f.tracker = Some(p);
@@ -507,6 +513,7 @@ fn parallel(
         channel: ch,
         data_end: bounds.last().map_or(0, |b| b.1),
         codes: None,
+        log: false,
     };
     let split = |first: u64, end: u64| first + (end - first) / GUESS;
     // Pass 2a: the histogram of the head of each segment, whose modes guess the levels.
@@ -716,15 +723,22 @@ fn coded(
     let Some(lv) = levels_of(config, tb) else {
         return Ok(MeasureReport::build(config, &scan, tb, None, rate));
     };
-    // Pass 2: the transitions alone.
-    let bounds = split.unwrap_or_else(|| vec![(0, data_len)]);
+    // Pass 2: the transitions alone. Without segments of the reader (a serial read), the
+    // workers log the per-cycle values of their parts, replayed in order into the first
+    // part's: the same bits as one serial tracker (which runs when a log overflows).
+    let serial = split.is_none();
+    let bounds = match split {
+        Some(b) => b,
+        None if threads > 1 => parts.clone(),
+        None => vec![(0, data_len)],
+    };
     let spans: Vec<(usize, u64, u64)> = bounds
         .iter()
         .enumerate()
         .filter(|(_, b)| b.1 > b.0)
         .map(|(k, b)| (k, b.0 / row, b.1 / row))
         .collect();
-    let track = Track {
+    let mut track = Track {
         data,
         header,
         bounds: &bounds,
@@ -736,18 +750,38 @@ fn coded(
             map,
             f32_exact: map.f32_exact(),
         }),
+        log: serial,
     };
-    let parts: Vec<Result<PulseDists, CliError>> = pool.install(|| {
-        (0..spans.len())
-            .into_par_iter()
-            .map(|j| {
-                let (k, ..) = spans[j];
-                bar.inc(2 * (bounds[k].1 - bounds[k].0));
-                track.span(j, lv, None)
-            })
-            .collect()
-    });
-    let pulses = merged(parts)?;
+    let run = |track: &Track<'_>| -> Vec<Result<PulseDists, CliError>> {
+        pool.install(|| {
+            (0..track.spans.len())
+                .into_par_iter()
+                .map(|j| track.span(j, lv, None))
+                .collect()
+        })
+    };
+    let parts = run(&track);
+    bar.inc(2 * data_len);
+    let pulses = if serial {
+        let parts: Vec<PulseDists> = parts.into_iter().collect::<Result<_, _>>()?;
+        if parts.iter().any(PulseDists::overflowed) {
+            let whole = [(0, data_len)];
+            let one = [(0, 0, samples)];
+            (track.bounds, track.spans, track.log) = (&whole, &one, false);
+            merged(run(&track))?
+        } else {
+            let mut parts = parts.into_iter();
+            let mut total = parts.next();
+            if let Some(t) = &mut total {
+                for p in parts {
+                    t.replay(p)?;
+                }
+            }
+            total
+        }
+    } else {
+        merged(parts)?
+    };
     Ok(MeasureReport::build(config, &scan, tb, pulses, rate))
 }
 
