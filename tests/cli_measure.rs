@@ -165,14 +165,18 @@ fn fused_passes_equal_across_threads_and_layouts() {
 /// numpy: one pulse train as integer codes in several layouts (`kind`): an int16 NPY of two
 /// channels in C order (5e6 rows: two parallel segments), an int8 NPY, an 8-bit WAV, and a
 /// LeCroy-like int16 `.trc` (gain and offset; descriptor from `template`), each beside a
-/// float64 NPY of the values the readers emit for them.
+/// float64 NPY of the values the readers emit for them. The `.trc` cases hold several parts
+/// (logged and replayed with `--threads 2` and 3: the bits of `--threads 1`, one serial
+/// tracker), `trcfast` too many transitions for the logs (a serial rerun).
 const NUMPY_CODES: &str = r#"
 import struct, wave
 kind, path, ref, template = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-n = 5_000_000 if kind == "i16" else 1_000_000
+n = {"i16": 5_000_000, "trc": 9_000_000, "trcfast": 9_000_000}.get(kind, 1_000_000)
 t = np.arange(n, dtype=np.float64); ph = np.mod(t - 37.25, 1000.0)
 up = lambda u: np.clip((u + 50) / 100, 0, 1)
 x = np.maximum(up(ph) - up(ph - 300), up(ph - 1000)) + np.random.default_rng(3).normal(0, 0.01, n)
+if kind == "trcfast":
+    x = (np.mod(t, 100) < 50) + np.random.default_rng(4).normal(0, 0.01, n)
 if kind == "i16":
     c = np.round((x - 0.5) * 40000).astype("<i2")
     other = np.round(np.sin(t / 50) * 1000).astype("<i2")
@@ -267,6 +271,7 @@ fn integer_codes_equal_their_float_values() {
             want[key] = Value::Null;
         }
         assert!(got["rising_transitions"].as_u64().unwrap() > 900, "{kind}");
+
         same_but_merged(&got, &want, kind);
     }
 }
