@@ -66,11 +66,8 @@ impl Dist {
         if !v.is_finite() {
             return;
         }
-        if let Some(log) = &mut self.log {
-            match log {
-                Some(l) if l.len() < LOG_CAP => l.push((key, v)),
-                _ => *log = None,
-            }
+        if self.log.is_some() {
+            self.log_value(key, v);
             return;
         }
         self.store.add(key, &[v]);
@@ -90,6 +87,17 @@ impl Dist {
         Dist {
             log: Some(Some(alloc::vec::Vec::new())),
             ..Dist::default()
+        }
+    }
+
+    /// Log `(key, v)` (out of line: keeps [`Dist::add`] small where it is inlined).
+    #[inline(never)]
+    fn log_value(&mut self, key: u64, v: f64) {
+        if let Some(log) = &mut self.log {
+            match log {
+                Some(l) if l.len() < LOG_CAP => l.push((key, v)),
+                _ => *log = None,
+            }
         }
     }
 
