@@ -161,3 +161,117 @@ fn fused_passes_equal_across_threads_and_layouts() {
         }
     }
 }
+
+/// numpy: one pulse train as integer codes in several layouts (`kind`): an int16 NPY of two
+/// channels in C order (5e6 rows: two parallel segments), an int8 NPY, an 8-bit WAV, and a
+/// LeCroy-like int16 `.trc` (gain and offset; descriptor from `template`), each beside a
+/// float64 NPY of the values the readers emit for them. The `.trc` cases hold several parts
+/// (logged and replayed with `--threads 2` and 3: the bits of `--threads 1`, one serial
+/// tracker), `trcfast` too many transitions for the logs (a serial rerun).
+const NUMPY_CODES: &str = r#"
+import struct, wave
+kind, path, ref, template = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+n = {"i16": 5_000_000, "trc": 9_000_000, "trcfast": 9_000_000}.get(kind, 1_000_000)
+t = np.arange(n, dtype=np.float64); ph = np.mod(t - 37.25, 1000.0)
+up = lambda u: np.clip((u + 50) / 100, 0, 1)
+x = np.maximum(up(ph) - up(ph - 300), up(ph - 1000)) + np.random.default_rng(3).normal(0, 0.01, n)
+if kind == "trcfast":
+    x = (np.mod(t, 100) < 50) + np.random.default_rng(4).normal(0, 0.01, n)
+if kind == "i16":
+    c = np.round((x - 0.5) * 40000).astype("<i2")
+    other = np.round(np.sin(t / 50) * 1000).astype("<i2")
+    np.save(path, np.stack([c, other], axis=1)); v = c.astype(np.float64)
+elif kind == "i8":
+    c = np.round((x - 0.5) * 200).clip(-128, 127).astype("i1"); np.save(path, c); v = c.astype(np.float64)
+elif kind == "wav8":
+    c = np.round(x * 200 + 20).clip(0, 255).astype("u1")
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1); w.setsampwidth(1); w.setframerate(1000); w.writeframes(c.tobytes())
+    v = c.astype(np.float64) - 128.0
+else:
+    raw = open(template, "rb").read(); at = raw.find(b"WAVEDESC"); d = bytearray(raw[at:at + 346])
+    o = "<" if struct.unpack_from("<h", d, 34)[0] == 1 else ">"
+    struct.pack_into(o + "h", d, 32, 1)
+    struct.pack_into(o + "10i", d, 36, 346, 0, 0, 0, 0, 0, 2 * n, 0, 0, 0)
+    struct.pack_into(o + "i", d, 116, n); struct.pack_into(o + "i", d, 144, 1)
+    struct.pack_into(o + "ff", d, 156, 1.3e-4, -0.25)
+    c = np.round((x - 0.5) * 30000).astype("<i2")
+    open(path, "wb").write(bytes(d) + c.astype(o + "i2").tobytes())
+    g, off = struct.unpack_from(o + "ff", d, 156)
+    v = np.float64(g) * c.astype(np.float64) - np.float64(off)
+np.save(ref, v)
+print("{}")
+"#;
+
+/// `got` equals `want` except the last digits of per-cycle means and deviations (merged
+/// per segment: the segments of a float64 file are other rows than an integer one's).
+fn same_but_merged(got: &Value, want: &Value, what: &str) {
+    match (got, want) {
+        (Value::Object(a), Value::Object(b)) => {
+            assert_eq!(a.len(), b.len(), "{what}");
+            for (k, v) in a {
+                let w = &b[k];
+                let (x, y) = (v.as_f64(), w.as_f64());
+                if let (true, Some(x), Some(y)) =
+                    (["mean", "std", "value"].contains(&k.as_str()), x, y)
+                {
+                    assert!((x - y).abs() <= 1e-12 * y.abs(), "{what}.{k}: {x} vs {y}");
+                } else {
+                    same_but_merged(v, w, &format!("{what}.{k}"));
+                }
+            }
+        }
+        _ => assert_eq!(got, want, "{what}"),
+    }
+}
+
+/// Integer codes take the exact per-code path: the same bytes for any thread count, and
+/// the same report as the float64 values except the last digits of mean and RMS (exact
+/// integer sums there) and of merged per-cycle means.
+#[test]
+fn integer_codes_equal_their_float_values() {
+    let dir = TempDir::new("measure-codes");
+    let template = repo().join("../shared/data/trc/pulse.trc");
+    for (kind, ext) in [
+        ("i16", "npy"),
+        ("i8", "npy"),
+        ("wav8", "wav"),
+        ("trc", "trc"),
+    ] {
+        let f = dir.path(&format!("{kind}.{ext}"));
+        let r = dir.path(&format!("{kind}-values.npy"));
+        let (f, r) = (f.to_str().unwrap(), r.to_str().unwrap());
+        python(NUMPY_CODES, &[kind, f, r, template.to_str().unwrap()]);
+        let run = |file: &str, extra: &[&str]| {
+            let mut args = vec!["measure", file, "--json"];
+            args.extend_from_slice(extra);
+            let out = scopekit(&args);
+            assert!(
+                out.status.success(),
+                "{kind}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        };
+        let one = run(f, &["--threads", "1"]);
+        assert_eq!(one, run(f, &["--threads", "2"]), "{kind}");
+        assert_eq!(one, run(f, &["--threads", "3"]), "{kind}");
+        let mut got: Value = serde_json::from_slice(&one).unwrap();
+        let rate = got["sample_rate"].as_f64().map(|r| format!("{r:?}"));
+        let extra: Vec<&str> = match &rate {
+            Some(r) => vec!["--rate", r.as_str()],
+            None => vec![],
+        };
+        let mut want: Value = serde_json::from_slice(&run(r, &extra)).unwrap();
+        for key in ["mean", "rms_dc", "rms_ac"] {
+            let (a, b) = (got[key]["value"].as_f64(), want[key]["value"].as_f64());
+            let (a, b) = (a.unwrap(), b.unwrap());
+            assert!((a - b).abs() <= 1e-13 * b.abs(), "{kind} {key}: {a} vs {b}");
+            got[key] = Value::Null;
+            want[key] = Value::Null;
+        }
+        assert!(got["rising_transitions"].as_u64().unwrap() > 900, "{kind}");
+
+        same_but_merged(&got, &want, kind);
+    }
+}

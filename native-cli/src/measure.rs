@@ -9,7 +9,12 @@
 //! worker one segment earlier until its state provably equals the serial one, so cycles
 //! spanning segment borders are measured exactly once. One little-endian float32 channel
 //! (NPY, raw) is read from the map in `f32` tiles by the passes themselves, without the
-//! reader's decoding to `f64` (same results). Other formats stream serially.
+//! reader's decoding to `f64` (same results). A channel of 8/16-bit integer codes (NPY,
+//! raw, PCM WAV, LeCroy `.trc`; see [`code_layout`]) is read twice from the map: an exact
+//! per-code histogram (moments and top/base, on the workers), then the transition pass
+//! alone over the same segments as the float path (the whole record for `.trc`, which the
+//! reader streams serially), so per-cycle results are the same bits. Other formats stream
+//! serially.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -17,11 +22,12 @@ use std::path::Path;
 use rayon::prelude::*;
 use scopekit_core::formats::dtype::{Dtype, DtypeKind};
 use scopekit_core::formats::raw::RawHeader;
+use scopekit_core::formats::wav::SampleFormat;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::measure::{
-    LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement, PerCycle, PulseDists,
-    PulseTracker, RefLevels,
+    CodeHistogram, CodeMap, LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement,
+    PerCycle, PulseDists, PulseTracker, RefLevels,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _};
 
@@ -81,10 +87,17 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     config.validate()?;
     let rate = info.sample_rate.or(options.rate);
     let bar = progress::bytes(source.len() * 3);
+    let codes = code_layout(&header, config.channel, source.len());
     let report = match header
         .segments(SEGMENT)
         .filter(|_| !matches!(header, Header::Npz(_)))
     {
+        _ if codes.is_some() => {
+            let (map, samples) = codes.ok_or_else(|| CliError::msg("no code layout"))?;
+            let split = header.segments(SEGMENT);
+            let ctx = (&source, &header, &config);
+            coded(ctx, (map, samples), split, options.threads, rate, &bar)?
+        }
         Some(bounds) => parallel(
             &source,
             &header,
@@ -381,6 +394,11 @@ struct Track<'a> {
     row: Option<u64>,
     channel: usize,
     data_end: u64,
+    /// Integer codes read in place by the transition pass (see [`coded`]).
+    codes: Option<Coded>,
+    /// Log the per-cycle values of every span but the first, for
+    /// [`PulseDists::replay`].
+    log: bool,
 }
 
 impl Track<'_> {
@@ -411,6 +429,9 @@ impl Track<'_> {
                 }
             };
             let mut p = PulseTracker::owning(self.channel, lv, from, to, first);
+            if self.log && j > 0 {
+                p = p.logged();
+            }
             let range = (at, self.data_end);
             if let Some(f) = fused.take() {
                 f.tracker = Some(p);
@@ -419,6 +440,9 @@ impl Track<'_> {
                     .tracker
                     .take()
                     .ok_or_else(|| CliError::msg("transition tracker lost"))?;
+            } else if let Some(c) = &self.codes {
+                let bytes = data_bytes(self.data, self.header, range)?;
+                run_codes(c, bytes, at / c.map.row() as u64, &mut p);
             } else {
                 run_range(
                     self.data,
@@ -488,6 +512,8 @@ fn parallel(
         row,
         channel: ch,
         data_end: bounds.last().map_or(0, |b| b.1),
+        codes: None,
+        log: false,
     };
     let split = |first: u64, end: u64| first + (end - first) / GUESS;
     // Pass 2a: the histogram of the head of each segment, whose modes guess the levels.
@@ -556,6 +582,205 @@ fn parallel(
             }
             None => None,
         }
+    };
+    Ok(MeasureReport::build(config, &scan, tb, pulses, rate))
+}
+
+/// The layout of `channel` when it is stored as 8- or 16-bit integer codes that [`coded`]
+/// reads in place (integer NPY and raw of one channel or in C order, 8/16-bit PCM WAV of
+/// known length, LeCroy `.trc` with all its blocks in the file), with the number of
+/// samples of the channel. Read from the headers' public fields; the code values are what
+/// the readers emit (see [`CodeMap::value`]).
+fn code_layout(header: &Header, channel: usize, file_len: u64) -> Option<(CodeMap, u64)> {
+    match header {
+        Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => {
+            let d = h.dtype;
+            let channels = usize::try_from(h.channels.max(1)).ok()?;
+            let int = matches!(d.kind, DtypeKind::Int | DtypeKind::UInt);
+            if !int || (h.fortran_order && channels > 1) {
+                return None;
+            }
+            let row = d.size.checked_mul(channels)?;
+            let at = channel.checked_mul(d.size)?;
+            let map = CodeMap::new(
+                d.size,
+                d.kind == DtypeKind::Int,
+                d.big_endian,
+                None,
+                row,
+                at,
+            )?;
+            (h.data_len == h.samples.checked_mul(row as u64)?).then_some((map, h.samples))
+        }
+        Header::Wav(h) if h.sample_format == SampleFormat::Int => {
+            let (len, align) = (h.data_len?, u64::from(h.block_align));
+            let size = usize::from(h.container_bytes());
+            // 8-bit PCM is unsigned, emitted centred: `raw − 128`.
+            let (signed, affine) = match size {
+                1 => (false, Some((1.0, 128.0))),
+                _ => (true, None),
+            };
+            let at = channel.checked_mul(size)?;
+            let map = CodeMap::new(size, signed, false, affine, usize::from(h.block_align), at)?;
+            (align > 0 && len % align == 0).then_some((map, len / align))
+        }
+        Header::Trc(h) => {
+            let d = h.dtype;
+            let l = &h.lengths;
+            // Every block after the samples must be there too (the reader checks them).
+            let end = [l.wave_array_1, l.wave_array_2, l.res_array2, l.res_array3]
+                .iter()
+                .map(|&b| u64::from(b))
+                .sum::<u64>()
+                + h.data_offset;
+            if d.kind != DtypeKind::Int || channel != 0 || end > file_len {
+                return None;
+            }
+            let affine = Some((h.vertical_gain, h.vertical_offset));
+            let map = CodeMap::new(d.size, true, d.big_endian, affine, d.size, 0)?;
+            Some((map, h.wave_array_count))
+        }
+        _ => None,
+    }
+}
+
+/// How the transition pass reads integer codes: as `f32` when every code's value is one
+/// (the `f32` fast paths), else as `f64`.
+#[derive(Clone, Copy)]
+struct Coded {
+    map: CodeMap,
+    f32_exact: bool,
+}
+
+/// Feed the codes `bytes` (whole rows, the first of sample `at`) to `p` as values, a tile
+/// at a time, until it is done.
+fn run_codes(c: &Coded, bytes: &[u8], mut at: u64, p: &mut PulseTracker) {
+    let row = c.map.row();
+    let mut t32 = [0f32; TILE];
+    let mut t64 = [0f64; TILE / 2];
+    let per = if c.f32_exact { TILE } else { TILE / 2 };
+    for chunk in bytes.chunks(per * row) {
+        let n = chunk.len() / row;
+        if c.f32_exact {
+            c.map.decode_f32(chunk, &mut t32[..n]);
+            p.add_samples(at, &t32[..n]);
+        } else {
+            c.map.decode_f64(chunk, &mut t64[..n]);
+            p.add_samples(at, &t64[..n]);
+        }
+        at += n as u64;
+        if p.done() {
+            break;
+        }
+    }
+}
+
+/// `measure` of a channel of integer codes (see [`code_layout`]): one read counts every
+/// code exactly ([`CodeHistogram`]: the moments, from exact integer sums, and the top and
+/// base follow from the counts), a second one tracks the transitions. The transition pass
+/// runs over `split` (the reader's segments, as the float path; `None`: one segment, as a
+/// serial read), so its per-cycle results are the same bits as the float path's.
+fn coded(
+    (source, header, config): (&Source, &Header, &MeasureConfig),
+    (map, samples): (CodeMap, u64),
+    split: Option<Vec<(u64, u64)>>,
+    threads: usize,
+    rate: Option<f64>,
+    bar: &indicatif::ProgressBar,
+) -> Result<MeasureReport, CliError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let row = map.row() as u64;
+    let data_len = samples
+        .checked_mul(row)
+        .ok_or_else(|| CliError::msg("the data is too large"))?;
+    let len = usize::try_from(source.len())
+        .map_err(|_| CliError::msg("the file is too large to map on this platform"))?;
+    let data = source.map_prefix(len)?;
+    let data: &[u8] = &data;
+    // Pass 1: the code counts, over parts of about SEGMENT bytes (whole rows; counts add,
+    // so any cut gives the same result).
+    let step = (SEGMENT / row).max(1) * row;
+    let parts: Vec<(u64, u64)> = (0..data_len.div_ceil(step))
+        .map(|k| (k * step, ((k + 1) * step).min(data_len)))
+        .collect();
+    let hists: Vec<Result<CodeHistogram, CliError>> = pool.install(|| {
+        parts
+            .par_iter()
+            .map(|&b| {
+                let mut h = CodeHistogram::new(map);
+                h.add_rows(data_bytes(data, header, b)?);
+                bar.inc(b.1 - b.0);
+                Ok(h)
+            })
+            .collect()
+    });
+    let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
+    let scan = LevelScan::with_moments(config.channel, hist.moments(), (0, samples));
+    let tb = hist.top_base();
+    let Some(lv) = levels_of(config, tb) else {
+        return Ok(MeasureReport::build(config, &scan, tb, None, rate));
+    };
+    // Pass 2: the transitions alone. Without segments of the reader (a serial read), the
+    // workers log the per-cycle values of their parts, replayed in order into the first
+    // part's: the same bits as one serial tracker (which runs when a log overflows).
+    let serial = split.is_none();
+    let bounds = match split {
+        Some(b) => b,
+        None if threads > 1 => parts.clone(),
+        None => vec![(0, data_len)],
+    };
+    let spans: Vec<(usize, u64, u64)> = bounds
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.1 > b.0)
+        .map(|(k, b)| (k, b.0 / row, b.1 / row))
+        .collect();
+    let mut track = Track {
+        data,
+        header,
+        bounds: &bounds,
+        spans: &spans,
+        row: Some(row),
+        channel: config.channel,
+        data_end: bounds.last().map_or(0, |b| b.1),
+        codes: Some(Coded {
+            map,
+            f32_exact: map.f32_exact(),
+        }),
+        log: serial,
+    };
+    let run = |track: &Track<'_>| -> Vec<Result<PulseDists, CliError>> {
+        pool.install(|| {
+            (0..track.spans.len())
+                .into_par_iter()
+                .map(|j| track.span(j, lv, None))
+                .collect()
+        })
+    };
+    let parts = run(&track);
+    bar.inc(2 * data_len);
+    let pulses = if serial {
+        let parts: Vec<PulseDists> = parts.into_iter().collect::<Result<_, _>>()?;
+        if parts.iter().any(PulseDists::overflowed) {
+            let whole = [(0, data_len)];
+            let one = [(0, 0, samples)];
+            (track.bounds, track.spans, track.log) = (&whole, &one, false);
+            merged(run(&track))?
+        } else {
+            let mut parts = parts.into_iter();
+            let mut total = parts.next();
+            if let Some(t) = &mut total {
+                for p in parts {
+                    t.replay(p)?;
+                }
+            }
+            total
+        }
+    } else {
+        merged(parts)?
     };
     Ok(MeasureReport::build(config, &scan, tb, pulses, rate))
 }

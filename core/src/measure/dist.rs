@@ -37,7 +37,13 @@ pub struct Dist {
     min: f64,
     max: f64,
     store: QuantileStore,
+    /// When logging: the `(key, value)` pairs added, in order, not yet accumulated (see
+    /// [`Dist::logging`]); `None` once more than `LOG_CAP` came.
+    log: Option<Option<Vec<(u64, f64)>>>,
 }
+
+/// Values a logging [`Dist`] keeps (16 bytes each) before it gives up.
+const LOG_CAP: usize = 1 << 15;
 
 impl Default for Dist {
     fn default() -> Self {
@@ -48,6 +54,7 @@ impl Default for Dist {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             store: QuantileStore::with_mode(QuantileMode::Thinned(0)),
+            log: None,
         }
     }
 }
@@ -59,6 +66,10 @@ impl Dist {
         if !v.is_finite() {
             return;
         }
+        if self.log.is_some() {
+            self.log_value(key, v);
+            return;
+        }
         self.store.add(key, &[v]);
         self.count += 1;
         // Welford's update.
@@ -67,6 +78,52 @@ impl Dist {
         self.m2 += d * (v - self.mean);
         self.min = self.min.min(v);
         self.max = self.max.max(v);
+    }
+
+    /// A distribution that only logs the values added (at most 2^15), for
+    /// [`Dist::replay`] into another one: the result is then the same, bit for bit, as
+    /// adding them there directly (a [`Merge`] combines moments, which rounds otherwise).
+    pub fn logging() -> Self {
+        Dist {
+            log: Some(Some(alloc::vec::Vec::new())),
+            ..Dist::default()
+        }
+    }
+
+    /// Log `(key, v)` (out of line: keeps [`Dist::add`] small where it is inlined).
+    #[inline(never)]
+    fn log_value(&mut self, key: u64, v: f64) {
+        if let Some(log) = &mut self.log {
+            match log {
+                Some(l) if l.len() < LOG_CAP => l.push((key, v)),
+                _ => *log = None,
+            }
+        }
+    }
+
+    /// Whether a logging distribution got more than 2^15 values (its log is lost).
+    pub fn overflowed(&self) -> bool {
+        matches!(self.log, Some(None))
+    }
+
+    /// Add the values `later` logged, in order (or [`Merge::merge`] it when it did not
+    /// log).
+    ///
+    /// # Errors
+    /// `later` overflowed its log.
+    pub fn replay(&mut self, later: Dist) -> Result<()> {
+        match later.log {
+            None => self.merge(later),
+            Some(Some(log)) => {
+                for (key, v) in log {
+                    self.add(key, v);
+                }
+                Ok(())
+            }
+            Some(None) => Err(crate::Error::Config(
+                "a logged distribution overflowed its log".into(),
+            )),
+        }
     }
 
     /// Number of values.

@@ -120,6 +120,8 @@ pub struct LevelScan {
     scratch: Vec<f64>,
     /// `f32` samples widened, a tile at a time.
     wide: Vec<f64>,
+    /// Moments computed elsewhere (exactly, from integer codes), overriding `moments`.
+    exact: Option<Moments>,
 }
 
 impl LevelScan {
@@ -131,9 +133,22 @@ impl LevelScan {
         }
     }
 
+    /// A finished scan of `channel` whose moments are `moments` (e.g. exact ones from
+    /// [`super::CodeHistogram::moments`]), with no NaN/Inf sample, over the sample
+    /// indices `first..end`.
+    pub fn with_moments(channel: usize, moments: Moments, (first, end): (u64, u64)) -> Self {
+        LevelScan {
+            channel,
+            first: Some(first),
+            end,
+            exact: Some(moments),
+            ..Self::default()
+        }
+    }
+
     /// Moments of the finite samples.
     pub fn moments(&self) -> Moments {
-        self.moments.total()
+        self.exact.unwrap_or_else(|| self.moments.total())
     }
 
     /// NaN and infinite samples skipped.
@@ -266,6 +281,9 @@ impl BlockSink for LevelScan {
 
 impl Merge for LevelScan {
     fn merge(&mut self, later: Self) -> Result<()> {
+        if self.exact.is_some() || later.exact.is_some() {
+            self.exact = Some(Moments::combine(self.moments(), later.moments()));
+        }
         self.moments.merge(later.moments)?;
         self.nonfinite += later.nonfinite;
         if later.first.is_some() {
@@ -391,6 +409,11 @@ impl LevelHistogram {
                 s0[i.min(last) as usize] += 1;
             }
         }
+    }
+
+    /// Count `n` samples of value `x` (skipped when non-finite or outside the range).
+    pub fn add_count(&mut self, x: f64, n: u64) {
+        self.counts[bin(self.min, self.scale, x) as usize] += n;
     }
 
     /// Add the sub-histograms to the totals and clear them.

@@ -327,3 +327,76 @@ fn f32_histogram_equals_f64_bins_at_edges() {
         assert_eq!(h32.totals(), reference_bins(min, w, &wide), "{min}..{max}");
     }
 }
+
+/// Trackers over parts whose values are logged and replayed in order give the serial
+/// tracker's per-cycle statistics bit for bit (a merge rounds the means differently).
+#[test]
+fn logged_parts_replay_to_the_serial_bits() {
+    let mut xs = trapezoid(300_000, 997.0, 301.0, 60.0, 11.0);
+    noisy(&mut xs, 0.01, 42);
+    let lv = RefLevels::new(1.0, 0.0, 10.0, 90.0).unwrap();
+    let mut serial = PulseTracker::new(0, lv);
+    serial.add(0, &xs);
+    let mut serial = serial.finish();
+    let starts = [0usize, 70_001, 150_000, 150_500, 299_000];
+    let mut total: Option<PulseDists> = None;
+    for (k, &from) in starts.iter().enumerate() {
+        let to = starts.get(k + 1).map_or(u64::MAX, |&t| t as u64);
+        let mut back = 1;
+        let p = loop {
+            let at = starts[k.saturating_sub(back)];
+            let mut p = PulseTracker::owning(0, lv, from as u64, to, at == 0);
+            if k > 0 {
+                p = p.logged();
+            }
+            for (c, chunk) in xs[at..].chunks(1000).enumerate() {
+                p.add((at + c * 1000) as u64, chunk);
+                if p.done() {
+                    break;
+                }
+            }
+            if !p.unsynced() || at == 0 {
+                break p;
+            }
+            back += 1;
+        };
+        let part = p.finish();
+        assert!(!part.overflowed());
+        match &mut total {
+            None => total = Some(part),
+            Some(t) => t.replay(part).unwrap(),
+        }
+    }
+    let mut total = total.unwrap();
+    let view = |d: &mut PulseDists| {
+        [
+            &mut d.rise,
+            &mut d.fall,
+            &mut d.period,
+            &mut d.duty,
+            &mut d.overshoot,
+            &mut d.undershoot,
+            &mut d.preshoot,
+            &mut d.positive_width,
+        ]
+        .map(|x| alloc::format!("{:?}", x.report(1.0)))
+    };
+    assert_eq!(
+        (total.rising, total.falling),
+        (serial.rising, serial.falling)
+    );
+    assert_eq!(view(&mut total), view(&mut serial));
+    // A merge of unlogged parts is only close.
+    let merged = pulses_segmented(&xs, 0, lv, &starts);
+    assert_eq!(merged.rising, serial.rising);
+}
+
+#[test]
+fn a_full_log_overflows() {
+    let mut d = Dist::logging();
+    for k in 0..(1u64 << 15) + 1 {
+        d.add(k, 1.0);
+    }
+    assert!(d.overflowed());
+    assert!(Dist::default().replay(d).is_err());
+}

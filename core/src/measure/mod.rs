@@ -14,7 +14,12 @@
 //!
 //! The passes also read `f32` samples in place ([`Sample`]), with the same results bit
 //! for bit as their `f64` values.
+//!
+//! Integer ADC codes (8/16-bit) can replace the first two passes by one exact count of
+//! every code ([`CodeHistogram`]): moments from exact integer sums, top and base equal to
+//! the histogram pass's bit for bit.
 
+mod codes;
 mod dist;
 mod levels;
 pub mod pulses;
@@ -22,6 +27,7 @@ mod sample;
 
 use alloc::string::String;
 
+pub use codes::{CodeHistogram, CodeMap};
 pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
 pub use pulses::{PulseDists, PulseTracker, RefLevels};

@@ -107,6 +107,73 @@ pub struct PulseDists {
     pub preshoot: Dist,
 }
 
+impl PulseDists {
+    /// Distributions that log their values for [`PulseDists::replay`] (see
+    /// [`Dist::logging`]).
+    pub fn logging() -> Self {
+        PulseDists {
+            rising: 0,
+            falling: 0,
+            rise: Dist::logging(),
+            fall: Dist::logging(),
+            slew_rise: Dist::logging(),
+            slew_fall: Dist::logging(),
+            period: Dist::logging(),
+            frequency: Dist::logging(),
+            duty: Dist::logging(),
+            positive_width: Dist::logging(),
+            negative_width: Dist::logging(),
+            overshoot: Dist::logging(),
+            undershoot: Dist::logging(),
+            preshoot: Dist::logging(),
+        }
+    }
+
+    fn all(&self) -> [&Dist; 12] {
+        [
+            &self.rise,
+            &self.fall,
+            &self.slew_rise,
+            &self.slew_fall,
+            &self.period,
+            &self.frequency,
+            &self.duty,
+            &self.positive_width,
+            &self.negative_width,
+            &self.overshoot,
+            &self.undershoot,
+            &self.preshoot,
+        ]
+    }
+
+    /// Whether a logging distribution overflowed (then it cannot be replayed).
+    pub fn overflowed(&self) -> bool {
+        self.all().iter().any(|d| d.overflowed())
+    }
+
+    /// Add the values of the transitions `later` owns (the ones right after those of
+    /// `self`), logged by [`PulseDists::logging`]: the same bits as one tracker over both.
+    ///
+    /// # Errors
+    /// A log overflowed.
+    pub fn replay(&mut self, later: Self) -> Result<()> {
+        self.rising += later.rising;
+        self.falling += later.falling;
+        self.rise.replay(later.rise)?;
+        self.fall.replay(later.fall)?;
+        self.slew_rise.replay(later.slew_rise)?;
+        self.slew_fall.replay(later.slew_fall)?;
+        self.period.replay(later.period)?;
+        self.frequency.replay(later.frequency)?;
+        self.duty.replay(later.duty)?;
+        self.positive_width.replay(later.positive_width)?;
+        self.negative_width.replay(later.negative_width)?;
+        self.overshoot.replay(later.overshoot)?;
+        self.undershoot.replay(later.undershoot)?;
+        self.preshoot.replay(later.preshoot)
+    }
+}
+
 impl Merge for PulseDists {
     fn merge(&mut self, later: Self) -> Result<()> {
         self.rising += later.rising;
@@ -214,6 +281,13 @@ impl PulseTracker {
             dists: PulseDists::default(),
             chain: Vec::new(),
         }
+    }
+
+    /// The tracker, its per-cycle values logged for [`PulseDists::replay`] (call before
+    /// any sample).
+    pub fn logged(mut self) -> Self {
+        self.dists = PulseDists::logging();
+        self
     }
 
     /// Whether an owned transition came before the state was known to equal the serial
