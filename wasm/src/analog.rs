@@ -1066,10 +1066,12 @@ impl RangePlan {
         else {
             return Ok(None);
         };
+        let data = samples.saturating_mul(row);
+        // (`segments` of the whole data: one range, just to learn whether the format resumes.)
         if channel >= header.info().channels as usize
             || header.is_channel_major()
-            || header.segments(1).is_none()
-            || samples.saturating_mul(row) < MIN_RANGE_FILE
+            || data < MIN_RANGE_FILE
+            || header.segments(data).is_none()
             || !(0.0..1.0).contains(&overlap)
         {
             return Ok(None);
