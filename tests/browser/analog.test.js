@@ -337,6 +337,8 @@ describe('scopekit page: analog view', () => {
 
   test('float64 NPY of 4·10^6 samples: a Welch spectrum read by range workers equals the CLI and the one reader; the bits do not depend on the worker count', async () => {
     await open(file('big64.npy'), 1);
+    await page.getByTestId('analog-tab-spectrum').click();
+    await page.getByTestId('analog-nfft').fill('4096');
     await rangeWorkers(undefined);
     const ranged = await run('spectrum');
     assert.equal(ranged.state, 'done', ranged.error ?? '');
