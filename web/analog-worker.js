@@ -11,10 +11,11 @@
 //                              decimate|null, sampleRate, first, count, frequencies (Float64Array) }
 // Worker → page:
 //   { type: 'progress', loaded, total, pass, passes }   ≤ ~10×/s, plus one at each pass end
-//   { type: 'done', doc, curve?, input?, output?, outputFirst?, response?, design?, rangeWorkers? }
+//   { type: 'done', doc, curve?, input?, output?, outputFirst?, response?, design?, rangeWorkers?, rangeTimes? }
 //        `doc` is the CLI's --json document (measure, spectrum, correlate; for a histogram the
 //        channel's `histogram` object of `stats --histogram N --json`; rangeWorkers: the range
-//        workers that read a spectrum's file, when it was read in ranges)
+//        workers that read a spectrum's file, when it was read in ranges, and rangeTimes { ms, busy,
+//        wall }: the ranged run's ms, and the ms its workers spent in wasm and on parts, summed)
 //   { type: 'error', message }                          the core's message (names the byte offset)
 //
 // Files are read in CHUNK slices with a few reads in flight; zip captures (npz) are read whole
@@ -147,6 +148,9 @@ async function spectrumInRanges(file, o, count) {
     let loaded = 0;
     let next = 0;
     let merged = 0;
+    let busy = 0; // ms the range workers spent in wasm, summed
+    let wall = 0; // ms from the parts' starts to their ends, summed
+    const t0 = performance.now();
     const sums = new Array(parts);
     const options = {
       channel: o.channel, window: o.window, nfft: o.nfft ?? null, overlap: o.overlap,
@@ -169,6 +173,8 @@ async function spectrumInRanges(file, o, count) {
               loaded += data.bytes;
               progress(Math.min(loaded, file.size), 1, false);
             } else if (data.type === 'part') {
+              busy += data.busy;
+              wall += data.wall;
               sums[data.index] = data.sum;
               while (merged < parts && sums[merged]) {
                 plan.merge(merged, sums[merged]);
@@ -189,7 +195,8 @@ async function spectrumInRanges(file, o, count) {
       }
     });
     progress(file.size, 1, true);
-    return { doc: plan.report(), rangeWorkers: workers.length };
+    const ms = performance.now() - t0;
+    return { doc: plan.report(), rangeWorkers: workers.length, rangeTimes: { ms, busy, wall } };
   } finally {
     for (const worker of workers) worker.terminate();
     plan.free();

@@ -10,7 +10,8 @@
 //   { type: 'part', index, start, end }             read bytes start..end, sum part `index`
 // Range worker → analog worker:
 //   { type: 'read', bytes }                         bytes read since the last one (progress)
-//   { type: 'part', index, sum }                    sum: Float64Array (transferred)
+//   { type: 'part', index, sum, busy, wall }        sum: Float64Array (transferred); busy: ms in
+//        wasm, wall: ms from the part's start to its end (the rest waited on reads)
 //   { type: 'error', message }                      the core's message (names the byte offset)
 
 import init, { SpectrumRangePart } from './pkg/scopekit_wasm.js';
@@ -47,13 +48,19 @@ async function runPart({ index, start, end }) {
   const { file, head, options: o } = job;
   const part = new SpectrumRangePart(file.size, head, o.channel, o.window, o.nfft ?? undefined, o.overlap,
     o.spectrogram, o.precision ?? undefined, index);
+  const t0 = performance.now();
+  let busy = 0;
   try {
     for await (const bytes of sliceRange(file, start, end)) {
+      const t = performance.now();
       part.push(bytes);
+      busy += performance.now() - t;
       self.postMessage({ type: 'read', bytes: bytes.byteLength });
     }
+    const t = performance.now();
     const sum = part.finish();
-    self.postMessage({ type: 'part', index, sum }, [sum.buffer]);
+    busy += performance.now() - t;
+    self.postMessage({ type: 'part', index, sum, busy, wall: performance.now() - t0 }, [sum.buffer]);
   } finally {
     part.free();
   }

@@ -388,7 +388,7 @@ x.flush()
       worker.onmessage = ({ data }) => {
         if (data.type === 'done') {
           worker.terminate();
-          resolve({ ranges: data.rangeWorkers ?? 0, segments: data.doc.segments, psd: data.doc.psd });
+          resolve({ ranges: data.rangeWorkers ?? 0, times: data.rangeTimes, segments: data.doc.segments, psd: data.doc.psd });
         } else if (data.type === 'error') {
           worker.terminate();
           reject(new Error(data.message));
@@ -416,6 +416,9 @@ x.flush()
       const ds = runs[mode];
       console.log(`  ${mode === 'one' ? 'one reader' : `${ds[0].ranges} range workers`}: ${busyOf(ds.map((d) => d.ms), ds.map((d) => d.cpu))}; median ${m(ds, 'ms').toFixed(0)} ms, ${m(ds, 'cpu').toFixed(2)} CPU-s`);
     }
+    const t = runs.ranges.map((d) => d.times);
+    console.log(`  range workers, medians: ranged run ${median(t.map((x) => x.ms)).toFixed(0)} ms; per run, summed over the workers: in wasm ${median(t.map((x) => x.busy)).toFixed(0)} ms, `
+      + `on parts ${median(t.map((x) => x.wall)).toFixed(0)} ms (the rest of that waited on reads)`);
     console.log(`  speed-up ${(m(runs.one, 'ms') / m(runs.ranges, 'ms')).toFixed(2)}x; largest relative difference of the PSDs ${rel.toExponential(2)}`);
   }
   console.log(`load average (1 min) ${load0.toFixed(1)} before the correlation, ${load1.toFixed(1)} after the in-memory decode, ${loadavg()[0].toFixed(1)} at the end`);
