@@ -3,22 +3,30 @@
 //
 // Protocol (page → worker): one message { kind, file, file2?, options }
 //   kind 'measure'   options { channel, low, high }
-//   kind 'spectrum'  options { channel, window, nfft|null, overlap, average, scaling, harmonics, peaks, spectrogram }
+//   kind 'spectrum'  options { channel, window, nfft|null, overlap, average, scaling, harmonics, peaks, spectrogram,
+//                              rangeWorkers? (default min(hardwareConcurrency, 4); 0: one reader) }
 //   kind 'histogram' options { channel, bins, lo|null, hi|null }
 //   kind 'correlate' options { channelA, channelB, maxLag, precision ('f32' | 'f64' | '': auto) }  (file2: the second input, or the same file)
 //   kind 'filter'    options { channel, band, f1, f2, design, ripple, order, movingAverage|null,
 //                              decimate|null, sampleRate, first, count, frequencies (Float64Array) }
 // Worker → page:
 //   { type: 'progress', loaded, total, pass, passes }   ≤ ~10×/s, plus one at each pass end
-//   { type: 'done', doc, curve?, input?, output?, outputFirst?, response?, design? }
+//   { type: 'done', doc, curve?, input?, output?, outputFirst?, response?, design?, rangeWorkers?, rangeTimes? }
 //        `doc` is the CLI's --json document (measure, spectrum, correlate; for a histogram the
-//        channel's `histogram` object of `stats --histogram N --json`)
+//        channel's `histogram` object of `stats --histogram N --json`; rangeWorkers: the range
+//        workers that read a spectrum's file, when it was read in ranges, and rangeTimes { ms, busy,
+//        wall }: the ranged run's ms, and the ms its workers spent in wasm and on parts, summed)
 //   { type: 'error', message }                          the core's message (names the byte offset)
 //
 // Files are read in CHUNK slices with a few reads in flight; zip captures (npz) are read whole
-// and given to the session once per pass.
+// and given to the session once per pass. A Welch spectrum of a file that splits into byte
+// ranges (NPY, WAV) is read by several range workers (web/range-worker.js), each its own
+// ranges, and merged here in a fixed part order (SpectrumRanges); the others, a periodogram
+// and zip captures keep the one reader. Terminating this worker terminates its range workers.
 
-import init, { CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumSession } from './pkg/scopekit_wasm.js';
+import init, {
+  CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumRanges, SpectrumSession,
+} from './pkg/scopekit_wasm.js';
 import { chunkReader, isArchive } from './file-chunks.js';
 
 /** Bytes per read. */
@@ -30,9 +38,23 @@ const PROGRESS_INTERVAL = 100;
 /** Largest zip capture read in one piece. */
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
 
+/** Bytes of the head the range plan is made from (any NPY or WAV header fits). */
+const HEAD = 64 * 1024;
+/** Most range workers. */
+const MAX_RANGE_WORKERS = 4;
+
+/** The compiled module: instantiated here once, and posted to the range workers. */
+let compiled = null;
 let ready = null;
 function loadCore() {
-  if (!ready) ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) });
+  if (!ready) {
+    ready = (async () => {
+      const url = new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url);
+      const response = await fetch(url);
+      compiled = await WebAssembly.compile(await response.arrayBuffer());
+      await init({ module_or_path: compiled });
+    })();
+  }
   return ready;
 }
 
@@ -99,7 +121,91 @@ async function histogram(file, o) {
   }
 }
 
+/** Range workers for a spectrum: `options.rangeWorkers` if given (0: one reader), else
+ * min(hardwareConcurrency, 4); fewer than 2 read with one reader. */
+function rangeWorkerCount(o) {
+  const n = o.rangeWorkers ?? Math.min(navigator.hardwareConcurrency || 1, MAX_RANGE_WORKERS);
+  return Math.max(0, Math.min(n | 0, MAX_RANGE_WORKERS));
+}
+
+/**
+ * The spectrum (Welch averaging) of a file that splits into byte ranges, read by `count`
+ * range workers (web/range-worker.js) part after part; the partial sums merge here in part
+ * order (the plan does not depend on `count`, so neither do the bits). `null` when the
+ * file does not split (the one-reader path reads it).
+ */
+async function spectrumInRanges(file, o, count) {
+  if (count < 2 || o.average !== 'welch' || (await isArchive(file))) return null;
+  const head = new Uint8Array(await file.slice(0, HEAD).arrayBuffer());
+  const plan = SpectrumRanges.plan(file.size, head, o.channel, o.window, o.nfft ?? undefined, o.overlap, o.scaling,
+    o.harmonics, o.peaks, o.spectrogram, o.precision ?? undefined, o.rate ?? undefined);
+  if (!plan) return null;
+  const workers = [];
+  try {
+    const parts = plan.partCount();
+    const progress = progressFn(file.size, 1);
+    progress(0, 1, true);
+    let loaded = 0;
+    let next = 0;
+    let merged = 0;
+    let busy = 0; // ms the range workers spent in wasm, summed
+    let wall = 0; // ms from the parts' starts to their ends, summed
+    const t0 = performance.now();
+    const sums = new Array(parts);
+    const options = {
+      channel: o.channel, window: o.window, nfft: o.nfft ?? null, overlap: o.overlap,
+      spectrogram: o.spectrogram, precision: o.precision ?? null,
+    };
+    await new Promise((resolve, reject) => {
+      const give = (worker) => {
+        if (next >= parts) return;
+        const [start, end] = plan.partBytes(next);
+        worker.postMessage({ type: 'part', index: next, start, end });
+        next++;
+      };
+      for (let k = 0; k < Math.min(count, parts); k++) {
+        const worker = new Worker(new URL('./range-worker.js', import.meta.url), { type: 'module', name: `scopekit-range-${k}` });
+        workers.push(worker);
+        worker.onerror = (e) => reject(new Error(e.message || 'a range worker failed'));
+        worker.onmessage = ({ data }) => {
+          try {
+            if (data.type === 'read') {
+              loaded += data.bytes;
+              progress(Math.min(loaded, file.size), 1, false);
+            } else if (data.type === 'part') {
+              busy += data.busy;
+              wall += data.wall;
+              sums[data.index] = data.sum;
+              while (merged < parts && sums[merged]) {
+                plan.merge(merged, sums[merged]);
+                sums[merged] = null;
+                merged++;
+              }
+              if (merged === parts) resolve();
+              else give(worker);
+            } else if (data.type === 'error') {
+              reject(new Error(data.message));
+            }
+          } catch (e) {
+            reject(e);
+          }
+        };
+        worker.postMessage({ type: 'init', module: compiled, file, head, options });
+        give(worker);
+      }
+    });
+    progress(file.size, 1, true);
+    const ms = performance.now() - t0;
+    return { doc: plan.report(), rangeWorkers: workers.length, rangeTimes: { ms, busy, wall } };
+  } finally {
+    for (const worker of workers) worker.terminate();
+    plan.free();
+  }
+}
+
 async function spectrum(file, o) {
+  const ranged = await spectrumInRanges(file, o, rangeWorkerCount(o));
+  if (ranged) return ranged;
   const s = new SpectrumSession(file.size, o.channel, o.window, o.nfft ?? undefined, o.overlap, o.average,
     o.scaling, o.harmonics, o.peaks, o.spectrogram, o.rate ?? undefined);
   try {

@@ -221,6 +221,8 @@ function options(kind) {
       channel, window: $('analog-window').value, nfft: num('analog-nfft'), overlap: num('analog-overlap') ?? 0.5,
       average: $('analog-average').value, scaling: $('analog-scaling').value, harmonics: 5, peaks: 10,
       spectrogram: $('analog-spectrogram').checked,
+      // Range workers reading the file (analog-worker.js; tests and benches set 0 for one reader).
+      rangeWorkers: window.scopekitRangeWorkers,
     };
   }
   if (kind === 'correlate') {

@@ -22,7 +22,12 @@
 // machine is shared, so also the load average), the medians and the ratios single / threaded.
 //
 //   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES] [CORR_SAMPLES]
-//   BENCH_ONLY=welch,corr,mem,e2e   (sections to run; all by default)
+//   BENCH_ONLY=welch,corr,mem,e2e,ranges   (sections to run; all by default)
+//   RANGE_SAMPLES=1e8   (the `ranges` file's float32 samples)
+// - `ranges`: the analog view's spectrum of a dropped float32 NPY of RANGE_SAMPLES samples
+//   (Welch, nfft 4096, 50 % overlap, hann, with the spectrogram) in web/analog-worker.js,
+//   end to end (new worker, wasm, reading the File): one reader vs range workers
+//   (web/range-worker.js, min(cores, 4)), alternated, with CPU-s and the load average.
 //
 // Needs playwright-core (tests/browser/node_modules), /usr/bin/chromium, python3 + numpy.
 
@@ -44,7 +49,9 @@ const WELCH_SAMPLES = Number(process.argv[3] ?? 1e8);
 const CORR_SAMPLES = Number(process.argv[4] ?? 2e7);
 const DECODE_SAMPLES = 10_000_000;
 /** Sections to run (BENCH_ONLY=welch,corr,mem,e2e: all by default). */
-const ONLY = new Set((process.env.BENCH_ONLY || 'welch,corr,mem,e2e').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY || 'welch,corr,mem,e2e,ranges').split(','));
+/** Samples of the float32 NPY the dropped-file spectrum reads (section `ranges`; 10^8 = 400 MB). */
+const RANGE_SAMPLES = Number(process.env.RANGE_SAMPLES || 1e8);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -147,7 +154,9 @@ mkdirSync(home, { recursive: true });
 const server = await serve();
 let context;
 try {
-  execFileSync('python3', [path.join(REPO, 'benches', 'gen_bus.py'), work, String(DECODE_SAMPLES)], { stdio: 'ignore' });
+  if (ONLY.has('mem') || ONLY.has('e2e')) {
+    execFileSync('python3', [path.join(REPO, 'benches', 'gen_bus.py'), work, String(DECODE_SAMPLES)], { stdio: 'ignore' });
+  }
   context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -350,6 +359,67 @@ try {
   console.log(`  ${decode.threads[0].wasm} (parallel parts: ${decode.threads[0].parallel}): ${runsOf(decode.threads)}; median ${dt.toFixed(0)} ms`);
   console.log(`  default (no parallel parts: ${decode.serial[0].wasm}): ${runsOf(decode.serial)}; median ${median(decode.serial.map((d) => d.ms)).toFixed(0)} ms`);
   console.log(`  speed-up (parallel parts) ${(d1 / dt).toFixed(2)}x; same frame count: ${[...decode.threads, ...decode.serial].every((d) => d.frames === decode.single[0].frames)}`);
+  }
+  // ---- The analog view's spectrum of a dropped file: one reader vs range workers.
+  if (ONLY.has('ranges')) {
+    const npy = path.join(work, 'ranges.npy');
+    execFileSync('python3', ['-c', String.raw`
+import sys, numpy as np
+n = int(float(sys.argv[2])); step = 1 << 22
+x = np.lib.format.open_memmap(sys.argv[1], mode='w+', dtype=np.float32, shape=(n,))
+rng = np.random.default_rng(3)
+for i in range(0, n, step):
+    t = np.arange(i, min(i + step, n))
+    x[i:i + len(t)] = np.sin(t * 0.0731) + 0.01 * rng.standard_normal(len(t))
+x.flush()
+`, npy, String(RANGE_SAMPLES)], { stdio: 'inherit' });
+    await page.evaluate(() => {
+      if (document.getElementById('bench-range-file')) return;
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.id = 'bench-range-file';
+      input.hidden = true;
+      document.body.append(input);
+    });
+    await page.setInputFiles('#bench-range-file', npy);
+    const spectrumOnce = (rangeWorkers) => page.evaluate((rangeWorkers) => new Promise((resolve, reject) => {
+      const file = document.getElementById('bench-range-file').files[0];
+      const worker = new Worker('/analog-worker.js', { type: 'module' });
+      worker.onmessage = ({ data }) => {
+        if (data.type === 'done') {
+          worker.terminate();
+          resolve({ ranges: data.rangeWorkers ?? 0, times: data.rangeTimes, segments: data.doc.segments, psd: data.doc.psd });
+        } else if (data.type === 'error') {
+          worker.terminate();
+          reject(new Error(data.message));
+        }
+      };
+      worker.postMessage({ kind: 'spectrum', file, options: {
+        channel: 0, window: 'hann', nfft: null, overlap: 0.5, average: 'welch', scaling: 'density',
+        harmonics: 5, peaks: 10, spectrogram: true, rangeWorkers,
+      } });
+    }), rangeWorkers);
+    const loadR = loadavg()[0];
+    const runs = { one: [], ranges: [] };
+    for (let r = 0; r < RUNS; r += 1) {
+      for (const [mode, n] of [['one', 0], ['ranges', undefined]]) {
+        const [out, ms, cpu] = await timed(tag, () => spectrumOnce(n));
+        runs[mode].push({ ...out, ms, cpu });
+      }
+    }
+    const a = runs.one[0].psd;
+    const b = runs.ranges[0].psd;
+    const rel = Math.max(...a.map((x, i) => (x === b[i] ? 0 : Math.abs(x - b[i]) / Math.max(Math.abs(x), Math.abs(b[i])))));
+    const m = (ds, k) => median(ds.map((d) => d[k]));
+    console.log(`Dropped-file spectrum, float32 NPY of ${RANGE_SAMPLES} samples (${(RANGE_SAMPLES * 4 / 1e6).toFixed(0)} MB, ${runs.one[0].segments} segments, spectrogram), load ${loadR.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+    for (const mode of ['one', 'ranges']) {
+      const ds = runs[mode];
+      console.log(`  ${mode === 'one' ? 'one reader' : `${ds[0].ranges} range workers`}: ${busyOf(ds.map((d) => d.ms), ds.map((d) => d.cpu))}; median ${m(ds, 'ms').toFixed(0)} ms, ${m(ds, 'cpu').toFixed(2)} CPU-s`);
+    }
+    const t = runs.ranges.map((d) => d.times);
+    console.log(`  range workers, medians: ranged run ${median(t.map((x) => x.ms)).toFixed(0)} ms; per run, summed over the workers: in wasm ${median(t.map((x) => x.busy)).toFixed(0)} ms, `
+      + `on parts ${median(t.map((x) => x.wall)).toFixed(0)} ms (the rest of that waited on reads)`);
+    console.log(`  speed-up ${(m(runs.one, 'ms') / m(runs.ranges, 'ms')).toFixed(2)}x; largest relative difference of the PSDs ${rel.toExponential(2)}`);
   }
   console.log(`load average (1 min) ${load0.toFixed(1)} before the correlation, ${load1.toFixed(1)} after the in-memory decode, ${loadavg()[0].toFixed(1)} at the end`);
 } finally {

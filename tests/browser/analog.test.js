@@ -51,6 +51,7 @@ np.save(f"{out}/pulse.npy", np.stack([a, b], axis=1))
 np.save(f"{out}/pulse_b.npy", b)
 np.save(f"{out}/pulse32.npy", np.stack([a, b], axis=1).astype(np.float32))
 np.save(f"{out}/big.npy", np.tile(a.astype(np.float32), big // n + 1)[:big])
+np.save(f"{out}/big64.npy", np.tile(a, 20))
 rows = ["t,v"] + [f"{i},{(i % 100) / 50}" for i in range(700_000)]
 rows[650_000] = "649999,zz"
 open(f"{out}/bad.csv", "w").write("\n".join(rows) + "\n")
@@ -328,6 +329,69 @@ describe('scopekit page: analog view', () => {
     const k = r.last.frequencies.findIndex((f) => f >= corner);
     assert.ok(Math.abs(r.last.response[k] - Math.SQRT1_2) < 0.02, `|H(fc)| = ${r.last.response[k]}`);
     await shoot('filter-trc');
+  });
+
+  /** Range workers the page's next runs use (undefined: the default, min(cores, 4)). */
+  const rangeWorkers = (n) => page.evaluate((v) => { window.scopekitRangeWorkers = v; }, n);
+  const rangeWorkerUrls = () => page.workers().map((w) => w.url()).filter((u) => u.includes('range-worker'));
+
+  test('float64 NPY of 4·10^6 samples: a Welch spectrum read by range workers equals the CLI and the one reader; the bits do not depend on the worker count', async () => {
+    await open(file('big64.npy'), 1);
+    await page.getByTestId('analog-tab-spectrum').click();
+    await page.getByTestId('analog-nfft').fill('4096');
+    await rangeWorkers(undefined);
+    const ranged = await run('spectrum');
+    assert.equal(ranged.state, 'done', ranged.error ?? '');
+    assert.ok(ranged.last.rangeWorkers >= 2, `range workers: ${ranged.last.rangeWorkers}`);
+    close(ranged.last.doc, cli(['spectrum', file('big64.npy'), '--spectrogram']));
+    await rangeWorkers(0);
+    const one = await run('spectrum');
+    assert.equal(one.state, 'done', one.error ?? '');
+    assert.equal(one.last.rangeWorkers, undefined);
+    close(ranged.last.doc, one.last.doc);
+    await rangeWorkers(3);
+    const three = await run('spectrum');
+    assert.equal(three.last.rangeWorkers, 3);
+    assert.deepEqual(three.last.doc, ranged.last.doc);
+    // Without the spectrogram too.
+    await page.getByTestId('analog-spectrogram').uncheck();
+    await rangeWorkers(2);
+    const plain = await run('spectrum');
+    assert.equal(plain.last.rangeWorkers, 2);
+    close(plain.last.doc, cli(['spectrum', file('big64.npy')]));
+    await page.getByTestId('analog-spectrogram').check();
+    await rangeWorkers(undefined);
+  });
+
+  test('float32 NPY of 3·10^7 samples: range workers equal the one reader', async () => {
+    // (f32 transforms: wasm's scalar FFT and the CLI's SIMD one differ by ~2e-7, so the page
+    // is compared with itself here.)
+    await open(file('big.npy'), 1);
+    await rangeWorkers(2);
+    const ranged = await run('spectrum');
+    assert.equal(ranged.state, 'done', ranged.error ?? '');
+    assert.equal(ranged.last.rangeWorkers, 2);
+    await rangeWorkers(0);
+    const one = await run('spectrum');
+    assert.equal(one.last.rangeWorkers, undefined);
+    close(ranged.last.doc, one.last.doc);
+    await rangeWorkers(undefined);
+  });
+
+  test('cancel of a spectrum read by range workers leaves no range worker running', async () => {
+    await open(file('big.npy'), 1);
+    await rangeWorkers(2);
+    await page.getByTestId('analog-tab-spectrum').click();
+    await page.getByTestId('analog-run').click();
+    await page.waitForFunction(() => Number(document.getElementById('analog-progress').value) > 0, null, { timeout: 30_000, polling: 20 });
+    const during = rangeWorkerUrls().length;
+    await page.getByTestId('analog-cancel').click();
+    assert.equal(await result().getAttribute('data-state'), 'cancelled');
+    const deadline = Date.now() + 5000;
+    while (rangeWorkerUrls().length > 0 && Date.now() < deadline) await page.waitForTimeout(50);
+    assert.deepEqual(rangeWorkerUrls(), [], `range workers seen during the run: ${during}`);
+    console.log(`# range workers seen during the run: ${during}, after the cancel: 0`);
+    await rangeWorkers(undefined);
   });
 
   test('cancel mid-file stops the run', async () => {

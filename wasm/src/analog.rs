@@ -13,11 +13,14 @@ use scopekit_core::formats::{archive, Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
 };
+use scopekit_core::parts::{plan_parts, Part};
 use scopekit_core::precision::Precision;
 use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
-    segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, Window,
+    segment_count, ReportOptions, Scaling, Spectrogram, SpectrumReport, Welch, WelchConfig,
+    WelchSum, Window,
 };
+use scopekit_core::Merge as _;
 use scopekit_core::{Block, BlockSink, ChannelSamples, Layout, Push as _};
 use wasm_bindgen::prelude::*;
 
@@ -1008,5 +1011,387 @@ impl FilterSession {
             sample_rate_out: self.spec.output_rate(),
             ..d
         })
+    }
+}
+
+// ------------------------------------------------- spectrum read in byte ranges
+
+/// Most Welch parts of a dropped file read by range workers: a fixed count, whatever the
+/// number of workers, so the merge order (and hence every bit of the result) is fixed.
+const RANGE_PARTS: u64 = 16;
+/// Fewest data bytes worth splitting into ranges (below: one reader).
+const MIN_RANGE_FILE: u64 = 16 << 20;
+
+/// The settings both sides of a ranged spectrum derive from the file's head: the header,
+/// the estimator's settings and its parts.
+struct RangePlan {
+    header: Header,
+    config: WelchConfig,
+    precision: Precision,
+    channel: usize,
+    row: u64,
+    parts: Vec<Part>,
+}
+
+impl RangePlan {
+    /// `None` when the file does not split (header not in `head`, a format read from its
+    /// first byte, channel-major data, a periodogram, too small): the one-reader path.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        file_len: f64,
+        head: &[u8],
+        channel: u32,
+        window: &str,
+        nfft: Option<u32>,
+        overlap: f64,
+        spectrogram: bool,
+        precision: Option<String>,
+    ) -> Result<Option<RangePlan>, JsError> {
+        let file_len = file_len as u64;
+        let mut reader = Reader::with_file_len(file_len);
+        if reader
+            .push(head, &mut scopekit_core::kernel::Discard)
+            .is_err()
+        {
+            return Ok(None); // the one reader reports the error
+        }
+        let Some(header) = reader.header() else {
+            return Ok(None);
+        };
+        let Ok(header) = header.with_file_len(file_len) else {
+            return Ok(None);
+        };
+        let channel = channel as usize;
+        let (Some(row), Some(samples)) = (header.row_bytes(), header.layout().known_samples())
+        else {
+            return Ok(None);
+        };
+        let data = samples.saturating_mul(row);
+        // (`segments` of the whole data: one range, just to learn whether the format resumes.)
+        if channel >= header.info().channels as usize
+            || header.is_channel_major()
+            || data < MIN_RANGE_FILE
+            || header.segments(data).is_none()
+            || !(0.0..1.0).contains(&overlap)
+        {
+            return Ok(None);
+        }
+        let nfft = nfft.map_or(4096, |n| n as usize);
+        let mut config = WelchConfig {
+            nfft,
+            overlap: (nfft as f64 * overlap).floor() as usize,
+            window: Window::parse(window).map_err(js_error)?,
+            spectrogram: None,
+        };
+        if config.validate().is_err() {
+            return Ok(None);
+        }
+        let total = segment_count(&config, samples);
+        if total < 2 {
+            return Ok(None);
+        }
+        if spectrogram {
+            let per_row = total.div_ceil(MAX_ROWS).max(1);
+            config.spectrogram = Some((
+                per_row,
+                (nfft / 2 + 1).div_ceil(MAX_COLUMNS),
+                MAX_ROWS as usize,
+            ));
+        }
+        let choice = Precision::parse(precision.as_deref().unwrap_or("auto")).map_err(js_error)?;
+        let precision = Precision::resolve(choice, &header);
+        // With a spectrogram, parts cover whole rows (as the CLI's parallel run).
+        let unit = config.spectrogram.map_or(1, |(per_row, _, _)| per_row);
+        let parts = plan_parts(
+            total,
+            RANGE_PARTS,
+            unit,
+            config.step() as u64,
+            config.nfft as u64,
+        );
+        Ok(Some(RangePlan {
+            header,
+            config,
+            precision,
+            channel,
+            row,
+            parts,
+        }))
+    }
+
+    /// Absolute file byte range part `i` reads.
+    fn bytes(&self, part: &Part) -> (u64, u64) {
+        let data = self.header.data_offset();
+        (
+            data + part.read_start * self.row,
+            data + part.read_end * self.row,
+        )
+    }
+
+    /// A partial sum as f64s: first segment, segments, samples, the bins' sums, then with
+    /// a spectrogram its first row, dropped segments, rows, the rows' counts and cells.
+    fn encode(sum: &WelchSum) -> Vec<f64> {
+        let mut out = vec![
+            sum.first_segment as f64,
+            sum.segments as f64,
+            sum.samples as f64,
+        ];
+        out.extend_from_slice(&sum.sum);
+        if let Some(s) = &sum.spectrogram {
+            out.extend([s.first_row as f64, s.dropped as f64, s.counts.len() as f64]);
+            out.extend(s.counts.iter().map(|&c| c as f64));
+            out.extend_from_slice(&s.cells);
+        }
+        out
+    }
+
+    /// The partial sum `encode` wrote, checked against this plan's shape.
+    fn decode(&self, data: &[f64]) -> Result<WelchSum, JsError> {
+        let bad = || err("a range worker's partial sum does not match the plan");
+        let bins = self.config.nfft / 2 + 1;
+        let count = |v: f64| -> Result<u64, JsError> {
+            (v >= 0.0 && v.fract() == 0.0 && v < 9.007_199_254_740_992e15)
+                .then_some(v as u64)
+                .ok_or_else(bad)
+        };
+        if data.len() < 3 + bins {
+            return Err(bad());
+        }
+        let spectrogram = match self.config.spectrogram {
+            None if data.len() == 3 + bins => None,
+            Some((per_row, per_col, max_rows)) if data.len() >= 6 + bins => {
+                let mut s =
+                    Spectrogram::new(bins, per_row, per_col, max_rows, 0).map_err(js_error)?;
+                let rest = &data[3 + bins..];
+                s.first_row = count(rest[0])?;
+                s.dropped = count(rest[1])?;
+                let rows = count(rest[2])? as usize;
+                if rows > max_rows || rest.len() != 3 + rows + rows * s.columns {
+                    return Err(bad());
+                }
+                s.counts = rest[3..3 + rows]
+                    .iter()
+                    .map(|&c| count(c))
+                    .collect::<Result<_, _>>()?;
+                s.cells = rest[3 + rows..].to_vec();
+                Some(s)
+            }
+            _ => return Err(bad()),
+        };
+        Ok(WelchSum {
+            config: self.config.clone(),
+            sum: data[3..3 + bins].to_vec(),
+            first_segment: count(data[0])?,
+            segments: count(data[1])?,
+            samples: count(data[2])?,
+            spectrogram,
+            precision: self.precision,
+        })
+    }
+}
+
+/// The merging side of a spectrum (Welch averaging) of a dropped file read by several
+/// range workers: plans the parts from the file's head, merges the workers' partial sums in
+/// part order and writes `scopekit spectrum --json`.
+#[wasm_bindgen]
+pub struct SpectrumRanges {
+    plan: RangePlan,
+    options: ReportOptions,
+    sum: Option<WelchSum>,
+    merged: usize,
+}
+
+#[wasm_bindgen]
+impl SpectrumRanges {
+    /// The plan for a file of `file_len` bytes whose first bytes are `head` (64 KiB hold
+    /// any NPY or WAV header), with the `SpectrumSession` options of the same names
+    /// (Welch averaging, `rate` the sample rate when the file has none); `undefined` when the file does not split (read it with one
+    /// `SpectrumSession`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn plan(
+        file_len: f64,
+        head: &[u8],
+        channel: u32,
+        window: &str,
+        nfft: Option<u32>,
+        overlap: f64,
+        scaling: &str,
+        harmonics: u32,
+        peaks: u32,
+        spectrogram: bool,
+        precision: Option<String>,
+        rate: Option<f64>,
+    ) -> Result<Option<SpectrumRanges>, JsError> {
+        let scaling = match scaling {
+            "density" => Scaling::Density,
+            "spectrum" => Scaling::Spectrum,
+            s => return Err(err(&format!("scaling is density or spectrum, not '{s}'"))),
+        };
+        let Some(plan) = RangePlan::new(
+            file_len,
+            head,
+            channel,
+            window,
+            nfft,
+            overlap,
+            spectrogram,
+            precision,
+        )?
+        else {
+            return Ok(None);
+        };
+        let options = ReportOptions {
+            sample_rate: plan.header.info().sample_rate.or(rate),
+            scaling,
+            harmonics: harmonics as usize,
+            peaks: peaks as usize,
+            full_scale: plan.header.full_scale(),
+        };
+        Ok(Some(SpectrumRanges {
+            plan,
+            options,
+            sum: None,
+            merged: 0,
+        }))
+    }
+
+    /// Parts planned (the same whatever the number of workers).
+    #[wasm_bindgen(js_name = partCount)]
+    pub fn part_count(&self) -> u32 {
+        self.plan.parts.len() as u32
+    }
+
+    /// The absolute file bytes `[start, end)` part `index` reads.
+    #[wasm_bindgen(js_name = partBytes)]
+    pub fn part_bytes(&self, index: u32) -> Result<Vec<f64>, JsError> {
+        let part = self
+            .plan
+            .parts
+            .get(index as usize)
+            .ok_or_else(|| err("no such part"))?;
+        let (start, end) = self.plan.bytes(part);
+        Ok(vec![start as f64, end as f64])
+    }
+
+    /// Merge the partial sum of the next part (parts in order, from `SpectrumRangePart`).
+    pub fn merge(&mut self, index: u32, sum: &[f64]) -> Result<(), JsError> {
+        if index as usize != self.merged {
+            return Err(err("range parts must merge in order"));
+        }
+        let part = self.plan.decode(sum)?;
+        match self.sum.as_mut() {
+            None => self.sum = Some(part),
+            Some(s) => s.merge(part).map_err(js_error)?,
+        }
+        self.merged += 1;
+        Ok(())
+    }
+
+    /// The `scopekit spectrum --json` document (after every part merged).
+    pub fn report(&self) -> Result<JsValue, JsError> {
+        match &self.sum {
+            Some(sum) if self.merged == self.plan.parts.len() => {
+                to_js(&SpectrumReport::new(sum, &self.options))
+            }
+            _ => Err(err("the spectrum is not finished")),
+        }
+    }
+}
+
+/// One channel's blocks into a Welch part.
+struct WelchSink<'a> {
+    channel: usize,
+    welch: &'a mut Welch,
+}
+
+impl BlockSink for WelchSink<'_> {
+    fn begin(&mut self, _layout: Layout) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+
+    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
+        if b.channel == self.channel {
+            self.welch.push(b.samples)?;
+        }
+        Ok(())
+    }
+}
+
+/// The reading side of a ranged spectrum: one part's bytes (in chunks of any size, from
+/// its first byte) through a core Welch part; `finish` gives the partial sum to merge.
+#[wasm_bindgen]
+pub struct SpectrumRangePart {
+    /// The reader and estimator (`None` once finished).
+    run: Option<(Reader, Welch)>,
+    channel: usize,
+}
+
+#[wasm_bindgen]
+impl SpectrumRangePart {
+    /// Part `index` of the plan `SpectrumRanges.plan` makes from the same arguments.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        file_len: f64,
+        head: &[u8],
+        channel: u32,
+        window: &str,
+        nfft: Option<u32>,
+        overlap: f64,
+        spectrogram: bool,
+        precision: Option<String>,
+        index: u32,
+    ) -> Result<SpectrumRangePart, JsError> {
+        let plan = RangePlan::new(
+            file_len,
+            head,
+            channel,
+            window,
+            nfft,
+            overlap,
+            spectrogram,
+            precision,
+        )?
+        .ok_or_else(|| err("the file does not split into ranges"))?;
+        let part = *plan
+            .parts
+            .get(index as usize)
+            .ok_or_else(|| err("no such part"))?;
+        let (start, end) = (part.read_start * plan.row, part.read_end * plan.row);
+        let welch = Welch::part_in(plan.config, part.first, part.units(), plan.precision)
+            .map_err(js_error)?;
+        let reader = Reader::resume(plan.header, start, end).map_err(js_error)?;
+        Ok(SpectrumRangePart {
+            run: Some((reader, welch)),
+            channel: plan.channel,
+        })
+    }
+
+    /// Push the next bytes of the part. Throws on bad input, naming the byte offset.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let (reader, welch) = self
+            .run
+            .as_mut()
+            .ok_or_else(|| err("part already finished"))?;
+        let channel = self.channel;
+        reader
+            .push(bytes, &mut WelchSink { channel, welch })
+            .map_err(js_error)
+    }
+
+    /// End the part: its partial sum, for `SpectrumRanges.merge`.
+    pub fn finish(&mut self) -> Result<Vec<f64>, JsError> {
+        let (reader, mut welch) = self
+            .run
+            .take()
+            .ok_or_else(|| err("part already finished"))?;
+        let channel = self.channel;
+        reader
+            .finish(&mut WelchSink {
+                channel,
+                welch: &mut welch,
+            })
+            .map_err(js_error)?;
+        Ok(RangePlan::encode(&welch.finish().map_err(js_error)?))
     }
 }
