@@ -14,7 +14,7 @@ use scopekit_core::decode::{
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::Discard;
-use scopekit_core::parts::{analog_parts, plan_parts, Part};
+use scopekit_core::parts::{analog_parts, plan_parts, Part, DECODE_PART_BYTES};
 use scopekit_core::precision::Precision;
 use scopekit_core::spectrum::{
     segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum, Window,
@@ -240,9 +240,6 @@ struct Decoded<'a> {
     tail: &'a DecodeTail,
 }
 
-/// Bytes of data per decode part.
-const DECODE_PART: u64 = 8 << 20;
-
 /// The first [`AUTO_WINDOW`] samples of some channels (what automatic thresholds use).
 struct FirstSamples<'a> {
     channels: &'a [usize],
@@ -362,7 +359,7 @@ impl ParallelDecode {
             .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?
             .with_file_len(file_len)
             .map_err(js_error)?;
-        let bounds = analog_parts(&header, DECODE_PART);
+        let bounds = analog_parts(&header, DECODE_PART_BYTES);
         let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
         let decoder = config.decoder(rate, &roles).map_err(js_error)?;
         Ok(ParallelDecode {
