@@ -2,6 +2,8 @@
 //! quantiles (numpy `linear`, exact up to 32 Mi values, hash-thinned beyond — see
 //! [`crate::dsp::quantile`]).
 
+use alloc::vec::Vec;
+
 use crate::dsp::quantile::{QuantileMode, QuantileStore};
 use crate::{Merge, Result};
 
