@@ -340,13 +340,7 @@ fn parallel(
             .collect();
         merge_parts(parts).unwrap_or_else(|| Err(CliError::msg("no data")))
     };
-    Some(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(o.threads)
-            .build()
-            .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))
-            .and_then(|pool| pool.install(run)),
-    )
+    Some(crate::par::pool(o.threads).and_then(|pool| pool.install(run)))
 }
 
 /// Run `correlate`, printing the result.

@@ -126,7 +126,7 @@ pub fn run(
     };
     let pool = match plan {
         Plan::Serial => None,
-        _ => Some(std::sync::Arc::new(decode_par::pool(input.threads)?)),
+        _ => Some(std::sync::Arc::new(crate::par::pool(input.threads)?)),
     };
     let mut printer = Printer::new(output, rate, config.columns(), &head)?;
     printer.pool = pool.clone();

@@ -74,13 +74,6 @@ pub fn plan(header: &Header, threads: usize) -> Plan {
     }
 }
 
-pub fn pool(threads: usize) -> Result<rayon::ThreadPool, CliError> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))
-}
-
 /// Read a session's logic entries on `threads` workers, a batch at a time (bounded
 /// memory), stitch each batch's transitions in order and decode them: exactly the serial
 /// transition stream (see `scopekit_core::logic::stitch`), so exactly the serial frames.
@@ -95,7 +88,7 @@ pub fn logic<D: Decode>(
 ) -> Result<(), CliError> {
     let whole = source.map_prefix(source.len() as usize)?;
     let index = ZipIndex::from_bytes(&whole)?;
-    let pool = pool(threads)?;
+    let pool = crate::par::pool(threads)?;
     let mut levels = None;
     let mut stitched = Vec::new();
     for batch in parts.chunks(2 * threads) {
@@ -234,7 +227,7 @@ pub fn analog<D: Decode>(
     let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
     let mut digitizer = Digitizer::new(&explicit)?;
     digitizer.begin(header.layout())?;
-    let pool = pool(threads)?;
+    let pool = crate::par::pool(threads)?;
     for batch in bounds.chunks(2 * threads) {
         let parts: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
             batch

@@ -11,7 +11,7 @@ use scopekit_core::edges::{
 };
 use scopekit_core::formats::Header;
 
-use crate::decode_par::{first_samples, plan, pool, read_part, Plan};
+use crate::decode_par::{first_samples, plan, read_part, Plan};
 use crate::error::CliError;
 use crate::source::Source;
 use crate::{progress, read_header, stream};
@@ -153,7 +153,7 @@ pub fn run(file: &Path, options: &Options, output: Output) -> Result<(), CliErro
     };
     match parts {
         Some((bounds, (th, _))) => {
-            let pool = pool(options.threads)?;
+            let pool = crate::par::pool(options.threads)?;
             for batch in bounds.chunks(2 * options.threads) {
                 let done: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
                     batch

@@ -160,10 +160,7 @@ impl Runner<'_> {
             }
             return Ok(job.finish()?.sink);
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
-            .build()
-            .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+        let pool = crate::par::pool(self.threads)?;
         let parts: Vec<Result<SinkPartial<S>, CliError>> = pool.install(|| {
             bounds
                 .par_iter()

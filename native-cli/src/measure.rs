@@ -470,10 +470,7 @@ fn parallel(
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
 ) -> Result<MeasureReport, CliError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let pool = crate::par::pool(threads)?;
     let ch = config.channel;
     // The whole file, mapped once for all passes (pages are faulted in by the first;
     // prefaulting the whole map first was measured no cheaper).
@@ -688,10 +685,7 @@ fn coded(
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
 ) -> Result<MeasureReport, CliError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let pool = crate::par::pool(threads)?;
     let row = map.row() as u64;
     let data_len = samples
         .checked_mul(row)

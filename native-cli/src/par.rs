@@ -19,6 +19,14 @@ const WINDOW: u64 = 8 << 20;
 /// merging is negligible.
 const SEGMENT: u64 = 64 << 20;
 
+/// A pool of `threads` rayon workers (every parallel command's).
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool, CliError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))
+}
+
 /// Run the statistics job over the data of `source` on `threads` workers.
 pub fn stats(
     source: &Source,
@@ -38,10 +46,7 @@ pub fn stats(
     let Some(bounds) = header.segments(SEGMENT) else {
         return whole_file_stats(source, config, vcd_rate, progress);
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let pool = pool(threads)?;
     let parts: Vec<Result<StatsPartial, CliError>> = pool.install(|| {
         bounds
             .par_iter()

@@ -9,7 +9,6 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::AnalogOnly;
-use scopekit_core::parts::plan_parts;
 use scopekit_core::spectrum::{
     segment_count, Metrics, Precision, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig,
     WelchSum, Window,
@@ -61,9 +60,6 @@ pub struct Options {
     pub raw: Option<scopekit_core::formats::raw::RawConfig>,
 }
 
-/// Rows and columns of the spectrogram at most.
-const MAX_ROWS: u64 = 512;
-const MAX_COLUMNS: usize = 1024;
 /// Bytes mapped at a time.
 const WINDOW: u64 = 8 << 20;
 
@@ -139,12 +135,7 @@ pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<
     config.validate()?;
     let total = known.map(|n| segment_count(&config, n));
     if options.spectrogram {
-        let per_row = total.map_or(1, |t| t.div_ceil(MAX_ROWS).max(1));
-        config.spectrogram = Some((
-            per_row,
-            (nfft / 2 + 1).div_ceil(MAX_COLUMNS),
-            MAX_ROWS as usize,
-        ));
+        config = config.with_spectrogram(total);
     }
     let bar = progress::bytes(source.len());
     let sum = match (header.row_bytes(), total, first_only) {
@@ -204,19 +195,9 @@ fn parallel(
     threads: usize,
     bar: &indicatif::ProgressBar,
 ) -> Result<WelchSum, CliError> {
-    // Several runs per worker balance the load; with a spectrogram, runs cover whole rows.
-    let unit = config.spectrogram.map_or(1, |(per_row, _, _)| per_row);
-    let bounds = plan_parts(
-        total,
-        threads as u64 * 4,
-        unit,
-        config.step() as u64,
-        config.nfft as u64,
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    // Several runs per worker balance the load.
+    let bounds = config.parts(total, threads as u64 * 4);
+    let pool = crate::par::pool(threads)?;
     let parts: Vec<Result<WelchSum, CliError>> = pool.install(|| {
         bounds
             .par_iter()

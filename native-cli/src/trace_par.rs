@@ -50,10 +50,7 @@ pub fn summarize(source: &Source, path: &Path, threads: usize) -> Result<Summary
         }
     }
     starts.dedup();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::msg(format!("cannot start worker threads: {e}")))?;
+    let pool = crate::par::pool(threads)?;
     let jobs: Vec<(Option<Boundary>, Option<u64>)> = std::iter::once(None)
         .chain(starts.iter().map(|&s| {
             Some(Boundary {

@@ -13,7 +13,7 @@ use scopekit_core::formats::{archive, Header, Reader};
 use scopekit_core::measure::{
     LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
 };
-use scopekit_core::parts::{plan_parts, Part};
+use scopekit_core::parts::Part;
 use scopekit_core::precision::Precision;
 use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
@@ -30,9 +30,6 @@ use crate::{js_error, to_js};
 const MAX_PREVIEW: u32 = 1 << 20;
 /// Largest correlation lag searched by the page, samples.
 const MAX_PAGE_LAG: f64 = 1_000_000.0;
-/// Spectrogram rows and columns at most (as the CLI).
-const MAX_ROWS: u64 = 512;
-const MAX_COLUMNS: usize = 1024;
 
 fn err(msg: &str) -> JsError {
     JsError::new(msg)
@@ -398,12 +395,7 @@ impl BlockSink for SpectrumSink {
         config.validate()?;
         if self.spectrogram {
             let total = known.map(|n| segment_count(&config, n));
-            let per_row = total.map_or(1, |t| t.div_ceil(MAX_ROWS).max(1));
-            config.spectrogram = Some((
-                per_row,
-                (nfft / 2 + 1).div_ceil(MAX_COLUMNS),
-                MAX_ROWS as usize,
-            ));
+            config = config.with_spectrogram(total);
         }
         self.welch = Some(Welch::part_in(
             config,
@@ -1091,24 +1083,12 @@ impl RangePlan {
             return Ok(None);
         }
         if spectrogram {
-            let per_row = total.div_ceil(MAX_ROWS).max(1);
-            config.spectrogram = Some((
-                per_row,
-                (nfft / 2 + 1).div_ceil(MAX_COLUMNS),
-                MAX_ROWS as usize,
-            ));
+            config = config.with_spectrogram(Some(total));
         }
         let choice = Precision::parse(precision.as_deref().unwrap_or("auto")).map_err(js_error)?;
         let precision = Precision::resolve(choice, &header);
-        // With a spectrogram, parts cover whole rows (as the CLI's parallel run).
-        let unit = config.spectrogram.map_or(1, |(per_row, _, _)| per_row);
-        let parts = plan_parts(
-            total,
-            RANGE_PARTS,
-            unit,
-            config.step() as u64,
-            config.nfft as u64,
-        );
+        // The plan of the CLI's parallel run (whole spectrogram rows).
+        let parts = config.parts(total, RANGE_PARTS);
         Ok(Some(RangePlan {
             header,
             config,

@@ -14,7 +14,7 @@ use scopekit_core::decode::{
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::Discard;
-use scopekit_core::parts::{analog_parts, plan_parts, Part, DECODE_PART_BYTES};
+use scopekit_core::parts::{analog_parts, Part, DECODE_PART_BYTES};
 use scopekit_core::precision::Precision;
 use scopekit_core::spectrum::{
     segment_count, ReportOptions, Scaling, SpectrumReport, Welch, WelchConfig, WelchSum, Window,
@@ -102,13 +102,7 @@ fn welch_report<T: Copy + Into<f64> + Sync>(
             samples.len()
         )));
     }
-    let bounds = plan_parts(
-        total,
-        WELCH_PARTS,
-        1,
-        config.step() as u64,
-        config.nfft as u64,
-    );
+    let bounds = config.parts(total, WELCH_PARTS);
     let mut parts = par_map(&bounds, |b| welch_part(&config, precision, samples, b)).into_iter();
     let mut sum = parts
         .next()

@@ -27,7 +27,10 @@ use alloc::vec::Vec;
 pub use crate::precision::Precision;
 pub use metrics::{tone_metrics, Metrics, ToneMetrics};
 pub use spectrogram::{Spectrogram, MAX_CELLS};
-pub use welch::{segment_count, Welch, WelchConfig, WelchSum, MAX_NFFT};
+pub use welch::{
+    segment_count, Welch, WelchConfig, WelchSum, MAX_NFFT, SPECTROGRAM_MAX_COLUMNS,
+    SPECTROGRAM_MAX_ROWS,
+};
 pub use window::Window;
 
 /// PSD scaling.

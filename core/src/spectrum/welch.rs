@@ -20,6 +20,7 @@ use realfft::{RealFftPlanner, RealToComplex};
 
 use super::spectrogram::Spectrogram;
 use super::window::Window;
+use crate::parts::{plan_parts, Part};
 use crate::precision::Precision;
 use crate::{Error, Merge, Push, Result};
 
@@ -62,7 +63,33 @@ impl WelchConfig {
     pub fn step(&self) -> usize {
         self.nfft - self.overlap
     }
+
+    /// Turn the spectrogram on with the grid every front door draws: at most
+    /// [`SPECTROGRAM_MAX_ROWS`] rows over the record's `total` segments (one segment per
+    /// row when the length is unknown) and at most [`SPECTROGRAM_MAX_COLUMNS`] columns.
+    pub fn with_spectrogram(mut self, total: Option<u64>) -> Self {
+        let per_row = total.map_or(1, |t| t.div_ceil(SPECTROGRAM_MAX_ROWS).max(1));
+        self.spectrogram = Some((
+            per_row,
+            (self.nfft / 2 + 1).div_ceil(SPECTROGRAM_MAX_COLUMNS),
+            SPECTROGRAM_MAX_ROWS as usize,
+        ));
+        self
+    }
+
+    /// At most `max_parts` runs of the `total` segments, each with the samples it reads
+    /// ([`plan_parts`]); with a spectrogram, runs cover whole rows. The same plan for the
+    /// same arguments, so the merge order, and every bit of the merged sum, is fixed.
+    pub fn parts(&self, total: u64, max_parts: u64) -> Vec<Part> {
+        let unit = self.spectrogram.map_or(1, |(per_row, _, _)| per_row);
+        plan_parts(total, max_parts, unit, self.step() as u64, self.nfft as u64)
+    }
 }
+
+/// Rows of a spectrogram at most (see [`WelchConfig::with_spectrogram`]).
+pub const SPECTROGRAM_MAX_ROWS: u64 = 512;
+/// Columns of a spectrogram at most (see [`WelchConfig::with_spectrogram`]).
+pub const SPECTROGRAM_MAX_COLUMNS: usize = 1024;
 
 /// The summed periodograms of a run of segments (the [`Merge`]-able partial result).
 #[derive(Debug, Clone)]
