@@ -43,7 +43,28 @@ use crate::args::{Args, Command, RawArgs};
 use crate::error::CliError;
 use crate::source::Source;
 
+/// The CPU features this build was compiled for (`.cargo/config.toml`) that this CPU
+/// lacks, named; `None` when it has them all.
+fn missing_cpu_features() -> Option<&'static str> {
+    #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+    {
+        if !(std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma"))
+        {
+            return Some("AVX2 and FMA");
+        }
+    }
+    None
+}
+
 fn main() -> ExitCode {
+    if let Some(missing) = missing_cpu_features() {
+        eprintln!(
+            "error: this build of scopekit needs a CPU with {missing} (x86-64-v3); \
+             rebuild with RUSTFLAGS=\"-C target-cpu=x86-64\" for this one"
+        );
+        return ExitCode::from(2);
+    }
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => {
