@@ -137,8 +137,7 @@ function rangeWorkerCount(o) {
 async function spectrumInRanges(file, o, count) {
   if (count < 2 || o.average !== 'welch' || (await isArchive(file))) return null;
   const head = new Uint8Array(await file.slice(0, HEAD).arrayBuffer());
-  const plan = SpectrumRanges.plan(file.size, head, o.channel, o.window, o.nfft ?? undefined, o.overlap, o.scaling,
-    o.harmonics, o.peaks, o.spectrogram, o.precision ?? undefined, o.rate ?? undefined);
+  const plan = SpectrumRanges.plan(file.size, head, o);
   if (!plan) return null;
   const workers = [];
   try {

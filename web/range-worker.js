@@ -46,8 +46,7 @@ async function* sliceRange(file, start, end) {
 
 async function runPart({ index, start, end }) {
   const { file, head, options: o } = job;
-  const part = new SpectrumRangePart(file.size, head, o.channel, o.window, o.nfft ?? undefined, o.overlap,
-    o.spectrogram, o.precision ?? undefined, index);
+  const part = new SpectrumRangePart(file.size, head, o, index);
   const t0 = performance.now();
   let busy = 0;
   try {

@@ -13,7 +13,6 @@ use scopekit_core::decode::{
 };
 use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
 use scopekit_core::formats::{Header, Reader};
-use scopekit_core::kernel::Discard;
 use scopekit_core::parts::{analog_parts, Part, DECODE_PART_BYTES};
 use scopekit_core::precision::Precision;
 use scopekit_core::spectrum::{
@@ -346,13 +345,9 @@ impl ParallelDecode {
     ) -> Result<ParallelDecode, JsError> {
         let (config, wires, levels) = decode_settings(config, wires, levels)?;
         let file_len = file_len as u64;
-        let mut reader = Reader::with_file_len(file_len);
-        reader.push(head, &mut Discard).map_err(js_error)?;
-        let header = reader
-            .header()
-            .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?
-            .with_file_len(file_len)
-            .map_err(js_error)?;
+        let header = Header::from_head(head, file_len)
+            .map_err(js_error)?
+            .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?;
         let bounds = analog_parts(&header, DECODE_PART_BYTES);
         let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
         let decoder = config.decoder(rate, &roles).map_err(js_error)?;

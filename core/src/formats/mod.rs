@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod csv;
 pub mod dtype;
+mod head;
 pub mod npy;
 mod npy_header;
 pub mod npz;

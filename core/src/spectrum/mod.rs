@@ -16,6 +16,7 @@ mod metrics;
 mod spectrogram;
 mod welch;
 mod window;
+mod wire;
 
 #[cfg(test)]
 #[path = "spectrum_tests.rs"]

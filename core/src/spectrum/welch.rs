@@ -92,7 +92,7 @@ pub const SPECTROGRAM_MAX_ROWS: u64 = 512;
 pub const SPECTROGRAM_MAX_COLUMNS: usize = 1024;
 
 /// The summed periodograms of a run of segments (the [`Merge`]-able partial result).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WelchSum {
     /// Settings.
     pub config: WelchConfig,
