@@ -18,7 +18,7 @@ use crate::Result;
 /// Samples per block (a power of two).
 pub const BLOCK: u64 = 4096;
 /// Independent accumulators within a block (lets the compiler vectorise).
-pub const LANES: usize = 4;
+pub const LANES: usize = 8;
 
 /// Count, extremes, mean and sum of squared deviations from the mean of some samples.
 ///
@@ -235,38 +235,33 @@ fn sum_lanes(k: f64, xs: &[f64], (s, q, lo, hi): LaneSums) -> LaneSums {
         f64x2, f64x2_add, f64x2_extract_lane, f64x2_mul, f64x2_pmax, f64x2_pmin, f64x2_splat,
         f64x2_sub, v128,
     };
-    const _: () = assert!(LANES == 4, "two vectors of two lanes");
-    let pair = |v: &[f64; LANES], j: usize| f64x2(v[j], v[j + 1]);
-    let shift = f64x2_splat(k);
-    let (mut s0, mut s1, mut q0, mut q1) = (pair(&s, 0), pair(&s, 2), pair(&q, 0), pair(&q, 2));
-    let (mut lo0, mut lo1) = (pair(&lo, 0), pair(&lo, 2));
-    let (mut hi0, mut hi1) = (pair(&hi, 0), pair(&hi, 2));
-    for c in xs.chunks_exact(LANES) {
-        let (x0, x1) = (f64x2(c[0], c[1]), f64x2(c[2], c[3]));
-        let (d0, d1) = (f64x2_sub(x0, shift), f64x2_sub(x1, shift));
-        s0 = f64x2_add(s0, d0);
-        s1 = f64x2_add(s1, d1);
-        q0 = f64x2_add(q0, f64x2_mul(d0, d0));
-        q1 = f64x2_add(q1, f64x2_mul(d1, d1));
-        lo0 = f64x2_pmin(lo0, x0);
-        lo1 = f64x2_pmin(lo1, x1);
-        hi0 = f64x2_pmax(hi0, x0);
-        hi1 = f64x2_pmax(hi1, x1);
-    }
-    let lanes = |a: v128, b: v128| {
-        [
-            f64x2_extract_lane::<0>(a),
-            f64x2_extract_lane::<1>(a),
-            f64x2_extract_lane::<0>(b),
-            f64x2_extract_lane::<1>(b),
-        ]
+    const V: usize = LANES / 2;
+    const _: () = assert!(LANES % 2 == 0, "vectors of two lanes");
+    let vectors = |v: &[f64; LANES]| -> [v128; V] {
+        core::array::from_fn(|j| f64x2(v[2 * j], v[2 * j + 1]))
     };
-    (
-        lanes(s0, s1),
-        lanes(q0, q1),
-        lanes(lo0, lo1),
-        lanes(hi0, hi1),
-    )
+    let shift = f64x2_splat(k);
+    let (mut s, mut q, mut lo, mut hi) = (vectors(&s), vectors(&q), vectors(&lo), vectors(&hi));
+    for c in xs.chunks_exact(LANES) {
+        for j in 0..V {
+            let x = f64x2(c[2 * j], c[2 * j + 1]);
+            let d = f64x2_sub(x, shift);
+            s[j] = f64x2_add(s[j], d);
+            q[j] = f64x2_add(q[j], f64x2_mul(d, d));
+            lo[j] = f64x2_pmin(lo[j], x);
+            hi[j] = f64x2_pmax(hi[j], x);
+        }
+    }
+    let lanes = |v: [v128; V]| -> [f64; LANES] {
+        core::array::from_fn(|i| {
+            if i % 2 == 0 {
+                f64x2_extract_lane::<0>(v[i / 2])
+            } else {
+                f64x2_extract_lane::<1>(v[i / 2])
+            }
+        })
+    };
+    (lanes(s), lanes(q), lanes(lo), lanes(hi))
 }
 
 /// Streaming, split-invariant accumulator of [`Moments`] (NaN samples are skipped).
