@@ -561,7 +561,12 @@ try {
     // The kernels of every variant (its own page and wasm), runs alternating between them.
     const kPages = [];
     for (const v of VARIANTS) {
-      const p = v.dir ? await freshPage(context, v.url) : page;
+      // A page of its own beside the others (freshPage would close them).
+      const p = v.dir ? await context.newPage() : page;
+      if (v.dir) {
+        await p.goto(v.url);
+        await p.waitForSelector('html[data-ready="true"]');
+      }
       await wasmKernel(p, 64 * MiB, { both: true, chunk: 16 * MiB }); // warm-up
       kPages.push({ v, p, xs: [] });
     }
