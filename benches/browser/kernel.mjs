@@ -3,7 +3,11 @@
 // vs the native CLI, builds side by side, alternating runs in one process.
 //
 //   node benches/browser/kernel.mjs [--runs 5] [--mib 1024] [--pkg web/pkg[,DIR...]]
-//                                   [--bin target/release/scopekit[,BIN...]]
+//                                   [--bin target/release/scopekit[,BIN...]] [--both]
+//
+// --both: the page's ingest instead of the statistics alone (IngestSession feeding the
+// statistics and a LodSession's pyramid from one reader, as web/worker.js does; perf.mjs's
+// budget section). --bin '' skips the native runs.
 //
 // wasm: the data and its push loop are perf.mjs's wasmKernel (a float32 NPY of two
 // interleaved channels, Session.push in 4 MiB views, then finish), the module instantiated
@@ -34,6 +38,7 @@ const TOTAL = Number(arg('mib', '1024')) * MiB;
 const CHUNK = 4 * MiB;
 const PKGS = arg('pkg', path.join(REPO, 'web', 'pkg')).split(',').filter(Boolean);
 const BINS = arg('bin', path.join(REPO, 'target', 'release', 'scopekit')).split(',').filter(Boolean);
+const BOTH = process.argv.includes('--both');
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 const median = (xs) => {
   const v = [...xs].sort((a, b) => a - b);
@@ -59,18 +64,21 @@ for (const dir of PKGS) {
 }
 
 function wasmRun(m) {
-  const session = new m.Session(head.length + TOTAL);
+  const lod = BOTH ? new m.LodSession(head.length + TOTAL) : null;
+  const session = BOTH ? new m.IngestSession(head.length + TOTAL) : new m.Session(head.length + TOTAL);
+  const push = BOTH ? (part) => session.push(lod, part) : (part) => session.push(part);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  session.push(head);
+  push(head);
   for (let off = 0; off < TOTAL; off += CHUNK) {
     const at = off % bytes.length;
-    session.push(bytes.subarray(at, Math.min(at + CHUNK, bytes.length, at + TOTAL - off)));
+    push(bytes.subarray(at, Math.min(at + CHUNK, bytes.length, at + TOTAL - off)));
   }
-  const report = session.finish();
+  const report = BOTH ? session.finish(lod) : session.finish();
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
   session.free();
+  lod?.free();
   return { ms, cpu: (c.user + c.system) / 1000, report };
 }
 
