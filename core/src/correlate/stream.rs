@@ -15,9 +15,11 @@
 //! the other (push in step).
 //!
 //! [`Precision::F32`] runs the per-block FFT in single precision (twice the SIMD lanes,
-//! half the memory traffic) and sums the cross spectra, the final inverse FFT and the
-//! prefix sums in double: what scipy computes for float32 inputs, within the tolerance
-//! stated in docs/json-schema.md. [`Precision::F64`] is double throughout.
+//! half the memory traffic), forms each bin's products in single precision too (in double
+//! for blocks of extreme magnitude, see `narrow_ok`) and sums the cross spectra, the
+//! final inverse FFT and the prefix sums in double: what scipy computes for float32
+//! inputs, within the tolerance stated in docs/json-schema.md. [`Precision::F64`] is double
+//! throughout.
 
 use alloc::format;
 use alloc::sync::Arc;
@@ -529,7 +531,8 @@ impl<T: Real> Blocks<T> {
     /// sums vectorise without shuffles). Both go through one complex FFT
     /// `Z` of `z = a + i·s·b`: with `m = N − k`, `A(k) = (Z(k) + conj Z(m))/2` and
     /// `s·B(k) = (Z(k) − conj Z(m))/2i`, so `A·conj(B) = (Im(Z(k)·Z(m))/2
-    /// + i·(|Z(k)|² − |Z(m)|²)/4) / s`, formed in double.
+    /// + i·(|Z(k)|² − |Z(m)|²)/4) / s`, formed in double (in
+    /// single precision by the `f32` path, see [`Real::add_cross`]).
     fn block(
         &mut self,
         (a_off, seg): (usize, usize),
