@@ -781,10 +781,10 @@ impl StreamCorrelator {
     }
 
     /// Append `n` float32 samples of `a` (`b` when `to_b`) that `fill` writes into the slice
-    /// it is handed — e.g. read from a file straight into the
-    /// correlator's buffer: the same as pushing them, without a copy. `n` is the caller's
-    /// piece size (memory: `n` samples, plus as many again on the double-precision path).
-    /// The slice holds zeros or stale values until written.
+    /// it is handed (zeros or stale values until written) — e.g. read from a file straight
+    /// into the correlator's buffer: the same as pushing them, without a copy. `n` is the
+    /// caller's piece size (memory: `n` samples, plus as many again on the double-precision
+    /// path).
     pub fn push_with<E: From<Error>>(
         &mut self,
         to_b: bool,
