@@ -255,6 +255,47 @@ fn single_precision_holds_for_signals_of_very_different_scale() {
     }
 }
 
+/// Blocks too large or too small for single-precision products (formed in double instead),
+/// of moderate size (formed in single), and runs of both in one signal: every lag within
+/// the f32 tolerance of the naive sums.
+#[test]
+fn single_precision_holds_for_huge_tiny_and_mixed_magnitudes() {
+    let lag = 40;
+    let block = StreamCorrelator::block_len(lag);
+    let n = 5 * block + 77;
+    let base = noise(n, 21);
+    let mixed = |k: usize| if (k / block) % 3 == 1 { 1e30 } else { 1.0 };
+    let cases: [(&str, &dyn Fn(usize) -> f64); 5] = [
+        ("1e-30", &|_| 1e-30),
+        ("1e-9", &|_| 1e-9),
+        ("1e6", &|_| 1e6),
+        ("1e30", &|_| 1e30),
+        ("mixed", &mixed),
+    ];
+    for (name, scale) in cases {
+        let b: Vec<f64> = (0..n).map(|k| (base[k] * scale(k)) as f32 as f64).collect();
+        let d = 9;
+        let mut a = alloc::vec![0.0; d];
+        a.extend_from_slice(&b[..n - d]);
+        let mut s = StreamCorrelator::with_precision(lag, Precision::F32).unwrap();
+        let a32: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+        let b32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+        s.push_a(&a32).unwrap();
+        s.push_b(&b32).unwrap();
+        let (curve, peak, _) = s.finish().unwrap();
+        assert_eq!(peak.unwrap().lag, 9, "{name}");
+        let top = naive(&a, &b, 9).abs();
+        for (k, v) in curve.iter().enumerate() {
+            let m = k as i64 - lag as i64;
+            let want = naive(&a, &b, m);
+            assert!(
+                (v - want).abs() <= 1e-6 * top,
+                "{name} lag {m}: {v} vs {want}"
+            );
+        }
+    }
+}
+
 #[test]
 fn float32_bytes_push_equals_pushing_the_values() {
     let n = 40_000;

@@ -15,9 +15,11 @@
 //! the other (push in step).
 //!
 //! [`Precision::F32`] runs the per-block FFT in single precision (twice the SIMD lanes,
-//! half the memory traffic) and sums the cross spectra, the final inverse FFT and the
-//! prefix sums in double: what scipy computes for float32 inputs, within the tolerance
-//! stated in docs/json-schema.md. [`Precision::F64`] is double throughout.
+//! half the memory traffic), forms each bin's products in single precision too (in double
+//! for blocks of extreme magnitude, see `narrow_ok`) and sums the cross spectra, the
+//! final inverse FFT and the prefix sums in double: what scipy computes for float32
+//! inputs, within the tolerance stated in docs/json-schema.md. [`Precision::F64`] is double
+//! throughout.
 
 use alloc::format;
 use alloc::sync::Arc;
@@ -69,6 +71,37 @@ trait Real: FftNum + Default + PartialOrd + Into<f64> {
     fn from32(x: f32) -> Self;
     /// A pushed sample rounded to this type.
     fn from_sample<S: Sample>(x: S) -> Self;
+    /// Add the cross spectra of one block's FFT, then of the next one's when given (see
+    /// [`add_cross`]).
+    fn add_cross(cross: &mut Spectrum, this: Spectra<'_, Self>, next: Option<Spectra<'_, Self>>) {
+        add_cross(cross, (this.z, this.s), next.map(|n| (n.z, n.s)));
+    }
+}
+
+/// The FFT `z` of one block's `a + i·s·b`, with its `s`, and whether its products can be
+/// formed in `T` without overflow or underflow (see [`narrow_ok`]).
+#[derive(Clone, Copy)]
+struct Spectra<'z, T> {
+    z: &'z [Complex<T>],
+    s: f64,
+    narrow: bool,
+}
+
+impl<'z, T> Spectra<'z, T> {
+    fn new(z: &'z [Complex<T>], (s, narrow): (f64, bool)) -> Self {
+        Spectra { z, s, narrow }
+    }
+
+    /// Bins `1..N/2` and `N/2+1..N`, and the scales `1/2s`, `1/4s`.
+    fn halves(self) -> (&'z [Complex<T>], &'z [Complex<T>], f64, f64) {
+        let half = self.z.len() / 2;
+        (
+            &self.z[1..half],
+            &self.z[half + 1..],
+            0.5 / self.s,
+            0.25 / self.s,
+        )
+    }
 }
 
 impl Real for f32 {
@@ -83,6 +116,24 @@ impl Real for f32 {
     }
     fn from_sample<S: Sample>(x: S) -> Self {
         x.to32()
+    }
+    /// The products formed in single precision (8 lanes; each block's terms rounded to
+    /// `f32` once, then scaled and summed in double) for blocks of moderate magnitude,
+    /// in double otherwise.
+    fn add_cross(cross: &mut Spectrum, this: Spectra<'_, f32>, next: Option<Spectra<'_, f32>>) {
+        match next {
+            Some(n) if this.narrow && n.narrow => add_cross_narrow(cross, this, Some(n)),
+            _ => {
+                // One block at a time: the same sums as a pair, in the same order.
+                for b in core::iter::once(this).chain(next) {
+                    if b.narrow {
+                        add_cross_narrow(cross, b, None);
+                    } else {
+                        add_cross(cross, (b.z, b.s), None);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -146,11 +197,64 @@ mod sealed {
     impl Sealed for f32 {}
 }
 
+/// Samples held: a buffer that keeps its values past the end when its front is dropped, so
+/// that reading into it again needs no zeroing first (it never shrinks: its size is the most
+/// ever held).
+struct Held<T> {
+    buf: Vec<T>,
+    len: usize,
+}
+
+impl<T: Copy + Default> Held<T> {
+    /// `lead` zeros.
+    fn zeros(lead: usize) -> Self {
+        Held {
+            buf: alloc::vec![T::default(); lead],
+            len: lead,
+        }
+    }
+
+    /// The values held.
+    fn get(&self) -> &[T] {
+        &self.buf[..self.len]
+    }
+
+    /// The `n` values after the end, to write and then [`Held::commit`] (stale or zero
+    /// values until written).
+    fn space(&mut self, n: usize) -> &mut [T] {
+        let end = self.len + n;
+        if self.buf.len() < end {
+            self.buf.resize(end, T::default());
+        }
+        &mut self.buf[self.len..end]
+    }
+
+    /// Hold the `n` values written after the end.
+    fn commit(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Append `x` converted by `f`.
+    fn extend<S: Copy>(&mut self, x: &[S], f: impl Fn(S) -> T) {
+        for (d, &v) in self.space(x.len()).iter_mut().zip(x) {
+            *d = f(v);
+        }
+        self.commit(x.len());
+    }
+
+    /// Drop the first `n` values.
+    fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.buf.copy_within(n..self.len, 0);
+        self.len -= n;
+    }
+}
+
 /// Append the little-endian float32 at byte `col` of each `row`-byte row of `bytes` to
 /// `held`, and the part of them inside `[first, end)` (they start at absolute index `at`)
 /// to `prefix`.
 fn decode_into<T: Real>(
-    held: &mut Vec<T>,
+    held: &mut Held<T>,
     bytes: &[u8],
     row: usize,
     col: usize,
@@ -159,13 +263,19 @@ fn decode_into<T: Real>(
     prefix: &mut Prefix,
 ) {
     let le = |r: &[u8]| T::from32(f32::from_le_bytes([r[0], r[1], r[2], r[3]]));
-    let start = held.len();
+    let n = bytes.len() / row;
+    let space = held.space(n);
     if row == 4 {
-        held.extend(bytes.chunks_exact(4).map(le));
+        for (d, r) in space.iter_mut().zip(bytes.chunks_exact(4)) {
+            *d = le(r);
+        }
     } else {
-        held.extend(bytes.chunks_exact(row).map(|r| le(&r[col..col + 4])));
+        for (d, r) in space.iter_mut().zip(bytes.chunks_exact(row)) {
+            *d = le(&r[col..col + 4]);
+        }
     }
-    prefix.push(within(&held[start..], at, first, end));
+    prefix.push(within(space, at, first, end));
+    held.commit(n);
 }
 
 /// Write `a + i·b` (zero-padded) into `z`; the largest |a| and |b| (0 for none; NaN
@@ -294,20 +404,104 @@ fn add_cross<T: Real>(
     }
 }
 
+/// Whether the products of the FFT of `a + i·s·b` (`nfft` points, largest |a| and |s·b|
+/// given) stay within the normal range of `f32`: `|Z|² ≤ 2·(N·m)²` for `m` the larger one,
+/// kept below 2^121, and `m` not so small that the squares of the strong bins leave it.
+fn narrow_ok(nfft: usize, max_a: f64, max_sb: f64) -> bool {
+    let m = if max_sb > max_a { max_sb } else { max_a };
+    m.is_finite() && m >= pow2(-40) && m * nfft as f64 <= pow2(60)
+}
+
+/// [`add_cross`] with the products formed in `f32`: each bin's terms `Im(Z(k)·Z(m))` and
+/// `|Z(k)|² − |Z(m)|²` rounded to single precision (as the FFT itself is), then scaled by
+/// `1/2s` and `1/4s` and summed in double — the same sums in the same order as one block
+/// at a time.
+fn add_cross_narrow(cross: &mut Spectrum, this: Spectra<'_, f32>, next: Option<Spectra<'_, f32>>) {
+    /// Bins whose terms are formed in one pass, then added to the sums in another.
+    const TILE: usize = 256;
+    let half = this.z.len() / 2;
+    for k in [0, half] {
+        for b in core::iter::once(this).chain(next) {
+            let (r, i) = (f64::from(b.z[k].re), f64::from(b.z[k].im));
+            cross.re[k] += (0.5 / b.s) * (2.0 * r * i);
+        }
+    }
+    // Bins 1..N/2: `lo[j]` pairs with `hi[n − 1 − j]`.
+    let n = half - 1;
+    let (re, im) = (&mut cross.re[1..half], &mut cross.im[1..half]);
+    let (lo, hi, h, q) = this.halves();
+    let second = next.map(Spectra::halves);
+    let mut from = 0;
+    while from < n {
+        let len = TILE.min(n - from);
+        let (cr, ci) = (&mut re[from..from + len], &mut im[from..from + len]);
+        let (mut tr, mut ti) = ([0.0f32; TILE], [0.0f32; TILE]);
+        let (tr, ti) = (&mut tr[..len], &mut ti[..len]);
+        terms((lo, hi), from, tr, ti);
+        match second {
+            None => {
+                for (((c, d), &r), &i) in cr.iter_mut().zip(ci.iter_mut()).zip(&*tr).zip(&*ti) {
+                    *c += h * f64::from(r);
+                    *d += q * f64::from(i);
+                }
+            }
+            Some((lo2, hi2, h2, q2)) => {
+                let (mut ur, mut ui) = ([0.0f32; TILE], [0.0f32; TILE]);
+                let (ur, ui) = (&mut ur[..len], &mut ui[..len]);
+                terms((lo2, hi2), from, ur, ui);
+                let pairs = tr.iter().zip(&*ti).zip(ur.iter().zip(&*ui));
+                for ((c, d), ((&r, &i), (&r2, &i2))) in cr.iter_mut().zip(ci.iter_mut()).zip(pairs)
+                {
+                    *c = *c + h * f64::from(r) + h2 * f64::from(r2);
+                    *d = *d + q * f64::from(i) + q2 * f64::from(i2);
+                }
+            }
+        }
+        from += len;
+    }
+}
+
+/// The terms ([`term32`]) of bins `lo[from + j]` and `hi[n − 1 − from − j]` (`n` bins in
+/// each) into `tr[j]`, `ti[j]`.
+#[inline(always)]
+fn terms(
+    (lo, hi): (&[Complex<f32>], &[Complex<f32>]),
+    from: usize,
+    tr: &mut [f32],
+    ti: &mut [f32],
+) {
+    let (n, len) = (lo.len(), tr.len());
+    let (lo, hi) = (&lo[from..from + len], &hi[n - from - len..n - from]);
+    let pairs = lo.iter().zip(hi.iter().rev());
+    for ((r, i), (&k, &m)) in tr.iter_mut().zip(ti.iter_mut()).zip(pairs) {
+        (*r, *i) = term32(k, m);
+    }
+}
+
+/// `Im(Z(k)·Z(m))` and `|Z(k)|² − |Z(m)|²` in single precision.
+#[inline(always)]
+fn term32(k: Complex<f32>, m: Complex<f32>) -> (f32, f32) {
+    (
+        k.re * m.im + k.im * m.re,
+        (k.re * k.re + k.im * k.im) - (m.re * m.re + m.im * m.im),
+    )
+}
+
 /// The signals held for the blocks still to run, and the buffers of one block's FFT.
 struct Blocks<T: Real> {
     fft: Arc<dyn Fft<T>>,
     /// `a` from absolute index `n0 − L` (zeros before index 0).
-    a: Vec<T>,
+    a: Held<T>,
     /// `b` from absolute index `n0`.
-    b: Vec<T>,
+    b: Held<T>,
     /// `a + i·s·b` of one block, then its FFT.
     z: Vec<Complex<T>>,
     /// The FFT of the block before, with its `s`, not yet added to the cross spectrum (two
     /// blocks are added in one pass over the sums, in order: the same sums, half the
     /// traffic); an empty `held` when FFTs are too large to keep two.
     held: Vec<Complex<T>>,
-    pending: Option<f64>,
+    /// The held block's `s` and whether its products fit `T` ([`narrow_ok`]).
+    pending: Option<(f64, bool)>,
     scratch: Vec<Complex<T>>,
 }
 
@@ -327,8 +521,8 @@ impl<T: Real> Blocks<T> {
             pending: None,
             scratch: alloc::vec![Complex::new(T::zero(), T::zero()); fft.get_inplace_scratch_len()],
             fft,
-            a: alloc::vec![T::default(); lead],
-            b: Vec::new(),
+            a: Held::zeros(lead),
+            b: Held::zeros(0),
         }
     }
 
@@ -337,15 +531,16 @@ impl<T: Real> Blocks<T> {
     /// sums vectorise without shuffles). Both go through one complex FFT
     /// `Z` of `z = a + i·s·b`: with `m = N − k`, `A(k) = (Z(k) + conj Z(m))/2` and
     /// `s·B(k) = (Z(k) − conj Z(m))/2i`, so `A·conj(B) = (Im(Z(k)·Z(m))/2
-    /// + i·(|Z(k)|² − |Z(m)|²)/4) / s`, formed in double.
+    /// + i·(|Z(k)|² − |Z(m)|²)/4) / s`, formed in double (in
+    /// single precision by the `f32` path, see [`Real::add_cross`]).
     fn block(
         &mut self,
         (a_off, seg): (usize, usize),
         (b_off, len): (usize, usize),
         cross: &mut Spectrum,
     ) {
-        let a = &self.a[a_off..a_off + seg];
-        let b = &self.b[b_off..b_off + len];
+        let a = &self.a.get()[a_off..a_off + seg];
+        let b = &self.b.get()[b_off..b_off + len];
         // Fill `z` with `a + i·b` and take both maxima in the same pass; scaling by the
         // power of two `s` afterwards is exact, so this equals filling with `a + i·s·b`.
         let (max_a, max_b) = fill(&mut self.z, a, b);
@@ -358,33 +553,40 @@ impl<T: Real> Blocks<T> {
         }
         self.fft
             .process_with_scratch(&mut self.z, &mut self.scratch);
+        let narrow = narrow_ok(self.z.len(), max_a, s * max_b);
+        let this = Spectra::new;
         match self.pending.take() {
-            Some(s0) => add_cross(cross, (&self.held, s0), Some((&self.z, s))),
+            Some(held) => T::add_cross(
+                cross,
+                this(&self.held, held),
+                Some(this(&self.z, (s, narrow))),
+            ),
             None if !self.held.is_empty() => {
                 core::mem::swap(&mut self.z, &mut self.held);
-                self.pending = Some(s);
+                self.pending = Some((s, narrow));
             }
-            None => add_cross(cross, (&self.z, s), None),
+            None => T::add_cross(cross, this(&self.z, (s, narrow)), None),
         }
     }
 
     /// Add the block held back, if any, to `cross`.
     fn flush(&mut self, cross: &mut Spectrum) {
-        if let Some(s) = self.pending.take() {
-            add_cross(cross, (&self.held, s), None);
+        if let Some((s, narrow)) = self.pending.take() {
+            let z = &self.held;
+            T::add_cross(cross, Spectra { z, s, narrow }, None);
         }
     }
 
     /// Append samples to `a` (`b` when `to_b`).
     fn extend<S: Sample>(&mut self, to_b: bool, x: &[S]) {
         let held = if to_b { &mut self.b } else { &mut self.a };
-        held.extend(x.iter().map(|&v| T::from_sample(v)));
+        held.extend(x, T::from_sample);
     }
 
     /// Drop the first `a` and `b` values.
     fn drop_front(&mut self, a: usize, b: usize) {
-        self.a.drain(..a);
-        self.b.drain(..b);
+        self.a.drop_front(a);
+        self.b.drop_front(b);
     }
 }
 
@@ -579,9 +781,10 @@ impl StreamCorrelator {
     }
 
     /// Append `n` float32 samples of `a` (`b` when `to_b`) that `fill` writes into the slice
-    /// it is handed (zeros until written) — e.g. read from a file straight into the
-    /// correlator's buffer: the same as pushing them, without a copy. `n` is the caller's
-    /// piece size (memory: `n` samples, plus as many again on the double-precision path).
+    /// it is handed (zeros or stale values until written) — e.g. read from a file straight
+    /// into the correlator's buffer: the same as pushing them, without a copy. `n` is the
+    /// caller's piece size (memory: `n` samples, plus as many again on the double-precision
+    /// path).
     pub fn push_with<E: From<Error>>(
         &mut self,
         to_b: bool,
@@ -597,19 +800,16 @@ impl StreamCorrelator {
         match &mut self.engine {
             Engine::F32(e) => {
                 let held = if to_b { &mut e.b } else { &mut e.a };
-                let start = held.len();
-                held.resize(start + n, 0.0);
-                if let Err(err) = fill(&mut held[start..]) {
-                    held.truncate(start);
-                    return Err(err);
-                }
-                prefix.push(within(&held[start..], *next, range.0, range.1));
+                let space = held.space(n);
+                fill(space)?;
+                prefix.push(within(space, *next, range.0, range.1));
+                held.commit(n);
             }
             Engine::F64(e) => {
                 let mut x = alloc::vec![0.0f32; n];
                 fill(&mut x)?;
                 let held = if to_b { &mut e.b } else { &mut e.a };
-                held.extend(x.iter().map(|&v| f64::from(v)));
+                held.extend(&x, f64::from);
                 prefix.push(within(&x, *next, range.0, range.1));
             }
         }
