@@ -13,7 +13,7 @@
 //   { type: 'query', id, first, end, columns, channels: [c…] }
 // Worker → page:
 //   { type: 'info', info }                         the header, as soon as it is parsed
-//   { type: 'progress', loaded, total, samples }   ≤ ~10×/s while streaming (queries see the
+//   { type: 'progress', loaded, total, samples }   ≤ 2×/s while streaming (queries see the
 //                                                  complete buckets so far)
 //   { type: 'ready', channels, samples, buckets, ranges, memory, seconds }
 //   { type: 'view', id, first, end, columns, lanes: [{ channel, cols, raw, rawFirst }] }
@@ -30,7 +30,16 @@
 import init, { IngestSession, LodSession, analyzeArchive } from './pkg/scopekit_wasm.js';
 import { chunksOf, isArchive } from './file-chunks.js';
 
-const PROGRESS_INTERVAL = 100;
+/** Minimum interval between the statistics' progress messages to the page (its bar and text),
+ * in ms. Every message is a style, layout and paint of the page. */
+const PROGRESS_INTERVAL = 250;
+/** Minimum interval between the viewer's progress messages while the file streams in, in ms
+ * (the first goes with the first chunk): each one is a query of the growing pyramid and a
+ * redraw of the overview. At 100 ms the page's main thread and compositor took ~0.3 CPU-s per
+ * GiB more than at 500 (benches/browser/perf.mjs --threads-breakdown). */
+const VIEW_INTERVAL = 500;
+/** Minimum interval between turns given to the viewer's queries while the file streams in, in ms. */
+const YIELD_INTERVAL = 100;
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
 /** Samples per column up to which raw samples read again from the File are sent. */
 const RAW_PER_COLUMN = 2;
@@ -114,6 +123,7 @@ async function build(f, { stats = null } = {}) {
     let infoSent = false;
     let statsInfoSent = !stats;
     let last = -Infinity;
+    let lastYield = -Infinity;
     let loaded = 0;
     try {
       for (let r = await first; !r.done; r = await chunks.next()) {
@@ -137,11 +147,14 @@ async function build(f, { stats = null } = {}) {
         }
         progress?.(loaded, false);
         const now = performance.now();
-        if (now - last >= PROGRESS_INTERVAL) {
+        if (now - last >= VIEW_INTERVAL) {
           last = now;
           out.postMessage({ type: 'progress', loaded, total, samples: samplesOf(session) });
+        }
+        if (now - lastYield >= YIELD_INTERVAL) {
+          lastYield = now;
           // Reads that landed already resume this loop as microtasks: give the viewer's
-          // queries (tasks) a turn, so the overview draws while the file streams in.
+          // queries (tasks) a turn, so the overview draws (and zooms) while the file streams in.
           await new Promise((r) => { setTimeout(r, 0); });
         }
       }

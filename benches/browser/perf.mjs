@@ -4,6 +4,7 @@
 //
 //   npm ci --prefix tests/browser            # playwright-core (no browser download)
 //   SCOPEKIT_BIN=/path/to/scopekit node benches/browser/perf.mjs [--runs 3] [--gib 1,2]
+//     [--threads-breakdown]   CPU-s per GiB of every Chromium process/thread, per scenario
 //
 // Needs /usr/bin/chromium (override with CHROMIUM). The page is served by `scopekit serve`
 // (the binary embeds web/ at build time); PERF_WEB=DIR serves DIR with a small static server
@@ -190,6 +191,53 @@ function chromiumCpuMs(profile) {
   }
   return cpu;
 }
+/** `--threads-breakdown`: CPU time (ms) of every thread of this Chromium, keyed
+ * `process type/thread name` (/proc/PID/task/TID/comm, digits dropped so a pool's threads
+ * add up); `…/(exited threads)` is the process's time not in a live thread (threads that
+ * ended, e.g. a terminated worker's). */
+function chromiumThreadsMs(profile) {
+  const tick = 1000 / 100; // USER_HZ
+  const out = new Map();
+  const add = (k, ms) => out.set(k, (out.get(k) ?? 0) + ms);
+  const ticks = (stat) => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * tick;
+  };
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+      if (!cmd.includes(`--user-data-dir=${profile}`)) continue;
+      const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? 'browser';
+      const kind = type === 'utility' ? `utility:${/--utility-sub-type=[a-z_.]*?([a-z_]+)\.mojom/i.exec(cmd)?.[1] ?? '?'}` : type;
+      let inTasks = 0;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        try {
+          const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'latin1').trim().replace(/[\d/]+$/, '').replace(/\d+/g, '#');
+          const ms = ticks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'));
+          inTasks += ms;
+          add(`${kind}/${comm}`, ms);
+        } catch { /* gone */ }
+      }
+      add(`${kind}/(exited threads)`, ticks(readFileSync(`/proc/${pid}/stat`, 'latin1')) - inTasks);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+const threadsSince = (a, b) => {
+  const d = new Map();
+  for (const [k, v] of b) d.set(k, v - (a.get(k) ?? 0));
+  for (const [k, v] of a) if (!b.has(k)) d.set(k, -v); // a process that ended
+  return d;
+};
+/** Breakdowns per scenario: label → [Map] (one per run), printed as one table at the end. */
+const BREAKDOWN = process.argv.includes('--threads-breakdown') ? new Map() : null;
+const noteThreads = (label, t0, profile, bytes) => {
+  if (!BREAKDOWN) return;
+  const d = threadsSince(t0, chromiumThreadsMs(profile));
+  const perGiB = new Map([...d].map(([k, v]) => [k, (v / 1000) * (GiB / bytes)]));
+  if (!BREAKDOWN.has(label)) BREAKDOWN.set(label, []);
+  BREAKDOWN.get(label).push(perGiB);
+};
 const cpuSince = (a, b) => ({ total: b.total - a.total, renderer: b.renderer - a.renderer, browser: b.browser - a.browser });
 const cpuText = (c) => `${(c.total / 1000).toFixed(2)} s CPU (renderer ${(c.renderer / 1000).toFixed(2)} + browser ${(c.browser / 1000).toFixed(2)})`;
 const cpuMedian = (cs) => ({ total: median(cs.map((c) => c.total)), renderer: median(cs.map((c) => c.renderer)), browser: median(cs.map((c) => c.browser)) });
@@ -359,9 +407,13 @@ async function freshPage(context, url) {
     const infoBox = document.getElementById('info-box');
     const result = document.getElementById('result');
     const viewer = document.getElementById('viewer');
-    const poll = () => {
+    // Marks from attribute changes, plus a 25 ms timer only until the first overview is
+    // drawn: a requestAnimationFrame poll (before --threads-breakdown) made the page produce
+    // a frame 60×/s, ~0.2 CPU-s per GiB of the tab's main thread and compositor.
+    let timer = null;
+    const check = () => {
       const now = performance.now();
-      if (Number.isNaN(marks.change)) { requestAnimationFrame(poll); return; }
+      if (Number.isNaN(marks.change)) return;
       if (Number.isNaN(marks.info) && !infoBox.hidden) marks.info = now;
       if (Number.isNaN(marks.drawn) && window.__scopekitViewer?.lastDrawn) marks.drawn = now;
       if (Number.isNaN(marks.viewerReady) && viewer?.dataset.state === 'ready') marks.viewerReady = now;
@@ -369,23 +421,32 @@ async function freshPage(context, url) {
         if (Number.isNaN(marks.done)) marks.done = now;
         marks.state = result.dataset.state;
       }
-      if (Number.isNaN(marks.done) || Number.isNaN(marks.viewerReady)) requestAnimationFrame(poll);
+      if (!Number.isNaN(marks.drawn) && timer !== null) {
+        clearInterval(timer);
+        timer = null;
+      }
     };
-    requestAnimationFrame(poll);
-    // rAF is throttled in hidden tabs; the page is the visible one in headless mode.
+    window.addEventListener('change', (e) => {
+      if (e.target.id === 'file-input' && timer === null && Number.isNaN(marks.drawn)) timer = setInterval(check, 25);
+    }, true);
+    const observer = new MutationObserver(check);
+    for (const e of [infoBox, result, viewer]) if (e) observer.observe(e, { attributes: true });
   });
   return page;
 }
 
 /** Drop `file` on the page's input; resolve to the marks (ms since 'change'). */
-async function endToEnd(context, url, file, sampler, profile) {
+async function endToEnd(context, url, file, sampler, profile, label = null) {
   const page = await freshPage(context, url);
+  const threads0 = BREAKDOWN && label ? chromiumThreadsMs(profile) : null;
   const cpu0 = chromiumCpuMs(profile);
   const t0 = Date.now();
   await page.setInputFiles('#file-input', file);
   const setMs = Date.now() - t0;
   const wasm = new Map(); // worker url → peak wasm memory
-  const poll = setInterval(async () => {
+  // The workers' wasm memory, for the memory runs only (a CDP evaluate in the busy worker
+  // every 250 ms is CPU of its own).
+  const poll = sampler && setInterval(async () => {
     for (const w of page.workers()) {
       try {
         const b = await w.evaluate(() => self.__scopekitWasmBytes?.() ?? 0);
@@ -398,10 +459,11 @@ async function endToEnd(context, url, file, sampler, profile) {
   await page.waitForFunction(() => window.__perf.state !== '' && !Number.isNaN(window.__perf.viewerReady), null, { timeout: TIMEOUT, polling: 100 });
   const peak = sampler?.stop();
   const cpu = cpuSince(cpu0, chromiumCpuMs(profile));
-  clearInterval(poll);
+  if (threads0) noteThreads(label, threads0, profile, statSync(file).size);
+  if (poll) clearInterval(poll);
   const m = await page.evaluate(() => window.__perf);
   const overview = await page.evaluate(() => document.querySelector('[data-testid="viewer-status"]')?.textContent ?? '');
-  log(`viewer: ${overview}; peak wasm memory ${[...wasm].map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
+  log(`viewer: ${overview}${poll ? '' : ' (wasm memory not polled)'}; peak wasm memory ${[...wasm].map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
   const wasmBytes = [...wasm.values()].reduce((a, b) => a + b, 0);
   if (m.state !== 'done') throw new Error(`analysis ended in state ${m.state}`);
   const rel = (t) => t - m.change;
@@ -545,19 +607,22 @@ try {
     await page.setInputFiles('#perf-input', f1);
     await rawRead(page, chunk, inFlight); // warm-up
     const perGiB = (bytes) => (c) => (c.total / 1000) * (GiB / bytes);
-    const one = async (fn) => {
+    const one = async (fn, label, bytes = size1) => {
+      const t0 = BREAKDOWN ? chromiumThreadsMs(profile) : null;
       const c0 = chromiumCpuMs(profile);
       const x = await fn();
-      return { ms: x.ms ?? x.pushMs + x.finishMs, cpu: cpuSince(c0, chromiumCpuMs(profile)) };
+      const cpu = cpuSince(c0, chromiumCpuMs(profile));
+      noteThreads(label, t0, profile, bytes);
+      return { ms: x.ms ?? x.pushMs + x.finishMs, cpu };
     };
     const summary = (xs) => ({ ms: median(xs.map((x) => x.ms)), cpu: cpuMedian(xs.map((x) => x.cpu)) });
-    const measure = async (fn) => {
+    const measure = async (fn, label) => {
       const xs = [];
-      for (let r = 0; r < RUNS; r += 1) xs.push(await one(fn));
+      for (let r = 0; r < RUNS; r += 1) xs.push(await one(fn, label));
       return summary(xs);
     };
-    const slices = await measure(() => rawRead(page, chunk, inFlight));
-    const byob = await measure(() => streamRead(page, true));
+    const slices = await measure(() => rawRead(page, chunk, inFlight), 'slice read 16 MiB × 4');
+    const byob = await measure(() => streamRead(page, true), 'BYOB read 16 MiB');
     // The kernels of every variant (its own page and wasm), runs alternating between them.
     const kPages = [];
     for (const v of VARIANTS) {
@@ -571,7 +636,7 @@ try {
       kPages.push({ v, p, xs: [] });
     }
     for (let r = 0; r < RUNS; r += 1) {
-      for (const k of kPages) k.xs.push(await one(() => wasmKernel(k.p, GiB, { both: true, chunk: 16 * MiB })));
+      for (const k of kPages) k.xs.push(await one(() => wasmKernel(k.p, GiB, { both: true, chunk: 16 * MiB }), tag(k.v, 'kernels'), GiB));
     }
     const sCpu = perGiB(size1)(slices.cpu);
     const bCpu = perGiB(size1)(byob.cpu);
@@ -595,10 +660,12 @@ try {
       for (const v of VARIANTS) {
         const page = await freshPage(context, server.url);
         await page.setInputFiles('#perf-input', f1);
+        const t0 = BREAKDOWN ? chromiumThreadsMs(profile) : null;
         const c0 = chromiumCpuMs(profile);
         raws.push((await rawRead(page, chunk, inFlight)).ms);
         rawCpu.push(cpuSince(c0, chromiumCpuMs(profile)));
-        const x = await endToEnd(context, v.url, f1, null, profile);
+        noteThreads('slice read before e2e', t0, profile, size1);
+        const x = await endToEnd(context, v.url, f1, null, profile, tag(v, 'e2e'));
         log(`${v.label} run ${r + 1}: raw read ${mbps(size1, raws.at(-1)).toFixed(0)} MB/s (${cpuText(rawCpu.at(-1))}), end to end ${mbps(size1, x.done).toFixed(0)} MB/s (${cpuText(x.cpu)}), viewer ${(x.viewerReady / 1000).toFixed(2)} s, load ${load()}`);
         res.get(v).push(x);
       }
@@ -651,6 +718,20 @@ try {
     }
   }
 
+  if (BREAKDOWN) {
+    // One column per scenario: the median over its runs of each thread's CPU-s per GiB.
+    const labels = [...BREAKDOWN.keys()];
+    const keys = new Set();
+    for (const runs of BREAKDOWN.values()) for (const m of runs) for (const k of m.keys()) keys.add(k);
+    const cell = (label, k) => median(BREAKDOWN.get(label).map((m) => m.get(k) ?? 0));
+    const total = (label) => median(BREAKDOWN.get(label).map((m) => [...m.values()].reduce((a, b) => a + b, 0)));
+    const shown = [...keys].filter((k) => labels.some((l) => cell(l, k) >= 0.02))
+      .sort((a, b) => Math.max(...labels.map((l) => cell(l, b))) - Math.max(...labels.map((l) => cell(l, a))));
+    console.log(`\nCPU-s per GiB by process/thread (medians of runs; threads under 0.02 everywhere left out), load average ${load()}`);
+    console.log(`| process/thread | ${labels.join(' | ')} |\n|---|${labels.map(() => '---:').join('|')}|`);
+    for (const k of shown) console.log(`| ${k} | ${labels.map((l) => cell(l, k).toFixed(2)).join(' | ')} |`);
+    console.log(`| **total** | ${labels.map((l) => total(l).toFixed(2)).join(' | ')} |`);
+  }
   log(`load average at end: ${load()}`);
   console.log(`\nscopekit page performance — ${new Date().toISOString()}, ${RUNS} runs (medians), load average ${load()}`);
   console.log('| measurement | value | note |\n|---|---|---|');
