@@ -73,29 +73,16 @@ impl Sample for f64 {
         }
     }
 
+    /// In integer lanes, as for `f32` (see [`order_key_f64`]).
     #[inline(always)]
     fn extremes(xs: &[Self]) -> (Self, Self) {
-        /// Lanes: four vectors, so the compare-select chains overlap.
-        const LANES: usize = 16;
-        let mut lo = [xs[0]; LANES];
-        let mut hi = [xs[0]; LANES];
-        let mut chunks = xs.chunks_exact(LANES);
-        for c in &mut chunks {
-            for j in 0..LANES {
-                lo[j] = lo[j].min_of(c[j]);
-                hi[j] = hi[j].max_of(c[j]);
-            }
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for &x in xs {
+            let k = order_key_f64(x);
+            lo = lo.min(k);
+            hi = hi.max(k);
         }
-        let (mut l, mut h) = (lo[0], hi[0]);
-        for j in 1..LANES {
-            l = l.min_of(lo[j]);
-            h = h.max_of(hi[j]);
-        }
-        for &x in chunks.remainder() {
-            l = l.min_of(x);
-            h = h.max_of(x);
-        }
-        (l, h)
+        (from_order_key_f64(lo), from_order_key_f64(hi))
     }
 
     #[inline(always)]
@@ -204,6 +191,19 @@ fn from_order_key(k: i32) -> f32 {
     f32::from_bits((k ^ (((k >> 31) as u32) >> 1) as i32) as u32)
 }
 
+/// [`order_key`] of an `f64`: an `i64` ordered as the non-NaN values are.
+#[inline(always)]
+fn order_key_f64(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+/// The value of an [`order_key_f64`] (the map is its own inverse).
+#[inline(always)]
+fn from_order_key_f64(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
+}
+
 /// The next `f32` above (`up`) or below `b` (not NaN; `f32::next_up`/`next_down` are
 /// newer than the MSRV).
 fn step(b: f32, up: bool) -> f32 {
@@ -219,7 +219,7 @@ fn step(b: f32, up: bool) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{from_order_key, order_key, step, Sample};
+    use super::{from_order_key, from_order_key_f64, order_key, order_key_f64, step, Sample};
 
     #[test]
     fn f32_extremes_in_integer_lanes() {
@@ -238,6 +238,8 @@ mod tests {
         ];
         for x in xs {
             assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
+            let w = f64::from(x);
+            assert_eq!(from_order_key_f64(order_key_f64(w)).to_bits(), w.to_bits());
         }
         for n in 1..xs.len() {
             for s in 0..n {
@@ -263,10 +265,15 @@ mod tests {
         let long: Vec<f32> = (0..1000)
             .map(|i| ((i * 7919) % 1013) as f32 - 500.0)
             .collect();
+        let wide: Vec<f64> = long.iter().map(|&x| f64::from(x) + 0.1).collect();
         for n in [1, 15, 16, 17, 33, 1000] {
             let (lo, hi) = f32::extremes(&long[..n]);
             let m = long[..n].iter().fold(f32::INFINITY, |a, &b| a.min(b));
             let x = long[..n].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            assert_eq!((lo, hi), (m, x));
+            let (lo, hi) = f64::extremes(&wide[..n]);
+            let m = wide[..n].iter().fold(f64::INFINITY, |a, &b| a.min(b));
+            let x = wide[..n].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
             assert_eq!((lo, hi), (m, x));
         }
     }
