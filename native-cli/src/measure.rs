@@ -227,8 +227,27 @@ fn data_bytes<'a>(
         .ok_or_else(|| CliError::msg("the file is shorter than its header says"))
 }
 
+/// The little-endian float32 values of `bytes` (a last incomplete value dropped) seen in
+/// place as `f32`, when `bytes` start 4-byte aligned on a little-endian host (NPY data
+/// starts at a multiple of 64 bytes of the map); `None` otherwise (the caller copies).
+fn f32_in_place(bytes: &[u8]) -> Option<&[f32]> {
+    let aligned = bytes.as_ptr().align_offset(core::mem::align_of::<f32>()) == 0;
+    if cfg!(target_endian = "big") || !aligned {
+        return None;
+    }
+    let n = bytes.len() / core::mem::size_of::<f32>();
+    // SAFETY: the pointer is non-null and aligned for `f32` (checked above), the `n`
+    // values lie within `bytes` (`4 · n <= bytes.len()`), which are initialised and
+    // borrowed immutably for the returned lifetime, every bit pattern is a valid `f32`,
+    // and on a little-endian host its bytes are read as `f32::from_le_bytes` reads them.
+    #[allow(unsafe_code)]
+    let xs = unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), n) };
+    Some(xs)
+}
+
 /// [`run_range`] of one float32 channel (see [`f32_channel`]): `bytes` hold its samples
-/// from absolute index `at` on.
+/// from absolute index `at` on. Read in place when aligned (see [`f32_in_place`]), else
+/// copied a tile at a time.
 fn run_f32<S: Sink32>(
     bytes: &[u8],
     mut at: u64,
@@ -236,6 +255,19 @@ fn run_f32<S: Sink32>(
     stop: impl Fn(&S) -> bool,
     bar: Option<&indicatif::ProgressBar>,
 ) {
+    if let Some(xs) = f32_in_place(bytes) {
+        for (k, tile) in xs.chunks(TILE).enumerate() {
+            sink.samples(at, tile);
+            at += tile.len() as u64;
+            if let Some(bar) = bar.filter(|_| k % 64 == 63) {
+                bar.inc(64 * 4 * TILE as u64);
+            }
+            if stop(sink) {
+                break;
+            }
+        }
+        return;
+    }
     let mut tile = [0f32; TILE];
     for (k, chunk) in bytes.chunks(4 * TILE).enumerate() {
         let n = chunk.len() / 4;
@@ -700,15 +732,19 @@ fn coded(
     let parts: Vec<(u64, u64)> = (0..data_len.div_ceil(step))
         .map(|k| (k * step, ((k + 1) * step).min(data_len)))
         .collect();
+    // One histogram per run of parts a worker takes (not one per part: merging flushes
+    // and reads every counter, 1.5 MiB of them for 16-bit codes).
     let hists: Vec<Result<CodeHistogram, CliError>> = pool.install(|| {
         parts
             .par_iter()
-            .map(|&b| {
-                let mut h = CodeHistogram::new(map);
-                h.add_rows(data_bytes(data, header, b)?);
-                bar.inc(b.1 - b.0);
-                Ok(h)
-            })
+            .try_fold(
+                || CodeHistogram::new(map),
+                |mut h, &b| {
+                    h.add_rows(data_bytes(data, header, b)?);
+                    bar.inc(b.1 - b.0);
+                    Ok(h)
+                },
+            )
             .collect()
     });
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));

@@ -208,17 +208,25 @@ impl CodeMap {
 }
 
 /// Sub-histograms counted in turn (consecutive samples often have the same code: separate
-/// counters keep an increment from waiting on the previous one's store).
-const SUBS: usize = 4;
+/// counters keep an increment from waiting on the previous one's store): 8 of 256 codes,
+/// 4 of 65536.
+fn subs_of(map: &CodeMap) -> usize {
+    if map.size == 1 {
+        8
+    } else {
+        4
+    }
+}
 
 /// The exact number of occurrences of each code of one channel (split-invariant: counts
-/// add). Memory: `4 · SUBS` bytes per code, plus 8 per code of totals.
+/// add). Memory: 4 bytes per code per sub-histogram (8 of 256 codes, 4 of 65536), plus 8
+/// per code of totals.
 #[derive(Debug, Clone)]
 pub struct CodeHistogram {
     map: CodeMap,
     /// Totals per code, up to the last flush of `subs`.
     totals: Vec<u64>,
-    /// [`SUBS`] sub-histograms, one after the other.
+    /// The sub-histograms (see [`subs_of`]), one after the other.
     subs: Vec<u32>,
     /// Increments any one `subs` counter can still take.
     room: u64,
@@ -232,7 +240,7 @@ impl CodeHistogram {
         CodeHistogram {
             map,
             totals: vec![0; map.codes()],
-            subs: vec![0; map.codes() * SUBS],
+            subs: vec![0; map.codes() * subs_of(&map)],
             room: u64::from(u32::MAX),
             partial: Vec::new(),
         }
@@ -247,13 +255,61 @@ impl CodeHistogram {
     pub fn add_rows(&mut self, bytes: &[u8]) {
         let map = self.map;
         let codes = map.codes();
-        // At most a quarter (plus the remainder) of a part goes to one counter.
+        let subs = subs_of(&map);
+        // At most a `subs`-th (plus the remainder) of a part goes to one counter.
         for part in bytes.chunks(map.row << 20) {
-            let need = (part.len() / map.row / SUBS + SUBS) as u64;
+            let need = (part.len() / map.row / subs + subs) as u64;
             if self.room < need {
                 self.flush();
             }
             self.room -= need;
+            if subs == 8 {
+                let Some((s, _)) = self.subs.split_first_chunk_mut::<{ 256 * 8 }>() else {
+                    return;
+                };
+                let (s0, r) = s.split_at_mut(256);
+                let (s1, r) = r.split_at_mut(256);
+                let (s2, r) = r.split_at_mut(256);
+                let (s3, r) = r.split_at_mut(256);
+                let (s4, r) = r.split_at_mut(256);
+                let (s5, r) = r.split_at_mut(256);
+                let (s6, s7) = r.split_at_mut(256);
+                let idx = |b: u8| usize::from(b);
+                if map.row == 1 {
+                    let mut octs = part.chunks_exact(8);
+                    for q in &mut octs {
+                        s0[idx(q[0])] += 1;
+                        s1[idx(q[1])] += 1;
+                        s2[idx(q[2])] += 1;
+                        s3[idx(q[3])] += 1;
+                        s4[idx(q[4])] += 1;
+                        s5[idx(q[5])] += 1;
+                        s6[idx(q[6])] += 1;
+                        s7[idx(q[7])] += 1;
+                    }
+                    for &b in octs.remainder() {
+                        s0[idx(b)] += 1;
+                    }
+                } else {
+                    let at = |r: &[u8]| map.index(r);
+                    let row = map.row;
+                    let mut octs = part.chunks_exact(8 * row);
+                    for q in &mut octs {
+                        s0[at(q)] += 1;
+                        s1[at(&q[row..])] += 1;
+                        s2[at(&q[2 * row..])] += 1;
+                        s3[at(&q[3 * row..])] += 1;
+                        s4[at(&q[4 * row..])] += 1;
+                        s5[at(&q[5 * row..])] += 1;
+                        s6[at(&q[6 * row..])] += 1;
+                        s7[at(&q[7 * row..])] += 1;
+                    }
+                    for r in octs.remainder().chunks_exact(row) {
+                        s0[at(r)] += 1;
+                    }
+                }
+                continue;
+            }
             let (s0, r) = self.subs.split_at_mut(codes);
             let (s1, r) = r.split_at_mut(codes);
             let (s2, s3) = r.split_at_mut(codes);
@@ -273,11 +329,10 @@ impl CodeHistogram {
                     }
                 }};
             }
-            match (map.size, map.row, map.big_endian) {
-                (2, 2, false) => {
+            match (map.row, map.big_endian) {
+                (2, false) => {
                     count!(2, |b: &[u8]| usize::from(u16::from_le_bytes([b[0], b[1]])))
                 }
-                (1, 1, _) => count!(1, |b: &[u8]| usize::from(b[0])),
                 _ => count!(map.row, |b: &[u8]| map.index(b)),
             }
         }

@@ -45,42 +45,62 @@ fn bin(min: f64, scale: f64, x: f64) -> u32 {
     (r.to_bits() as u32).wrapping_sub(up)
 }
 
-/// Half-width, in bins, of the band around a bin edge where [`bins_f32`] defers to the
-/// exact `f64` rule: more than 7 times the `f32` estimate's worst error (below 3e-4 bins
-/// over the range `-2..1028` it decides).
-const NEAR: f32 = 1.0 / 512.0;
+/// Half-width, in bins, of the band around a bin edge where [`bin_f32`] defers to the
+/// exact `f64` rule: twice the `f32` estimate's worst error (2.5e-4 bins over the range
+/// `-2..1028` it decides: three relative roundings of 2^-24 on a value below 1026, and
+/// half an ulp of a value below 2048 when adding 2). Narrow, so few stretches of samples
+/// hold one.
+const NEAR: f32 = 1.0 / 2048.0;
 
-/// The `f32` form of [`bin`] for one group of 8 `f32` samples: the bins of the samples,
-/// and whether one of them lies within [`NEAR`] of a bin edge, where the estimate may be
-/// off by one (the caller then recomputes the group with [`bin`]).
+/// Set in a bin from [`bin_f32`] when the sample lies within [`NEAR`] of a bin edge.
+const NEAR_FLAG: u32 = 1 << 11;
+
+/// The `f32` form of [`bin`]: the bin of `x` (at most [`HISTOGRAM_BINS`]), with
+/// [`NEAR_FLAG`] set when it lies within [`NEAR`] of a bin edge, where the estimate may be
+/// off by one (the caller then bins it with [`bin`]).
 ///
 /// `min32` must equal `min` exactly and `scale32` be `scale` rounded to a normal `f32`:
-/// then `a = (x − min) · scale + 2` in `f32` is within 3e-4 of the `f64` value plus 2
+/// then `a = (x − min) · scale + 2` in `f32` is within 2.5e-4 of the `f64` value plus 2
 /// wherever it is in `0.5..1027.5` (three roundings of relative error 2^-24 on a value
 /// below 1030, and an exact subtraction when its result is subnormal), so away from the
 /// edges `floor(a) − 2` is the `f64` bin. Outside that band the sample is outside the
 /// range whichever way it is rounded; NaN goes below it. Lane-wise operations only (the
-/// floor is the `2^23` rounding trick, then a step down when that went up).
+/// floor is the `2^23` rounding trick, then a step down when that went up), so a loop
+/// over samples runs in vector lanes.
 #[inline(always)]
-fn bins_f32(min32: f32, scale32: f32, xs: &[f32; 8], out: &mut [u32]) -> bool {
+fn bin_f32(min32: f32, scale32: f32, x: f32) -> u32 {
     const ROUND: f32 = 8_388_608.0;
     const ROUND_BITS: i32 = 0x4B00_0000;
-    let mut near = false;
-    for (o, &x) in out.iter_mut().zip(xs) {
-        let a = (x - min32) * scale32 + 2.0;
-        let c = if a > 0.5 { a } else { 0.5 };
-        let c = if c < 1027.5 { c } else { 1027.5 };
-        let r = c + ROUND;
-        // `c` to the nearest integer `n`, and `c − n` (both exact).
-        let d = c - (r - ROUND);
-        near |= (d < NEAR) & (d > -NEAR);
-        let floor = (r.to_bits() as i32 - ROUND_BITS) - i32::from(d < 0.0);
-        // Below the range wraps to a large value (skipped when counted); the value
-        // range's end lands in the last bin as in [`bin`].
-        let k = (floor - 2) as u32;
-        *o = if k == HISTOGRAM_BINS as u32 { k - 1 } else { k };
+    let a = (x - min32) * scale32 + 2.0;
+    let c = if a > 0.5 { a } else { 0.5 };
+    let c = if c < 1027.5 { c } else { 1027.5 };
+    let r = c + ROUND;
+    // `c` to the nearest integer `n`, and `c − n` (both exact).
+    let d = c - (r - ROUND);
+    let near = (d < NEAR) & (d > -NEAR);
+    let floor = (r.to_bits() as i32 - ROUND_BITS) - i32::from(d < 0.0);
+    // Below the range wraps to a large value, then the skipped bin; the value range's
+    // end lands in the last bin as in [`bin`].
+    let k = (floor - 2) as u32;
+    let k = if k == HISTOGRAM_BINS as u32 { k - 1 } else { k };
+    let k = k.min(HISTOGRAM_BINS as u32);
+    k | if near { NEAR_FLAG } else { 0 }
+}
+
+/// The bins of `xs` flagged [`NEAR_FLAG`] by [`bin_f32`] in `bins`, by the exact rule
+/// (groups of 8 tested at once).
+#[inline(never)]
+fn fix_near(min: f64, scale: f64, bins: &mut [u32], xs: &[f32]) {
+    for (g, xs) in bins.chunks_mut(8).zip(xs.chunks(8)) {
+        if g.iter().fold(0, |any, &k| any | k) & NEAR_FLAG == 0 {
+            continue;
+        }
+        for (i, &x) in g.iter_mut().zip(xs) {
+            if *i & NEAR_FLAG != 0 {
+                *i = bin(min, scale, f64::from(x));
+            }
+        }
     }
-    near
 }
 
 /// Whether every sample of `xs` is finite (checked 8 at a time without early exit within
@@ -311,7 +331,7 @@ pub struct LevelHistogram {
     /// Increments any one `subs` counter can still take.
     room: usize,
     /// `min` and `scale` as `f32`, when `min` is one and `scale` rounds to a normal
-    /// `f32`: `f32` samples are then binned in `f32` lanes (see [`bins_f32`]).
+    /// `f32`: `f32` samples are then binned in `f32` lanes (see [`bin_f32`]).
     narrow: Option<(f32, f32)>,
 }
 
@@ -360,21 +380,16 @@ impl LevelHistogram {
             let bins = &mut bins[..part.len()];
             match (S::as_f32(part), self.narrow) {
                 (Some(part), Some((min32, scale32))) => {
-                    let mut groups = part.chunks_exact(8);
-                    let mut outs = bins.chunks_exact_mut(8);
-                    for (g, o) in (&mut groups).zip(&mut outs) {
-                        let Ok(g) = <&[f32; 8]>::try_from(g) else {
-                            continue;
-                        };
-                        if bins_f32(min32, scale32, g, o) {
-                            // Rare: a sample near a bin edge, binned by the exact rule.
-                            for (i, &x) in o.iter_mut().zip(g) {
-                                *i = bin(min, scale, f64::from(x));
-                            }
-                        }
+                    let mut any = 0;
+                    for (i, &x) in bins.iter_mut().zip(part) {
+                        let k = bin_f32(min32, scale32, x);
+                        any |= k;
+                        *i = k;
                     }
-                    for (i, &x) in outs.into_remainder().iter_mut().zip(groups.remainder()) {
-                        *i = bin(min, scale, f64::from(x));
+                    // Rare: samples near a bin edge, binned by the exact rule (found by
+                    // groups of 8 when the stretch holds one).
+                    if any & NEAR_FLAG != 0 {
+                        fix_near(min, scale, bins, part);
                     }
                 }
                 _ => {

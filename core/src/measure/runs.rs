@@ -26,32 +26,10 @@ fn leading<S: Sample>(xs: &[S], keep: impl Fn(S) -> bool) -> usize {
     n + xs[n..].iter().take_while(|&&x| keep(x)).count()
 }
 
-/// Lanes of [`extremes`]: four vectors of `f32` (eight of `f64`), so the compare-select
-/// chains of the lanes overlap instead of waiting on each other.
-const EXTREME_LANES: usize = 16;
-
-/// (min, max) of `xs` (finite, non-empty), in [`EXTREME_LANES`] lanes (which of `±0` is
-/// returned is unspecified: callers treat a zero extreme apart).
+/// (min, max) of `xs` (finite, non-empty; see [`Sample::extremes`]).
 #[inline(always)]
 fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
-    let mut lo = [xs[0]; EXTREME_LANES];
-    let mut hi = [xs[0]; EXTREME_LANES];
-    let mut chunks = xs.chunks_exact(EXTREME_LANES);
-    for c in &mut chunks {
-        for j in 0..EXTREME_LANES {
-            lo[j] = lo[j].min_of(c[j]);
-            hi[j] = hi[j].max_of(c[j]);
-        }
-    }
-    for &x in chunks.remainder() {
-        lo[0] = if x < lo[0] { x } else { lo[0] };
-        hi[0] = if x > hi[0] { x } else { hi[0] };
-    }
-    let pick = |v: [S; EXTREME_LANES], better: fn(S, S) -> bool| {
-        v.iter()
-            .fold(v[0], |m, &x| if better(x, m) { x } else { m })
-    };
-    (pick(lo, |x, m| x < m), pick(hi, |x, m| x > m))
+    S::extremes(xs)
 }
 
 /// (min, max) of `s · x` over `xs` (`s` is ±1: negation is exact).

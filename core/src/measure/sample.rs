@@ -25,6 +25,10 @@ pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> 
     /// The larger of two non-NaN values (which of `±0` is unspecified).
     fn max_of(self, other: Self) -> Self;
 
+    /// (min, max) of `xs` (finite, non-empty; which of `±0` is returned is unspecified:
+    /// callers treat a zero extreme apart).
+    fn extremes(xs: &[Self]) -> (Self, Self);
+
     /// The samples as `f32` when they are (a fast path's test, without `unsafe` casts).
     fn as_f32(xs: &[Self]) -> Option<&[f32]>;
 
@@ -52,12 +56,33 @@ impl Sample for f64 {
 
     #[inline(always)]
     fn min_of(self, other: Self) -> Self {
-        self.min(other)
+        // A plain select (one `minps`/`minpd`; `f32::min`'s NaN rule costs a blend).
+        if other < self {
+            other
+        } else {
+            self
+        }
     }
 
     #[inline(always)]
     fn max_of(self, other: Self) -> Self {
-        self.max(other)
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// In integer lanes, as for `f32` (see [`order_key_f64`]).
+    #[inline(always)]
+    fn extremes(xs: &[Self]) -> (Self, Self) {
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for &x in xs {
+            let k = order_key_f64(x);
+            lo = lo.min(k);
+            hi = hi.max(k);
+        }
+        (from_order_key_f64(lo), from_order_key_f64(hi))
     }
 
     #[inline(always)]
@@ -91,12 +116,35 @@ impl Sample for f32 {
 
     #[inline(always)]
     fn min_of(self, other: Self) -> Self {
-        self.min(other)
+        // A plain select (one `minps`/`minpd`; `f32::min`'s NaN rule costs a blend).
+        if other < self {
+            other
+        } else {
+            self
+        }
     }
 
     #[inline(always)]
     fn max_of(self, other: Self) -> Self {
-        self.max(other)
+        if other > self {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// In integer lanes: for non-NaN values, [`order_key`] orders as the values do (with
+    /// −0 below +0), and integer minima and maxima vectorise cleanly (float compare-selects
+    /// of several lanes do not: LLVM packs their masks).
+    #[inline(always)]
+    fn extremes(xs: &[Self]) -> (Self, Self) {
+        let (mut lo, mut hi) = (i32::MAX, i32::MIN);
+        for &x in xs {
+            let k = order_key(x);
+            lo = lo.min(k);
+            hi = hi.max(k);
+        }
+        (from_order_key(lo), from_order_key(hi))
     }
 
     #[inline(always)]
@@ -129,6 +177,33 @@ impl Sample for f32 {
     }
 }
 
+/// An `i32` ordered as the non-NaN `f32` values are (−0 just below +0): the bits of a
+/// negative value with the magnitude bits flipped (two's complement order).
+#[inline(always)]
+fn order_key(x: f32) -> i32 {
+    let b = x.to_bits() as i32;
+    b ^ (((b >> 31) as u32) >> 1) as i32
+}
+
+/// The value of an [`order_key`] (the map is its own inverse).
+#[inline(always)]
+fn from_order_key(k: i32) -> f32 {
+    f32::from_bits((k ^ (((k >> 31) as u32) >> 1) as i32) as u32)
+}
+
+/// [`order_key`] of an `f64`: an `i64` ordered as the non-NaN values are.
+#[inline(always)]
+fn order_key_f64(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+/// The value of an [`order_key_f64`] (the map is its own inverse).
+#[inline(always)]
+fn from_order_key_f64(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
+}
+
 /// The next `f32` above (`up`) or below `b` (not NaN; `f32::next_up`/`next_down` are
 /// newer than the MSRV).
 fn step(b: f32, up: bool) -> f32 {
@@ -144,7 +219,64 @@ fn step(b: f32, up: bool) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{step, Sample};
+    use super::{from_order_key, from_order_key_f64, order_key, order_key_f64, step, Sample};
+
+    #[test]
+    fn f32_extremes_in_integer_lanes() {
+        let xs = [
+            0.5f32,
+            -0.0,
+            0.0,
+            -1e-45,
+            1e-45,
+            f32::MAX,
+            f32::MIN,
+            -3.25,
+            7.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        for x in xs {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
+            let w = f64::from(x);
+            assert_eq!(from_order_key_f64(order_key_f64(w)).to_bits(), w.to_bits());
+        }
+        for n in 1..xs.len() {
+            for s in 0..n {
+                let v = &xs[s..n];
+                let (lo, hi) = f32::extremes(v);
+                let lo64 = v
+                    .iter()
+                    .map(|&x| f64::from(x))
+                    .fold(f64::INFINITY, f64::min);
+                let hi64 = v
+                    .iter()
+                    .map(|&x| f64::from(x))
+                    .fold(f64::NEG_INFINITY, f64::max);
+                assert_eq!(f64::from(lo), lo64, "{v:?}");
+                assert_eq!(f64::from(hi), hi64, "{v:?}");
+                assert_eq!(
+                    f64::extremes(&v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>()).0,
+                    lo64
+                );
+            }
+        }
+        // Long runs: the lanes and the remainder.
+        let long: Vec<f32> = (0..1000)
+            .map(|i| ((i * 7919) % 1013) as f32 - 500.0)
+            .collect();
+        let wide: Vec<f64> = long.iter().map(|&x| f64::from(x) + 0.1).collect();
+        for n in [1, 15, 16, 17, 33, 1000] {
+            let (lo, hi) = f32::extremes(&long[..n]);
+            let m = long[..n].iter().fold(f32::INFINITY, |a, &b| a.min(b));
+            let x = long[..n].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+            assert_eq!((lo, hi), (m, x));
+            let (lo, hi) = f64::extremes(&wide[..n]);
+            let m = wide[..n].iter().fold(f64::INFINITY, |a, &b| a.min(b));
+            let x = wide[..n].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            assert_eq!((lo, hi), (m, x));
+        }
+    }
 
     #[test]
     fn f32_bounds_equal_f64_comparisons() {
