@@ -38,10 +38,15 @@ fn start() -> Server {
 }
 
 fn get(addr: &str, path: &str) -> (String, Vec<u8>) {
+    get_with(addr, path, "")
+}
+
+/// GET `path` with `extra` header lines (each ending in CRLF).
+fn get_with(addr: &str, path: &str, extra: &str) -> (String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = Vec::new();
@@ -69,4 +74,39 @@ fn serves_the_page_and_wasm_with_isolation_headers() {
     assert!(head.contains("content-type: text/javascript"), "{head}");
     let (head, _) = get(&server.1, "/nope");
     assert!(head.starts_with("http/1.1 404"), "{head}");
+}
+
+#[test]
+fn assets_revalidate_by_entity_tag() {
+    let server = start();
+    let wasm = "/pkg/scopekit_wasm_bg.wasm";
+    let (head, body) = get(&server.1, wasm);
+    let tag = head
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .expect("an etag")
+        .to_string();
+    assert!(head.contains("cache-control: no-cache"), "{head}");
+    let (again, _) = get(&server.1, wasm);
+    assert!(
+        again.contains(&format!("etag: {tag}")),
+        "the same tag: {again}"
+    );
+    let (head, empty) = get_with(&server.1, wasm, &format!("If-None-Match: {tag}\r\n"));
+    assert!(head.starts_with("http/1.1 304"), "{head}");
+    assert!(empty.is_empty());
+    assert!(
+        head.contains("cross-origin-embedder-policy: require-corp"),
+        "{head}"
+    );
+    let (head, full) = get_with(&server.1, wasm, "If-None-Match: \"0\"\r\n");
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert_eq!(full, body);
+    let (_, page) = get(&server.1, "/");
+    let (head, _) = get(&server.1, "/index.html");
+    assert!(
+        !head.contains(&format!("etag: {tag}")),
+        "tags differ per asset"
+    );
+    assert!(!page.is_empty());
 }

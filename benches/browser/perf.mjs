@@ -131,12 +131,22 @@ function staticServer(dir) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, {
+    // As `scopekit serve` answers: revalidated on every load (no-cache) by an entity tag,
+    // so Chromium's HTTP cache, and V8's cache of compiled wasm with it, serve the workers.
+    const st = statSync(f);
+    const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
+    const headers = {
       'content-type': types[f.split('.').pop()] ?? 'application/octet-stream',
       'cross-origin-opener-policy': 'same-origin',
       'cross-origin-embedder-policy': 'require-corp',
-      'cache-control': 'no-store',
-    });
+      'cache-control': 'no-cache',
+      etag,
+    };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    res.writeHead(200, headers);
     res.end(readFileSync(f));
   });
   return new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve({ srv, url: `http://127.0.0.1:${srv.address().port}/` })));

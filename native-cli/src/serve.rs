@@ -5,10 +5,14 @@
 //! (`COOP: same-origin`, `COEP: require-corp`) that make the page `crossOriginIsolated`, so
 //! web/wasm-loader.js loads the threaded wasm build (`--no-isolation` leaves them out: the
 //! single-threaded fallback), and a Content-Security-Policy that keeps every request on the
-//! origin.
+//! origin. Assets carry an `ETag` (a hash of their bytes) and `Cache-Control: no-cache`:
+//! the browser revalidates every load and gets `304 Not Modified` while the build is the
+//! same, so its HTTP cache — and with it V8's cache of compiled wasm, which every new worker
+//! would otherwise compile again — serves the page's workers.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::error::CliError;
@@ -47,6 +51,31 @@ fn mime(path: &str) -> &'static str {
 /// The cross-origin isolation headers (what `SharedArrayBuffer`, hence wasm threads, needs).
 const ISOLATION: &str =
     "Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n";
+
+/// The entity tag of embedded asset `index`: the FNV-1a hash of its bytes, computed once.
+fn etag(index: usize) -> &'static str {
+    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
+    let tags = TAGS.get_or_init(|| {
+        assets::ASSETS
+            .iter()
+            .map(|(_, body)| {
+                let hash = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                format!("\"{hash:016x}\"")
+            })
+            .collect()
+    });
+    tags.get(index).map_or("", String::as_str)
+}
+
+/// The value of header `name` (lower case, without the colon) in a request head.
+fn header<'h>(head: &'h str, name: &str) -> Option<&'h str> {
+    head.lines().skip(1).find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
 
 /// Serve until the process is stopped; `isolated` sends the cross-origin isolation headers.
 pub fn run(host: &str, port: u16, isolated: bool) -> Result<(), CliError> {
@@ -108,26 +137,46 @@ fn handle(mut stream: TcpStream, isolated: bool) -> std::io::Result<()> {
                 break;
             }
         }
-        let keep_alive = !String::from_utf8_lossy(&head)
-            .to_ascii_lowercase()
-            .contains("connection: close");
+        let head = String::from_utf8_lossy(&head);
+        let keep_alive =
+            !header(&head, "connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let mut parts = first.split_whitespace();
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
         let path = target.split(['?', '#']).next().unwrap_or("/");
         let path = if path == "/" { "/index.html" } else { path };
-        let found = assets::ASSETS.iter().find(|(p, _)| *p == path);
+        let found = assets::ASSETS.iter().position(|(p, _)| *p == path);
         match (method, found) {
-            ("GET" | "HEAD", Some((p, body))) => {
-                let body: &[u8] = if method == "HEAD" { b"" } else { body };
-                respond_len(
-                    &mut stream,
-                    isolated,
-                    "200 OK",
-                    mime(p),
-                    body,
-                    found.map_or(0, |f| f.1.len()),
-                    keep_alive,
-                )?;
+            ("GET" | "HEAD", Some(index)) => {
+                let (p, body) = assets::ASSETS[index];
+                let tag = etag(index);
+                let fresh = header(&head, "if-none-match")
+                    .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+                let asset = Asset {
+                    mime: mime(p),
+                    etag: tag,
+                };
+                if fresh {
+                    respond_len(
+                        &mut stream,
+                        isolated,
+                        "304 Not Modified",
+                        asset,
+                        b"",
+                        0,
+                        keep_alive,
+                    )?;
+                } else {
+                    let sent: &[u8] = if method == "HEAD" { b"" } else { body };
+                    respond_len(
+                        &mut stream,
+                        isolated,
+                        "200 OK",
+                        asset,
+                        sent,
+                        body.len(),
+                        keep_alive,
+                    )?;
+                }
             }
             ("GET" | "HEAD", None) => respond(
                 &mut stream,
@@ -152,6 +201,13 @@ fn handle(mut stream: TcpStream, isolated: bool) -> std::io::Result<()> {
     }
 }
 
+/// What a response says about its body: its type and, for an asset, its entity tag.
+#[derive(Clone, Copy)]
+struct Asset<'a> {
+    mime: &'a str,
+    etag: &'a str,
+}
+
 fn respond(
     stream: &mut TcpStream,
     isolated: bool,
@@ -160,22 +216,43 @@ fn respond(
     body: &[u8],
     keep_alive: bool,
 ) -> std::io::Result<()> {
-    respond_len(stream, isolated, status, mime, body, body.len(), keep_alive)
+    let asset = Asset { mime, etag: "" };
+    respond_len(
+        stream,
+        isolated,
+        status,
+        asset,
+        body,
+        body.len(),
+        keep_alive,
+    )
 }
 
+/// Write a response whose body is `body` (empty for HEAD and 304) of `len` bytes.
 fn respond_len(
     stream: &mut TcpStream,
     isolated: bool,
     status: &str,
-    mime: &str,
+    asset: Asset<'_>,
     body: &[u8],
     len: usize,
     keep_alive: bool,
 ) -> std::io::Result<()> {
     let connection = if keep_alive { "keep-alive" } else { "close" };
     let isolation = if isolated { ISOLATION } else { "" };
+    let mime = asset.mime;
+    let etag = if asset.etag.is_empty() {
+        String::new()
+    } else {
+        format!("ETag: {}\r\n", asset.etag)
+    };
+    let length = if status.starts_with("304") {
+        String::new()
+    } else {
+        format!("Content-Length: {len}\r\n")
+    };
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\nContent-Length: {len}\r\n\
+        "HTTP/1.1 {status}\r\nContent-Type: {mime}\r\n{length}{etag}\
          {isolation}Cross-Origin-Resource-Policy: same-origin\r\nX-Content-Type-Options: nosniff\r\n\
          Content-Security-Policy: {CSP}\r\n\
          Cache-Control: no-cache\r\nConnection: {connection}\r\n\r\n"

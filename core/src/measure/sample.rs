@@ -18,13 +18,6 @@ pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> 
     /// The value as `f64` (exact).
     fn f64(self) -> f64;
 
-    /// The smaller of two non-NaN values (`minps`/`minpd` in vector lanes; which of `±0`
-    /// is unspecified).
-    fn min_of(self, other: Self) -> Self;
-
-    /// The larger of two non-NaN values (which of `±0` is unspecified).
-    fn max_of(self, other: Self) -> Self;
-
     /// (min, max) of `xs` (finite, non-empty; which of `±0` is returned is unspecified:
     /// callers treat a zero extreme apart).
     fn extremes(xs: &[Self]) -> (Self, Self);
@@ -52,25 +45,6 @@ impl Sample for f64 {
     #[inline(always)]
     fn f64(self) -> f64 {
         self
-    }
-
-    #[inline(always)]
-    fn min_of(self, other: Self) -> Self {
-        // A plain select (one `minps`/`minpd`; `f32::min`'s NaN rule costs a blend).
-        if other < self {
-            other
-        } else {
-            self
-        }
-    }
-
-    #[inline(always)]
-    fn max_of(self, other: Self) -> Self {
-        if other > self {
-            other
-        } else {
-            self
-        }
     }
 
     /// In integer lanes, as for `f32` (see [`order_key_f64`]).
@@ -112,25 +86,6 @@ impl Sample for f32 {
     #[inline(always)]
     fn f64(self) -> f64 {
         f64::from(self)
-    }
-
-    #[inline(always)]
-    fn min_of(self, other: Self) -> Self {
-        // A plain select (one `minps`/`minpd`; `f32::min`'s NaN rule costs a blend).
-        if other < self {
-            other
-        } else {
-            self
-        }
-    }
-
-    #[inline(always)]
-    fn max_of(self, other: Self) -> Self {
-        if other > self {
-            other
-        } else {
-            self
-        }
     }
 
     /// In integer lanes: for non-NaN values, [`order_key`] orders as the values do (with
