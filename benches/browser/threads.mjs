@@ -24,6 +24,11 @@
 //   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES] [CORR_SAMPLES]
 //   BENCH_ONLY=welch,corr,mem,e2e,ranges   (sections to run; all by default)
 //   RANGE_SAMPLES=1e8   (the `ranges` file's float32 samples)
+//   BENCH_TRACE=1   (mem: decodeBytes records its pool tasks, setDecodeTrace; per phase the
+//                    tasks' summed time and the time at least one ran: summed / covered is
+//                    the overlap, summed against the single build's the slowdown per task)
+//   BENCH_TUNE="4,4;2,8"   (mem: also the threaded parts path with 4 MiB parts, 4 per thread
+//                    per push, and so on: setDecodeTuning; needs a build that has it)
 // - `ranges`: the analog view's spectrum of a dropped float32 NPY of RANGE_SAMPLES samples
 //   (Welch, nfft 4096, 50 % overlap, hann, with the spectrogram) in web/analog-worker.js,
 //   end to end (new worker, wasm, reading the File): one reader vs range workers
