@@ -24,6 +24,11 @@
 //   SCOPEKIT_BIN=target/release/scopekit node benches/browser/threads.mjs [RUNS] [WELCH_SAMPLES] [CORR_SAMPLES]
 //   BENCH_ONLY=welch,corr,mem,e2e,ranges   (sections to run; all by default)
 //   RANGE_SAMPLES=1e8   (the `ranges` file's float32 samples)
+//   BENCH_TRACE=1   (mem: decodeBytes records its pool tasks, setDecodeTrace; per phase the
+//                    tasks' summed time and the time at least one ran: summed / covered is
+//                    the overlap, summed against the single build's the slowdown per task)
+//   BENCH_TUNE="4,4;2,8"   (mem: also the threaded parts path with 4 MiB parts, 4 per thread
+//                    per push, and so on: setDecodeTuning; needs a build that has it)
 // - `ranges`: the analog view's spectrum of a dropped float32 NPY of RANGE_SAMPLES samples
 //   (Welch, nfft 4096, 50 % overlap, hann, with the spectrogram) in web/analog-worker.js,
 //   end to end (new worker, wasm, reading the File): one reader vs range workers
@@ -53,6 +58,32 @@ const ONLY = new Set((process.env.BENCH_ONLY || 'welch,corr,mem,e2e,ranges').spl
 /** Samples of the float32 NPY the dropped-file spectrum reads (section `ranges`; 10^8 = 400 MB). */
 const RANGE_SAMPLES = Number(process.env.RANGE_SAMPLES || 1e8);
 
+/** BENCH_TRACE=1: decodeBytes records its pool tasks (setDecodeTrace); printed per phase. */
+const TRACE = process.env.BENCH_TRACE === '1';
+/** Per phase of a trace: tasks, summed task time, the time covered by at least one task. */
+function traceSummary(trace) {
+  const out = {};
+  for (const [phase, thread, t0, t1] of trace) {
+    const p = (out[phase] ??= { n: 0, sum: 0, spans: [], threads: new Set() });
+    p.n += 1;
+    p.sum += t1 - t0;
+    p.spans.push([t0, t1]);
+    p.threads.add(thread);
+  }
+  for (const p of Object.values(out)) {
+    p.spans.sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    let end = -Infinity;
+    for (const [a, b] of p.spans) {
+      if (b > end) {
+        covered += b - Math.max(a, end);
+        end = b;
+      }
+    }
+    p.covered = covered;
+  }
+  return out;
+}
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** CPU seconds (user + system, every thread) of the processes whose command line has `tag`
@@ -275,10 +306,22 @@ try {
     window.benchBytes = new Uint8Array(await document.getElementById('bench-bytes').files[0].arrayBuffer());
     window.benchWorkers = await window.benchRpc();
   });
+  if (TRACE) {
+    await page.evaluate(async () => {
+      for (const { worker } of Object.values(window.benchWorkers)) await window.benchCall(worker, 'setDecodeTrace', [true]);
+    });
+  }
   const memCases = [['single', 'single', false], ['parts', 'threads', true], ['serial', 'threads', false], ['single-parts', 'single', true]];
+  // BENCH_TUNE="4,4;2,8": also the threaded parts path with parts of 4 MiB, 4 per thread
+  // per push, and so on (setDecodeTuning).
+  const TUNE = (process.env.BENCH_TUNE || '').split(';').filter(Boolean).map((t) => t.split(',').map(Number));
+  for (const [mib, per] of TUNE) memCases.push([`parts-${mib}MiBx${per}`, 'threads', true, [mib * 2 ** 20, per]]);
   const mem = Object.fromEntries(memCases.map(([k]) => [k, { ms: [], wall: [], cpu: [] }]));
   for (let r = 0; r < RUNS; r += 1) {
-    for (const [key, build, parts] of memCases) {
+    for (const [key, build, parts, tune] of memCases) {
+      if (TUNE.length) {
+        await page.evaluate(([b, t]) => window.benchCall(window.benchWorkers[b].worker, 'setDecodeTuning', t), [build, tune ?? [0, 0]]);
+      }
       const [out, wall, cpu] = await timed(tag, () => page.evaluate(([b, parts]) => window.benchCall(
         window.benchWorkers[b].worker, 'decodeBytes', [window.benchBytes,
           { protocol: 'spi', cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 },
@@ -292,6 +335,7 @@ try {
       mem[key].frames = out.stats.frames;
       mem[key].parallel = out.parallel;
       if (out.phases) (mem[key].phases ??= []).push(out.phases);
+      if (out.trace) (mem[key].traces ??= []).push(traceSummary(out.trace));
     }
   }
   await page.evaluate(() => {
@@ -306,6 +350,13 @@ try {
       const names = Object.keys(m.phases[0]);
       const other = m.phases.map((p, i) => m.ms[i] - names.reduce((n, k) => n + p[k], 0));
       console.log(`    phases (medians, ms): ${names.map((n) => `${n} ${median(m.phases.map((p) => p[n])).toFixed(1)}`).join(', ')}, other ${median(other).toFixed(1)}`);
+    }
+    if (m.traces) {
+      const phases = Object.keys(m.traces[0]);
+      const med = (ph, f) => median(m.traces.map((t) => (t[ph] ? f(t[ph]) : 0)));
+      console.log(`    pool tasks (medians): ${phases.map((ph) => `${ph} ${med(ph, (p) => p.n)} tasks, `
+        + `${med(ph, (p) => p.sum).toFixed(1)} ms summed, ${med(ph, (p) => p.covered).toFixed(1)} ms covered, `
+        + `${med(ph, (p) => p.threads.size)} threads`).join('; ')}`);
     }
   }
   console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `

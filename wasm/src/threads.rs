@@ -11,7 +11,9 @@ use scopekit_core::correlate::{
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
 };
-use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
+use scopekit_core::edges::{
+    line_threshold, DigitizePart, Digitizer, EdgeBuffers, Threshold, AUTO_WINDOW,
+};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::parts::{analog_parts, Part, DECODE_PART_BYTES};
 use scopekit_core::precision::Precision;
@@ -39,6 +41,96 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> 
 #[cfg(not(feature = "threads"))]
 fn par_map<T, R>(items: &[T], f: impl Fn(&T) -> R) -> Vec<R> {
     items.iter().map(f).collect()
+}
+
+/// [`par_map`] over owned items.
+#[cfg(feature = "threads")]
+fn par_map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    items.into_par_iter().map(f).collect()
+}
+
+/// [`par_map`] over owned items, one after another (the single-threaded build).
+#[cfg(not(feature = "threads"))]
+fn par_map_owned<T, R>(items: Vec<T>, f: impl Fn(T) -> R) -> Vec<R> {
+    items.into_iter().map(f).collect()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()` (the window's or the worker's clock, sub-millisecond).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn perf_now() -> f64;
+}
+
+/// Milliseconds since the epoch, sub-millisecond, on one clock for every worker (each
+/// worker's `performance.now()` counts from its own `timeOrigin`).
+fn clock() -> f64 {
+    let origin = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|p| js_sys::Reflect::get(&p, &"timeOrigin".into()))
+        .ok()
+        .and_then(|o| o.as_f64())
+        .unwrap_or(0.0);
+    origin + perf_now()
+}
+
+/// Whether [`decode_bytes`] records when each task on the pool ran (opt-in:
+/// [`set_decode_trace`]).
+static TRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Tasks recorded while tracing: (phase, pool thread or -1, start ms, end ms).
+static TASKS: std::sync::Mutex<Vec<(&'static str, i32, f64, f64)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Record, when tracing, when `f` ran on which pool thread, under `phase`.
+fn traced<R>(phase: &'static str, f: impl FnOnce() -> R) -> R {
+    if !TRACE.load(core::sync::atomic::Ordering::Relaxed) {
+        return f();
+    }
+    let t0 = clock();
+    let r = f();
+    let t1 = clock();
+    #[cfg(feature = "threads")]
+    let thread = rayon::current_thread_index().map_or(-1, |i| i as i32);
+    #[cfg(not(feature = "threads"))]
+    let thread = -1;
+    if let Ok(mut tasks) = TASKS.lock() {
+        tasks.push((phase, thread, t0, t1));
+    }
+    r
+}
+
+/// Bytes of analog data per decode part (the parts path; [`set_decode_tuning`]).
+static PART_BYTES: core::sync::atomic::AtomicU64 =
+    core::sync::atomic::AtomicU64::new(DECODE_PART_BYTES);
+/// Decode parts `decodeBytes` pushes at once per pool thread ([`set_decode_tuning`]).
+static PARTS_PER_THREAD: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(DEFAULT_PARTS_PER_THREAD);
+
+/// For benchmarks: the parts path's part size in bytes (1 MiB to 256 MiB; 0: the default,
+/// 8 MiB) and the parts `decodeBytes` pushes at once per pool thread (1 to 16; 0: the
+/// default, 2), for the runs that follow in this worker.
+#[wasm_bindgen(js_name = setDecodeTuning)]
+pub fn set_decode_tuning(part_bytes: f64, parts_per_thread: u32) {
+    use core::sync::atomic::Ordering::Relaxed;
+    let bytes = if part_bytes <= 0.0 || part_bytes.is_nan() {
+        DECODE_PART_BYTES
+    } else {
+        (part_bytes as u64).clamp(1 << 20, 256 << 20)
+    };
+    PART_BYTES.store(bytes, Relaxed);
+    let per = match parts_per_thread {
+        0 => DEFAULT_PARTS_PER_THREAD,
+        n => n.min(16) as usize,
+    };
+    PARTS_PER_THREAD.store(per, Relaxed);
+}
+
+/// Opt-in timing of `decodeBytes`: with `on`, its result holds `trace`, one
+/// `[phase, thread, start ms, end ms]` per task run on the pool (for benchmarks).
+#[wasm_bindgen(js_name = setDecodeTrace)]
+pub fn set_decode_trace(on: bool) {
+    TRACE.store(on, core::sync::atomic::Ordering::Relaxed);
 }
 
 /// Worker threads the parallel entry points use: the pool's size in the threaded build
@@ -298,6 +390,9 @@ pub struct ParallelDecode {
     parallel_ms: f64,
     /// Where the time went, phase by phase.
     phases: Phases,
+    /// The edge buffers of the parts taken, for the next parts (no vector grows on the
+    /// pool once the first batch sized them).
+    spare: EdgeBuffers,
 }
 
 /// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
@@ -348,7 +443,8 @@ impl ParallelDecode {
         let header = Header::from_head(head, file_len)
             .map_err(js_error)?
             .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?;
-        let bounds = analog_parts(&header, DECODE_PART_BYTES);
+        let part_bytes = PART_BYTES.load(core::sync::atomic::Ordering::Relaxed);
+        let bounds = analog_parts(&header, part_bytes);
         let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
         let decoder = config.decoder(rate, &roles).map_err(js_error)?;
         Ok(ParallelDecode {
@@ -366,6 +462,7 @@ impl ParallelDecode {
             rate,
             parallel_ms: 0.0,
             phases: Phases::default(),
+            spare: EdgeBuffers::default(),
         })
     }
 
@@ -495,7 +592,9 @@ impl ParallelDecode {
                     // Each line's threshold on its own (on the pool).
                     let hysteresis = self.levels.hysteresis;
                     let lines = (enough || last).then(|| {
-                        let levels = par_map(&first, |s| line_threshold(s, hysteresis));
+                        let levels = par_map(&first, |s| {
+                            traced("levels", || line_threshold(s, hysteresis))
+                        });
                         self.channels.iter().copied().zip(levels).collect()
                     });
                     self.phases.levels += js_sys::Date::now() - started;
@@ -544,9 +643,19 @@ impl ParallelDecode {
                 break;
             }
             let read = par_map(group, |&(i, bytes)| {
+                // Room for the part's samples of a line up to AUTO_WINDOW (no vector grows
+                // on the pool).
+                let rows = self
+                    .header
+                    .row_bytes()
+                    .filter(|&r| r > 0)
+                    .map_or(0, |r| bytes.len() / r as usize);
+                let room = rows.min(AUTO_WINDOW);
                 let mut own = FirstSamples {
                     channels: &self.channels,
-                    samples: vec![Vec::new(); self.channels.len()],
+                    samples: (0..self.channels.len())
+                        .map(|_| Vec::with_capacity(room))
+                        .collect(),
                 };
                 read_part(&self.header, self.bounds[i], bytes, &mut own).map(|()| own.samples)
             });
@@ -570,15 +679,24 @@ impl ParallelDecode {
         let header = &self.header;
         let bounds = &self.bounds;
         let started = js_sys::Date::now();
-        let done = par_map(parts, |&(i, bytes)| {
-            let mut part = DigitizePart::new(lines);
-            read_part(header, bounds[i], bytes, &mut part).map(|()| part)
+        let spare = &mut self.spare;
+        let jobs: Vec<_> = parts
+            .iter()
+            .map(|&(i, bytes)| (i, bytes, DigitizePart::reusing(lines, spare)))
+            .collect();
+        let done = par_map_owned(jobs, |(i, bytes, mut part)| {
+            traced("threshold", || {
+                read_part(header, bounds[i], bytes, &mut part).map(|()| part)
+            })
         });
         self.parallel_ms += js_sys::Date::now() - started;
         self.phases.threshold += js_sys::Date::now() - started;
         let started = js_sys::Date::now();
         for (&(i, bytes), part) in parts.iter().zip(done) {
-            if digitizer.carry_part(part.map_err(js_error)?).is_err() {
+            if digitizer
+                .carry_part_into(part.map_err(js_error)?, spare)
+                .is_err()
+            {
                 // A line sat in its dead band too long: read this part serially.
                 read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
             }
@@ -588,7 +706,7 @@ impl ParallelDecode {
         // The lines' edges merged into transitions range by range (a range per part) on
         // the pool; what the serial fallback merged comes first.
         let ranges = digitizer.merge_ranges();
-        let merged = par_map(&ranges, MergeRange::run);
+        let merged = par_map(&ranges, |r| traced("merge", || r.run()));
         drop(ranges);
         let mut transitions = vec![digitizer.take()];
         transitions.extend(merged);
@@ -609,7 +727,6 @@ impl ParallelDecode {
 
 use scopekit_core::decode::parts::{Decoded as SegmentDone, Segment};
 use scopekit_core::decode::{PartDecoder, Resync as _};
-use scopekit_core::edges::MergeRange;
 use scopekit_core::logic::Transition;
 
 /// The decoder of a [`ParallelDecode`]: one that resyncs decodes each batch of parts in
@@ -683,7 +800,9 @@ fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecode
     if plan.len() < 2 {
         return plan.into_iter().map(Segment::run).collect();
     }
-    plan.into_par_iter().map(Segment::run).collect()
+    plan.into_par_iter()
+        .map(|s| traced("segment", || s.run()))
+        .collect()
 }
 
 /// Decode the segments of a batch one after another (the single-threaded build).
@@ -694,8 +813,8 @@ fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecode
 
 /// Bytes of the file given to the serial decode per push (as the page's reads).
 const DECODE_CHUNK: usize = 4 << 20;
-/// Decode parts pushed at once per worker thread.
-const PARTS_PER_THREAD: usize = 2;
+/// Decode parts pushed at once per worker thread, by default.
+const DEFAULT_PARTS_PER_THREAD: usize = 2;
 
 /// The result of [`decode_bytes`].
 #[derive(Serialize)]
@@ -717,6 +836,10 @@ struct DecodedBytes<'a> {
     /// The parts path's time phase by phase (absent for the serial path).
     #[serde(skip_serializing_if = "Option::is_none")]
     phases: Option<Phases>,
+    /// With [`set_decode_trace`]: the tasks run on the pool, `(phase, thread, start ms,
+    /// end ms)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trace: Vec<(&'static str, i32, f64, f64)>,
 }
 
 /// Decode a whole capture already in memory: `{frames?, samples, stats, parallel, ms}`,
@@ -756,7 +879,8 @@ pub fn decode_bytes(
             if run.parallel() {
                 parallel = true;
                 let at = run.header.data_offset() as usize;
-                let batch = PARTS_PER_THREAD * thread_count().max(1) as usize;
+                let batch = PARTS_PER_THREAD.load(core::sync::atomic::Ordering::Relaxed)
+                    * thread_count().max(1) as usize;
                 for group in run.bounds.clone().chunks(batch) {
                     let (Some(&(a, _)), Some(&(_, b))) = (group.first(), group.last()) else {
                         continue;
@@ -796,6 +920,10 @@ pub fn decode_bytes(
         tail
     };
     let ms = js_sys::Date::now() - started;
+    let trace = TASKS
+        .lock()
+        .map(|mut t| core::mem::take(&mut *t))
+        .unwrap_or_default();
     to_js(&DecodedBytes {
         frames: with_frames.then_some(&frames[..]),
         tail: &tail,
@@ -803,5 +931,6 @@ pub fn decode_bytes(
         ms,
         parallel_ms,
         phases,
+        trace,
     })
 }

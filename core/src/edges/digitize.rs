@@ -57,17 +57,26 @@ impl PartLine {
     /// Continue `carry` through this part (after [`check`](Self::check)): re-run the prefix
     /// with the carried state, then take the part's own edges; returns the comparator at the
     /// part's end.
-    fn continue_from(self, mut carry: Thresholder, out: &mut Vec<Edge>) -> Thresholder {
+    fn continue_from(self, carry: Thresholder, out: &mut Vec<Edge>) -> Thresholder {
+        self.continue_keeping(carry, out).0
+    }
+
+    /// [`continue_from`](Self::continue_from), also giving back the part's edge buffer.
+    fn continue_keeping(
+        self,
+        mut carry: Thresholder,
+        out: &mut Vec<Edge>,
+    ) -> (Thresholder, Vec<Edge>) {
         let Some(th) = self.th else {
-            return carry;
+            return (carry, self.edges);
         };
         carry.push(&self.prefix, out);
         match th.initial() {
             Some(_) => {
                 out.extend_from_slice(&self.edges);
-                th.continuing(&carry)
+                (th.continuing(&carry), self.edges)
             }
-            None => carry,
+            None => (carry, self.edges),
         }
     }
 }
@@ -95,19 +104,58 @@ impl DigitizePart {
     /// A part with the same lines as the [`Digitizer`] that will take it; it starts at the
     /// sample of its first block.
     pub fn new(lines: &[(usize, Threshold)]) -> Self {
+        Self::reusing(lines, &mut EdgeBuffers::default())
+    }
+
+    /// [`new`](Self::new), its lines' edges kept in buffers taken from `spare` (as
+    /// [`Digitizer::carry_part_into`] returned them): a part on a thread pool then rarely
+    /// grows a vector (a realloc copies under the allocator's one lock in threaded wasm).
+    pub fn reusing(lines: &[(usize, Threshold)], spare: &mut EdgeBuffers) -> Self {
         DigitizePart {
             lines: lines
                 .iter()
-                .map(|&(channel, setting)| PartLine {
+                .enumerate()
+                .map(|(i, &(channel, setting))| PartLine {
                     channel,
                     setting,
                     th: None,
                     prefix: Vec::new(),
                     overflow: false,
-                    edges: Vec::new(),
+                    edges: spare.take(i),
                 })
                 .collect(),
         }
+    }
+}
+
+/// Emptied edge buffers of parts already taken in, per line, for the next parts
+/// ([`DigitizePart::reusing`], [`Digitizer::carry_part_into`]). It holds at most as many
+/// buffers per line as parts were carried since the last take, each as long as the most
+/// edges a part's line had.
+#[derive(Default)]
+pub struct EdgeBuffers {
+    lines: Vec<Vec<Vec<Edge>>>,
+}
+
+impl EdgeBuffers {
+    /// An empty buffer for line `line` (one with room when one is kept).
+    fn take(&mut self, line: usize) -> Vec<Edge> {
+        self.lines
+            .get_mut(line)
+            .and_then(Vec::pop)
+            .unwrap_or_default()
+    }
+
+    /// Keep `buf`, emptied, for line `line`.
+    fn keep(&mut self, line: usize, mut buf: Vec<Edge>) {
+        if buf.capacity() == 0 {
+            return;
+        }
+        buf.clear();
+        if self.lines.len() <= line {
+            self.lines.resize_with(line + 1, Vec::new);
+        }
+        self.lines[line].push(buf);
     }
 }
 
@@ -360,6 +408,15 @@ impl Digitizer {
     /// # Errors
     /// As [`push_part`](Self::push_part); the digitizer is then unchanged.
     pub fn carry_part(&mut self, part: DigitizePart) -> Result<()> {
+        self.carry_part_into(part, &mut EdgeBuffers::default())
+    }
+
+    /// [`carry_part`](Self::carry_part), keeping the part's emptied edge buffers in `spare`
+    /// for the next parts ([`DigitizePart::reusing`]).
+    ///
+    /// # Errors
+    /// As [`carry_part`](Self::carry_part) (nothing is kept then).
+    pub fn carry_part_into(&mut self, part: DigitizePart, spare: &mut EdgeBuffers) -> Result<()> {
         if part.lines.iter().all(|p| p.th.is_none()) {
             return Ok(()); // no data
         }
@@ -372,11 +429,13 @@ impl Digitizer {
                 Some(carry) => p.check(carry)?,
             }
         }
-        for (line, p) in self.lines.iter_mut().zip(part.lines) {
+        for (i, (line, p)) in self.lines.iter_mut().zip(part.lines).enumerate() {
             // One growth per part, not a doubling series of copies.
             line.pending.reserve(p.edges.len() + 2);
             if let Some(carry) = line.th.take() {
-                line.th = Some(p.continue_from(carry, &mut line.pending));
+                let (th, buf) = p.continue_keeping(carry, &mut line.pending);
+                line.th = Some(th);
+                spare.keep(i, buf);
             }
         }
         Ok(())
@@ -575,5 +634,68 @@ mod merge_range_tests {
             got.extend(d.finish());
             assert_eq!(got, want, "parts of {part_len}, {batch} per batch");
         }
+    }
+
+    /// Parts built on the emptied edge buffers of the parts before them
+    /// ([`EdgeBuffers`]) give the same transitions as fresh parts, and the buffers are
+    /// reused (no new one once the first batch returned theirs).
+    #[test]
+    fn reused_edge_buffers_give_the_serial_transitions() {
+        let n = 30_000;
+        let signals = [wave(n, 700.0, 90.0, 3), wave(n, 256.0, 30.0, 4)];
+        let th = Threshold {
+            level: 1.65,
+            hysteresis: 0.8,
+        };
+        let lines = [(0, th), (1, th)];
+        let explicit: Vec<_> = lines.iter().map(|&(ch, t)| (ch, Ok(t))).collect();
+        let mut serial = Digitizer::new(&explicit).unwrap();
+        for (ch, s) in signals.iter().enumerate() {
+            serial
+                .block(Block {
+                    channel: ch,
+                    start: 0,
+                    samples: s,
+                })
+                .unwrap();
+        }
+        let mut want = serial.take();
+        want.extend(serial.finish());
+        let mut d = Digitizer::new(&explicit).unwrap();
+        let mut spare = EdgeBuffers::default();
+        let mut got = Vec::new();
+        let starts: Vec<usize> = (0..n).step_by(1_000).collect();
+        for group in starts.chunks(3) {
+            let parts: Vec<DigitizePart> = group
+                .iter()
+                .map(|&s| {
+                    let mut part = DigitizePart::reusing(&lines, &mut spare);
+                    for (ch, sig) in signals.iter().enumerate() {
+                        part.block(Block {
+                            channel: ch,
+                            start: s as u64,
+                            samples: &sig[s..(s + 1_000).min(n)],
+                        })
+                        .unwrap();
+                    }
+                    part
+                })
+                .collect();
+            assert!(spare.lines.iter().all(Vec::is_empty));
+            for part in parts {
+                d.carry_part_into(part, &mut spare).unwrap();
+            }
+            assert_eq!(spare.lines.len(), 2);
+            assert!(spare.lines.iter().all(|l| l.len() == group.len()));
+            assert!(spare.lines.iter().flatten().all(Vec::is_empty));
+            got.extend(d.take());
+            let done: Vec<Vec<Transition>> = d.merge_ranges().iter().map(MergeRange::run).collect();
+            // The first transition (every line's initial level) comes before the ranges.
+            got.extend(d.take());
+            got.extend(done.into_iter().flatten());
+            d.commit();
+        }
+        got.extend(d.finish());
+        assert_eq!(got, want);
     }
 }
