@@ -571,6 +571,26 @@ mod merge_range_tests {
     /// Parts carried in batches, their settled edges merged range by range (ranges run in
     /// reverse order, as threads might finish), are exactly the serial transitions — with
     /// two lines switching at the same samples (one transition for both).
+    /// The transitions of one serial digitizer over the whole `signals` (channel = index).
+    fn serial_transitions(
+        explicit: &[(usize, core::result::Result<Threshold, Option<f64>>)],
+        signals: &[Vec<f64>],
+    ) -> Vec<Transition> {
+        let mut serial = Digitizer::new(explicit).unwrap();
+        for (ch, s) in signals.iter().enumerate() {
+            serial
+                .block(Block {
+                    channel: ch,
+                    start: 0,
+                    samples: s,
+                })
+                .unwrap();
+        }
+        let mut want = serial.take();
+        want.extend(serial.finish());
+        want
+    }
+
     #[test]
     fn merge_ranges_equal_the_serial_merge() {
         let n = 40_000;
@@ -584,18 +604,7 @@ mod merge_range_tests {
         };
         let lines = [(0, th), (1, th), (2, th)];
         let explicit: Vec<_> = lines.iter().map(|&(ch, t)| (ch, Ok(t))).collect();
-        let mut serial = Digitizer::new(&explicit).unwrap();
-        for (ch, s) in signals.iter().enumerate() {
-            serial
-                .block(Block {
-                    channel: ch,
-                    start: 0,
-                    samples: s,
-                })
-                .unwrap();
-        }
-        let mut want = serial.take();
-        want.extend(serial.finish());
+        let want = serial_transitions(&explicit, &signals);
         assert!(want.len() > 300);
         // Lines 0 and 1 are equal: every one of their edges is one transition.
         assert!(want.windows(2).all(|w| {
@@ -649,18 +658,7 @@ mod merge_range_tests {
         };
         let lines = [(0, th), (1, th)];
         let explicit: Vec<_> = lines.iter().map(|&(ch, t)| (ch, Ok(t))).collect();
-        let mut serial = Digitizer::new(&explicit).unwrap();
-        for (ch, s) in signals.iter().enumerate() {
-            serial
-                .block(Block {
-                    channel: ch,
-                    start: 0,
-                    samples: s,
-                })
-                .unwrap();
-        }
-        let mut want = serial.take();
-        want.extend(serial.finish());
+        let want = serial_transitions(&explicit, &signals);
         let mut d = Digitizer::new(&explicit).unwrap();
         let mut spare = EdgeBuffers::default();
         let mut got = Vec::new();
