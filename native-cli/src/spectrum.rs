@@ -81,22 +81,12 @@ impl BlockSink for ChannelSink {
     }
 }
 
-fn parse_scaling(s: &str) -> Result<Scaling, CliError> {
-    match s {
-        "density" => Ok(Scaling::Density),
-        "spectrum" => Ok(Scaling::Spectrum),
-        _ => Err(CliError::usage(format!(
-            "--scaling takes density or spectrum, not '{s}'"
-        ))),
-    }
-}
-
 /// Run `spectrum` on `file`, printing to stdout.
 pub fn run(file: &std::path::Path, options: &Options, output: Output) -> Result<(), CliError> {
     let window = Window::parse(&options.window)?;
     let precision = Precision::parse(&options.precision)
         .map_err(|_| CliError::usage("--precision takes f32, f64 or auto"))?;
-    let scaling = parse_scaling(&options.scaling)?;
+    let scaling = Scaling::parse(&options.scaling).map_err(|e| CliError::usage(e.to_string()))?;
     if !(0.0..1.0).contains(&options.overlap) {
         return Err(CliError::usage("--overlap takes a fraction in [0, 1)"));
     }

@@ -451,11 +451,7 @@ impl SpectrumSession {
         let precision =
             Precision::parse(precision.as_deref().unwrap_or("auto")).map_err(js_error)?;
         let window = Window::parse(window).map_err(js_error)?;
-        let scaling = match scaling {
-            "density" => Scaling::Density,
-            "spectrum" => Scaling::Spectrum,
-            s => return Err(err(&format!("scaling is density or spectrum, not '{s}'"))),
-        };
+        let scaling = Scaling::parse(scaling).map_err(js_error)?;
         if !(0.0..1.0).contains(&overlap) {
             return Err(err("the overlap is a fraction in [0, 1)"));
         }

@@ -147,15 +147,7 @@ impl SpectrumRanges {
         options: JsValue,
     ) -> Result<Option<SpectrumRanges>, JsError> {
         let report: ReportSettings = self::options(options.clone())?;
-        let scaling = match report.scaling.as_str() {
-            "density" => Scaling::Density,
-            "spectrum" => Scaling::Spectrum,
-            s => {
-                return Err(JsError::new(&format!(
-                    "scaling is density or spectrum, not '{s}'"
-                )))
-            }
-        };
+        let scaling = Scaling::parse(&report.scaling).map_err(js_error)?;
         let Some(plan) = RangePlan::new(file_len, head, &self::options(options)?)? else {
             return Ok(None);
         };

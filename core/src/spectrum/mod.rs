@@ -44,6 +44,19 @@ pub enum Scaling {
     Spectrum,
 }
 
+impl Scaling {
+    /// Parse `density` (V²/Hz) or `spectrum` (V²), the names scipy's `scaling=` takes.
+    pub fn parse(text: &str) -> crate::Result<Scaling> {
+        match text {
+            "density" => Ok(Scaling::Density),
+            "spectrum" => Ok(Scaling::Spectrum),
+            _ => Err(crate::Error::Config(format!(
+                "scaling is density or spectrum, not '{text}'"
+            ))),
+        }
+    }
+}
+
 /// How a [`WelchSum`] becomes a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportOptions {

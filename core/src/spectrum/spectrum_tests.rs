@@ -279,3 +279,11 @@ fn precision_parses_and_follows_the_input() {
     assert_eq!(Precision::default(), Precision::F64);
     assert_eq!(Precision::F32.name(), "f32");
 }
+
+#[test]
+fn scaling_parses_scipy_names_and_names_the_bad_one() {
+    assert_eq!(Scaling::parse("density").unwrap(), Scaling::Density);
+    assert_eq!(Scaling::parse("spectrum").unwrap(), Scaling::Spectrum);
+    let e = Scaling::parse("psd").unwrap_err().to_string();
+    assert!(e.contains("density or spectrum, not 'psd'"), "{e}");
+}
