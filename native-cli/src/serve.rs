@@ -5,14 +5,13 @@
 //! (`COOP: same-origin`, `COEP: require-corp`) that make the page `crossOriginIsolated`, so
 //! web/wasm-loader.js loads the threaded wasm build (`--no-isolation` leaves them out: the
 //! single-threaded fallback), and a Content-Security-Policy that keeps every request on the
-//! origin. Assets carry an `ETag` (a hash of their bytes) and `Cache-Control: no-cache`:
+//! origin. Assets carry an `ETag` (a hash of their bytes, computed by build.rs) and `Cache-Control: no-cache`:
 //! the browser revalidates every load and gets `304 Not Modified` while the build is the
 //! same, so its HTTP cache — and with it V8's cache of compiled wasm, which every new worker
 //! would otherwise compile again — serves the page's workers.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::error::CliError;
@@ -51,23 +50,6 @@ fn mime(path: &str) -> &'static str {
 /// The cross-origin isolation headers (what `SharedArrayBuffer`, hence wasm threads, needs).
 const ISOLATION: &str =
     "Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n";
-
-/// The entity tag of embedded asset `index`: the FNV-1a hash of its bytes, computed once.
-fn etag(index: usize) -> &'static str {
-    static TAGS: OnceLock<Vec<String>> = OnceLock::new();
-    let tags = TAGS.get_or_init(|| {
-        assets::ASSETS
-            .iter()
-            .map(|(_, body)| {
-                let hash = body.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                });
-                format!("\"{hash:016x}\"")
-            })
-            .collect()
-    });
-    tags.get(index).map_or("", String::as_str)
-}
 
 /// The value of header `name` (lower case, without the colon) in a request head.
 fn header<'h>(head: &'h str, name: &str) -> Option<&'h str> {
@@ -144,11 +126,9 @@ fn handle(mut stream: TcpStream, isolated: bool) -> std::io::Result<()> {
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
         let path = target.split(['?', '#']).next().unwrap_or("/");
         let path = if path == "/" { "/index.html" } else { path };
-        let found = assets::ASSETS.iter().position(|(p, _)| *p == path);
+        let found = assets::ASSETS.iter().find(|(p, _, _)| *p == path);
         match (method, found) {
-            ("GET" | "HEAD", Some(index)) => {
-                let (p, body) = assets::ASSETS[index];
-                let tag = etag(index);
+            ("GET" | "HEAD", Some(&(p, tag, body))) => {
                 let fresh = header(&head, "if-none-match")
                     .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
                 let asset = Asset {
