@@ -44,14 +44,17 @@ function readOrStall(reader, view) {
  * 'slices': each chunk has its own ArrayBuffer, `inFlight` reads ahead.
  *
  * Options: `read` ('stream' | 'slices'), `first` (bytes of the first read), `chunk`,
- * `inFlight`, `start` (first byte; slices), `ahead` (stream).
+ * `inFlight`, `start` (first byte; slices), `end` (byte after the last; slices), `ahead`
+ * (stream).
  */
 export async function* chunksOf(file, {
-  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, ahead = AHEAD,
+  read = READ, first = FIRST_CHUNK, chunk = CHUNK, inFlight = IN_FLIGHT, start = 0, end = Infinity,
+  ahead = AHEAD,
 } = {}) {
+  const total = Math.min(file.size, end);
   let reader = null;
   const open = (from) => file.slice(from).stream().getReader({ mode: 'byob' });
-  if (read === 'stream' && start === 0) {
+  if (read === 'stream' && start === 0 && total === file.size) {
     try {
       reader = open(0);
     } catch {
@@ -110,7 +113,6 @@ export async function* chunksOf(file, {
     }
   }
   // Queue of pending reads, oldest first; `next` is the offset of the next read to start.
-  const total = file.size;
   const pending = [];
   let next = start;
   // The first (small) read goes alone: the header comes sooner than with big reads beside it.
@@ -118,9 +120,9 @@ export async function* chunksOf(file, {
   const refill = () => {
     while (pending.length < limit && next < total) {
       const from = next;
-      const end = Math.min(from + (from === start ? first : chunk), total);
-      next = end;
-      const r = file.slice(from, end).arrayBuffer();
+      const to = Math.min(from + (from === start ? first : chunk), total);
+      next = to;
+      const r = file.slice(from, to).arrayBuffer();
       // Avoid an "unhandled rejection" for reads abandoned after an earlier error.
       r.catch(() => {});
       pending.push(r);

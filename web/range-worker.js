@@ -1,7 +1,7 @@
 // Range worker of the analog worker's spectrum (web/analog-worker.js): reads parts of a
 // dropped File, each ONLY its own byte range (plus the overlap its last Welch segments need),
 // with file.slice() reads a few in flight, through a core Welch part (SpectrumRangePart in
-// wasm/src/analog.rs), and posts back each part's partial sum.
+// wasm/src/ranges.rs), and posts back each part's partial sum.
 //
 // Protocol (analog worker → range worker):
 //   { type: 'init', module, file, head, options }   module: the compiled WebAssembly.Module;
@@ -15,6 +15,7 @@
 //   { type: 'error', message }                      the core's message (names the byte offset)
 
 import init, { SpectrumRangePart } from './pkg/scopekit_wasm.js';
+import { chunksOf } from './file-chunks.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -23,34 +24,14 @@ const IN_FLIGHT = 2;
 
 let job = null;
 
-/** The bytes `start..end` of `file` in order, `IN_FLIGHT` slice reads ahead. */
-async function* sliceRange(file, start, end) {
-  const pending = [];
-  let next = start;
-  const refill = () => {
-    while (pending.length < IN_FLIGHT && next < end) {
-      const to = Math.min(next + CHUNK, end);
-      const r = file.slice(next, to).arrayBuffer();
-      r.catch(() => {});
-      pending.push(r);
-      next = to;
-    }
-  };
-  refill();
-  while (pending.length > 0) {
-    const buffer = await pending.shift();
-    refill();
-    yield new Uint8Array(buffer);
-  }
-}
-
 async function runPart({ index, start, end }) {
   const { file, head, options: o } = job;
   const part = new SpectrumRangePart(file.size, head, o, index);
   const t0 = performance.now();
   let busy = 0;
   try {
-    for await (const bytes of sliceRange(file, start, end)) {
+    const read = { read: 'slices', start, end, first: CHUNK, chunk: CHUNK, inFlight: IN_FLIGHT };
+    for await (const bytes of chunksOf(file, read)) {
       const t = performance.now();
       part.push(bytes);
       busy += performance.now() - t;
