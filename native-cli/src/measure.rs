@@ -70,6 +70,7 @@ fn parse_levels(s: &str) -> Result<(f64, f64), CliError> {
 
 /// Run `measure` on `file` and print the report (JSON or a table).
 pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
+    stamp("run");
     let (low_pct, high_pct) = parse_levels(&options.levels)?;
     let source = Source::open(file)?;
     let header = read_header(&source, options.raw)?;
@@ -110,11 +111,14 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
         None => serial(&source, &header, &config, options.rate, rate, &bar)?,
     };
     bar.finish_and_clear();
-    crate::print(if json {
+    stamp("report");
+    let r = crate::print(if json {
         crate::to_json(&report)?
     } else {
         text(&report)
-    })
+    });
+    stamp("printed");
+    r
 }
 
 fn levels_of(config: &MeasureConfig, tb: Option<(f64, f64)>) -> Option<RefLevels> {
@@ -255,7 +259,8 @@ fn run_f32<S: Sink32>(
     stop: impl Fn(&S) -> bool,
     bar: Option<&indicatif::ProgressBar>,
 ) {
-    if let Some(xs) = f32_in_place(bytes) {
+    if let Some(xs) = f32_in_place(bytes).filter(|_| std::env::var_os("SCOPEKIT_M8_COPY").is_none())
+    {
         for (k, tile) in xs.chunks(TILE).enumerate() {
             sink.samples(at, tile);
             at += tile.len() as u64;
@@ -508,8 +513,9 @@ fn parallel(
     // prefaulting the whole map first was measured no cheaper).
     let len = usize::try_from(source.len())
         .map_err(|_| CliError::msg("the file is too large to map on this platform"))?;
-    let data = source.map_prefix(len)?;
-    let data: &[u8] = &data;
+    let map = source.map_prefix(len)?;
+    let data: &[u8] = &map;
+    stamp("mapped");
     // Pass 1: moments, and the sample span of the channel in each segment.
     let scans: Vec<Result<LevelScan, CliError>> = pool.install(|| {
         bounds
@@ -521,6 +527,7 @@ fn parallel(
             })
             .collect()
     });
+    stamp("pass 1");
     let scans: Vec<LevelScan> = scans.into_iter().collect::<Result<_, _>>()?;
     let spans: Vec<(usize, u64, u64)> = scans
         .iter()
@@ -558,6 +565,7 @@ fn parallel(
             })
             .collect()
     });
+    stamp("pass 2a");
     let heads = merged(heads)?;
     let guess = heads.as_ref().map(LevelHistogram::top_base);
     let guess_lv = levels_of(config, guess);
@@ -582,6 +590,7 @@ fn parallel(
             })
             .collect()
     });
+    stamp("pass 2b+3");
     let mut total = heads;
     let mut guessed = Vec::with_capacity(parts.len());
     for part in parts {
@@ -594,25 +603,67 @@ fn parallel(
     }
     let tb = total.map(|h| h.top_base());
     let bits = |tb: Option<(f64, f64)>| tb.map(|(t, b)| (t.to_bits(), b.to_bits()));
-    let pulses = if guess_lv.is_some() && bits(guess) == bits(tb) {
+    let kept = guess_lv.is_some() && bits(guess) == bits(tb);
+    let again: Vec<Result<PulseDists, CliError>> = match levels_of(config, tb) {
+        // Pass 3 again at the final levels.
+        Some(lv) if !kept => pool.install(|| {
+            (0..spans.len())
+                .into_par_iter()
+                .map(|j| track.span(j, lv, None))
+                .collect()
+        }),
+        _ => Vec::new(),
+    };
+    stamp("levels");
+    let unmap = unmap_behind(map);
+    let pulses = if kept {
         let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();
         merged(parts.unwrap_or_default().into_iter().map(Ok).collect())?
     } else {
-        // Pass 3 again at the final levels.
-        match levels_of(config, tb) {
-            Some(lv) => {
-                let parts: Vec<Result<PulseDists, CliError>> = pool.install(|| {
-                    (0..spans.len())
-                        .into_par_iter()
-                        .map(|j| track.span(j, lv, None))
-                        .collect()
-                });
-                merged(parts)?
-            }
-            None => None,
-        }
+        merged(again)?
     };
-    Ok(MeasureReport::build(config, &scan, tb, pulses, rate))
+    stamp("merged");
+    let report = MeasureReport::build(config, &scan, tb, pulses, rate);
+    stamp("built");
+    unmap.finish();
+    stamp("unmapped");
+    Ok(report)
+}
+
+/// Experiment: phase times on stderr under `SCOPEKIT_M8_T`.
+fn stamp(what: &str) {
+    static T0: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let t0 = *T0.get_or_init(std::time::Instant::now);
+    if std::env::var_os("SCOPEKIT_M8_T").is_some() {
+        eprintln!("{:8.2} ms {what}", t0.elapsed().as_secs_f64() * 1e3);
+    }
+}
+
+/// The map being unmapped on a thread of its own (tearing down the page tables of a
+/// large map is serial work): overlaps the merges and the report. `SCOPEKIT_M8_SYNCUNMAP`
+/// (experiment) unmaps in place.
+struct Unmap(Option<std::thread::JoinHandle<()>>);
+
+fn unmap_behind(map: crate::source::Window) -> Unmap {
+    if std::env::var_os("SCOPEKIT_M8_SYNCUNMAP").is_some() {
+        drop(map);
+        return Unmap(None);
+    }
+    Unmap(
+        std::thread::Builder::new()
+            .name("unmap".into())
+            .spawn(move || drop(map))
+            .ok(),
+    )
+}
+
+impl Unmap {
+    /// Wait for the unmap.
+    fn finish(self) {
+        if let Some(h) = self.0 {
+            let _ = h.join();
+        }
+    }
 }
 
 /// The layout of `channel` when it is stored as 8- or 16-bit integer codes that [`coded`]
@@ -724,8 +775,8 @@ fn coded(
         .ok_or_else(|| CliError::msg("the data is too large"))?;
     let len = usize::try_from(source.len())
         .map_err(|_| CliError::msg("the file is too large to map on this platform"))?;
-    let data = source.map_prefix(len)?;
-    let data: &[u8] = &data;
+    let mapped = source.map_prefix(len)?;
+    let data: &[u8] = &mapped;
     // Pass 1: the code counts, over parts of about SEGMENT bytes (whole rows; counts add,
     // so any cut gives the same result).
     let step = (SEGMENT / row).max(1) * row;
@@ -747,6 +798,7 @@ fn coded(
             )
             .collect()
     });
+    stamp("codes");
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
     let scan = LevelScan::with_moments(config.channel, hist.moments(), (0, samples));
     let tb = hist.top_base();
@@ -791,28 +843,41 @@ fn coded(
         })
     };
     let parts = run(&track);
+    stamp("transitions");
     bar.inc(2 * data_len);
-    let pulses = if serial {
+    let (whole, one) = ([(0, data_len)], [(0, 0, samples)]);
+    let parts: Vec<Result<PulseDists, CliError>> = if serial {
         let parts: Vec<PulseDists> = parts.into_iter().collect::<Result<_, _>>()?;
         if parts.iter().any(PulseDists::overflowed) {
-            let whole = [(0, data_len)];
-            let one = [(0, 0, samples)];
             (track.bounds, track.spans, track.log) = (&whole, &one, false);
-            merged(run(&track))?
+            run(&track)
         } else {
-            let mut parts = parts.into_iter();
-            let mut total = parts.next();
-            if let Some(t) = &mut total {
-                for p in parts {
-                    t.replay(p)?;
-                }
-            }
-            total
+            parts.into_iter().map(Ok).collect()
         }
+    } else {
+        parts
+    };
+    // Logged parts are replayed in order into the first (else one serial part, or merged).
+    let replay = track.log;
+    let unmap = unmap_behind(mapped);
+    let pulses = if replay {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().transpose()?;
+        if let Some(t) = &mut total {
+            for p in parts {
+                t.replay(p?)?;
+            }
+        }
+        total
     } else {
         merged(parts)?
     };
-    Ok(MeasureReport::build(config, &scan, tb, pulses, rate))
+    stamp("merged");
+    let report = MeasureReport::build(config, &scan, tb, pulses, rate);
+    stamp("built");
+    unmap.finish();
+    stamp("unmapped");
+    Ok(report)
 }
 
 fn text(r: &MeasureReport) -> String {

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::dsp::quantile::{QuantileMode, QuantileStore};
+use crate::dsp::quantile::{QuantileMode, QuantileStore, EXACT_MAX};
 use crate::{Merge, Result};
 
 /// Statistics over all cycles of one measurement (`None` when there is none).
@@ -39,6 +39,9 @@ pub struct Dist {
     min: f64,
     max: f64,
     store: QuantileStore,
+    /// Stores merged in after `store`, in order, not yet combined with it (see
+    /// [`Dist::quantile_store`]).
+    merged: Vec<QuantileStore>,
     /// When logging: the `(key, value)` pairs added, in order, not yet accumulated (see
     /// [`Dist::logging`]); `None` once more than `LOG_CAP` came.
     log: Option<Option<Vec<(u64, f64)>>>,
@@ -56,6 +59,7 @@ impl Default for Dist {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             store: QuantileStore::with_mode(QuantileMode::Thinned(0)),
+            merged: Vec::new(),
             log: None,
         }
     }
@@ -133,10 +137,41 @@ impl Dist {
         self.count
     }
 
+    /// The store of every value: `store` and the ones merged after it, combined.
+    ///
+    /// Merging thinned stores one at a time rescans everything gathered so far at each
+    /// merge (quadratic in the parts, and serial at the end of a parallel run). While
+    /// every part is still exact (thinned at level 0) and all of them together stay
+    /// within the exact limit, their sequential merge is their concatenation: gathered
+    /// in one exact store instead, at one copy per value. Otherwise they merge in order,
+    /// as they came.
+    fn quantile_store(&mut self) -> &mut QuantileStore {
+        if self.merged.is_empty() {
+            return &mut self.store;
+        }
+        let parts = core::mem::take(&mut self.merged);
+        let level0 = |s: &QuantileStore| s.mode() == QuantileMode::Thinned(0);
+        let total = self.store.len() + parts.iter().map(QuantileStore::len).sum::<u64>();
+        let exact = level0(&self.store) && parts.iter().all(level0) && total <= EXACT_MAX;
+        if exact {
+            let first = core::mem::replace(
+                &mut self.store,
+                QuantileStore::with_mode(QuantileMode::Exact),
+            );
+            // An exact store takes a thinned one's values as they are.
+            let _ = self.store.merge(first);
+        }
+        for p in parts {
+            // Merging stores never fails.
+            let _ = self.store.merge(p);
+        }
+        &mut self.store
+    }
+
     /// The statistics, each value multiplied by `scale` (> 0: e.g. the sample period).
     pub fn report(&mut self, scale: f64) -> DistStats {
+        let q = self.quantile_store().quantiles(&[0.5, 0.95, 0.99]);
         let some = |x: f64| (self.count > 0).then_some(x * scale);
-        let q = self.store.quantiles(&[0.5, 0.95, 0.99]);
         DistStats {
             count: self.count,
             min: some(self.min),
@@ -163,6 +198,9 @@ impl Merge for Dist {
             self.min = self.min.min(later.min);
             self.max = self.max.max(later.max);
         }
-        self.store.merge(later.store)
+        // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
+        self.merged.push(later.store);
+        self.merged.extend(later.merged);
+        Ok(())
     }
 }

@@ -132,32 +132,28 @@ impl Sample for f32 {
     }
 }
 
-/// An `i32` ordered as the non-NaN `f32` values are (−0 just below +0): the bits of a
-/// negative value with the magnitude bits flipped (two's complement order).
-#[inline(always)]
-fn order_key(x: f32) -> i32 {
-    let b = x.to_bits() as i32;
-    b ^ (((b >> 31) as u32) >> 1) as i32
+/// `$key(x)`: an integer ordered as the non-NaN values of the float type are (−0 just
+/// below +0): the bits of a negative value with the magnitude bits flipped (two's
+/// complement order); `$value` inverts it (the map is its own inverse).
+macro_rules! order_key {
+    ($key:ident, $value:ident, $float:ty, $int:ty, $uint:ty) => {
+        /// An integer ordered as the non-NaN values are (see `order_key!`).
+        #[inline(always)]
+        fn $key(x: $float) -> $int {
+            let b = x.to_bits() as $int;
+            b ^ (((b >> (<$int>::BITS - 1)) as $uint) >> 1) as $int
+        }
+
+        /// The value of a key (see `order_key!`).
+        #[inline(always)]
+        fn $value(k: $int) -> $float {
+            <$float>::from_bits((k ^ (((k >> (<$int>::BITS - 1)) as $uint) >> 1) as $int) as $uint)
+        }
+    };
 }
 
-/// The value of an [`order_key`] (the map is its own inverse).
-#[inline(always)]
-fn from_order_key(k: i32) -> f32 {
-    f32::from_bits((k ^ (((k >> 31) as u32) >> 1) as i32) as u32)
-}
-
-/// [`order_key`] of an `f64`: an `i64` ordered as the non-NaN values are.
-#[inline(always)]
-fn order_key_f64(x: f64) -> i64 {
-    let b = x.to_bits() as i64;
-    b ^ (((b >> 63) as u64) >> 1) as i64
-}
-
-/// The value of an [`order_key_f64`] (the map is its own inverse).
-#[inline(always)]
-fn from_order_key_f64(k: i64) -> f64 {
-    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
-}
+order_key!(order_key, from_order_key, f32, i32, u32);
+order_key!(order_key_f64, from_order_key_f64, f64, i64, u64);
 
 /// The next `f32` above (`up`) or below `b` (not NaN; `f32::next_up`/`next_down` are
 /// newer than the MSRV).
