@@ -26,8 +26,8 @@ use scopekit_core::formats::wav::SampleFormat;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::measure::{
-    CodeHistogram, CodeMap, LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement,
-    PerCycle, PulseDists, PulseTracker, RefLevels,
+    CodeHistogram, CodeMap, Dist, LevelHistogram, LevelScan, MeasureConfig, MeasureReport,
+    Measurement, PerCycle, PulseDists, PulseTracker, RefLevels,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _};
 
@@ -623,11 +623,23 @@ fn parallel(
         merged(again)?
     };
     stamp("merged");
+    let pulses = settled(&pool, pulses);
+    stamp("settled");
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
     stamp("built");
     unmap.finish();
     stamp("unmapped");
     Ok(report)
+}
+
+/// The per-cycle distributions with their quantiles selected on the workers (the serial
+/// end of a run otherwise).
+fn settled(pool: &rayon::ThreadPool, mut pulses: Option<PulseDists>) -> Option<PulseDists> {
+    if let Some(p) = &mut pulses {
+        let dists: Vec<&mut Dist> = p.dists_mut().into_iter().collect();
+        pool.install(|| dists.into_par_iter().for_each(Dist::settle));
+    }
+    pulses
 }
 
 /// Experiment: phase times on stderr under `SCOPEKIT_M8_T`.
@@ -873,6 +885,8 @@ fn coded(
         merged(parts)?
     };
     stamp("merged");
+    let pulses = settled(&pool, pulses);
+    stamp("settled");
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
     stamp("built");
     unmap.finish();

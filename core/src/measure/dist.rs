@@ -42,10 +42,16 @@ pub struct Dist {
     /// Stores merged in after `store`, in order, not yet combined with it (see
     /// [`Dist::quantile_store`]).
     merged: Vec<QuantileStore>,
+    /// The quantiles of [`QUANTILES`] once selected ([`Dist::settle`]), until a value
+    /// comes.
+    settled: Option<[Option<f64>; 3]>,
     /// When logging: the `(key, value)` pairs added, in order, not yet accumulated (see
     /// [`Dist::logging`]); `None` once more than `LOG_CAP` came.
     log: Option<Option<Vec<(u64, f64)>>>,
 }
+
+/// The quantiles reported: p50, p95, p99.
+const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
 
 /// Values a logging [`Dist`] keeps (16 bytes each) before it gives up.
 const LOG_CAP: usize = 1 << 15;
@@ -60,6 +66,7 @@ impl Default for Dist {
             max: f64::NEG_INFINITY,
             store: QuantileStore::with_mode(QuantileMode::Thinned(0)),
             merged: Vec::new(),
+            settled: None,
             log: None,
         }
     }
@@ -76,6 +83,7 @@ impl Dist {
             self.log_value(key, v);
             return;
         }
+        self.settled = None;
         self.store.add(key, &[v]);
         self.count += 1;
         // Welford's update.
@@ -168,9 +176,19 @@ impl Dist {
         &mut self.store
     }
 
+    /// Select the quantiles now (the costly part of [`Dist::report`]: distributions can
+    /// settle on several threads before a report).
+    pub fn settle(&mut self) {
+        if self.settled.is_none() {
+            let q = self.quantile_store().quantiles(&QUANTILES);
+            self.settled = Some([q[0], q[1], q[2]]);
+        }
+    }
+
     /// The statistics, each value multiplied by `scale` (> 0: e.g. the sample period).
     pub fn report(&mut self, scale: f64) -> DistStats {
-        let q = self.quantile_store().quantiles(&[0.5, 0.95, 0.99]);
+        self.settle();
+        let q = self.settled.unwrap_or_default();
         let some = |x: f64| (self.count > 0).then_some(x * scale);
         DistStats {
             count: self.count,
@@ -198,6 +216,7 @@ impl Merge for Dist {
             self.min = self.min.min(later.min);
             self.max = self.max.max(later.max);
         }
+        self.settled = None;
         // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
         self.merged.push(later.store);
         self.merged.extend(later.merged);
