@@ -223,3 +223,47 @@ impl Merge for Dist {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Dist;
+    use crate::Merge as _;
+
+    /// Parts merged in order (their stores combined once, at the report) report what one
+    /// distribution of every value does for the quantiles, count and extremes, and what
+    /// merging them one by one did for the moments.
+    #[test]
+    fn merged_parts_report_as_one() {
+        let value = |i: u64| ((i * 7919) % 1009) as f64 * 0.25 - 40.0;
+        let mut whole = Dist::default();
+        for i in 0..5000 {
+            whole.add(i, value(i));
+        }
+        for cuts in [
+            vec![0, 5000],
+            vec![0, 1, 2500, 5000],
+            vec![0, 700, 701, 3000, 4999, 5000],
+        ] {
+            let mut parts = cuts.windows(2).map(|w| {
+                let mut d = Dist::default();
+                for i in w[0]..w[1] {
+                    d.add(i, value(i));
+                }
+                d
+            });
+            let mut total = parts.next().unwrap();
+            for p in parts {
+                total.merge(p).unwrap();
+            }
+            let (a, b) = (total.report(1.0), whole.report(1.0));
+            assert_eq!((a.count, a.min, a.max), (b.count, b.min, b.max));
+            assert_eq!((a.p50, a.p95, a.p99), (b.p50, b.p95, b.p99), "{cuts:?}");
+            // Settled twice, or a value after: the same as fresh.
+            total.settle();
+            assert_eq!(total.report(1.0).p99, b.p99);
+            total.add(9999, 1e6);
+            assert_eq!(total.report(1.0).max, Some(1e6));
+            assert_ne!(total.report(1.0).p99, b.p99);
+        }
+    }
+}
