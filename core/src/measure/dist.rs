@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::dsp::quantile::{QuantileMode, QuantileStore};
+use crate::dsp::quantile::{QuantileMode, QuantileStore, EXACT_MAX};
 use crate::{Merge, Result};
 
 /// Statistics over all cycles of one measurement (`None` when there is none).
@@ -39,10 +39,19 @@ pub struct Dist {
     min: f64,
     max: f64,
     store: QuantileStore,
+    /// Stores merged in after `store`, in order, not yet combined with it (see
+    /// [`Dist::quantile_store`]).
+    merged: Vec<QuantileStore>,
+    /// The quantiles of [`QUANTILES`] once selected ([`Dist::settle`]), until a value
+    /// comes.
+    settled: Option<[Option<f64>; 3]>,
     /// When logging: the `(key, value)` pairs added, in order, not yet accumulated (see
     /// [`Dist::logging`]); `None` once more than `LOG_CAP` came.
     log: Option<Option<Vec<(u64, f64)>>>,
 }
+
+/// The quantiles reported: p50, p95, p99.
+const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
 
 /// Values a logging [`Dist`] keeps (16 bytes each) before it gives up.
 const LOG_CAP: usize = 1 << 15;
@@ -56,6 +65,8 @@ impl Default for Dist {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             store: QuantileStore::with_mode(QuantileMode::Thinned(0)),
+            merged: Vec::new(),
+            settled: None,
             log: None,
         }
     }
@@ -72,6 +83,7 @@ impl Dist {
             self.log_value(key, v);
             return;
         }
+        self.settled = None;
         self.store.add(key, &[v]);
         self.count += 1;
         // Welford's update.
@@ -133,10 +145,51 @@ impl Dist {
         self.count
     }
 
+    /// The store of every value: `store` and the ones merged after it, combined.
+    ///
+    /// Merging thinned stores one at a time rescans everything gathered so far at each
+    /// merge (quadratic in the parts, and serial at the end of a parallel run). While
+    /// every part is still exact (thinned at level 0) and all of them together stay
+    /// within the exact limit, their sequential merge is their concatenation: gathered
+    /// in one exact store instead, at one copy per value. Otherwise they merge in order,
+    /// as they came.
+    fn quantile_store(&mut self) -> &mut QuantileStore {
+        if self.merged.is_empty() {
+            return &mut self.store;
+        }
+        let parts = core::mem::take(&mut self.merged);
+        let level0 = |s: &QuantileStore| s.mode() == QuantileMode::Thinned(0);
+        let total = self.store.len() + parts.iter().map(QuantileStore::len).sum::<u64>();
+        let exact = level0(&self.store) && parts.iter().all(level0) && total <= EXACT_MAX;
+        if exact {
+            let first = core::mem::replace(
+                &mut self.store,
+                QuantileStore::with_mode(QuantileMode::Exact),
+            );
+            // An exact store takes a thinned one's values as they are.
+            let _ = self.store.merge(first);
+        }
+        for p in parts {
+            // Merging stores never fails.
+            let _ = self.store.merge(p);
+        }
+        &mut self.store
+    }
+
+    /// Select the quantiles now (the costly part of [`Dist::report`]: distributions can
+    /// settle on several threads before a report).
+    pub fn settle(&mut self) {
+        if self.settled.is_none() {
+            let q = self.quantile_store().quantiles(&QUANTILES);
+            self.settled = Some([q[0], q[1], q[2]]);
+        }
+    }
+
     /// The statistics, each value multiplied by `scale` (> 0: e.g. the sample period).
     pub fn report(&mut self, scale: f64) -> DistStats {
+        self.settle();
+        let q = self.settled.unwrap_or_default();
         let some = |x: f64| (self.count > 0).then_some(x * scale);
-        let q = self.store.quantiles(&[0.5, 0.95, 0.99]);
         DistStats {
             count: self.count,
             min: some(self.min),
@@ -163,6 +216,54 @@ impl Merge for Dist {
             self.min = self.min.min(later.min);
             self.max = self.max.max(later.max);
         }
-        self.store.merge(later.store)
+        self.settled = None;
+        // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
+        self.merged.push(later.store);
+        self.merged.extend(later.merged);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dist;
+    use crate::Merge as _;
+
+    /// Parts merged in order (their stores combined once, at the report) report what one
+    /// distribution of every value does for the quantiles, count and extremes, and what
+    /// merging them one by one did for the moments.
+    #[test]
+    fn merged_parts_report_as_one() {
+        let value = |i: u64| ((i * 7919) % 1009) as f64 * 0.25 - 40.0;
+        let mut whole = Dist::default();
+        for i in 0..5000 {
+            whole.add(i, value(i));
+        }
+        for cuts in [
+            vec![0, 5000],
+            vec![0, 1, 2500, 5000],
+            vec![0, 700, 701, 3000, 4999, 5000],
+        ] {
+            let mut parts = cuts.windows(2).map(|w| {
+                let mut d = Dist::default();
+                for i in w[0]..w[1] {
+                    d.add(i, value(i));
+                }
+                d
+            });
+            let mut total = parts.next().unwrap();
+            for p in parts {
+                total.merge(p).unwrap();
+            }
+            let (a, b) = (total.report(1.0), whole.report(1.0));
+            assert_eq!((a.count, a.min, a.max), (b.count, b.min, b.max));
+            assert_eq!((a.p50, a.p95, a.p99), (b.p50, b.p95, b.p99), "{cuts:?}");
+            // Settled twice, or a value after: the same as fresh.
+            total.settle();
+            assert_eq!(total.report(1.0).p99, b.p99);
+            total.add(9999, 1e6);
+            assert_eq!(total.report(1.0).max, Some(1e6));
+            assert_ne!(total.report(1.0).p99, b.p99);
+        }
     }
 }

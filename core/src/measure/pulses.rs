@@ -146,6 +146,24 @@ impl PulseDists {
         ]
     }
 
+    /// Every distribution, to [`Dist::settle`] them (e.g. on several threads).
+    pub fn dists_mut(&mut self) -> [&mut Dist; 12] {
+        [
+            &mut self.rise,
+            &mut self.fall,
+            &mut self.slew_rise,
+            &mut self.slew_fall,
+            &mut self.period,
+            &mut self.frequency,
+            &mut self.duty,
+            &mut self.positive_width,
+            &mut self.negative_width,
+            &mut self.overshoot,
+            &mut self.undershoot,
+            &mut self.preshoot,
+        ]
+    }
+
     /// Whether a logging distribution overflowed (then it cannot be replayed).
     pub fn overflowed(&self) -> bool {
         self.all().iter().any(|d| d.overflowed())

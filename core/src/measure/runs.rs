@@ -321,37 +321,12 @@ impl PulseTracker {
 
 /// The minimum of the finite `s · x` over `xs` (`s` = −1 when `neg`, else 1), as its last
 /// occurrence (the one a deque popping `>=` keeps: only the sign of a zero tells them
-/// apart); `None` when no sample is finite. Min in 8 lanes, then a backward scan for a
-/// zero minimum.
+/// apart); `None` when no sample is finite. Min in integer lanes ([`Sample::finite_min`]),
+/// then a backward scan for a zero minimum.
 #[inline]
 fn last_min<S: Sample>(xs: &[S], neg: bool) -> Option<f64> {
     let value = |x: S| if neg { -x } else { x };
-    let mut m = [S::INFINITY; 8];
-    let mut chunks = xs.chunks_exact(8);
-    for c in &mut chunks {
-        for j in 0..8 {
-            let v = value(c[j]);
-            m[j] = if v < m[j] && v > S::NEG_INFINITY {
-                v
-            } else {
-                m[j]
-            };
-        }
-    }
-    for &x in chunks.remainder() {
-        let v = value(x);
-        m[0] = if v < m[0] && v > S::NEG_INFINITY {
-            v
-        } else {
-            m[0]
-        };
-    }
-    let m = m
-        .iter()
-        .fold(S::INFINITY, |a, &b| if b < a { b } else { a });
-    if m == S::INFINITY {
-        return None;
-    }
+    let m = S::finite_min(xs, neg)?;
     if m == S::ZERO {
         // +0 and −0 are equal: the last zero is the one kept.
         return xs

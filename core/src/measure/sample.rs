@@ -22,6 +22,10 @@ pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> 
     /// callers treat a zero extreme apart).
     fn extremes(xs: &[Self]) -> (Self, Self);
 
+    /// The smallest finite `s · x` over `xs` (`s` = −1 when `neg`, else 1), `None` when
+    /// no sample is finite; which of `±0` is returned is unspecified.
+    fn finite_min(xs: &[Self], neg: bool) -> Option<Self>;
+
     /// The samples as `f32` when they are (a fast path's test, without `unsafe` casts).
     fn as_f32(xs: &[Self]) -> Option<&[f32]>;
 
@@ -57,6 +61,11 @@ impl Sample for f64 {
             hi = hi.max(k);
         }
         (from_order_key_f64(lo), from_order_key_f64(hi))
+    }
+
+    #[inline(always)]
+    fn finite_min(xs: &[Self], neg: bool) -> Option<Self> {
+        finite_min_f64(xs, neg)
     }
 
     #[inline(always)]
@@ -103,6 +112,11 @@ impl Sample for f32 {
     }
 
     #[inline(always)]
+    fn finite_min(xs: &[Self], neg: bool) -> Option<Self> {
+        finite_min_f32(xs, neg)
+    }
+
+    #[inline(always)]
     fn as_f32(xs: &[Self]) -> Option<&[f32]> {
         Some(xs)
     }
@@ -132,32 +146,55 @@ impl Sample for f32 {
     }
 }
 
-/// An `i32` ordered as the non-NaN `f32` values are (−0 just below +0): the bits of a
-/// negative value with the magnitude bits flipped (two's complement order).
-#[inline(always)]
-fn order_key(x: f32) -> i32 {
-    let b = x.to_bits() as i32;
-    b ^ (((b >> 31) as u32) >> 1) as i32
+/// `$key(x)`: an integer ordered as the non-NaN values of the float type are (−0 just
+/// below +0): the bits of a negative value with the magnitude bits flipped (two's
+/// complement order); `$value` inverts it (the map is its own inverse). `$min` is the
+/// smallest finite value of a slice (of its negations when `neg`), in integer lanes.
+macro_rules! order_key {
+    ($key:ident, $value:ident, $min:ident, $float:ty, $int:ty, $uint:ty) => {
+        /// An integer ordered as the non-NaN values are (see `order_key!`).
+        #[inline(always)]
+        fn $key(x: $float) -> $int {
+            let b = x.to_bits() as $int;
+            b ^ (((b >> (<$int>::BITS - 1)) as $uint) >> 1) as $int
+        }
+
+        /// The value of a key (see `order_key!`).
+        #[inline(always)]
+        fn $value(k: $int) -> $float {
+            <$float>::from_bits((k ^ (((k >> (<$int>::BITS - 1)) as $uint) >> 1) as $int) as $uint)
+        }
+
+        /// The smallest finite `s · x` over `xs` (`s` = −1 when `neg`, else 1; negation
+        /// flips the sign bit, exactly); `None` when none is finite. Which of ±0 is
+        /// returned is unspecified. Keys of non-finite values are replaced by the largest
+        /// key, which no finite value has, so the loop is selects and integer minima.
+        #[inline(always)]
+        fn $min(xs: &[$float], neg: bool) -> Option<$float> {
+            let sign: $uint = 1 << (<$int>::BITS - 1);
+            let flip = if neg { sign } else { 0 };
+            let inf = <$float>::INFINITY.to_bits();
+            let mut lo = <$int>::MAX;
+            for &x in xs {
+                let bits = x.to_bits() ^ flip;
+                let finite = (bits & !sign) < inf;
+                let k = $key(<$float>::from_bits(bits));
+                lo = lo.min(if finite { k } else { <$int>::MAX });
+            }
+            (lo != <$int>::MAX).then(|| $value(lo))
+        }
+    };
 }
 
-/// The value of an [`order_key`] (the map is its own inverse).
-#[inline(always)]
-fn from_order_key(k: i32) -> f32 {
-    f32::from_bits((k ^ (((k >> 31) as u32) >> 1) as i32) as u32)
-}
-
-/// [`order_key`] of an `f64`: an `i64` ordered as the non-NaN values are.
-#[inline(always)]
-fn order_key_f64(x: f64) -> i64 {
-    let b = x.to_bits() as i64;
-    b ^ (((b >> 63) as u64) >> 1) as i64
-}
-
-/// The value of an [`order_key_f64`] (the map is its own inverse).
-#[inline(always)]
-fn from_order_key_f64(k: i64) -> f64 {
-    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
-}
+order_key!(order_key, from_order_key, finite_min_f32, f32, i32, u32);
+order_key!(
+    order_key_f64,
+    from_order_key_f64,
+    finite_min_f64,
+    f64,
+    i64,
+    u64
+);
 
 /// The next `f32` above (`up`) or below `b` (not NaN; `f32::next_up`/`next_down` are
 /// newer than the MSRV).
@@ -230,6 +267,40 @@ mod tests {
             let m = wide[..n].iter().fold(f64::INFINITY, |a, &b| a.min(b));
             let x = wide[..n].iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
             assert_eq!((lo, hi), (m, x));
+        }
+    }
+
+    #[test]
+    fn finite_minima_in_integer_lanes() {
+        let xs = [
+            0.5f32,
+            -0.0,
+            0.0,
+            -1e-45,
+            1e-45,
+            f32::MAX,
+            f32::MIN,
+            -3.25,
+            7.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        for n in 0..=xs.len() {
+            for s in 0..n {
+                for neg in [false, true] {
+                    let v = &xs[s..n];
+                    let want = v
+                        .iter()
+                        .map(|&x| if neg { -x } else { x })
+                        .filter(|x| x.is_finite())
+                        .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.min(x))));
+                    assert_eq!(f32::finite_min(v, neg), want, "{v:?} {neg}");
+                    let w: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+                    assert_eq!(f64::finite_min(&w, neg), want.map(f64::from), "{v:?} {neg}");
+                }
+            }
         }
     }
 
