@@ -266,3 +266,63 @@ fn any_decoder_renumbers_spi_transfers() {
     };
     assert_eq!(last.transfer, 19);
 }
+
+/// Decode `t` cut at `cuts` as the fused parallel path does: each part after the first
+/// decodes from its first sync point on its own ([`decode_from_sync`], in reverse order as
+/// threads might finish), the open decoder takes the transitions up to that point
+/// ([`PartDecoder::push_settled`]).
+fn in_settled_parts<D: Resync>(d: D, t: &[Transition], cuts: &[usize], end: u64) -> Vec<D::Frame> {
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().map(|&c| c.min(t.len())));
+    bounds.push(t.len());
+    let model = d.clone();
+    let mut pd = PartDecoder::new(d);
+    let runs: Vec<_> = bounds
+        .windows(2)
+        .rev()
+        .map(|w| {
+            let prev = (w[0] > 0).then(|| t[w[0] - 1].levels)?;
+            decode_from_sync(&model, prev, &t[w[0]..w[1]])
+        })
+        .collect();
+    let mut frames = Vec::new();
+    for (w, run) in bounds.windows(2).zip(runs.into_iter().rev()) {
+        let part = &t[w[0]..w[1]];
+        match run {
+            Some((i, seg)) => frames.extend(pd.push_settled(&[&part[..=i]], Some(seg))),
+            None => frames.extend(pd.push_settled(&[part], None)),
+        }
+    }
+    frames.extend(pd.finish(end));
+    frames
+}
+
+#[test]
+fn parts_decoded_from_their_sync_points_are_the_serial_frames() {
+    for seed in 1..20 {
+        let (t, end) = spi_bursts(30, seed);
+        let serial = decode_all(spi(true), &t, end);
+        for n in [1, 2, 3, 7, 50, t.len()] {
+            let frames = in_settled_parts(spi(true), &t, &equal_cuts(t.len(), n), end);
+            assert_eq!(frames, serial, "seed {seed}, {n} parts");
+        }
+        // Without CS there is no sync point: the open decoder takes everything.
+        let serial = decode_all(spi(false), &t, end);
+        let frames = in_settled_parts(spi(false), &t, &equal_cuts(t.len(), 7), end);
+        assert_eq!(frames, serial, "seed {seed}, no CS");
+    }
+    let mut checked = 0;
+    for case in golden::cases("spi") {
+        let Some((d, channels)) = case_decoder(&case) else {
+            panic!("{}: no decoder", case.name);
+        };
+        let (t, end) = case.transitions(&channels);
+        let serial = decode_all(d.clone(), &t, end);
+        for n in [2, 3, 7, (t.len() / 3).max(1)] {
+            let frames = in_settled_parts(d.clone(), &t, &equal_cuts(t.len(), n), end);
+            assert_eq!(frames, serial, "{} in {n} parts", case.name);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8);
+}
