@@ -449,7 +449,11 @@ impl ParallelDecode {
         Ok(first.samples)
     }
 
-    /// Threshold `parts` (index, bytes) in parallel, take them in order, decode.
+    /// Threshold `parts` (index, bytes) in one pool call, each part on its own: its lines
+    /// thresholded, the transitions it settles merged ([`DigitizePart::settle`]) and
+    /// decoded from their first sync point ([`decode_from_sync`]); then take them in order
+    /// on this thread: carry the lines through each part, merge and decode the few
+    /// transitions before its settled ones, concatenate the frames.
     fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
         let (Some(lines), Some(digitizer), Some(decoding)) =
             (&self.lines, &mut self.digitizer, &mut self.decoder)
@@ -460,53 +464,53 @@ impl ParallelDecode {
         let bounds = &self.bounds;
         let started = js_sys::Date::now();
         let spare = &mut self.spare;
+        let model = decoding.model().cloned();
+        let model = model.as_ref();
         let jobs: Vec<_> = parts
             .iter()
             .map(|&(i, bytes)| (i, bytes, DigitizePart::reusing(lines, spare)))
             .collect();
         let done = par_map_owned(jobs, |(i, bytes, mut part)| {
-            traced("threshold", || {
-                read_part(header, bounds[i], bytes, &mut part).map(|()| part)
+            traced("part", || {
+                read_part(header, bounds[i], bytes, &mut part)?;
+                let own = part.settle();
+                let segment = own
+                    .as_ref()
+                    .zip(model)
+                    .and_then(|(o, m)| decode_from_sync(m, o.levels, &o.transitions));
+                Ok::<_, scopekit_core::Error>((part, own, segment))
             })
         });
-        self.parallel_ms += js_sys::Date::now() - started;
-        self.phases.threshold += js_sys::Date::now() - started;
-        let started = js_sys::Date::now();
-        for (&(i, bytes), part) in parts.iter().zip(done) {
-            if digitizer
-                .carry_part_into(part.map_err(js_error)?, spare)
-                .is_err()
-            {
-                // A line sat in its dead band too long: read this part serially.
-                read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
+        let taking = js_sys::Date::now();
+        self.parallel_ms += taking - started;
+        self.phases.threshold += taking - started;
+        for (&(i, bytes), done) in parts.iter().zip(done) {
+            let (part, own, segment) = done.map_err(js_error)?;
+            match (digitizer.carry_settled(part, spare), own) {
+                (Ok(true), Some(own)) => {
+                    let head = digitizer.take();
+                    let frames = decoding.push_settled(&head, &own.transitions, segment);
+                    self.frames.extend(frames);
+                }
+                (Ok(_), _) => {
+                    let ts = [digitizer.take()];
+                    self.frames.extend(decoding.push(&ts, &mut self.phases));
+                }
+                (Err(_), _) => {
+                    // A line sat in its dead band too long: read this part serially.
+                    read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
+                    let ts = [digitizer.take()];
+                    self.frames.extend(decoding.push(&ts, &mut self.phases));
+                }
             }
         }
-        let merging = js_sys::Date::now();
-        self.phases.carry += merging - started;
-        // The lines' edges merged into transitions range by range (a range per part) on
-        // the pool; what the serial fallback merged comes first.
-        let ranges = digitizer.merge_ranges();
-        let merged = par_map(&ranges, |r| traced("merge", || r.run()));
-        drop(ranges);
-        let mut transitions = vec![digitizer.take()];
-        transitions.extend(merged);
-        digitizer.commit();
-        self.phases.merge += js_sys::Date::now() - merging;
-        let frames = decoding.push(&transitions, &mut self.phases);
-        let parallel = matches!(decoding, Decoding::Parts(_));
-        let freeing = js_sys::Date::now();
-        drop(transitions);
-        self.frames.extend(frames);
-        self.phases.frames += js_sys::Date::now() - freeing;
-        if parallel {
-            self.parallel_ms += freeing - started;
-        }
+        self.phases.carry += js_sys::Date::now() - taking;
         Ok(())
     }
 }
 
 use scopekit_core::decode::parts::{Decoded as SegmentDone, Segment};
-use scopekit_core::decode::{PartDecoder, Resync as _};
+use scopekit_core::decode::{decode_from_sync, PartDecoder, Resync as _};
 use scopekit_core::logic::Transition;
 
 /// The decoder of a [`ParallelDecode`]: one that resyncs decodes each batch of parts in
@@ -523,6 +527,36 @@ impl Decoding {
             Decoding::Parts(PartDecoder::new(decoder))
         } else {
             Decoding::Serial(DecodeSink::external(decoder))
+        }
+    }
+
+    /// The decoder the parts' segments resume from (`None`: decoded serially).
+    fn model(&self) -> Option<&AnyDecoder> {
+        match self {
+            Decoding::Parts(pd) => pd.model(),
+            Decoding::Serial(_) => None,
+        }
+    }
+
+    /// Decode a part's transitions before its settled ones (`head`), then the settled ones
+    /// (`own`), `segment` being those after `own`'s first sync point decoded on the pool:
+    /// the frames completed.
+    fn push_settled(
+        &mut self,
+        head: &[Transition],
+        own: &[Transition],
+        segment: Option<(usize, SegmentDone<AnyDecoder>)>,
+    ) -> Vec<AnyFrame> {
+        match self {
+            Decoding::Parts(pd) => match segment {
+                Some((i, done)) => pd.push_settled(&[head, &own[..=i]], Some(done)),
+                None => pd.push_settled(&[head, own], None),
+            },
+            Decoding::Serial(sink) => {
+                sink.push_transitions(head, 0);
+                sink.push_transitions(own, 0);
+                sink.take_frames()
+            }
         }
     }
 
