@@ -1,6 +1,8 @@
-//! The parallel decode of analog captures (NPY, WAV): the data cut into parts that are
-//! thresholded in parallel and taken in order, then decoded in segments cut at the decoder's
-//! sync points (`ParallelDecode` for the page's reads, `decodeBytes` from memory), with the
+//! The parallel decode of analog captures (NPY, WAV): the data cut into parts, each
+//! thresholded, merged into transitions and decoded from its first sync point on its own in
+//! one pool task, then taken in order, only each part's head (up to the point where every
+//! line and the decoder are known to be in the serial state) worked serially
+//! (`ParallelDecode` for the page's reads, `decodeBytes` from memory), with the
 //! opt-in trace and tuning knobs of the benchmarks (`setDecodeTrace`, `setDecodeTuning`).
 //! Without feature `threads` the same parts run one after another: identical frames.
 
@@ -138,10 +140,10 @@ fn read_part(
     reader.finish(sink).map(|_| ())
 }
 
-/// A decode run over an analog capture (NPY, WAV) whose data is cut into parts that are
-/// thresholded in parallel and taken in order, then decoded in parallel segments cut at the
-/// decoder's sync points (SPI with CS; other decoders serially, see
-/// `scopekit_core::decode::parts`): the frames are exactly those of
+/// A decode run over an analog capture (NPY, WAV) whose data is cut into parts, each
+/// thresholded, merged and decoded from the decoder's first sync point in it on the pool
+/// (SPI with CS; other decoders decode serially, see `scopekit_core::decode::parts`), then
+/// taken in order (see the module doc): the frames are exactly those of
 /// [`DecodeSession`](crate::DecodeSession). The page reads the file's head, asks
 /// [`parallel`](Self::parallel), then pushes the data bytes of whole parts in order
 /// ([`part_bounds`](Self::part_bounds) gives their file offsets).
@@ -165,8 +167,8 @@ pub struct ParallelDecode {
     frames: Vec<AnyFrame>,
     stats: FrameStatsBuilder,
     rate: Option<f64>,
-    /// Milliseconds spent on the pool: thresholding parts, decoding segments (the
-    /// parallel share).
+    /// Milliseconds spent on the pool (the parallel share): the parts' tasks, the
+    /// segments of parts decoded in segments.
     parallel_ms: f64,
     /// Where the time went, phase by phase.
     phases: Phases,
@@ -185,17 +187,18 @@ struct Phases {
     first: f64,
     /// The lines' automatic thresholds (a line per pool thread).
     levels: f64,
-    /// Thresholding the parts (on the pool).
-    threshold: f64,
-    /// Carrying the comparators through the parts (serial).
+    /// The parts on the pool, one task each: thresholded, the transitions they settle
+    /// merged and decoded from their first sync point.
+    parts: f64,
+    /// Taking the parts in order (serial): carrying the comparators through each part's
+    /// head, merging and decoding its transitions before the settled ones.
     carry: f64,
-    /// Merging the lines' edges into transitions (ranges on the pool).
-    merge: f64,
-    /// Planning the segments (serial).
+    /// Parts that settle nothing on their own (a line in its dead band throughout, or a
+    /// decoder without sync points): planning their segments (serial).
     plan: f64,
-    /// Decoding the segments (on the pool).
+    /// Those parts' segments (on the pool), or the serial decoder.
     segments: f64,
-    /// Concatenating and renumbering the segments' frames (serial).
+    /// Those parts' segments' frames concatenated and renumbered (serial).
     take: f64,
     /// Frame statistics (serial).
     stats: f64,
@@ -440,7 +443,13 @@ impl ParallelDecode {
                 read_part(&self.header, self.bounds[i], bytes, &mut own).map(|()| own.samples)
             });
             for part in read {
-                for (buf, got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
+                for (buf, mut got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
+                    if buf.is_empty() {
+                        // The first part's samples as they are (no copy).
+                        got.truncate(AUTO_WINDOW);
+                        *buf = got;
+                        continue;
+                    }
                     let take = AUTO_WINDOW.saturating_sub(buf.len()).min(got.len());
                     buf.extend_from_slice(&got[..take]);
                 }
@@ -483,7 +492,7 @@ impl ParallelDecode {
         });
         let taking = js_sys::Date::now();
         self.parallel_ms += taking - started;
-        self.phases.threshold += taking - started;
+        self.phases.parts += taking - started;
         for (&(i, bytes), done) in parts.iter().zip(done) {
             let (part, own, segment) = done.map_err(js_error)?;
             match (digitizer.carry_settled(part, spare), own) {
@@ -643,9 +652,9 @@ struct DecodedBytes<'a> {
     /// Milliseconds spent decoding (from the bytes in wasm memory to the result, before it
     /// is converted to JS).
     ms: f64,
-    /// Of `ms`, those spent on the pool (0 for the serial path): thresholding parts, and
-    /// decoding the segments of a decoder that resyncs (SPI with CS); the rest (merging
-    /// the parts' transitions, a serial decoder) runs on one thread.
+    /// Of `ms`, those spent on the pool (0 for the serial path): the parts thresholded,
+    /// merged and (SPI with CS) decoded; the rest (taking the parts in order, statistics, a
+    /// serial decoder) runs on one thread.
     parallel_ms: f64,
     /// The parts path's time phase by phase (absent for the serial path).
     #[serde(skip_serializing_if = "Option::is_none")]
