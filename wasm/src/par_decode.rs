@@ -19,7 +19,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::decode::decode_settings;
-use crate::threads::{par_map, par_map_owned, thread_count};
+use crate::threads::{par_map, par_map_in_order, thread_count};
 use crate::{js_error, to_js};
 
 #[wasm_bindgen]
@@ -75,7 +75,7 @@ static PARTS_PER_THREAD: core::sync::atomic::AtomicUsize =
 
 /// For benchmarks: the parts path's part size in bytes (1 MiB to 256 MiB; 0: the default,
 /// 8 MiB) and the parts `decodeBytes` pushes at once per pool thread (1 to 16; 0: the
-/// default, 2), for the runs that follow in this worker.
+/// default, 16), for the runs that follow in this worker.
 #[wasm_bindgen(js_name = setDecodeTuning)]
 pub fn set_decode_tuning(part_bytes: f64, parts_per_thread: u32) {
     use core::sync::atomic::Ordering::Relaxed;
@@ -188,10 +188,12 @@ struct Phases {
     /// The lines' automatic thresholds (a line per pool thread).
     levels: f64,
     /// The parts on the pool, one task each: thresholded, the transitions they settle
-    /// merged and decoded from their first sync point.
+    /// merged and decoded from their first sync point (the pool call's time less
+    /// `carry`).
     parts: f64,
-    /// Taking the parts in order (serial): carrying the comparators through each part's
-    /// head, merging and decoding its transitions before the settled ones.
+    /// Taking the parts in order (serial, while later parts still run on the pool):
+    /// carrying the comparators through each part's head, merging and decoding its
+    /// transitions before the settled ones, the frame statistics.
     carry: f64,
     /// Parts that settle nothing on their own (a line in its dead band throughout, or a
     /// decoder without sync points): planning their segments (serial).
@@ -200,8 +202,6 @@ struct Phases {
     segments: f64,
     /// Those parts' segments' frames concatenated and renumbered (serial).
     take: f64,
-    /// Frame statistics (serial).
-    stats: f64,
     /// Finishing: the last frames and the statistics' report (serial).
     finish: f64,
     /// Moving the frames out and freeing the transitions (serial).
@@ -339,11 +339,8 @@ impl ParallelDecode {
         if self.decoder.is_none() {
             return Err(JsError::new("session already finished"));
         }
-        let frames = core::mem::take(&mut self.frames);
-        let started = js_sys::Date::now();
-        self.stats.add(&frames);
-        self.phases.stats += js_sys::Date::now() - started;
-        Ok(frames)
+        // Their statistics were added as they were decoded.
+        Ok(core::mem::take(&mut self.frames))
     }
 
     fn take_frames(&mut self) -> Result<JsValue, JsError> {
@@ -458,11 +455,12 @@ impl ParallelDecode {
         Ok(first.samples)
     }
 
-    /// Threshold `parts` (index, bytes) in one pool call, each part on its own: its lines
+    /// Threshold `parts` (index, bytes) on the pool, each part on its own: its lines
     /// thresholded, the transitions it settles merged ([`DigitizePart::settle`]) and
-    /// decoded from their first sync point ([`decode_from_sync`]); then take them in order
-    /// on this thread: carry the lines through each part, merge and decode the few
-    /// transitions before its settled ones, concatenate the frames.
+    /// decoded from their first sync point ([`decode_from_sync`]); take them in order on
+    /// this thread while later parts still run: carry the lines through each part, merge
+    /// and decode the few transitions before its settled ones, add the frames to the
+    /// statistics.
     fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
         let (Some(lines), Some(digitizer), Some(decoding)) =
             (&self.lines, &mut self.digitizer, &mut self.decoder)
@@ -479,7 +477,11 @@ impl ParallelDecode {
             .iter()
             .map(|&(i, bytes)| (i, bytes, DigitizePart::reusing(lines, spare)))
             .collect();
-        let done = par_map_owned(jobs, |(i, bytes, mut part)| {
+        let phases = &mut self.phases;
+        let stats = &mut self.stats;
+        let out = &mut self.frames;
+        let mut taking = 0.0;
+        let task = |(i, bytes, mut part): (usize, &[u8], DigitizePart)| {
             traced("part", || {
                 read_part(header, bounds[i], bytes, &mut part)?;
                 let own = part.settle();
@@ -489,31 +491,35 @@ impl ParallelDecode {
                     .and_then(|(o, m)| decode_from_sync(m, o.levels, &o.transitions));
                 Ok::<_, scopekit_core::Error>((part, own, segment))
             })
-        });
-        let taking = js_sys::Date::now();
-        self.parallel_ms += taking - started;
-        self.phases.parts += taking - started;
-        for (&(i, bytes), done) in parts.iter().zip(done) {
+        };
+        let mut order = parts.iter();
+        par_map_in_order(jobs, task, |done| {
+            let t0 = js_sys::Date::now();
             let (part, own, segment) = done.map_err(js_error)?;
-            match (digitizer.carry_settled(part, spare), own) {
+            let Some(&(i, bytes)) = order.next() else {
+                return Ok(());
+            };
+            let frames = match (digitizer.carry_settled(part, spare), own) {
                 (Ok(true), Some(own)) => {
                     let head = digitizer.take();
-                    let frames = decoding.push_settled(&head, &own.transitions, segment);
-                    self.frames.extend(frames);
+                    decoding.push_settled(&head, &own.transitions, segment)
                 }
-                (Ok(_), _) => {
-                    let ts = [digitizer.take()];
-                    self.frames.extend(decoding.push(&ts, &mut self.phases));
-                }
+                (Ok(_), _) => decoding.push(&[digitizer.take()], phases),
                 (Err(_), _) => {
                     // A line sat in its dead band too long: read this part serially.
                     read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
-                    let ts = [digitizer.take()];
-                    self.frames.extend(decoding.push(&ts, &mut self.phases));
+                    decoding.push(&[digitizer.take()], phases)
                 }
-            }
-        }
-        self.phases.carry += js_sys::Date::now() - taking;
+            };
+            stats.add(&frames);
+            out.extend(frames);
+            taking += js_sys::Date::now() - t0;
+            Ok::<_, JsError>(())
+        })?;
+        let elapsed = js_sys::Date::now() - started;
+        self.parallel_ms += elapsed;
+        self.phases.parts += elapsed - taking;
+        self.phases.carry += taking;
         Ok(())
     }
 }
@@ -637,7 +643,9 @@ fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecode
 /// Bytes of the file given to the serial decode per push (as the page's reads).
 const DECODE_CHUNK: usize = 4 << 20;
 /// Decode parts pushed at once per worker thread, by default.
-const DEFAULT_PARTS_PER_THREAD: usize = 2;
+/// (The parts are taken in order while later ones run, so one long pool call beats several
+/// short ones: 16 per thread covers 256 MiB on two threads.)
+const DEFAULT_PARTS_PER_THREAD: usize = 16;
 
 /// The result of [`decode_bytes`].
 #[derive(Serialize)]

@@ -34,20 +34,51 @@ pub(crate) fn par_map<T, R>(items: &[T], f: impl Fn(&T) -> R) -> Vec<R> {
     items.iter().map(f).collect()
 }
 
-/// [`par_map`] over owned items.
+/// Runs `f` over `items` on the pool and hands the results to `take` in item order on this
+/// thread as soon as each one and those before it are done, while later items still run
+/// (the serial step overlaps the parallel ones). After an error from `take` the rest of the
+/// results are dropped; the pool's tasks still finish before this returns.
 #[cfg(feature = "threads")]
-pub(crate) fn par_map_owned<T: Send, R: Send>(
+pub(crate) fn par_map_in_order<T: Send, R: Send, E>(
     items: Vec<T>,
     f: impl Fn(T) -> R + Sync + Send,
-) -> Vec<R> {
-    use rayon::prelude::*;
-    items.into_par_iter().map(f).collect()
+    mut take: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let f = &f;
+    rayon::in_place_scope_fifo(|s| {
+        for (i, item) in items.into_iter().enumerate() {
+            let tx = tx.clone();
+            s.spawn_fifo(move |_| {
+                // The receiver is gone only after an error: nothing to hand over then.
+                let _ = tx.send((i, f(item)));
+            });
+        }
+        drop(tx);
+        let mut early = std::collections::BTreeMap::new();
+        let mut next = 0usize;
+        for (i, r) in rx {
+            early.insert(i, r);
+            while let Some(r) = early.remove(&next) {
+                take(r)?;
+                next += 1;
+            }
+        }
+        Ok(())
+    })
 }
 
-/// [`par_map`] over owned items, one after another (the single-threaded build).
+/// [`par_map_in_order`] one item after another (the single-threaded build).
 #[cfg(not(feature = "threads"))]
-pub(crate) fn par_map_owned<T, R>(items: Vec<T>, f: impl Fn(T) -> R) -> Vec<R> {
-    items.into_iter().map(f).collect()
+pub(crate) fn par_map_in_order<T, R, E>(
+    items: Vec<T>,
+    f: impl Fn(T) -> R,
+    mut take: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E> {
+    for item in items {
+        take(f(item))?;
+    }
+    Ok(())
 }
 
 /// Worker threads the parallel entry points use: the pool's size in the threaded build
