@@ -26,7 +26,10 @@
 //   RANGE_SAMPLES=1e8   (the `ranges` file's float32 samples)
 //   BENCH_TRACE=1   (mem: decodeBytes records its pool tasks, setDecodeTrace; per phase the
 //                    tasks' summed time and the time at least one ran: summed / covered is
-//                    the overlap, summed against the single build's the slowdown per task)
+//                    the overlap, summed against the single build's the slowdown per task;
+//                    phases: `levels` (a line's automatic threshold), `part` (a part
+//                    thresholded, merged and decoded from its first sync point), `segment`
+//                    (parts that settle nothing on their own))
 //   BENCH_TUNE="4,4;2,8"   (mem: also the threaded parts path with 4 MiB parts, 4 per thread
 //                    per push, and so on: setDecodeTuning; needs a build that has it)
 // - `ranges`: the analog view's spectrum of a dropped float32 NPY of RANGE_SAMPLES samples
@@ -345,7 +348,7 @@ try {
   console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
   for (const [key, build, parts] of memCases) {
     const m = mem[key];
-    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (thresholding parts on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
+    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
     if (m.phases) {
       const names = Object.keys(m.phases[0]);
       const other = m.phases.map((p, i) => m.ms[i] - names.reduce((n, k) => n + p[k], 0));

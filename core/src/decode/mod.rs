@@ -17,7 +17,7 @@ pub mod uart;
 pub use any::{AnyDecoder, AnyFrame, ProtocolConfig};
 pub use feed::DecodeSink;
 pub use job::{decode_archive, DecodeJob, DecodeTail, Levels, Wire};
-pub use parts::{PartDecoder, Resync};
+pub use parts::{decode_from_sync, PartDecoder, Resync};
 pub use stats::{FrameStats, FrameStatsBuilder};
 
 /// What every decoded frame tells the statistics, the tables and the waveform viewer.

@@ -63,6 +63,35 @@ pub struct Segment<'a, D: Resync> {
 pub struct Decoded<D: Resync> {
     decoder: D,
     frames: Vec<D::Frame>,
+    /// Levels of the last transition decoded (`None`: none).
+    last: Option<u32>,
+}
+
+/// The segment that starts at the first sync point of `ts` (`prev`: the levels before
+/// `ts[0]`), decoded on its own by a decoder resumed from `model`'s settings (on any thread):
+/// the sync point's index in `ts` and the segment, for [`PartDecoder::push_settled`]. `None`
+/// when `ts` holds no sync point (or `model` has none).
+pub fn decode_from_sync<D: Resync>(
+    model: &D,
+    prev: u32,
+    ts: &[Transition],
+) -> Option<(usize, Decoded<D>)> {
+    if !model.resyncs() {
+        return None;
+    }
+    let i = first_sync(model, Some(prev), ts)?;
+    let mut decoder = model.resume(&ts[i]);
+    let mut frames = Vec::new();
+    decoder.push(&ts[i + 1..], &mut frames);
+    let last = ts.last().map(|t| t.levels);
+    Some((
+        i,
+        Decoded {
+            decoder,
+            frames,
+            last,
+        },
+    ))
 }
 
 impl<D: Resync> Segment<'_, D> {
@@ -73,10 +102,15 @@ impl<D: Resync> Segment<'_, D> {
             pieces,
         } = self;
         let mut frames = Vec::new();
+        let last = pieces.iter().rev().find_map(|p| p.last()).map(|t| t.levels);
         for p in pieces {
             decoder.push(p, &mut frames);
         }
-        Decoded { decoder, frames }
+        Decoded {
+            decoder,
+            frames,
+            last,
+        }
     }
 
     /// Transitions in the segment.
@@ -185,7 +219,9 @@ impl<D: Resync> PartDecoder<D> {
         let n = done.len();
         let mut frames = Vec::with_capacity(done.iter().map(|d| d.frames.len()).sum());
         for (k, d) in done.into_iter().enumerate() {
-            let Decoded { decoder, frames: f } = d;
+            let Decoded {
+                decoder, frames: f, ..
+            } = d;
             let base = self.base;
             if base == 0 {
                 frames.extend(f);
@@ -200,6 +236,58 @@ impl<D: Resync> PartDecoder<D> {
             } else {
                 self.base += decoder.counter();
             }
+        }
+        frames
+    }
+
+    /// The open decoder (its settings are those of every segment: [`decode_from_sync`]).
+    pub fn model(&self) -> Option<&D> {
+        self.open.as_ref()
+    }
+
+    /// Decode the transitions `head` (pieces in order) with the open segment's decoder on
+    /// this thread, then, with `next` (a segment [`decode_from_sync`] decoded from the
+    /// transition right after them, the last of `head` being its sync point), close the
+    /// open segment and continue with `next`'s decoder: the frames completed, renumbered, in
+    /// stream order (exactly the serial ones).
+    pub fn push_settled(
+        &mut self,
+        head: &[&[Transition]],
+        next: Option<Decoded<D>>,
+    ) -> Vec<D::Frame> {
+        let Some(open) = self.open.as_mut() else {
+            return Vec::new();
+        };
+        let mut frames = Vec::new();
+        for h in head {
+            open.push(h, &mut frames);
+        }
+        if let Some(t) = head.iter().rev().find_map(|h| h.last()) {
+            self.last = Some(t.levels);
+        }
+        if self.base > 0 {
+            for f in &mut frames {
+                D::renumber(f, self.base);
+            }
+        }
+        if let Some(next) = next {
+            self.base += open.counter();
+            let Decoded {
+                decoder,
+                frames: more,
+                last,
+            } = next;
+            self.open = Some(decoder);
+            if last.is_some() {
+                self.last = last;
+            }
+            let base = self.base;
+            frames.extend(more.into_iter().map(|mut f| {
+                if base > 0 {
+                    D::renumber(&mut f, base);
+                }
+                f
+            }));
         }
         frames
     }

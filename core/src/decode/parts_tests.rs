@@ -266,3 +266,245 @@ fn any_decoder_renumbers_spi_transfers() {
     };
     assert_eq!(last.transfer, 19);
 }
+
+/// Decode `t` cut at `cuts` as the fused parallel path does: each part after the first
+/// decodes from its first sync point on its own ([`decode_from_sync`], in reverse order as
+/// threads might finish), the open decoder takes the transitions up to that point
+/// ([`PartDecoder::push_settled`]).
+fn in_settled_parts<D: Resync>(d: D, t: &[Transition], cuts: &[usize], end: u64) -> Vec<D::Frame> {
+    let mut bounds = vec![0];
+    bounds.extend(cuts.iter().map(|&c| c.min(t.len())));
+    bounds.push(t.len());
+    let model = d.clone();
+    let mut pd = PartDecoder::new(d);
+    let runs: Vec<_> = bounds
+        .windows(2)
+        .rev()
+        .map(|w| {
+            let prev = (w[0] > 0).then(|| t[w[0] - 1].levels)?;
+            decode_from_sync(&model, prev, &t[w[0]..w[1]])
+        })
+        .collect();
+    let mut frames = Vec::new();
+    for (w, run) in bounds.windows(2).zip(runs.into_iter().rev()) {
+        let part = &t[w[0]..w[1]];
+        match run {
+            Some((i, seg)) => frames.extend(pd.push_settled(&[&part[..=i]], Some(seg))),
+            None => frames.extend(pd.push_settled(&[part], None)),
+        }
+    }
+    frames.extend(pd.finish(end));
+    frames
+}
+
+#[test]
+fn parts_decoded_from_their_sync_points_are_the_serial_frames() {
+    for seed in 1..20 {
+        let (t, end) = spi_bursts(30, seed);
+        let serial = decode_all(spi(true), &t, end);
+        for n in [1, 2, 3, 7, 50, t.len()] {
+            let frames = in_settled_parts(spi(true), &t, &equal_cuts(t.len(), n), end);
+            assert_eq!(frames, serial, "seed {seed}, {n} parts");
+        }
+        // Without CS there is no sync point: the open decoder takes everything.
+        let serial = decode_all(spi(false), &t, end);
+        let frames = in_settled_parts(spi(false), &t, &equal_cuts(t.len(), 7), end);
+        assert_eq!(frames, serial, "seed {seed}, no CS");
+    }
+    let mut checked = 0;
+    for case in golden::cases("spi") {
+        let Some((d, channels)) = case_decoder(&case) else {
+            panic!("{}: no decoder", case.name);
+        };
+        let (t, end) = case.transitions(&channels);
+        let serial = decode_all(d.clone(), &t, end);
+        for n in [2, 3, 7, (t.len() / 3).max(1)] {
+            let frames = in_settled_parts(d.clone(), &t, &equal_cuts(t.len(), n), end);
+            assert_eq!(frames, serial, "{} in {n} parts", case.name);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8);
+}
+
+/// Native control for the page's parallel decode (`cargo test --release -p scopekit-core
+/// --lib -- --ignored parts_paths_native`, `SCOPEKIT_SPI_NPY` = benches/gen_bus.py's
+/// spi.npy): the parts path before (threshold, carry, merge ranges, segments: separate
+/// steps) and the fused one (each part thresholded, settled and decoded in one task), on
+/// one thread and on two std threads; prints ms per run, checks equal frames.
+#[cfg(feature = "std")]
+#[test]
+#[ignore]
+fn parts_paths_native() {
+    extern crate std;
+    use crate::edges::{line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange};
+    use crate::formats::{Header, Reader};
+    use crate::parts::{analog_parts, DECODE_PART_BYTES};
+    use crate::BlockSink;
+    use std::time::Instant;
+    let Ok(path) = std::env::var("SCOPEKIT_SPI_NPY") else {
+        return;
+    };
+    let bytes = std::fs::read(path).unwrap();
+    let header = Header::from_head(&bytes[..65536], bytes.len() as u64)
+        .unwrap()
+        .unwrap();
+    let bounds = analog_parts(&header, DECODE_PART_BYTES);
+    let at = header.data_offset() as usize;
+    let data = |&(a, b): &(u64, u64)| &bytes[at + a as usize..at + b as usize];
+    let read = |(a, b): (u64, u64), sink: &mut dyn BlockSink| {
+        let mut r = Reader::resume(header.clone(), a, b).unwrap();
+        r.push(data(&(a, b)), sink).unwrap();
+        r.finish(sink).unwrap();
+    };
+    let config: ProtocolConfig = serde_json::from_value(serde_json::json!({
+        "protocol": "spi", "cs_polarity": "active-low", "cpol": 0, "cpha": 0,
+        "bitorder": "msb-first", "wordsize": 8}))
+    .unwrap();
+    let decoder = config
+        .decoder(None, &["clk", "miso", "mosi", "cs"])
+        .unwrap();
+    // Thresholds as the page chooses them (first samples of the first parts).
+    struct First(Vec<Vec<f64>>);
+    impl BlockSink for First {
+        fn begin(&mut self, _: crate::Layout) -> crate::Result<()> {
+            Ok(())
+        }
+        fn block(&mut self, b: crate::Block<'_>) -> crate::Result<()> {
+            self.0[b.channel].extend_from_slice(b.samples);
+            Ok(())
+        }
+    }
+    let mut first = First(vec![Vec::new(); 4]);
+    read(bounds[0], &mut first);
+    read(bounds[1], &mut first);
+    let lines: Vec<(usize, crate::edges::Threshold)> = (0..4)
+        .map(|c| (c, line_threshold(&first.0[c], None)))
+        .collect();
+    let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
+    let end = header.layout().known_samples().unwrap();
+    // Runs `f` over the items on `threads` std threads (round robin), results in order.
+    fn pool<T: Send, R: Send>(items: Vec<T>, threads: usize, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+        let n = items.len();
+        let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+        let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
+        let work = std::sync::Mutex::new((0usize, &mut slots));
+        let results = std::sync::Mutex::new(&mut out);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| loop {
+                    let (i, item) = {
+                        let mut w = work.lock().unwrap();
+                        let i = w.0;
+                        if i >= n {
+                            return;
+                        }
+                        w.0 += 1;
+                        (i, w.1[i].take().unwrap())
+                    };
+                    let r = f(item);
+                    results.lock().unwrap()[i] = Some(r);
+                });
+            }
+        });
+        out.into_iter().map(Option::unwrap).collect()
+    }
+    let batch = 4;
+    let old = |threads: usize| -> Vec<AnyFrame> {
+        let mut dig = Digitizer::new(&explicit).unwrap();
+        let mut pd = PartDecoder::new(decoder.clone());
+        let mut frames = Vec::new();
+        for group in bounds.chunks(batch) {
+            let parts = pool(group.to_vec(), threads, |b| {
+                let mut part = DigitizePart::new(&lines);
+                read(b, &mut part);
+                part
+            });
+            for p in parts {
+                dig.carry_part(p).unwrap();
+            }
+            let ranges = dig.merge_ranges();
+            let idx: Vec<usize> = (0..ranges.len()).collect();
+            let merged = pool(idx, threads, |i| ranges[i].run());
+            drop(ranges);
+            let mut ts = vec![dig.take()];
+            ts.extend(merged);
+            dig.commit();
+            let slices: Vec<&[Transition]> = ts.iter().map(|t| &t[..]).collect();
+            let plan = pd.plan(&slices);
+            let done = pool(plan, threads, Segment::run);
+            frames.extend(pd.take(done));
+        }
+        let last = dig.finish();
+        frames.extend(pd.push(&[&last]));
+        frames.extend(pd.finish(end));
+        frames
+    };
+    let fused = |threads: usize| -> Vec<AnyFrame> {
+        let mut dig = Digitizer::new(&explicit).unwrap();
+        let mut pd = PartDecoder::new(decoder.clone());
+        let mut spare = EdgeBuffers::default();
+        let mut frames = Vec::new();
+        for group in bounds.chunks(batch) {
+            let jobs: Vec<_> = group
+                .iter()
+                .map(|&b| (b, DigitizePart::reusing(&lines, &mut spare)))
+                .collect();
+            let done = pool(jobs, threads, |(b, mut part)| {
+                read(b, &mut part);
+                let own = part.settle();
+                let seg = own
+                    .as_ref()
+                    .and_then(|o| decode_from_sync(&decoder, o.levels, &o.transitions));
+                (part, own, seg)
+            });
+            for (part, own, seg) in done {
+                let had = dig.carry_settled(part, &mut spare).unwrap();
+                let head = dig.take();
+                match (had, own, seg) {
+                    (true, Some(own), Some((i, seg))) => {
+                        frames.extend(pd.push_settled(&[&head, &own.transitions[..=i]], Some(seg)))
+                    }
+                    (true, Some(own), None) => {
+                        frames.extend(pd.push_settled(&[&head, &own.transitions], None))
+                    }
+                    _ => frames.extend(pd.push(&[&head])),
+                }
+            }
+        }
+        let last = dig.finish();
+        frames.extend(pd.push(&[&last]));
+        frames.extend(pd.finish(end));
+        frames
+    };
+    let _ = MergeRange::run;
+    let want = old(1);
+    assert_eq!(fused(1), want);
+    assert_eq!(fused(2), want);
+    assert_eq!(old(2), want);
+    let mut times: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for _ in 0..7 {
+        for (name, f, t) in [
+            ("old 1", &old as &dyn Fn(usize) -> Vec<AnyFrame>, 1),
+            ("fused 1", &fused, 1),
+            ("old 2", &old, 2),
+            ("fused 2", &fused, 2),
+        ] {
+            let t0 = Instant::now();
+            let n = f(t).len();
+            assert_eq!(n, want.len());
+            times
+                .entry(name)
+                .or_default()
+                .push(t0.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    for (name, mut v) in times {
+        v.sort_by(f64::total_cmp);
+        std::println!(
+            "{name}: median {:.1} ms, min {:.1} ms",
+            v[v.len() / 2],
+            v[0]
+        );
+    }
+}

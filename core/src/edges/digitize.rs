@@ -37,6 +37,24 @@ struct PartLine {
 /// taken in by [`Digitizer::push_part`] in order: parts run on separate threads.
 pub struct DigitizePart {
     lines: Vec<PartLine>,
+    /// What [`settle`](Self::settle) found: (after, until, levels after its transitions).
+    settled: Option<(u64, u64, u32)>,
+}
+
+/// The transitions a part settles from its own samples ([`DigitizePart::settle`]).
+///
+/// Once a line has left its dead band in the part, its state and edges no longer depend on
+/// the samples before the part; from the sample `after` where the last line did, every
+/// line's level is the serial one. A line whose crossing is still pending at the part's end
+/// may get an edge there from the next part's samples, so the transitions strictly between
+/// `after` and `until` (the earliest such crossing) are exactly the serial ones: they are
+/// merged on the part's thread; [`Digitizer::carry_settled`] merges the rest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    /// Every line's level at the last sample before the transitions.
+    pub levels: u32,
+    /// The transitions, in sample order.
+    pub transitions: Vec<Transition>,
 }
 
 impl PartLine {
@@ -124,7 +142,49 @@ impl DigitizePart {
                     edges: spare.take(i),
                 })
                 .collect(),
+            settled: None,
         }
+    }
+
+    /// Merge the transitions this part settles on its own ([`Settled`]; on the part's
+    /// thread, after its samples were pushed): `None` when some line never left its dead
+    /// band in the part or nothing is settled (the part is then merged serially). Take the
+    /// part in with [`Digitizer::carry_settled`].
+    pub fn settle(&mut self) -> Option<Settled> {
+        self.settled = None;
+        let mut after = 0u64;
+        let mut until = u64::MAX;
+        let mut levels = 0u32;
+        for (i, line) in self.lines.iter().enumerate() {
+            let th = line.th.as_ref()?;
+            let (high, at) = th.initial()?;
+            after = after.max(at);
+            until = until.min(th.settled());
+            levels |= u32::from(high) << i;
+        }
+        if self.lines.is_empty() || after.saturating_add(1) >= until {
+            return None;
+        }
+        let mut slices = Vec::with_capacity(self.lines.len());
+        for (i, line) in self.lines.iter().enumerate() {
+            let a = line.edges.partition_point(|e| e.at <= after);
+            let b = line.edges.partition_point(|e| e.at < until);
+            if let Some(e) = line.edges[..a].last() {
+                levels = (levels & !(1 << i)) | (u32::from(e.rising) << i);
+            }
+            slices.push(&line.edges[a..b]);
+        }
+        let range = MergeRange {
+            lines: slices,
+            levels,
+        };
+        let transitions = range.run();
+        let end = transitions.last().map_or(levels, |t| t.levels);
+        self.settled = Some((after, until, end));
+        Some(Settled {
+            levels,
+            transitions,
+        })
     }
 }
 
@@ -441,6 +501,55 @@ impl Digitizer {
         Ok(())
     }
 
+    /// Take in a part whose own transitions were merged by [`DigitizePart::settle`] (parts in
+    /// order): carry the lines through it as [`carry_part_into`](Self::carry_part_into) and
+    /// merge the transitions before the settled ones; [`take`](Self::take) then gives them,
+    /// and the settled transitions follow them (the caller appends them: they are the
+    /// serial ones). Returns whether the part had settled transitions; a part without
+    /// ([`settle`](DigitizePart::settle) gave `None`) is carried and merged as far as it
+    /// can be, as [`push_part`](Self::push_part).
+    ///
+    /// # Errors
+    /// As [`push_part`](Self::push_part); the digitizer is then unchanged.
+    pub fn carry_settled(&mut self, part: DigitizePart, spare: &mut EdgeBuffers) -> Result<bool> {
+        let Some((after, until, end)) = part.settled else {
+            self.carry_part_into(part, spare)?;
+            self.cuts.clear();
+            self.merge(false);
+            return Ok(false);
+        };
+        for (line, p) in self.lines.iter().zip(&part.lines) {
+            match &line.th {
+                None => return Err(Error::Config("parts need explicit thresholds".into())),
+                Some(carry) => p.check(carry)?,
+            }
+        }
+        for (i, (line, p)) in self.lines.iter_mut().zip(part.lines).enumerate() {
+            let Some(carry) = line.th.take() else {
+                continue;
+            };
+            let PartLine {
+                th, prefix, edges, ..
+            } = p;
+            let Some(th) = th else {
+                line.th = Some(carry);
+                continue;
+            };
+            let mut carry = carry;
+            carry.push(&prefix, &mut line.pending);
+            let a = edges.partition_point(|e| e.at <= after);
+            let b = edges.partition_point(|e| e.at < until);
+            line.pending.extend_from_slice(&edges[..a]);
+            line.pending.extend_from_slice(&edges[b..]);
+            line.th = Some(th.continuing(&carry));
+            spare.keep(i, edges);
+        }
+        // Every line is settled up to `until` now: this merges everything up to `after`.
+        self.merge(false);
+        self.levels = Some(end);
+        Ok(true)
+    }
+
     /// The settled edges of the parts [carried](Self::carry_part), cut at the parts' first
     /// samples into ranges, each with the levels before it: merged by [`MergeRange::run`]
     /// (on any thread) and concatenated in order, they are the transitions the serial merge
@@ -695,5 +804,60 @@ mod merge_range_tests {
         }
         got.extend(d.finish());
         assert_eq!(got, want);
+    }
+
+    /// Parts settled on their own ([`DigitizePart::settle`], as on a thread) and carried
+    /// with [`Digitizer::carry_settled`], their settled transitions appended, are exactly
+    /// the serial transitions: parts of many sizes (from ones that never settle to one part),
+    /// lines switching together, noisy slow edges (crossings pending at part ends).
+    #[test]
+    fn settled_parts_give_the_serial_transitions() {
+        let n = 40_000;
+        let a = wave(n, 700.0, 90.0, 5);
+        let b = a.clone();
+        let c = wave(n, 256.0, 30.0, 6);
+        let d = wave(n, 1300.0, 400.0, 7);
+        let signals = [a, b, c, d];
+        let th = Threshold {
+            level: 1.65,
+            hysteresis: 0.8,
+        };
+        let lines = [(0, th), (1, th), (2, th), (3, th)];
+        let explicit: Vec<_> = lines.iter().map(|&(ch, t)| (ch, Ok(t))).collect();
+        let want = serial_transitions(&explicit, &signals);
+        let mut settled_any = 0;
+        for part_len in [97, 211, 997, 1_000, 3_001, 5_000, 13_333, 40_000] {
+            let mut dig = Digitizer::new(&explicit).unwrap();
+            let mut spare = EdgeBuffers::default();
+            let mut got = Vec::new();
+            for s in (0..n).step_by(part_len) {
+                let e = (s + part_len).min(n);
+                let mut part = DigitizePart::reusing(&lines, &mut spare);
+                for (ch, sig) in signals.iter().enumerate() {
+                    part.block(Block {
+                        channel: ch,
+                        start: s as u64,
+                        samples: &sig[s..e],
+                    })
+                    .unwrap();
+                }
+                let own = part.settle();
+                let had = dig.carry_settled(part, &mut spare).unwrap();
+                assert_eq!(had, own.is_some());
+                let head = dig.take();
+                if let Some(own) = own {
+                    settled_any += 1;
+                    let before = head.last().or(got.last()).map(|t: &Transition| t.levels);
+                    assert_eq!(before, Some(own.levels), "parts of {part_len} at {s}");
+                    got.extend(head);
+                    got.extend(own.transitions);
+                } else {
+                    got.extend(head);
+                }
+            }
+            got.extend(dig.finish());
+            assert_eq!(got, want, "parts of {part_len}");
+        }
+        assert!(settled_any > 50);
     }
 }

@@ -14,7 +14,9 @@ mod threshold;
 use alloc::vec::Vec;
 
 pub use auto::{auto_threshold, histogram_top_base, top_base, AUTO_HYSTERESIS, AUTO_WINDOW};
-pub use digitize::{line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange, PREFIX_CAP};
+pub use digitize::{
+    line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange, Settled, PREFIX_CAP,
+};
 pub use glitch::Deglitch;
 pub use stats::{EdgeStats, IntervalStats, Intervals};
 pub use threshold::{Threshold, Thresholder};

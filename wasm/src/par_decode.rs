@@ -1,0 +1,767 @@
+//! The parallel decode of analog captures (NPY, WAV): the data cut into parts, each
+//! thresholded, merged into transitions and decoded from its first sync point on its own in
+//! one pool task, then taken in order, only each part's head (up to the point where every
+//! line and the decoder are known to be in the serial state) worked serially
+//! (`ParallelDecode` for the page's reads, `decodeBytes` from memory), with the
+//! opt-in trace and tuning knobs of the benchmarks (`setDecodeTrace`, `setDecodeTuning`).
+//! Without feature `threads` the same parts run one after another: identical frames.
+
+use scopekit_core::decode::{
+    AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
+};
+use scopekit_core::edges::{
+    line_threshold, DigitizePart, Digitizer, EdgeBuffers, Threshold, AUTO_WINDOW,
+};
+use scopekit_core::formats::{Header, Reader};
+use scopekit_core::parts::{analog_parts, DECODE_PART_BYTES};
+use scopekit_core::{Block, BlockSink, Layout};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::decode::decode_settings;
+use crate::threads::{par_map, par_map_in_order, thread_count};
+use crate::{js_error, to_js};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()` (the window's or the worker's clock, sub-millisecond).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn perf_now() -> f64;
+}
+
+/// Milliseconds since the epoch, sub-millisecond, on one clock for every worker (each
+/// worker's `performance.now()` counts from its own `timeOrigin`).
+fn clock() -> f64 {
+    let origin = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|p| js_sys::Reflect::get(&p, &"timeOrigin".into()))
+        .ok()
+        .and_then(|o| o.as_f64())
+        .unwrap_or(0.0);
+    origin + perf_now()
+}
+
+/// Whether [`decode_bytes`] records when each task on the pool ran (opt-in:
+/// [`set_decode_trace`]).
+static TRACE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Tasks recorded while tracing: (phase, pool thread or -1, start ms, end ms).
+static TASKS: std::sync::Mutex<Vec<(&'static str, i32, f64, f64)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Record, when tracing, when `f` ran on which pool thread, under `phase`.
+fn traced<R>(phase: &'static str, f: impl FnOnce() -> R) -> R {
+    if !TRACE.load(core::sync::atomic::Ordering::Relaxed) {
+        return f();
+    }
+    let t0 = clock();
+    let r = f();
+    let t1 = clock();
+    #[cfg(feature = "threads")]
+    let thread = rayon::current_thread_index().map_or(-1, |i| i as i32);
+    #[cfg(not(feature = "threads"))]
+    let thread = -1;
+    if let Ok(mut tasks) = TASKS.lock() {
+        tasks.push((phase, thread, t0, t1));
+    }
+    r
+}
+
+/// Bytes of analog data per decode part (the parts path; [`set_decode_tuning`]).
+static PART_BYTES: core::sync::atomic::AtomicU64 =
+    core::sync::atomic::AtomicU64::new(DECODE_PART_BYTES);
+/// Decode parts `decodeBytes` pushes at once per pool thread ([`set_decode_tuning`]).
+static PARTS_PER_THREAD: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(DEFAULT_PARTS_PER_THREAD);
+
+/// For benchmarks: the parts path's part size in bytes (1 MiB to 256 MiB; 0: the default,
+/// 8 MiB) and the parts `decodeBytes` pushes at once per pool thread (1 to 16; 0: the
+/// default, 16), for the runs that follow in this worker.
+#[wasm_bindgen(js_name = setDecodeTuning)]
+pub fn set_decode_tuning(part_bytes: f64, parts_per_thread: u32) {
+    use core::sync::atomic::Ordering::Relaxed;
+    let bytes = if part_bytes <= 0.0 || part_bytes.is_nan() {
+        DECODE_PART_BYTES
+    } else {
+        (part_bytes as u64).clamp(1 << 20, 256 << 20)
+    };
+    PART_BYTES.store(bytes, Relaxed);
+    let per = match parts_per_thread {
+        0 => DEFAULT_PARTS_PER_THREAD,
+        n => n.min(16) as usize,
+    };
+    PARTS_PER_THREAD.store(per, Relaxed);
+}
+
+/// Opt-in timing of `decodeBytes`: with `on`, its result holds `trace`, one
+/// `[phase, thread, start ms, end ms]` per task run on the pool (for benchmarks).
+#[wasm_bindgen(js_name = setDecodeTrace)]
+pub fn set_decode_trace(on: bool) {
+    TRACE.store(on, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// The `{frames, samples, stats}` result of a decode run (as `DecodeSession.finish`).
+#[derive(Serialize)]
+struct Decoded<'a> {
+    frames: &'a [AnyFrame],
+    #[serde(flatten)]
+    tail: &'a DecodeTail,
+}
+
+/// The first [`AUTO_WINDOW`] samples of some channels (what automatic thresholds use).
+struct FirstSamples<'a> {
+    channels: &'a [usize],
+    samples: Vec<Vec<f64>>,
+}
+
+impl BlockSink for FirstSamples<'_> {
+    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
+        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
+            if *c == b.channel && buf.len() < AUTO_WINDOW {
+                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
+                buf.extend_from_slice(&b.samples[..take]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Read the data bytes of one part into `sink`.
+fn read_part(
+    header: &Header,
+    (start, end): (u64, u64),
+    bytes: &[u8],
+    sink: &mut dyn BlockSink,
+) -> scopekit_core::Result<()> {
+    let mut reader = Reader::resume(header.clone(), start, end)?;
+    reader.push(bytes, sink)?;
+    reader.finish(sink).map(|_| ())
+}
+
+/// A decode run over an analog capture (NPY, WAV) whose data is cut into parts, each
+/// thresholded, merged and decoded from the decoder's first sync point in it on the pool
+/// (SPI with CS; other decoders decode serially, see `scopekit_core::decode::parts`), then
+/// taken in order (see the module doc): the frames are exactly those of
+/// [`DecodeSession`](crate::DecodeSession). The page reads the file's head, asks
+/// [`parallel`](Self::parallel), then pushes the data bytes of whole parts in order
+/// ([`part_bounds`](Self::part_bounds) gives their file offsets).
+#[wasm_bindgen(js_name = ParallelDecode)]
+pub struct ParallelDecode {
+    header: Header,
+    /// Data byte ranges of the parts (relative to the data start).
+    bounds: Vec<(u64, u64)>,
+    /// Parts taken so far.
+    next: usize,
+    channels: Vec<usize>,
+    levels: Levels,
+    /// The lines' thresholds, once known (automatic ones need the first samples).
+    lines: Option<Vec<(usize, Threshold)>>,
+    digitizer: Option<Digitizer>,
+    /// Parts received before the thresholds were known: (part index, bytes).
+    pending: Vec<(usize, Vec<u8>)>,
+    /// The decoder: in segments cut at sync points when it has them, else serial.
+    decoder: Option<Decoding>,
+    /// Frames decoded and not yet taken.
+    frames: Vec<AnyFrame>,
+    stats: FrameStatsBuilder,
+    rate: Option<f64>,
+    /// Milliseconds spent on the pool (the parallel share): the parts' tasks, the
+    /// segments of parts decoded in segments.
+    parallel_ms: f64,
+    /// Where the time went, phase by phase.
+    phases: Phases,
+    /// The edge buffers of the parts taken, for the next parts (no vector grows on the
+    /// pool once the first batch sized them).
+    spare: EdgeBuffers,
+}
+
+/// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
+#[derive(Default, Clone, Copy, Serialize)]
+struct Phases {
+    /// Reading the header and planning the parts (serial).
+    setup: f64,
+    /// Reading the first samples for automatic thresholds (a pool's worth of parts at a
+    /// time).
+    first: f64,
+    /// The lines' automatic thresholds (a line per pool thread).
+    levels: f64,
+    /// The parts on the pool, one task each: thresholded, the transitions they settle
+    /// merged and decoded from their first sync point (the pool call's time less
+    /// `carry`).
+    parts: f64,
+    /// Taking the parts in order (serial, while later parts still run on the pool):
+    /// carrying the comparators through each part's head, merging and decoding its
+    /// transitions before the settled ones, the frame statistics.
+    carry: f64,
+    /// Parts that settle nothing on their own (a line in its dead band throughout, or a
+    /// decoder without sync points): planning their segments (serial).
+    plan: f64,
+    /// Those parts' segments (on the pool), or the serial decoder.
+    segments: f64,
+    /// Those parts' segments' frames concatenated and renumbered (serial).
+    take: f64,
+    /// Finishing: the last frames and the statistics' report (serial).
+    finish: f64,
+    /// Moving the frames out and freeing the transitions (serial).
+    frames: f64,
+}
+
+#[wasm_bindgen(js_class = ParallelDecode)]
+impl ParallelDecode {
+    /// A run over a file of `file_len` bytes whose first bytes are `head` (enough to hold
+    /// the header: 64 KiB does); the other arguments as for `DecodeSession`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        head: &[u8],
+        file_len: f64,
+        config: JsValue,
+        wires: JsValue,
+        rate: Option<f64>,
+        levels: JsValue,
+    ) -> Result<ParallelDecode, JsError> {
+        let (config, wires, levels) = decode_settings(config, wires, levels)?;
+        let file_len = file_len as u64;
+        let header = Header::from_head(head, file_len)
+            .map_err(js_error)?
+            .ok_or_else(|| JsError::new("the file's head is too short to hold its header"))?;
+        let part_bytes = PART_BYTES.load(core::sync::atomic::Ordering::Relaxed);
+        let bounds = analog_parts(&header, part_bytes);
+        let roles: Vec<&str> = wires.iter().map(|w| w.role.as_str()).collect();
+        let decoder = config.decoder(rate, &roles).map_err(js_error)?;
+        Ok(ParallelDecode {
+            header,
+            bounds,
+            next: 0,
+            channels: wires.iter().map(|w| w.channel).collect(),
+            levels,
+            lines: None,
+            digitizer: None,
+            pending: Vec::new(),
+            decoder: Some(Decoding::new(decoder)),
+            frames: Vec::new(),
+            stats: FrameStatsBuilder::default(),
+            rate,
+            parallel_ms: 0.0,
+            phases: Phases::default(),
+            spare: EdgeBuffers::default(),
+        })
+    }
+
+    /// Whether the file splits into several parts (else decode it with `DecodeSession`).
+    pub fn parallel(&self) -> bool {
+        self.bounds.len() > 1
+    }
+
+    /// The parts as absolute file offsets: `[start0, end0, start1, end1, ...]`.
+    #[wasm_bindgen(js_name = partBounds)]
+    pub fn part_bounds(&self) -> Vec<f64> {
+        let at = self.header.data_offset();
+        self.bounds
+            .iter()
+            .flat_map(|&(a, b)| [(at + a) as f64, (at + b) as f64])
+            .collect()
+    }
+
+    /// Push the bytes of the next whole parts, in order (several at once: they are
+    /// thresholded in parallel); returns the frames completed (an array, often empty).
+    #[wasm_bindgen(js_name = pushParts)]
+    pub fn push_parts(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        self.push_whole_parts(bytes)?;
+        self.take_frames()
+    }
+
+    /// Finish: `{frames, samples, stats}` with the last frames, as `DecodeSession.finish`.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let (frames, tail) = self.finish_run()?;
+        to_js(&Decoded {
+            frames: &frames,
+            tail: &tail,
+        })
+    }
+}
+
+impl ParallelDecode {
+    /// [`push_parts`](Self::push_parts) without taking the frames.
+    fn push_whole_parts(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let mut parts = Vec::new();
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let &(a, b) = self
+                .bounds
+                .get(self.next)
+                .ok_or_else(|| JsError::new("more bytes than the file's parts"))?;
+            let len = (b - a) as usize;
+            let part = bytes
+                .get(at..at + len)
+                .ok_or_else(|| JsError::new("pushParts takes whole parts"))?;
+            parts.push((self.next, part));
+            self.next += 1;
+            at += len;
+        }
+        if self.lines.is_some() {
+            self.threshold(&parts)
+        } else {
+            self.run(false, &parts)
+        }
+    }
+
+    /// The last frames and the tail.
+    fn finish_run(&mut self) -> Result<(Vec<AnyFrame>, DecodeTail), JsError> {
+        if self.next != self.bounds.len() {
+            return Err(JsError::new("the file ended before its last part"));
+        }
+        self.run(true, &[])?;
+        let started = js_sys::Date::now();
+        let mut frames = self.take_frame_vec()?;
+        let decoding = self
+            .decoder
+            .take()
+            .ok_or_else(|| JsError::new("session already finished"))?;
+        let samples = self.header.layout().known_samples().unwrap_or(0);
+        let last = match &mut self.digitizer {
+            Some(d) => d.finish(),
+            None => Vec::new(),
+        };
+        let rest = decoding.finish(&last, samples);
+        self.stats.add(&rest);
+        frames.extend(rest);
+        let tail = DecodeTail {
+            samples,
+            stats: core::mem::take(&mut self.stats).report(self.rate),
+        };
+        self.phases.finish += js_sys::Date::now() - started;
+        Ok((frames, tail))
+    }
+
+    fn take_frame_vec(&mut self) -> Result<Vec<AnyFrame>, JsError> {
+        if self.decoder.is_none() {
+            return Err(JsError::new("session already finished"));
+        }
+        // Their statistics were added as they were decoded.
+        Ok(core::mem::take(&mut self.frames))
+    }
+
+    fn take_frames(&mut self) -> Result<JsValue, JsError> {
+        let frames = self.take_frame_vec()?;
+        to_js(&frames)
+    }
+
+    /// Settle the thresholds when the pending parts and the `fresh` ones (not yet kept) hold
+    /// enough samples (or `last`), then threshold them in parallel and take them in order;
+    /// else keep a copy of the fresh parts until more arrive.
+    fn run(&mut self, last: bool, fresh: &[(usize, &[u8])]) -> Result<(), JsError> {
+        if self.lines.is_none() {
+            let lines: Option<Vec<(usize, Threshold)>> = match self.levels.threshold {
+                Some(level) => Some(
+                    self.channels
+                        .iter()
+                        .map(|&c| {
+                            let hysteresis = self.levels.hysteresis.unwrap_or(0.0);
+                            (c, Threshold { level, hysteresis })
+                        })
+                        .collect(),
+                ),
+                None => {
+                    let started = js_sys::Date::now();
+                    let first = self.first_samples(fresh)?;
+                    self.phases.first += js_sys::Date::now() - started;
+                    let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
+                    let started = js_sys::Date::now();
+                    // Each line's threshold on its own (on the pool).
+                    let hysteresis = self.levels.hysteresis;
+                    let lines = (enough || last).then(|| {
+                        let levels = par_map(&first, |s| {
+                            traced("levels", || line_threshold(s, hysteresis))
+                        });
+                        self.channels.iter().copied().zip(levels).collect()
+                    });
+                    self.phases.levels += js_sys::Date::now() - started;
+                    lines
+                }
+            };
+            let Some(lines) = lines else {
+                // Wait for more samples.
+                self.pending
+                    .extend(fresh.iter().map(|&(i, p)| (i, p.to_vec())));
+                return Ok(());
+            };
+            let explicit: Vec<_> = lines
+                .iter()
+                .map(|&(c, t): &(usize, Threshold)| (c, Ok(t)))
+                .collect();
+            let mut digitizer = Digitizer::new(&explicit).map_err(js_error)?;
+            digitizer.begin(self.header.layout()).map_err(js_error)?;
+            self.digitizer = Some(digitizer);
+            self.lines = Some(lines);
+        }
+        let pending = core::mem::take(&mut self.pending);
+        let mut parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
+        parts.extend_from_slice(fresh);
+        self.threshold(&parts)
+    }
+
+    /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts, then the
+    /// `fresh` ones: the parts read a pool's worth at a time in parallel (each up to its own
+    /// first `AUTO_WINDOW` samples), the prefixes concatenated in order (the serial read's
+    /// samples).
+    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<Vec<f64>>, JsError> {
+        let mut first = FirstSamples {
+            channels: &self.channels,
+            samples: vec![Vec::new(); self.channels.len()],
+        };
+        let wave = thread_count().max(1) as usize;
+        let parts: Vec<(usize, &[u8])> = self
+            .pending
+            .iter()
+            .map(|(i, p)| (*i, &p[..]))
+            .chain(fresh.iter().copied())
+            .collect();
+        for group in parts.chunks(wave) {
+            if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+                break;
+            }
+            let read = par_map(group, |&(i, bytes)| {
+                // Room for the part's samples of a line up to AUTO_WINDOW (no vector grows
+                // on the pool).
+                let rows = self
+                    .header
+                    .row_bytes()
+                    .filter(|&r| r > 0)
+                    .map_or(0, |r| bytes.len() / r as usize);
+                let room = rows.min(AUTO_WINDOW);
+                let mut own = FirstSamples {
+                    channels: &self.channels,
+                    samples: (0..self.channels.len())
+                        .map(|_| Vec::with_capacity(room))
+                        .collect(),
+                };
+                read_part(&self.header, self.bounds[i], bytes, &mut own).map(|()| own.samples)
+            });
+            for part in read {
+                for (buf, mut got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
+                    if buf.is_empty() {
+                        // The first part's samples as they are (no copy).
+                        got.truncate(AUTO_WINDOW);
+                        *buf = got;
+                        continue;
+                    }
+                    let take = AUTO_WINDOW.saturating_sub(buf.len()).min(got.len());
+                    buf.extend_from_slice(&got[..take]);
+                }
+            }
+        }
+        Ok(first.samples)
+    }
+
+    /// Threshold `parts` (index, bytes) on the pool, each part on its own: its lines
+    /// thresholded, the transitions it settles merged ([`DigitizePart::settle`]) and
+    /// decoded from their first sync point ([`decode_from_sync`]); take them in order on
+    /// this thread while later parts still run: carry the lines through each part, merge
+    /// and decode the few transitions before its settled ones, add the frames to the
+    /// statistics.
+    fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
+        let (Some(lines), Some(digitizer), Some(decoding)) =
+            (&self.lines, &mut self.digitizer, &mut self.decoder)
+        else {
+            return Ok(());
+        };
+        let header = &self.header;
+        let bounds = &self.bounds;
+        let started = js_sys::Date::now();
+        let spare = &mut self.spare;
+        let model = decoding.model().cloned();
+        let model = model.as_ref();
+        let jobs: Vec<_> = parts
+            .iter()
+            .map(|&(i, bytes)| (i, bytes, DigitizePart::reusing(lines, spare)))
+            .collect();
+        let phases = &mut self.phases;
+        let stats = &mut self.stats;
+        let out = &mut self.frames;
+        let mut taking = 0.0;
+        let task = |(i, bytes, mut part): (usize, &[u8], DigitizePart)| {
+            traced("part", || {
+                read_part(header, bounds[i], bytes, &mut part)?;
+                let own = part.settle();
+                let segment = own
+                    .as_ref()
+                    .zip(model)
+                    .and_then(|(o, m)| decode_from_sync(m, o.levels, &o.transitions));
+                Ok::<_, scopekit_core::Error>((part, own, segment))
+            })
+        };
+        let mut order = parts.iter();
+        par_map_in_order(jobs, task, |done| {
+            let t0 = js_sys::Date::now();
+            let (part, own, segment) = done.map_err(js_error)?;
+            let Some(&(i, bytes)) = order.next() else {
+                return Ok(());
+            };
+            let frames = match (digitizer.carry_settled(part, spare), own) {
+                (Ok(true), Some(own)) => {
+                    let head = digitizer.take();
+                    decoding.push_settled(&head, &own.transitions, segment)
+                }
+                (Ok(_), _) => decoding.push(&[digitizer.take()], phases),
+                (Err(_), _) => {
+                    // A line sat in its dead band too long: read this part serially.
+                    read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
+                    decoding.push(&[digitizer.take()], phases)
+                }
+            };
+            stats.add(&frames);
+            out.extend(frames);
+            taking += js_sys::Date::now() - t0;
+            Ok::<_, JsError>(())
+        })?;
+        let elapsed = js_sys::Date::now() - started;
+        self.parallel_ms += elapsed;
+        self.phases.parts += elapsed - taking;
+        self.phases.carry += taking;
+        Ok(())
+    }
+}
+
+use scopekit_core::decode::parts::{Decoded as SegmentDone, Segment};
+use scopekit_core::decode::{decode_from_sync, PartDecoder, Resync as _};
+use scopekit_core::logic::Transition;
+
+/// The decoder of a [`ParallelDecode`]: one that resyncs decodes each batch of parts in
+/// segments cut at its sync points, on the pool ([`PartDecoder`]: exactly the serial
+/// frames); any other decodes serially.
+enum Decoding {
+    Parts(PartDecoder<AnyDecoder>),
+    Serial(DecodeSink<AnyDecoder>),
+}
+
+impl Decoding {
+    fn new(decoder: AnyDecoder) -> Self {
+        if decoder.resyncs() {
+            Decoding::Parts(PartDecoder::new(decoder))
+        } else {
+            Decoding::Serial(DecodeSink::external(decoder))
+        }
+    }
+
+    /// The decoder the parts' segments resume from (`None`: decoded serially).
+    fn model(&self) -> Option<&AnyDecoder> {
+        match self {
+            Decoding::Parts(pd) => pd.model(),
+            Decoding::Serial(_) => None,
+        }
+    }
+
+    /// Decode a part's transitions before its settled ones (`head`), then the settled ones
+    /// (`own`), `segment` being those after `own`'s first sync point decoded on the pool:
+    /// the frames completed.
+    fn push_settled(
+        &mut self,
+        head: &[Transition],
+        own: &[Transition],
+        segment: Option<(usize, SegmentDone<AnyDecoder>)>,
+    ) -> Vec<AnyFrame> {
+        match self {
+            Decoding::Parts(pd) => match segment {
+                Some((i, done)) => pd.push_settled(&[head, &own[..=i]], Some(done)),
+                None => pd.push_settled(&[head, own], None),
+            },
+            Decoding::Serial(sink) => {
+                sink.push_transitions(head, 0);
+                sink.push_transitions(own, 0);
+                sink.take_frames()
+            }
+        }
+    }
+
+    /// Decode the transitions of the next parts, in order: the frames completed.
+    fn push(&mut self, parts: &[Vec<Transition>], phases: &mut Phases) -> Vec<AnyFrame> {
+        match self {
+            Decoding::Parts(pd) => {
+                let t0 = js_sys::Date::now();
+                let slices: Vec<&[Transition]> = parts.iter().map(|p| &p[..]).collect();
+                let plan = pd.plan(&slices);
+                let t1 = js_sys::Date::now();
+                let done = run_segments(plan);
+                let t2 = js_sys::Date::now();
+                let frames = pd.take(done);
+                let t3 = js_sys::Date::now();
+                phases.plan += t1 - t0;
+                phases.segments += t2 - t1;
+                phases.take += t3 - t2;
+                frames
+            }
+            Decoding::Serial(sink) => {
+                let t0 = js_sys::Date::now();
+                for p in parts {
+                    sink.push_transitions(p, 0);
+                }
+                let frames = sink.take_frames();
+                phases.segments += js_sys::Date::now() - t0;
+                frames
+            }
+        }
+    }
+
+    /// The input ended at sample `end` after the transitions `last`: the last frames.
+    fn finish(self, last: &[Transition], end: u64) -> Vec<AnyFrame> {
+        match self {
+            Decoding::Parts(mut pd) => {
+                let mut frames = pd.push(&[last]);
+                frames.extend(pd.finish(end));
+                frames
+            }
+            Decoding::Serial(mut sink) => {
+                sink.push_transitions(last, end);
+                let mut frames = sink.take_frames();
+                frames.extend(sink.finish());
+                frames
+            }
+        }
+    }
+}
+
+/// Decode the segments of a batch on the pool; results in order.
+#[cfg(feature = "threads")]
+fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecoder>> {
+    use rayon::prelude::*;
+    if plan.len() < 2 {
+        return plan.into_iter().map(Segment::run).collect();
+    }
+    plan.into_par_iter()
+        .map(|s| traced("segment", || s.run()))
+        .collect()
+}
+
+/// Decode the segments of a batch one after another (the single-threaded build).
+#[cfg(not(feature = "threads"))]
+fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecoder>> {
+    plan.into_iter().map(Segment::run).collect()
+}
+
+/// Bytes of the file given to the serial decode per push (as the page's reads).
+const DECODE_CHUNK: usize = 4 << 20;
+/// Decode parts pushed at once per worker thread, by default.
+/// (The parts are taken in order while later ones run, so one long pool call beats several
+/// short ones: 16 per thread covers 256 MiB on two threads.)
+const DEFAULT_PARTS_PER_THREAD: usize = 16;
+
+/// The result of [`decode_bytes`].
+#[derive(Serialize)]
+struct DecodedBytes<'a> {
+    /// The frames, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frames: Option<&'a [AnyFrame]>,
+    #[serde(flatten)]
+    tail: &'a DecodeTail,
+    /// Whether parts were thresholded in parallel.
+    parallel: bool,
+    /// Milliseconds spent decoding (from the bytes in wasm memory to the result, before it
+    /// is converted to JS).
+    ms: f64,
+    /// Of `ms`, those spent on the pool (0 for the serial path): the parts thresholded,
+    /// merged and (SPI with CS) decoded; the rest (taking the parts in order, statistics, a
+    /// serial decoder) runs on one thread.
+    parallel_ms: f64,
+    /// The parts path's time phase by phase (absent for the serial path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phases: Option<Phases>,
+    /// With [`set_decode_trace`]: the tasks run on the pool, `(phase, thread, start ms,
+    /// end ms)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trace: Vec<(&'static str, i32, f64, f64)>,
+}
+
+/// Decode a whole capture already in memory: `{frames?, samples, stats, parallel, ms}`,
+/// the frames (`with_frames`) and tail as `DecodeSession.finish` gives them. With `parts`,
+/// an analog capture (NPY, WAV) that splits into parts takes the path of
+/// [`ParallelDecode`] (parts thresholded on the thread pool); otherwise, or for other
+/// formats, the serial path of `DecodeSession`. The bytes are pushed from memory, so `ms`
+/// is the decode alone (no file read): what the benchmark compares across builds.
+#[wasm_bindgen(js_name = decodeBytes)]
+pub fn decode_bytes(
+    bytes: &[u8],
+    config: JsValue,
+    wires: JsValue,
+    rate: Option<f64>,
+    levels: JsValue,
+    parts: bool,
+    with_frames: bool,
+) -> Result<JsValue, JsError> {
+    let started = js_sys::Date::now();
+    let mut frames = Vec::new();
+    let mut parallel = false;
+    let mut parallel_ms = 0.0;
+    let mut phases = None;
+    let tail = 'run: {
+        if parts {
+            let head = &bytes[..bytes.len().min(64 << 10)];
+            let setup = js_sys::Date::now();
+            let mut run = ParallelDecode::new(
+                head,
+                bytes.len() as f64,
+                config.clone(),
+                wires.clone(),
+                rate,
+                levels.clone(),
+            )?;
+            run.phases.setup = js_sys::Date::now() - setup;
+            if run.parallel() {
+                parallel = true;
+                let at = run.header.data_offset() as usize;
+                let batch = PARTS_PER_THREAD.load(core::sync::atomic::Ordering::Relaxed)
+                    * thread_count().max(1) as usize;
+                for group in run.bounds.clone().chunks(batch) {
+                    let (Some(&(a, _)), Some(&(_, b))) = (group.first(), group.last()) else {
+                        continue;
+                    };
+                    let data = bytes.get(at + a as usize..at + b as usize).ok_or_else(|| {
+                        JsError::new("the capture is shorter than its header says")
+                    })?;
+                    run.push_whole_parts(data)?;
+                    let done = run.take_frame_vec()?;
+                    let freeing = js_sys::Date::now();
+                    if with_frames {
+                        frames.extend(done);
+                    } else {
+                        drop(done);
+                    }
+                    run.phases.frames += js_sys::Date::now() - freeing;
+                }
+                let (rest, tail) = run.finish_run()?;
+                frames.extend(rest);
+                parallel_ms = run.parallel_ms;
+                phases = Some(run.phases);
+                break 'run tail;
+            }
+        }
+        let (config, wires, levels) = decode_settings(config, wires, levels)?;
+        let mut job =
+            DecodeJob::new(bytes.len() as u64, &config, &wires, rate, levels).map_err(js_error)?;
+        for chunk in bytes.chunks(DECODE_CHUNK) {
+            job.push(chunk).map_err(js_error)?;
+            let done = job.take_frames();
+            if with_frames {
+                frames.extend(done);
+            }
+        }
+        let (rest, tail) = job.finish().map_err(js_error)?;
+        frames.extend(rest);
+        tail
+    };
+    let ms = js_sys::Date::now() - started;
+    let trace = TASKS
+        .lock()
+        .map(|mut t| core::mem::take(&mut *t))
+        .unwrap_or_default();
+    to_js(&DecodedBytes {
+        frames: with_frames.then_some(&frames[..]),
+        tail: &tail,
+        parallel,
+        ms,
+        parallel_ms,
+        phases,
+        trace,
+    })
+}
