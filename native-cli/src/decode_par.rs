@@ -13,13 +13,13 @@
 
 use rayon::prelude::*;
 use scopekit_core::decode::{DecodeSink, Levels};
-use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, Threshold, AUTO_WINDOW};
+use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, FirstSamples, Threshold};
 use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::logic::{logic_parts, part_transitions, stitch, Decode, LogicPart};
 use scopekit_core::parts::{analog_parts, decode_parts_pay, DECODE_PART_BYTES};
-use scopekit_core::{Block, BlockSink, Layout};
+use scopekit_core::BlockSink;
 
 use crate::error::CliError;
 use crate::source::Source;
@@ -127,35 +127,8 @@ pub fn read_part(
     Ok(())
 }
 
-/// The first samples of the wired channels, for automatic thresholds.
-struct FirstSamples {
-    channels: Vec<usize>,
-    samples: Vec<Vec<f64>>,
-}
-
-impl FirstSamples {
-    fn full(&self) -> bool {
-        self.samples.iter().all(|s| s.len() >= AUTO_WINDOW)
-    }
-}
-
 /// Bytes mapped at a time while looking for the first samples.
 const FIRST_WINDOW: u64 = 1 << 20;
-
-impl BlockSink for FirstSamples {
-    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
-        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
-            if *c == b.channel && buf.len() < AUTO_WINDOW {
-                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
-                buf.extend_from_slice(&b.samples[..take]);
-            }
-        }
-        Ok(())
-    }
-}
 
 /// The first [`AUTO_WINDOW`] samples of each of `channels` (fewer if the file is shorter):
 /// what the serial kernels choose an automatic threshold from.
@@ -165,10 +138,7 @@ pub fn first_samples(
     bounds: &[(u64, u64)],
     channels: &[usize],
 ) -> Result<Vec<Vec<f64>>, CliError> {
-    let mut first = FirstSamples {
-        channels: channels.to_vec(),
-        samples: vec![Vec::new(); channels.len()],
-    };
+    let mut first = FirstSamples::new(channels, 0);
     // Window by window, stopping as soon as every line has its samples (not whole parts).
     'parts: for &(start, end) in bounds {
         let mut reader = Reader::resume(header.clone(), start, end)?;
@@ -186,7 +156,7 @@ pub fn first_samples(
         }
         reader.finish(&mut first)?;
     }
-    Ok(first.samples)
+    Ok(first.into_samples())
 }
 
 /// Threshold the parts `bounds` of an analog file on `threads` workers, a batch at a time,

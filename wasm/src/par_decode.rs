@@ -10,11 +10,11 @@ use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
 };
 use scopekit_core::edges::{
-    line_threshold, DigitizePart, Digitizer, EdgeBuffers, Threshold, AUTO_WINDOW,
+    line_threshold, DigitizePart, Digitizer, EdgeBuffers, FirstSamples, Threshold, AUTO_WINDOW,
 };
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::parts::{analog_parts, DECODE_PART_BYTES};
-use scopekit_core::{Block, BlockSink, Layout};
+use scopekit_core::BlockSink;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -105,27 +105,6 @@ struct Decoded<'a> {
     frames: &'a [AnyFrame],
     #[serde(flatten)]
     tail: &'a DecodeTail,
-}
-
-/// The first [`AUTO_WINDOW`] samples of some channels (what automatic thresholds use).
-struct FirstSamples<'a> {
-    channels: &'a [usize],
-    samples: Vec<Vec<f64>>,
-}
-
-impl BlockSink for FirstSamples<'_> {
-    fn begin(&mut self, _: Layout) -> scopekit_core::Result<()> {
-        Ok(())
-    }
-    fn block(&mut self, b: Block<'_>) -> scopekit_core::Result<()> {
-        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
-            if *c == b.channel && buf.len() < AUTO_WINDOW {
-                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
-                buf.extend_from_slice(&b.samples[..take]);
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Read the data bytes of one part into `sink`.
@@ -407,10 +386,7 @@ impl ParallelDecode {
     /// first `AUTO_WINDOW` samples), the prefixes concatenated in order (the serial read's
     /// samples).
     fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<Vec<f64>>, JsError> {
-        let mut first = FirstSamples {
-            channels: &self.channels,
-            samples: vec![Vec::new(); self.channels.len()],
-        };
+        let mut first: Vec<Vec<f64>> = vec![Vec::new(); self.channels.len()];
         let wave = thread_count().max(1) as usize;
         let parts: Vec<(usize, &[u8])> = self
             .pending
@@ -419,7 +395,7 @@ impl ParallelDecode {
             .chain(fresh.iter().copied())
             .collect();
         for group in parts.chunks(wave) {
-            if first.samples.iter().all(|s| s.len() >= AUTO_WINDOW) {
+            if first.iter().all(|s| s.len() >= AUTO_WINDOW) {
                 break;
             }
             let read = par_map(group, |&(i, bytes)| {
@@ -430,17 +406,12 @@ impl ParallelDecode {
                     .row_bytes()
                     .filter(|&r| r > 0)
                     .map_or(0, |r| bytes.len() / r as usize);
-                let room = rows.min(AUTO_WINDOW);
-                let mut own = FirstSamples {
-                    channels: &self.channels,
-                    samples: (0..self.channels.len())
-                        .map(|_| Vec::with_capacity(room))
-                        .collect(),
-                };
-                read_part(&self.header, self.bounds[i], bytes, &mut own).map(|()| own.samples)
+                let mut own = FirstSamples::new(&self.channels, rows);
+                read_part(&self.header, self.bounds[i], bytes, &mut own)
+                    .map(|()| own.into_samples())
             });
             for part in read {
-                for (buf, mut got) in first.samples.iter_mut().zip(part.map_err(js_error)?) {
+                for (buf, mut got) in first.iter_mut().zip(part.map_err(js_error)?) {
                     if buf.is_empty() {
                         // The first part's samples as they are (no copy).
                         got.truncate(AUTO_WINDOW);
@@ -452,7 +423,7 @@ impl ParallelDecode {
                 }
             }
         }
-        Ok(first.samples)
+        Ok(first)
     }
 
     /// Threshold `parts` (index, bytes) on the pool, each part on its own: its lines

@@ -1,9 +1,56 @@
 //! Automatic threshold from the histogram's top and base (IEEE 181 histogram method).
 
+use alloc::vec::Vec;
+
 use super::threshold::Threshold;
+use crate::{Block, BlockSink, Layout, Result};
 
 /// Samples looked at to choose an automatic threshold.
 pub const AUTO_WINDOW: usize = 1 << 20;
+
+/// A sink keeping the first [`AUTO_WINDOW`] samples of some channels: what an automatic
+/// threshold is chosen from when a file is read in parts (the serial digitizer buffers its
+/// own).
+pub struct FirstSamples<'a> {
+    channels: &'a [usize],
+    samples: Vec<Vec<f64>>,
+}
+
+impl<'a> FirstSamples<'a> {
+    /// Empty, with room for `room` samples per channel (at most [`AUTO_WINDOW`]).
+    pub fn new(channels: &'a [usize], room: usize) -> Self {
+        let room = room.min(AUTO_WINDOW);
+        FirstSamples {
+            channels,
+            samples: channels.iter().map(|_| Vec::with_capacity(room)).collect(),
+        }
+    }
+
+    /// Whether every channel has its [`AUTO_WINDOW`] samples.
+    pub fn full(&self) -> bool {
+        self.samples.iter().all(|s| s.len() >= AUTO_WINDOW)
+    }
+
+    /// The samples kept, one vector per channel in the order given to [`new`](Self::new).
+    pub fn into_samples(self) -> Vec<Vec<f64>> {
+        self.samples
+    }
+}
+
+impl BlockSink for FirstSamples<'_> {
+    fn begin(&mut self, _: Layout) -> Result<()> {
+        Ok(())
+    }
+    fn block(&mut self, b: Block<'_>) -> Result<()> {
+        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
+            if *c == b.channel && buf.len() < AUTO_WINDOW {
+                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
+                buf.extend_from_slice(&b.samples[..take]);
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Histogram bins of the automatic threshold.
 const BINS: usize = 1024;

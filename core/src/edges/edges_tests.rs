@@ -339,3 +339,37 @@ fn parts_equal_serial_wherever_the_cuts_fall() {
         )
         .unwrap();
 }
+
+#[test]
+fn first_samples_keep_the_window_of_the_channels_asked_for() {
+    use crate::{Block, BlockSink};
+    let channels = [2usize, 0];
+    let mut first = FirstSamples::new(&channels, usize::MAX);
+    let xs: Vec<f64> = (0..AUTO_WINDOW + 100).map(|i| i as f64).collect();
+    for (k, piece) in xs.chunks(300_001).enumerate() {
+        let start = (k * 300_001) as u64;
+        for channel in 0..3 {
+            let samples: Vec<f64> = piece.iter().map(|x| x + channel as f64).collect();
+            let b = Block {
+                channel,
+                start,
+                samples: &samples,
+            };
+            first.block(b).unwrap();
+        }
+        assert_eq!(
+            first.full(),
+            start + piece.len() as u64 >= AUTO_WINDOW as u64
+        );
+    }
+    let kept = first.into_samples();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        kept[0],
+        xs[..AUTO_WINDOW]
+            .iter()
+            .map(|x| x + 2.0)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(kept[1], xs[..AUTO_WINDOW].to_vec());
+}

@@ -13,7 +13,9 @@ mod threshold;
 
 use alloc::vec::Vec;
 
-pub use auto::{auto_threshold, histogram_top_base, top_base, AUTO_HYSTERESIS, AUTO_WINDOW};
+pub use auto::{
+    auto_threshold, histogram_top_base, top_base, FirstSamples, AUTO_HYSTERESIS, AUTO_WINDOW,
+};
 pub use digitize::{
     line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange, Settled, PREFIX_CAP,
 };
