@@ -677,9 +677,6 @@ mod merge_range_tests {
             .collect()
     }
 
-    /// Parts carried in batches, their settled edges merged range by range (ranges run in
-    /// reverse order, as threads might finish), are exactly the serial transitions — with
-    /// two lines switching at the same samples (one transition for both).
     /// The transitions of one serial digitizer over the whole `signals` (channel = index).
     fn serial_transitions(
         explicit: &[(usize, core::result::Result<Threshold, Option<f64>>)],
@@ -700,6 +697,22 @@ mod merge_range_tests {
         want
     }
 
+    /// `part` given samples `s..e` of every signal (channel = index).
+    fn fed(mut part: DigitizePart, signals: &[Vec<f64>], s: usize, e: usize) -> DigitizePart {
+        for (ch, sig) in signals.iter().enumerate() {
+            part.block(Block {
+                channel: ch,
+                start: s as u64,
+                samples: &sig[s..e],
+            })
+            .unwrap();
+        }
+        part
+    }
+
+    /// Parts carried in batches, their settled edges merged range by range (ranges run in
+    /// reverse order, as threads might finish), are exactly the serial transitions — with
+    /// two lines switching at the same samples (one transition for both).
     #[test]
     fn merge_ranges_equal_the_serial_merge() {
         let n = 40_000;
@@ -727,15 +740,7 @@ mod merge_range_tests {
             for group in starts.chunks(batch) {
                 for &s in group {
                     let e = (s + part_len).min(n);
-                    let mut part = DigitizePart::new(&lines);
-                    for (ch, sig) in signals.iter().enumerate() {
-                        part.block(Block {
-                            channel: ch,
-                            start: s as u64,
-                            samples: &sig[s..e],
-                        })
-                        .unwrap();
-                    }
+                    let part = fed(DigitizePart::new(&lines), &signals, s, e);
                     d.carry_part(part).unwrap();
                 }
                 got.extend(d.take());
@@ -776,16 +781,8 @@ mod merge_range_tests {
             let parts: Vec<DigitizePart> = group
                 .iter()
                 .map(|&s| {
-                    let mut part = DigitizePart::reusing(&lines, &mut spare);
-                    for (ch, sig) in signals.iter().enumerate() {
-                        part.block(Block {
-                            channel: ch,
-                            start: s as u64,
-                            samples: &sig[s..(s + 1_000).min(n)],
-                        })
-                        .unwrap();
-                    }
-                    part
+                    let part = DigitizePart::reusing(&lines, &mut spare);
+                    fed(part, &signals, s, (s + 1_000).min(n))
                 })
                 .collect();
             assert!(spare.lines.iter().all(Vec::is_empty));
@@ -832,15 +829,7 @@ mod merge_range_tests {
             let mut got = Vec::new();
             for s in (0..n).step_by(part_len) {
                 let e = (s + part_len).min(n);
-                let mut part = DigitizePart::reusing(&lines, &mut spare);
-                for (ch, sig) in signals.iter().enumerate() {
-                    part.block(Block {
-                        channel: ch,
-                        start: s as u64,
-                        samples: &sig[s..e],
-                    })
-                    .unwrap();
-                }
+                let mut part = fed(DigitizePart::reusing(&lines, &mut spare), &signals, s, e);
                 let own = part.settle();
                 let had = dig.carry_settled(part, &mut spare).unwrap();
                 assert_eq!(had, own.is_some());

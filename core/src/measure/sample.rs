@@ -213,21 +213,24 @@ fn step(b: f32, up: bool) -> f32 {
 mod tests {
     use super::{from_order_key, from_order_key_f64, order_key, order_key_f64, step, Sample};
 
+    /// Signed zeros, subnormals, the largest finite values and the infinities.
+    const AWKWARD: [f32; 11] = [
+        0.5f32,
+        -0.0,
+        0.0,
+        -1e-45,
+        1e-45,
+        f32::MAX,
+        f32::MIN,
+        -3.25,
+        7.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+    ];
+
     #[test]
     fn f32_extremes_in_integer_lanes() {
-        let xs = [
-            0.5f32,
-            -0.0,
-            0.0,
-            -1e-45,
-            1e-45,
-            f32::MAX,
-            f32::MIN,
-            -3.25,
-            7.0,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-        ];
+        let xs = AWKWARD;
         for x in xs {
             assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
             let w = f64::from(x);
@@ -272,21 +275,8 @@ mod tests {
 
     #[test]
     fn finite_minima_in_integer_lanes() {
-        let xs = [
-            0.5f32,
-            -0.0,
-            0.0,
-            -1e-45,
-            1e-45,
-            f32::MAX,
-            f32::MIN,
-            -3.25,
-            7.0,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-            f32::NAN,
-            -f32::NAN,
-        ];
+        let mut xs = AWKWARD.to_vec();
+        xs.extend([f32::NAN, -f32::NAN]);
         for n in 0..=xs.len() {
             for s in 0..n {
                 for neg in [false, true] {
