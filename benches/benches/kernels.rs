@@ -1,11 +1,14 @@
 //! Criterion benchmarks of the statistics pipeline on in-memory NPY data (no I/O): the
-//! reader alone, and reader + statistics, in exact and sampled percentile modes.
+//! reader alone, reader + statistics in exact and sampled percentile modes, the histogram,
+//! and the page's ingest (statistics + the viewer's pyramid from one reader).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scopekit_benches::two_channel_f32;
-use scopekit_core::dsp::StatsConfig;
-use scopekit_core::formats::{Header, NpyReader};
+use scopekit_core::dsp::{Stats, StatsConfig};
+use scopekit_core::formats::{Header, NpyReader, Reader};
 use scopekit_core::job::StatsJob;
+use scopekit_core::kernel::Tee;
+use scopekit_core::lod::LodBuilder;
 use scopekit_core::{Block, BlockSink, Layout, Push as _};
 
 /// A sink that only touches each block, to time the reader by itself.
@@ -128,5 +131,41 @@ fn histogram(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stats, histogram);
+/// What the page runs on a dropped file (`IngestSession`): one reader whose blocks go to the
+/// statistics and to the viewer's min/max pyramid, over 1 GiB of two float32 channels (the
+/// same 64 MiB pushed sixteen times, with a header saying 1 GiB, so the quantiles sample and
+/// the pyramid's bucket are what they are for a 1 GiB file), in the 128 KiB pieces the page
+/// copies into wasm memory.
+fn ingest(c: &mut Criterion) {
+    let file = two_channel_f32(8 << 20);
+    let mut header = scopekit_core::formats::NpyHeader::parse(&file).expect("valid");
+    let data = &file[header.data_offset as usize..];
+    let repeats = 16;
+    header.samples = (8 << 20) * repeats;
+    header.data_len = header.samples * 8;
+    let header = Header::Npy(header);
+    let mut group = c.benchmark_group("ingest_npy_f32_2ch_1GiB");
+    group.throughput(Throughput::Bytes(data.len() as u64 * repeats));
+    group.sample_size(10);
+    group.bench_function("stats_and_lod", |b| {
+        b.iter(|| {
+            let end = data.len() as u64 * repeats;
+            let mut reader = Reader::resume(header.clone(), 0, end).expect("valid");
+            let mut stats = Stats::new(StatsConfig::default());
+            let mut lod = LodBuilder::new();
+            let mut sink = Tee(&mut stats, &mut lod);
+            sink.begin(header.layout()).expect("valid");
+            for _ in 0..repeats {
+                for chunk in data.chunks(128 << 10) {
+                    reader.push(chunk, &mut sink).expect("valid");
+                }
+            }
+            reader.finish(&mut sink).expect("complete");
+            (stats.report(), lod.finish().samples())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stats, histogram, ingest);
 criterion_main!(benches);
