@@ -39,6 +39,7 @@ mod header;
 mod resample;
 
 pub use header::{Timescale, VarKind, VcdHeader, VcdScope, VcdVar};
+pub(crate) use resample::Resampling;
 pub use resample::{ResampleConfig, SampleRate, VcdResampler};
 
 /// Longest single token (keyword, value, identifier code, name) accepted, in bytes.

@@ -66,8 +66,15 @@ const BLOCK_VALUES: usize = 1 << 16;
 /// next time stamp past it); decided samples go out in blocks of up to 4096 per channel
 /// (fewer with many channels), all channels of a block together.
 pub struct VcdResampler<S> {
-    config: ResampleConfig,
+    /// Where decided samples go.
     sink: S,
+    state: Resampling,
+}
+
+/// A [`VcdResampler`] apart from its sink: each call is lent the sink its samples go to, so
+/// a caller handed a different sink for each chunk of input keeps one resampler.
+pub(crate) struct Resampling {
+    config: ResampleConfig,
     /// (id, channel), sorted.
     routes: Vec<(usize, usize)>,
     /// Samples per tick = num / den.
@@ -101,6 +108,24 @@ fn config_error(text: String) -> Error {
 impl<S: BlockSink> VcdResampler<S> {
     /// A resampler feeding `sink`; the variables are checked when the header arrives.
     pub fn try_new(config: ResampleConfig, sink: S) -> Result<Self> {
+        Ok(VcdResampler {
+            sink,
+            state: Resampling::try_new(config)?,
+        })
+    }
+
+    /// Emit the samples up to the end of the span and return the sink and the number of
+    /// samples per channel. Call after [`VcdReader::finish`](super::VcdReader::finish).
+    pub fn finish(mut self) -> Result<(S, u64)> {
+        let n = self.state.finish(&mut self.sink)?;
+        Ok((self.sink, n))
+    }
+}
+
+impl Resampling {
+    /// A resampler set up by `config` (checked now); the variables are checked when the
+    /// header arrives.
+    pub(crate) fn try_new(config: ResampleConfig) -> Result<Self> {
         match config.rate {
             SampleRate::PerTick { num, den } if num == 0 || den == 0 => {
                 return Err(config_error(format!(
@@ -120,10 +145,9 @@ impl<S: BlockSink> VcdResampler<S> {
                 "span {a}..={b} ends before it starts"
             )));
         }
-        Ok(VcdResampler {
+        Ok(Resampling {
             start: config.span.map(|s| s.0),
             config,
-            sink,
             routes: Vec::new(),
             num: 1,
             den: 1,
@@ -139,49 +163,9 @@ impl<S: BlockSink> VcdResampler<S> {
         })
     }
 
-    /// The same resampler feeding `sink` instead; returns the previous sink too. Lets a
-    /// caller that is handed a different sink for each chunk of input keep one resampler.
-    pub fn replace_sink<T: BlockSink>(self, sink: T) -> (VcdResampler<T>, S) {
-        let VcdResampler {
-            config,
-            sink: old,
-            routes,
-            num,
-            den,
-            start,
-            last_time,
-            total,
-            values,
-            next,
-            buf,
-            block,
-            fill,
-            block_start,
-            begun,
-        } = self;
-        let moved = VcdResampler {
-            config,
-            sink,
-            routes,
-            num,
-            den,
-            start,
-            last_time,
-            total,
-            values,
-            next,
-            buf,
-            block,
-            fill,
-            block_start,
-            begun,
-        };
-        (moved, old)
-    }
-
-    /// Emit the samples up to the end of the span and return the sink and the number of
-    /// samples per channel. Call after [`VcdReader::finish`](super::VcdReader::finish).
-    pub fn finish(mut self) -> Result<(S, u64)> {
+    /// Emit the samples up to the end of the span into `sink`; returns the number of
+    /// samples per channel.
+    pub(crate) fn finish(&mut self, sink: &mut dyn BlockSink) -> Result<u64> {
         if !self.begun {
             return Err(config_error(
                 "resampler finished before the VCD header".to_string(),
@@ -192,9 +176,9 @@ impl<S: BlockSink> VcdResampler<S> {
             (None, Some(start), Some(last)) => self.samples_through(start, last)?,
             _ => 0,
         };
-        self.run(n)?;
-        self.flush()?;
-        Ok((self.sink, n))
+        self.run(n, sink)?;
+        self.flush(sink)?;
+        Ok(n)
     }
 
     /// Samples at ticks `start..=last`.
@@ -251,7 +235,7 @@ impl<S: BlockSink> VcdResampler<S> {
     }
 
     /// Decide every sample before tick `t` (they can no longer change).
-    fn advance(&mut self, t: u64) -> Result<()> {
+    fn advance(&mut self, t: u64, sink: &mut dyn BlockSink) -> Result<()> {
         let start = *self.start.get_or_insert(t);
         self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
         if t <= start {
@@ -269,11 +253,11 @@ impl<S: BlockSink> VcdResampler<S> {
             }
             None => k,
         };
-        self.run(k as u64)
+        self.run(k as u64, sink)
     }
 
     /// Hold the current values up to sample `to` (exclusive).
-    fn run(&mut self, to: u64) -> Result<()> {
+    fn run(&mut self, to: u64, sink: &mut dyn BlockSink) -> Result<()> {
         while self.next < to {
             let m = ((to - self.next) as usize).min(self.block - self.fill);
             for (ch, &v) in self.values.iter().enumerate() {
@@ -283,19 +267,19 @@ impl<S: BlockSink> VcdResampler<S> {
             self.fill += m;
             self.next += m as u64;
             if self.fill == self.block {
-                self.flush()?;
+                self.flush(sink)?;
             }
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self, sink: &mut dyn BlockSink) -> Result<()> {
         if self.fill == 0 {
             return Ok(());
         }
         for ch in 0..self.values.len() {
             let at = ch * self.block;
-            self.sink.block(Block {
+            sink.block(Block {
                 channel: ch,
                 start: self.block_start,
                 samples: &self.buf[at..at + self.fill],
@@ -307,8 +291,9 @@ impl<S: BlockSink> VcdResampler<S> {
     }
 }
 
-impl<S: BlockSink> ChangeSink for VcdResampler<S> {
-    fn header(&mut self, header: &VcdHeader) -> Result<()> {
+impl Resampling {
+    /// Take the header: check the variables, derive the rate per tick, and begin `sink`.
+    pub(crate) fn header(&mut self, header: &VcdHeader, sink: &mut dyn BlockSink) -> Result<()> {
         for (ch, &v) in self.config.vars.iter().enumerate() {
             let Some(var) = header.vars.get(v) else {
                 return Err(config_error(format!(
@@ -335,22 +320,44 @@ impl<S: BlockSink> ChangeSink for VcdResampler<S> {
         self.buf = vec![0.0; self.block * channels];
         self.values = vec![f64::NAN; channels];
         self.begun = true;
-        self.sink.begin(Layout {
+        sink.begin(Layout {
             channels,
             samples: self.total.unwrap_or(u64::MAX),
         })
     }
 
-    fn time(&mut self, time: u64) -> Result<()> {
-        self.advance(time)
+    /// A time stamp: every sample before it is decided.
+    pub(crate) fn time(&mut self, time: u64, sink: &mut dyn BlockSink) -> Result<()> {
+        self.advance(time, sink)
     }
 
-    fn change(&mut self, time: u64, id: usize, value: Value<'_>) -> Result<()> {
-        self.advance(time)?;
+    /// A value change of variable `id` at `time`.
+    pub(crate) fn change(
+        &mut self,
+        time: u64,
+        id: usize,
+        value: Value<'_>,
+        sink: &mut dyn BlockSink,
+    ) -> Result<()> {
+        self.advance(time, sink)?;
         let from = self.routes.partition_point(|r| r.0 < id);
         for &(_, ch) in self.routes[from..].iter().take_while(|r| r.0 == id) {
             self.values[ch] = value.to_f64();
         }
         Ok(())
+    }
+}
+
+impl<S: BlockSink> ChangeSink for VcdResampler<S> {
+    fn header(&mut self, header: &VcdHeader) -> Result<()> {
+        self.state.header(header, &mut self.sink)
+    }
+
+    fn time(&mut self, time: u64) -> Result<()> {
+        self.state.time(time, &mut self.sink)
+    }
+
+    fn change(&mut self, time: u64, id: usize, value: Value<'_>) -> Result<()> {
+        self.state.change(time, id, value, &mut self.sink)
     }
 }

@@ -5,32 +5,16 @@
 //! straight to the caller's sink, however many one time stamp decides.
 
 use super::vcd::{
-    ChangeSink, ResampleConfig, SampleRate, Value, VarKind, VcdHeader, VcdReader, VcdResampler,
+    ChangeSink, ResampleConfig, Resampling, SampleRate, Value, VarKind, VcdHeader, VcdReader,
 };
-use crate::kernel::{BlockSink, Discard};
+use crate::kernel::BlockSink;
 use crate::Result;
-
-/// The resampler's sink between pushes (it is handed the caller's sink during each).
-type Parked = Discard;
 
 /// The change sink of one push: the resampler, lent the caller's block sink.
 struct Active<'a> {
     rate: f64,
-    resampler: &'a mut Option<VcdResampler<Parked>>,
+    resampler: &'a mut Option<Resampling>,
     sink: &'a mut dyn BlockSink,
-}
-
-impl Active<'_> {
-    /// Run `f` on the resampler feeding the caller's sink, then park it again.
-    fn with(&mut self, f: impl FnOnce(&mut dyn ChangeSink) -> Result<()>) -> Result<()> {
-        let Some(parked) = self.resampler.take() else {
-            return Ok(());
-        };
-        let (mut active, _) = parked.replace_sink(&mut *self.sink);
-        let result = f(&mut active);
-        *self.resampler = Some(active.replace_sink(Discard).0);
-        result
-    }
 }
 
 impl ChangeSink for Active<'_> {
@@ -40,14 +24,21 @@ impl ChangeSink for Active<'_> {
             .filter(|&v| !matches!(header.vars[v].kind, VarKind::String | VarKind::Event))
             .collect();
         let config = ResampleConfig::new(vars, SampleRate::PerSecond(self.rate));
-        *self.resampler = Some(VcdResampler::try_new(config, Discard)?);
-        self.with(|r| r.header(header))
+        self.resampler
+            .insert(Resampling::try_new(config)?)
+            .header(header, self.sink)
     }
     fn time(&mut self, time: u64) -> Result<()> {
-        self.with(|r| r.time(time))
+        match self.resampler {
+            Some(r) => r.time(time, self.sink),
+            None => Ok(()),
+        }
     }
     fn change(&mut self, time: u64, id: usize, value: Value<'_>) -> Result<()> {
-        self.with(|r| r.change(time, id, value))
+        match self.resampler {
+            Some(r) => r.change(time, id, value, self.sink),
+            None => Ok(()),
+        }
     }
 }
 
@@ -55,7 +46,7 @@ impl ChangeSink for Active<'_> {
 pub struct VcdSamples {
     reader: VcdReader,
     rate: f64,
-    resampler: Option<VcdResampler<Parked>>,
+    resampler: Option<Resampling>,
 }
 
 impl VcdSamples {
@@ -92,8 +83,8 @@ impl VcdSamples {
             sink,
         };
         let summary = self.reader.finish(&mut active)?;
-        if let Some(parked) = self.resampler.take() {
-            parked.replace_sink(sink).0.finish()?;
+        if let Some(r) = &mut self.resampler {
+            r.finish(sink)?;
         }
         Ok(summary.header)
     }
