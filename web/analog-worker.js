@@ -28,6 +28,7 @@ import init, {
   CorrelateSession, FilterSession, HistogramSession, MeasureSession, SpectrumRanges, SpectrumSession,
 } from './pkg/scopekit_wasm.js';
 import { chunkReader, isArchive } from './file-chunks.js';
+import { coreLoader } from './worker-util.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -45,18 +46,10 @@ const MAX_RANGE_WORKERS = 4;
 
 /** The compiled module: instantiated here once, and posted to the range workers. */
 let compiled = null;
-let ready = null;
-function loadCore() {
-  if (!ready) {
-    ready = (async () => {
-      const url = new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url);
-      const response = await fetch(url);
-      compiled = await WebAssembly.compile(await response.arrayBuffer());
-      await init({ module_or_path: compiled });
-    })();
-  }
-  return ready;
-}
+const loadCore = coreLoader(init, async (url) => {
+  compiled = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  return compiled;
+});
 
 
 /** Sequential chunk reader of a File with reads in flight (file-chunks.js, slices): `take()`

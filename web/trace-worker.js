@@ -16,6 +16,7 @@
 // After a comparison the two finished sessions are kept, so a new threshold costs no re-read.
 
 import init, { TraceSession, compareSummaries } from './pkg/scopekit_wasm.js';
+import { coreLoader, messageOf } from './worker-util.js';
 
 /** Bytes per read. */
 const CHUNK = 4 * 1024 * 1024;
@@ -24,22 +25,10 @@ const IN_FLIGHT = 3;
 /** Minimum interval between progress messages, in ms. */
 const PROGRESS_INTERVAL = 100;
 
-let ready = null;
 /** The finished sessions of the last comparison. */
 let kept = null;
 
-function loadCore() {
-  if (!ready) {
-    ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) }).then((wasm) => {
-      // For memory measurements (tests, embedders): the module's linear memory.
-      self.scopekitWasmMemory = wasm.memory;
-      return wasm;
-    });
-  }
-  return ready;
-}
-
-const messageOf = (e) => (e instanceof Error ? e.message : String(e));
+const loadCore = coreLoader(init);
 
 /** Tags an error with the index of the file it came from. */
 class FileError extends Error {

@@ -29,6 +29,7 @@
 
 import init, { IngestSession, LodSession, analyzeArchive } from './pkg/scopekit_wasm.js';
 import { chunksOf, isArchive } from './file-chunks.js';
+import { coreLoader, messageOf } from './worker-util.js';
 
 /** Minimum interval between the statistics' progress messages to the page (its bar and text),
  * in ms. Every message is a style, layout and paint of the page. */
@@ -46,27 +47,13 @@ const RAW_PER_COLUMN = 2;
 /** Samples per column up to which raw samples kept in memory (small captures) are sent. */
 const KEPT_PER_COLUMN = 64;
 
-let ready = null;
 let session = null;
 let file = null;
 let done = false;
 /** Where the viewer's messages go: this worker's page side, or the port it was given. */
 let out = self;
 
-function loadCore() {
-  if (!ready) {
-    ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) })
-      .then((wasm) => {
-        // For benches/browser/perf.mjs (playwright's worker.evaluate): wasm memory in bytes.
-        self.__scopekitWasmBytes = () => wasm.memory.buffer.byteLength;
-        return wasm;
-      });
-  }
-  return ready;
-}
-
-const messageOf = (e) => (e instanceof Error ? e.message : String(e));
-
+const loadCore = coreLoader(init);
 
 function samplesOf(s) {
   let n = 0;

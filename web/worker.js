@@ -21,30 +21,14 @@
 
 import init, { Session, analyzeArchive } from './pkg/scopekit_wasm.js';
 import { chunksOf, isArchive } from './file-chunks.js';
+import { coreLoader, messageOf } from './worker-util.js';
 
 /** Minimum interval between progress messages, in ms. */
 const PROGRESS_INTERVAL = 100;
 /** Largest zip capture read in one piece (sigrok sessions compress ~1000:1). */
 const MAX_ARCHIVE = 1024 * 1024 * 1024;
 
-let ready = null;
-
-function loadCore() {
-  if (!ready) {
-    ready = init({ module_or_path: new URL('./pkg/scopekit_wasm_bg.wasm', import.meta.url) })
-      .then((wasm) => {
-        // For benches/browser/perf.mjs (playwright's worker.evaluate): wasm memory in bytes.
-        self.__scopekitWasmBytes = () => wasm.memory.buffer.byteLength;
-        return wasm;
-      });
-  }
-  return ready;
-}
-
-function messageOf(e) {
-  if (e instanceof Error) return e.message;
-  return String(e);
-}
+const loadCore = coreLoader(init);
 
 async function analyzeWhole(file, channel) {
   if (file.size > MAX_ARCHIVE) {

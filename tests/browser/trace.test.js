@@ -330,7 +330,7 @@ describe('scopekit page: profiler-trace view', () => {
           peakMainHeap = Math.max(peakMainHeap, metrics.find((m) => m.name === 'JSHeapTotalSize')?.value ?? 0);
           for (const w of page.workers()) {
             const [wasm, heap] = await w.evaluate(() => [
-              self.scopekitWasmMemory?.buffer.byteLength ?? 0, self.performance?.memory?.totalJSHeapSize ?? 0,
+              self.__scopekitWasmBytes?.() ?? 0, self.performance?.memory?.totalJSHeapSize ?? 0,
             ]).catch(() => [0, 0]);
             peakWasm = Math.max(peakWasm, wasm);
             peakWorkerHeap = Math.max(peakWorkerHeap, heap);

@@ -113,7 +113,7 @@ describe('scopekit page: a 1 GB profiler trace in bounded memory', { skip: SKIP 
         const m = rendererMemory();
         for (const k of ['rss', 'pss', 'priv', 'renderers']) peak[k] = Math.max(peak[k], m[k]);
         for (const w of page.workers()) {
-          const wasm = await w.evaluate(() => self.scopekitWasmMemory?.buffer.byteLength ?? 0).catch(() => 0);
+          const wasm = await w.evaluate(() => self.__scopekitWasmBytes?.() ?? 0).catch(() => 0);
           peak.wasm = Math.max(peak.wasm, wasm);
         }
         await new Promise((r) => setTimeout(r, 100));
