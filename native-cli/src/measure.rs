@@ -42,6 +42,23 @@ const WINDOW: usize = 8 << 20;
 /// share them evenly).
 const SEGMENT: u64 = 16 << 20;
 
+/// When the run started, if `SCOPEKIT_MEASURE_TRACE` is set: [`mark`] then prints phase
+/// timestamps on stderr, to see where the wall time of a run goes.
+static TRACE: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+
+/// Print `what` with the milliseconds since the run started (when tracing).
+fn mark(what: &str) {
+    let start = TRACE.get_or_init(|| {
+        std::env::var_os("SCOPEKIT_MEASURE_TRACE").map(|_| std::time::Instant::now())
+    });
+    if let Some(t) = start {
+        eprintln!(
+            "measure {:>8.2} ms  {what}",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
 /// Settings of one `measure` run.
 pub struct Options {
     /// Channel: index or name.
@@ -72,6 +89,7 @@ fn parse_levels(s: &str) -> Result<(f64, f64), CliError> {
 /// Run `measure` on `file` and print the report (JSON or a table).
 pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     let (low_pct, high_pct) = parse_levels(&options.levels)?;
+    mark("start");
     let source = Source::open(file)?;
     let header = read_header(&source, options.raw)?;
     if matches!(header, Header::Sigrok(_)) {
@@ -110,6 +128,7 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
         )?,
         None => serial(&source, &header, &config, options.rate, rate, &bar)?,
     };
+    mark("report");
     bar.finish_and_clear();
     crate::print(if json {
         crate::to_json(&report)?
@@ -418,7 +437,7 @@ fn row_bytes(header: &Header, bounds: &[(u64, u64)], scans: &[LevelScan]) -> Opt
 
 /// Each segment's histogram is first read over `1 / GUESS` of its samples: their modes
 /// guess the levels of the fused histogram and transition pass.
-const GUESS: u64 = 4;
+const GUESS: u64 = 16;
 
 /// What every transition-pass worker shares.
 struct Track<'a> {
@@ -525,6 +544,7 @@ fn parallel(
             })
             .collect()
     });
+    mark("pass 1: moments");
     let scans: Vec<LevelScan> = scans.into_iter().collect::<Result<_, _>>()?;
     let spans: Vec<(usize, u64, u64)> = scans
         .iter()
@@ -562,6 +582,7 @@ fn parallel(
             })
             .collect()
     });
+    mark("pass 2a: heads");
     let heads = merged(heads)?;
     let guess = heads.as_ref().map(LevelHistogram::top_base);
     let guess_lv = levels_of(config, guess);
@@ -596,6 +617,7 @@ fn parallel(
         }
         guessed.push(p);
     }
+    mark("pass 2b: fused histogram and transitions");
     let tb = total.map(|h| h.top_base());
     let bits = |tb: Option<(f64, f64)>| tb.map(|(t, b)| (t.to_bits(), b.to_bits()));
     let kept = guess_lv.is_some() && bits(guess) == bits(tb);
@@ -609,6 +631,7 @@ fn parallel(
         }),
         _ => Vec::new(),
     };
+    mark("transitions again (if missed)");
     let unmap = unmap_behind(map);
     let pulses = if kept {
         let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();
@@ -616,8 +639,11 @@ fn parallel(
     } else {
         merged(again)?
     };
+    mark("merged");
     let pulses = settled(&pool, pulses);
+    mark("settled");
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
+    mark("built");
     unmap.finish();
     Ok(report)
 }
@@ -630,6 +656,41 @@ fn settled(pool: &rayon::ThreadPool, mut pulses: Option<PulseDists>) -> Option<P
         pool.install(|| dists.into_par_iter().for_each(Dist::settle));
     }
     pulses
+}
+
+/// The logged per-cycle values of `parts` (in order) replayed into the first: the same
+/// bits as [`PulseDists::replay`] of each in turn, with every distribution replayed, then
+/// settled, on the workers (they are independent: the serial end of a run otherwise).
+fn replayed(
+    pool: &rayon::ThreadPool,
+    parts: Vec<PulseDists>,
+) -> Result<Option<PulseDists>, CliError> {
+    let mut parts = parts.into_iter();
+    let Some(mut total) = parts.next() else {
+        return Ok(None);
+    };
+    let mut columns: Vec<Vec<Dist>> = (0..total.dists_mut().len()).map(|_| Vec::new()).collect();
+    for mut p in parts {
+        total.rising += p.rising;
+        total.falling += p.falling;
+        for (column, d) in columns.iter_mut().zip(p.dists_mut()) {
+            column.push(std::mem::take(d));
+        }
+    }
+    let dists: Vec<&mut Dist> = total.dists_mut().into_iter().collect();
+    pool.install(|| {
+        dists
+            .into_par_iter()
+            .zip(columns)
+            .try_for_each(|(t, column)| -> Result<(), CliError> {
+                for d in column {
+                    t.replay(d)?;
+                }
+                t.settle();
+                Ok(())
+            })
+    })?;
+    Ok(Some(total))
 }
 
 /// The map being unmapped on a thread of its own: tearing down the page tables of a
@@ -788,6 +849,7 @@ fn coded(
             )
             .collect()
     });
+    mark("pass 1: code counts");
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
     let scan = LevelScan::with_moments(config.channel, hist.moments(), (0, samples));
     let tb = hist.top_base();
@@ -832,6 +894,7 @@ fn coded(
         })
     };
     let parts = run(&track);
+    mark("pass 2: transitions");
     bar.inc(2 * data_len);
     let (whole, one) = ([(0, data_len)], [(0, 0, samples)]);
     let parts: Vec<Result<PulseDists, CliError>> = if serial {
@@ -849,19 +912,16 @@ fn coded(
     let replay = track.log;
     let unmap = unmap_behind(mapped);
     let pulses = if replay {
-        let mut parts = parts.into_iter();
-        let mut total = parts.next().transpose()?;
-        if let Some(t) = &mut total {
-            for p in parts {
-                t.replay(p?)?;
-            }
-        }
-        total
+        let parts: Vec<PulseDists> = parts.into_iter().collect::<Result<_, _>>()?;
+        replayed(&pool, parts)?
     } else {
         merged(parts)?
     };
+    mark("merged");
     let pulses = settled(&pool, pulses);
+    mark("settled");
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
+    mark("built");
     unmap.finish();
     Ok(report)
 }
