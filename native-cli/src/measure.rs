@@ -52,11 +52,22 @@ fn mark(what: &str) {
         std::env::var_os("SCOPEKIT_MEASURE_TRACE").map(|_| std::time::Instant::now())
     });
     if let Some(t) = start {
-        eprintln!(
-            "measure {:>8.2} ms  {what}",
-            t.elapsed().as_secs_f64() * 1e3
-        );
+        let wall = t.elapsed().as_secs_f64() * 1e3;
+        eprintln!("measure {wall:>8.2} ms  cpu {:>8.2} ms  {what}", cpu_ms());
     }
+}
+
+/// CPU time of every thread of the process so far, in milliseconds (Linux
+/// `/proc/self/task/*/schedstat`; 0 elsewhere), for [`mark`].
+fn cpu_ms() -> f64 {
+    let ns: u64 = std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e6
 }
 
 /// Settings of one `measure` run.
@@ -834,21 +845,29 @@ fn coded(
     let parts: Vec<(u64, u64)> = (0..data_len.div_ceil(step))
         .map(|k| (k * step, ((k + 1) * step).min(data_len)))
         .collect();
-    // One histogram per run of parts a worker takes (not one per part: merging flushes
-    // and reads every counter, 1.5 MiB of them for 16-bit codes).
-    let hists: Vec<Result<CodeHistogram, CliError>> = pool.install(|| {
-        parts
-            .par_iter()
-            .try_fold(
-                || CodeHistogram::new(map),
-                |mut h, &b| {
-                    h.add_rows(data_bytes(data, header, b)?);
-                    bar.inc(b.1 - b.0);
-                    Ok(h)
-                },
-            )
-            .collect()
-    });
+    // One histogram per worker (not one per part, nor per run of parts rayon splits off:
+    // each is 1.5 MiB of counters for 16-bit codes, zeroed, then flushed and read by the
+    // merge). Counts add, so which worker took which part does not matter.
+    let slots: Vec<std::sync::Mutex<Option<CodeHistogram>>> = (0..pool.current_num_threads())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    pool.install(|| {
+        parts.par_iter().try_for_each(|&b| -> Result<(), CliError> {
+            let k = rayon::current_thread_index().unwrap_or(0) % slots.len().max(1);
+            let mut slot = slots[k]
+                .lock()
+                .map_err(|_| CliError::msg("a worker failed"))?;
+            slot.get_or_insert_with(|| CodeHistogram::new(map))
+                .add_rows(data_bytes(data, header, b)?);
+            bar.inc(b.1 - b.0);
+            Ok(())
+        })
+    })?;
+    let hists: Vec<Result<CodeHistogram, CliError>> = slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().ok().flatten())
+        .map(Ok)
+        .collect();
     mark("pass 1: code counts");
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
     let scan = LevelScan::with_moments(config.channel, hist.moments(), (0, samples));
