@@ -39,12 +39,9 @@ pub struct Dist {
     min: f64,
     max: f64,
     store: QuantileStore,
-    /// Values added after those in `store`, with their keys, not yet in it (see
-    /// [`PENDING_MAX`]).
-    pending: Vec<(u64, f64)>,
-    /// Parts merged in after `store` and `pending`, in order, not yet combined with them
-    /// (see [`Dist::quantile_store`]).
-    merged: Vec<(QuantileStore, Vec<(u64, f64)>)>,
+    /// Stores merged in after `store`, in order, not yet combined with it (see
+    /// [`Dist::quantile_store`]).
+    merged: Vec<QuantileStore>,
     /// The quantiles of [`QUANTILES`] once selected ([`Dist::settle`]), until a value
     /// comes.
     settled: Option<[Option<f64>; 3]>,
@@ -55,13 +52,6 @@ pub struct Dist {
 
 /// The quantiles reported: p50, p95, p99.
 const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
-
-/// Values a [`Dist`] keeps aside (16 bytes each) before they go into its quantile store:
-/// while a distribution stays exact, its values are only collected as they come, and put
-/// in one exact store when the quantiles are asked for (a thinned store hashes every key
-/// and grows two vectors on each value).
-/// (Tests spill after a few values, to cover both ways.)
-const PENDING_MAX: usize = if cfg!(test) { 1 << 6 } else { 1 << 20 };
 
 /// Values a logging [`Dist`] keeps (16 bytes each) before it gives up.
 const LOG_CAP: usize = 1 << 15;
@@ -75,7 +65,6 @@ impl Default for Dist {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             store: QuantileStore::with_mode(QuantileMode::Thinned(0)),
-            pending: Vec::new(),
             merged: Vec::new(),
             settled: None,
             log: None,
@@ -95,12 +84,7 @@ impl Dist {
             return;
         }
         self.settled = None;
-        if self.pending.len() < PENDING_MAX {
-            self.pending.push((key, v));
-        } else {
-            self.spill();
-            self.store.add(key, &[v]);
-        }
+        self.store.add(key, &[v]);
         self.count += 1;
         // Welford's update.
         let d = v - self.mean;
@@ -161,34 +145,22 @@ impl Dist {
         self.count
     }
 
-    /// Add the pending values to the store, in order.
-    fn spill(&mut self) {
-        for (key, v) in self.pending.drain(..) {
-            self.store.add(key, &[v]);
-        }
-    }
-
-    /// The store of every value: `store`, the pending values and the parts merged after
-    /// them, combined.
+    /// The store of every value: `store` and the ones merged after it, combined.
     ///
     /// Merging thinned stores one at a time rescans everything gathered so far at each
     /// merge (quadratic in the parts, and serial at the end of a parallel run). While
     /// every part is still exact (thinned at level 0) and all of them together stay
     /// within the exact limit, their sequential merge is their concatenation: gathered
-    /// in one exact store instead, at one copy per value (a thinned store at level 0 keeps
-    /// every value; quantiles depend only on the values kept). Otherwise each part's
-    /// pending values go into its store and the stores merge in order, as they came.
+    /// in one exact store instead, at one copy per value. Otherwise they merge in order,
+    /// as they came.
     fn quantile_store(&mut self) -> &mut QuantileStore {
-        if self.merged.is_empty() && self.pending.is_empty() {
+        if self.merged.is_empty() {
             return &mut self.store;
         }
-        let mut parts = core::mem::take(&mut self.merged);
+        let parts = core::mem::take(&mut self.merged);
         let level0 = |s: &QuantileStore| s.mode() == QuantileMode::Thinned(0);
-        let len = |(s, p): &(QuantileStore, Vec<(u64, f64)>)| s.len() + p.len() as u64;
-        let total =
-            self.store.len() + self.pending.len() as u64 + parts.iter().map(len).sum::<u64>();
-        let exact =
-            level0(&self.store) && parts.iter().all(|(s, _)| level0(s)) && total <= EXACT_MAX;
+        let total = self.store.len() + parts.iter().map(QuantileStore::len).sum::<u64>();
+        let exact = level0(&self.store) && parts.iter().all(level0) && total <= EXACT_MAX;
         if exact {
             let first = core::mem::replace(
                 &mut self.store,
@@ -196,25 +168,10 @@ impl Dist {
             );
             // An exact store takes a thinned one's values as they are.
             let _ = self.store.merge(first);
-            let pending = core::mem::take(&mut self.pending);
-            let mut values: Vec<f64> = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
-            values.extend(pending.iter().map(|&(_, v)| v));
-            for (s, p) in parts {
-                // Merging stores never fails.
-                let _ = self.store.merge(s);
-                values.extend(p.iter().map(|&(_, v)| v));
-            }
-            // Pending values are finite (see [`Dist::add`]): an exact store keeps them all.
-            self.store.add(0, &values);
-            return &mut self.store;
         }
-        self.spill();
-        for (mut s, p) in parts.drain(..) {
-            for (key, v) in p {
-                s.add(key, &[v]);
-            }
+        for p in parts {
             // Merging stores never fails.
-            let _ = self.store.merge(s);
+            let _ = self.store.merge(p);
         }
         &mut self.store
     }
@@ -261,7 +218,7 @@ impl Merge for Dist {
         }
         self.settled = None;
         // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
-        self.merged.push((later.store, later.pending));
+        self.merged.push(later.store);
         self.merged.extend(later.merged);
         Ok(())
     }
