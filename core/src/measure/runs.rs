@@ -11,12 +11,19 @@
 use super::{cross, PulseTracker, RefLevels, State, PRE_CAP, RUN_MAX};
 use crate::measure::sample::Sample;
 
-/// How many leading samples of `xs` satisfy `keep` (checked 8 at a time without early
-/// exit, so the check vectorises).
+/// How many leading samples of `xs` satisfy `keep` (checked 32, then 8 at a time
+/// without early exit, so the check vectorises and one branch covers several vectors).
 #[inline(always)]
 fn leading<S: Sample>(xs: &[S], keep: impl Fn(S) -> bool) -> usize {
     let mut n = 0;
-    for c in xs.chunks_exact(8) {
+    for c in xs.chunks_exact(32) {
+        if c.iter().fold(true, |all, &x| all & keep(x)) {
+            n += 32;
+        } else {
+            break;
+        }
+    }
+    for c in xs[n..].chunks_exact(8) {
         if c.iter().fold(true, |all, &x| all & keep(x)) {
             n += 8;
         } else {
