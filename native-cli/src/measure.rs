@@ -642,7 +642,11 @@ fn parallel(
         }),
         _ => Vec::new(),
     };
-    mark("transitions again (if missed)");
+    mark(if kept {
+        "guessed levels kept"
+    } else {
+        "guess missed: transitions again at the final levels"
+    });
     let unmap = unmap_behind(map);
     let pulses = if kept {
         let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();
