@@ -278,13 +278,13 @@ fn integer_codes_equal_their_float_values() {
 
 /// numpy: the trapezoid train of `NUMPY_PULSES` (edges 100 samples, period 1000) as
 /// float64, 3e6 samples (two parallel segments of 2^21), whose base is 0.1 instead of 0
-/// over the first 2^17 samples of each segment: the heads the levels are guessed from.
+/// over the first 2^19 samples of each segment: the heads the levels are guessed from.
 const NUMPY_MISLEADING_HEADS: &str = r#"
 path, n = sys.argv[1], 3_000_000
 t = np.arange(n, dtype=np.float64); ph = np.mod(t - 37.25, 1000.0)
 up = lambda u: np.clip((u + 50) / 100, 0, 1)
 x = np.maximum(up(ph) - up(ph - 300), up(ph - 1000))
-head = np.mod(t, 1 << 21) < (1 << 17)
+head = np.mod(t, 1 << 21) < (1 << 19)
 x = np.where(head, 0.1 + 0.9 * x, x) + np.random.default_rng(7).normal(0, 0.002, n)
 np.save(path, x)
 print("{}")

@@ -448,7 +448,7 @@ fn row_bytes(header: &Header, bounds: &[(u64, u64)], scans: &[LevelScan]) -> Opt
 
 /// Each segment's histogram is first read over `1 / GUESS` of its samples: their modes
 /// guess the levels of the fused histogram and transition pass.
-const GUESS: u64 = 16;
+const GUESS: u64 = 4;
 
 /// What every transition-pass worker shares.
 struct Track<'a> {
@@ -874,8 +874,8 @@ fn coded(
         .collect();
     mark("pass 1: code counts");
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
-    let scan = LevelScan::with_moments(config.channel, hist.moments(), (0, samples));
-    let tb = hist.top_base();
+    let (moments, tb) = hist.summary();
+    let scan = LevelScan::with_moments(config.channel, moments, (0, samples));
     let Some(lv) = levels_of(config, tb) else {
         return Ok(MeasureReport::build(config, &scan, tb, None, rate));
     };
