@@ -15,7 +15,10 @@
 //! alone over the same segments as the float path (the whole record for `.trc`, which the
 //! reader streams serially), so per-cycle results are the same bits. Other formats stream
 //! serially. At the end, the map is unmapped on a thread of its own while the per-cycle
-//! parts merge and their quantiles are selected on the workers ([`Dist::settle`]).
+//! parts merge and their quantiles are selected on the workers ([`Dist::settle`]; logged
+//! `.trc` parts are replayed one distribution per task, see [`replayed`]). With
+//! `SCOPEKIT_MEASURE_TRACE` set, each phase's wall and CPU milliseconds (and whether the
+//! guessed levels were kept) go to stderr.
 
 use std::fmt::Write as _;
 use std::path::Path;
