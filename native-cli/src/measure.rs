@@ -650,7 +650,6 @@ fn parallel(
     } else {
         "guess missed: transitions again at the final levels"
     });
-    let unmap = unmap_behind(map);
     let pulses = if kept {
         let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();
         merged(parts.unwrap_or_default().into_iter().map(Ok).collect())?
@@ -660,6 +659,7 @@ fn parallel(
     mark("merged");
     let pulses = settled(&pool, pulses);
     mark("settled");
+    let unmap = unmap_behind(map);
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
     mark("built");
     unmap.finish();
@@ -712,8 +712,12 @@ fn replayed(
 }
 
 /// The map being unmapped on a thread of its own: tearing down the page tables of a
-/// large map is serial work (≈ 20 ms for 400 MB), which then overlaps the merges and the
-/// quantile selection instead of following them.
+/// large map is serial work (≈ 8–15 ms for 200–400 MB), which then overlaps the report
+/// instead of following it. It starts once the quantiles are selected: overlapping their
+/// selection was slower (session 9, 10^8 samples, medians of 15 under load: the run's end
+/// after the transition pass 21.7 → 19.3 ms for int16 codes, 35.5 → 33.3 ms for float32),
+/// as the unmap holds the address-space lock, which the workers' allocations wait for (the
+/// first selection on each worker took 10–33 ms instead of 1–3).
 struct Unmap(Option<std::thread::JoinHandle<()>>);
 
 /// Unmap `map` on a thread (in place when no thread can be started).
@@ -936,7 +940,6 @@ fn coded(
     };
     // Logged parts are replayed in order into the first (else one serial part, or merged).
     let replay = track.log;
-    let unmap = unmap_behind(mapped);
     let pulses = if replay {
         let parts: Vec<PulseDists> = parts.into_iter().collect::<Result<_, _>>()?;
         replayed(&pool, parts)?
@@ -946,6 +949,7 @@ fn coded(
     mark("merged");
     let pulses = settled(&pool, pulses);
     mark("settled");
+    let unmap = unmap_behind(mapped);
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
     mark("built");
     unmap.finish();
