@@ -121,7 +121,8 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     let rate = info.sample_rate.or(options.rate);
     let bar = progress::bytes(source.len() * 3);
     let codes = code_layout(&header, config.channel, source.len());
-    let report = match header
+    // The map of the parallel paths is still being unmapped while the report is printed.
+    let (report, unmap) = match header
         .segments(SEGMENT)
         .filter(|_| !matches!(header, Header::Npz(_)))
     {
@@ -140,15 +141,21 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
             rate,
             &bar,
         )?,
-        None => serial(&source, &header, &config, options.rate, rate, &bar)?,
+        None => (
+            serial(&source, &header, &config, options.rate, rate, &bar)?,
+            Unmap(None),
+        ),
     };
     mark("report");
     bar.finish_and_clear();
-    crate::print(if json {
+    let printed = crate::print(if json {
         crate::to_json(&report)?
     } else {
         text(&report)
-    })
+    });
+    unmap.finish();
+    mark("unmapped");
+    printed
 }
 
 fn levels_of(config: &MeasureConfig, tb: Option<(f64, f64)>) -> Option<RefLevels> {
@@ -538,7 +545,7 @@ fn parallel(
     threads: usize,
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
-) -> Result<MeasureReport, CliError> {
+) -> Result<(MeasureReport, Unmap), CliError> {
     let pool = crate::par::pool(threads)?;
     let ch = config.channel;
     // The whole file, mapped once for all passes (pages are faulted in by the first;
@@ -569,7 +576,8 @@ fn parallel(
     let scan = merged(scans.into_iter().map(Ok).collect())?.unwrap_or_default();
     let m = scan.moments();
     let Some(hist) = LevelHistogram::new(ch, m.min, m.max) else {
-        return Ok(MeasureReport::build(config, &scan, None, None, rate));
+        let report = MeasureReport::build(config, &scan, None, None, rate);
+        return Ok((report, Unmap(None)));
     };
     let track = Track {
         data,
@@ -662,8 +670,7 @@ fn parallel(
     let unmap = unmap_behind(map);
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
     mark("built");
-    unmap.finish();
-    Ok(report)
+    Ok((report, unmap))
 }
 
 /// The per-cycle distributions with their quantiles selected on the workers (the serial
@@ -713,7 +720,7 @@ fn replayed(
 
 /// The map being unmapped on a thread of its own: tearing down the page tables of a
 /// large map is serial work (≈ 8–15 ms for 200–400 MB), which then overlaps the report
-/// instead of following it. It starts once the quantiles are selected: overlapping their
+/// and its printing instead of following them. It starts once the quantiles are selected: overlapping their
 /// selection was slower (session 9, 10^8 samples, medians of 15 under load: the run's end
 /// after the transition pass 21.7 → 19.3 ms for int16 codes, 35.5 → 33.3 ms for float32),
 /// as the unmap holds the address-space lock, which the workers' allocations wait for (the
@@ -840,7 +847,7 @@ fn coded(
     threads: usize,
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
-) -> Result<MeasureReport, CliError> {
+) -> Result<(MeasureReport, Unmap), CliError> {
     let pool = crate::par::pool(threads)?;
     let row = map.row() as u64;
     let data_len = samples
@@ -884,7 +891,8 @@ fn coded(
     let (moments, tb) = hist.summary();
     let scan = LevelScan::with_moments(config.channel, moments, (0, samples));
     let Some(lv) = levels_of(config, tb) else {
-        return Ok(MeasureReport::build(config, &scan, tb, None, rate));
+        let report = MeasureReport::build(config, &scan, tb, None, rate);
+        return Ok((report, Unmap(None)));
     };
     // Pass 2: the transitions alone. Without segments of the reader (a serial read), the
     // workers log the per-cycle values of their parts, replayed in order into the first
@@ -952,8 +960,7 @@ fn coded(
     let unmap = unmap_behind(mapped);
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
     mark("built");
-    unmap.finish();
-    Ok(report)
+    Ok((report, unmap))
 }
 
 fn text(r: &MeasureReport) -> String {
