@@ -275,3 +275,48 @@ fn integer_codes_equal_their_float_values() {
         same_but_merged(&got, &want, kind);
     }
 }
+
+/// numpy: the trapezoid train of `NUMPY_PULSES` (edges 100 samples, period 1000) as
+/// float64, 3e6 samples (two parallel segments of 2^21), whose base is 0.1 instead of 0
+/// over the first 2^19 samples of each segment: the heads the levels are guessed from.
+const NUMPY_MISLEADING_HEADS: &str = r#"
+path, n = sys.argv[1], 3_000_000
+t = np.arange(n, dtype=np.float64); ph = np.mod(t - 37.25, 1000.0)
+up = lambda u: np.clip((u + 50) / 100, 0, 1)
+x = np.maximum(up(ph) - up(ph - 300), up(ph - 1000))
+head = np.mod(t, 1 << 21) < (1 << 19)
+x = np.where(head, 0.1 + 0.9 * x, x) + np.random.default_rng(7).normal(0, 0.002, n)
+np.save(path, x)
+print("{}")
+"#;
+
+/// A wrong guess of the levels (from heads that mislead it) never reaches the result: the
+/// transitions are tracked again at the final levels (the trace says so), on every thread
+/// count, and the rise time is the one at the final levels (80 samples; 72 at the guess).
+#[test]
+fn misleading_heads_redo_the_transitions() {
+    let dir = TempDir::new("measure-heads");
+    let f = dir.path("heads.npy");
+    let f = f.to_str().unwrap();
+    python(NUMPY_MISLEADING_HEADS, &[f]);
+    let traced = std::process::Command::new(scopekit_tests::bin())
+        .args(["measure", f, "--json"])
+        .env("SCOPEKIT_MEASURE_TRACE", "1")
+        .output()
+        .unwrap();
+    assert!(traced.status.success());
+    let trace = String::from_utf8_lossy(&traced.stderr);
+    assert!(trace.contains("guess missed"), "{trace}");
+    let run = |threads: &str| scopekit(&["measure", f, "--json", "--threads", threads]).stdout;
+    let one = run("1");
+    assert_eq!(one, traced.stdout);
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+    let doc: Value = serde_json::from_slice(&one).unwrap();
+    near(&doc, "base", 0.0, 2e-3);
+    near(&doc, "top", 1.0, 2e-3);
+    // The first edge starts before the record.
+    assert_eq!(doc["rising_transitions"], 2999);
+    let p50 = doc["rise_time"]["p50"].as_f64().unwrap();
+    assert!((p50 - 80.0).abs() < 1.0, "{}", doc["rise_time"]);
+}

@@ -15,7 +15,10 @@
 //! alone over the same segments as the float path (the whole record for `.trc`, which the
 //! reader streams serially), so per-cycle results are the same bits. Other formats stream
 //! serially. At the end, the map is unmapped on a thread of its own while the per-cycle
-//! parts merge and their quantiles are selected on the workers ([`Dist::settle`]).
+//! parts merge and their quantiles are selected on the workers ([`Dist::settle`]; logged
+//! `.trc` parts are replayed one distribution per task, see [`replayed`]). With
+//! `SCOPEKIT_MEASURE_TRACE` set, each phase's wall and CPU milliseconds (and whether the
+//! guessed levels were kept) go to stderr.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -41,6 +44,34 @@ const WINDOW: usize = 8 << 20;
 /// Target bytes per parallel segment (24 segments of 1e8 float32 samples: two workers
 /// share them evenly).
 const SEGMENT: u64 = 16 << 20;
+
+/// When the run started, if `SCOPEKIT_MEASURE_TRACE` is set: [`mark`] then prints phase
+/// timestamps on stderr, to see where the wall time of a run goes.
+static TRACE: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+
+/// Print `what` with the milliseconds since the run started (when tracing).
+fn mark(what: &str) {
+    let start = TRACE.get_or_init(|| {
+        std::env::var_os("SCOPEKIT_MEASURE_TRACE").map(|_| std::time::Instant::now())
+    });
+    if let Some(t) = start {
+        let wall = t.elapsed().as_secs_f64() * 1e3;
+        eprintln!("measure {wall:>8.2} ms  cpu {:>8.2} ms  {what}", cpu_ms());
+    }
+}
+
+/// CPU time of every thread of the process so far, in milliseconds (Linux
+/// `/proc/self/task/*/schedstat`; 0 elsewhere), for [`mark`].
+fn cpu_ms() -> f64 {
+    let ns: u64 = std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e6
+}
 
 /// Settings of one `measure` run.
 pub struct Options {
@@ -72,6 +103,7 @@ fn parse_levels(s: &str) -> Result<(f64, f64), CliError> {
 /// Run `measure` on `file` and print the report (JSON or a table).
 pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     let (low_pct, high_pct) = parse_levels(&options.levels)?;
+    mark("start");
     let source = Source::open(file)?;
     let header = read_header(&source, options.raw)?;
     if matches!(header, Header::Sigrok(_)) {
@@ -89,7 +121,8 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     let rate = info.sample_rate.or(options.rate);
     let bar = progress::bytes(source.len() * 3);
     let codes = code_layout(&header, config.channel, source.len());
-    let report = match header
+    // The map of the parallel paths is still being unmapped while the report is printed.
+    let (report, unmap) = match header
         .segments(SEGMENT)
         .filter(|_| !matches!(header, Header::Npz(_)))
     {
@@ -108,14 +141,21 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
             rate,
             &bar,
         )?,
-        None => serial(&source, &header, &config, options.rate, rate, &bar)?,
+        None => (
+            serial(&source, &header, &config, options.rate, rate, &bar)?,
+            Unmap(None),
+        ),
     };
+    mark("report");
     bar.finish_and_clear();
-    crate::print(if json {
+    let printed = crate::print(if json {
         crate::to_json(&report)?
     } else {
         text(&report)
-    })
+    });
+    unmap.finish();
+    mark("unmapped");
+    printed
 }
 
 fn levels_of(config: &MeasureConfig, tb: Option<(f64, f64)>) -> Option<RefLevels> {
@@ -505,7 +545,7 @@ fn parallel(
     threads: usize,
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
-) -> Result<MeasureReport, CliError> {
+) -> Result<(MeasureReport, Unmap), CliError> {
     let pool = crate::par::pool(threads)?;
     let ch = config.channel;
     // The whole file, mapped once for all passes (pages are faulted in by the first;
@@ -525,6 +565,7 @@ fn parallel(
             })
             .collect()
     });
+    mark("pass 1: moments");
     let scans: Vec<LevelScan> = scans.into_iter().collect::<Result<_, _>>()?;
     let spans: Vec<(usize, u64, u64)> = scans
         .iter()
@@ -535,7 +576,8 @@ fn parallel(
     let scan = merged(scans.into_iter().map(Ok).collect())?.unwrap_or_default();
     let m = scan.moments();
     let Some(hist) = LevelHistogram::new(ch, m.min, m.max) else {
-        return Ok(MeasureReport::build(config, &scan, None, None, rate));
+        let report = MeasureReport::build(config, &scan, None, None, rate);
+        return Ok((report, Unmap(None)));
     };
     let track = Track {
         data,
@@ -562,6 +604,7 @@ fn parallel(
             })
             .collect()
     });
+    mark("pass 2a: heads");
     let heads = merged(heads)?;
     let guess = heads.as_ref().map(LevelHistogram::top_base);
     let guess_lv = levels_of(config, guess);
@@ -596,6 +639,7 @@ fn parallel(
         }
         guessed.push(p);
     }
+    mark("pass 2b: fused histogram and transitions");
     let tb = total.map(|h| h.top_base());
     let bits = |tb: Option<(f64, f64)>| tb.map(|(t, b)| (t.to_bits(), b.to_bits()));
     let kept = guess_lv.is_some() && bits(guess) == bits(tb);
@@ -609,17 +653,24 @@ fn parallel(
         }),
         _ => Vec::new(),
     };
-    let unmap = unmap_behind(map);
+    mark(if kept {
+        "guessed levels kept"
+    } else {
+        "guess missed: transitions again at the final levels"
+    });
     let pulses = if kept {
         let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();
         merged(parts.unwrap_or_default().into_iter().map(Ok).collect())?
     } else {
         merged(again)?
     };
+    mark("merged");
     let pulses = settled(&pool, pulses);
+    mark("settled");
+    let unmap = unmap_behind(map);
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
-    unmap.finish();
-    Ok(report)
+    mark("built");
+    Ok((report, unmap))
 }
 
 /// The per-cycle distributions with their quantiles selected on the workers (the serial
@@ -632,9 +683,48 @@ fn settled(pool: &rayon::ThreadPool, mut pulses: Option<PulseDists>) -> Option<P
     pulses
 }
 
+/// The logged per-cycle values of `parts` (in order) replayed into the first: the same
+/// bits as [`PulseDists::replay`] of each in turn, with every distribution replayed, then
+/// settled, on the workers (they are independent: the serial end of a run otherwise).
+fn replayed(
+    pool: &rayon::ThreadPool,
+    parts: Vec<PulseDists>,
+) -> Result<Option<PulseDists>, CliError> {
+    let mut parts = parts.into_iter();
+    let Some(mut total) = parts.next() else {
+        return Ok(None);
+    };
+    let mut columns: Vec<Vec<Dist>> = (0..total.dists_mut().len()).map(|_| Vec::new()).collect();
+    for mut p in parts {
+        total.rising += p.rising;
+        total.falling += p.falling;
+        for (column, d) in columns.iter_mut().zip(p.dists_mut()) {
+            column.push(std::mem::take(d));
+        }
+    }
+    let dists: Vec<&mut Dist> = total.dists_mut().into_iter().collect();
+    pool.install(|| {
+        dists
+            .into_par_iter()
+            .zip(columns)
+            .try_for_each(|(t, column)| -> Result<(), CliError> {
+                for d in column {
+                    t.replay(d)?;
+                }
+                t.settle();
+                Ok(())
+            })
+    })?;
+    Ok(Some(total))
+}
+
 /// The map being unmapped on a thread of its own: tearing down the page tables of a
-/// large map is serial work (≈ 20 ms for 400 MB), which then overlaps the merges and the
-/// quantile selection instead of following them.
+/// large map is serial work (≈ 8–15 ms for 200–400 MB), which then overlaps the report
+/// and its printing instead of following them. It starts once the quantiles are selected: overlapping their
+/// selection was slower (session 9, 10^8 samples, medians of 15 under load: the run's end
+/// after the transition pass 21.7 → 19.3 ms for int16 codes, 35.5 → 33.3 ms for float32),
+/// as the unmap holds the address-space lock, which the workers' allocations wait for (the
+/// first selection on each worker took 10–33 ms instead of 1–3).
 struct Unmap(Option<std::thread::JoinHandle<()>>);
 
 /// Unmap `map` on a thread (in place when no thread can be started).
@@ -757,7 +847,7 @@ fn coded(
     threads: usize,
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
-) -> Result<MeasureReport, CliError> {
+) -> Result<(MeasureReport, Unmap), CliError> {
     let pool = crate::par::pool(threads)?;
     let row = map.row() as u64;
     let data_len = samples
@@ -773,26 +863,36 @@ fn coded(
     let parts: Vec<(u64, u64)> = (0..data_len.div_ceil(step))
         .map(|k| (k * step, ((k + 1) * step).min(data_len)))
         .collect();
-    // One histogram per run of parts a worker takes (not one per part: merging flushes
-    // and reads every counter, 1.5 MiB of them for 16-bit codes).
-    let hists: Vec<Result<CodeHistogram, CliError>> = pool.install(|| {
-        parts
-            .par_iter()
-            .try_fold(
-                || CodeHistogram::new(map),
-                |mut h, &b| {
-                    h.add_rows(data_bytes(data, header, b)?);
-                    bar.inc(b.1 - b.0);
-                    Ok(h)
-                },
-            )
-            .collect()
-    });
+    // One histogram per worker (not one per part, nor per run of parts rayon splits off:
+    // each is 1.5 MiB of counters for 16-bit codes, zeroed, then flushed and read by the
+    // merge). Counts add, so which worker took which part does not matter.
+    let slots: Vec<std::sync::Mutex<Option<CodeHistogram>>> = (0..pool.current_num_threads())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    pool.install(|| {
+        parts.par_iter().try_for_each(|&b| -> Result<(), CliError> {
+            let k = rayon::current_thread_index().unwrap_or(0) % slots.len().max(1);
+            let mut slot = slots[k]
+                .lock()
+                .map_err(|_| CliError::msg("a worker failed"))?;
+            slot.get_or_insert_with(|| CodeHistogram::new(map))
+                .add_rows(data_bytes(data, header, b)?);
+            bar.inc(b.1 - b.0);
+            Ok(())
+        })
+    })?;
+    let hists: Vec<Result<CodeHistogram, CliError>> = slots
+        .into_iter()
+        .filter_map(|m| m.into_inner().ok().flatten())
+        .map(Ok)
+        .collect();
+    mark("pass 1: code counts");
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
-    let scan = LevelScan::with_moments(config.channel, hist.moments(), (0, samples));
-    let tb = hist.top_base();
+    let (moments, tb) = hist.summary();
+    let scan = LevelScan::with_moments(config.channel, moments, (0, samples));
     let Some(lv) = levels_of(config, tb) else {
-        return Ok(MeasureReport::build(config, &scan, tb, None, rate));
+        let report = MeasureReport::build(config, &scan, tb, None, rate);
+        return Ok((report, Unmap(None)));
     };
     // Pass 2: the transitions alone. Without segments of the reader (a serial read), the
     // workers log the per-cycle values of their parts, replayed in order into the first
@@ -832,6 +932,7 @@ fn coded(
         })
     };
     let parts = run(&track);
+    mark("pass 2: transitions");
     bar.inc(2 * data_len);
     let (whole, one) = ([(0, data_len)], [(0, 0, samples)]);
     let parts: Vec<Result<PulseDists, CliError>> = if serial {
@@ -847,23 +948,19 @@ fn coded(
     };
     // Logged parts are replayed in order into the first (else one serial part, or merged).
     let replay = track.log;
-    let unmap = unmap_behind(mapped);
     let pulses = if replay {
-        let mut parts = parts.into_iter();
-        let mut total = parts.next().transpose()?;
-        if let Some(t) = &mut total {
-            for p in parts {
-                t.replay(p?)?;
-            }
-        }
-        total
+        let parts: Vec<PulseDists> = parts.into_iter().collect::<Result<_, _>>()?;
+        replayed(&pool, parts)?
     } else {
         merged(parts)?
     };
+    mark("merged");
     let pulses = settled(&pool, pulses);
+    mark("settled");
+    let unmap = unmap_behind(mapped);
     let report = MeasureReport::build(config, &scan, tb, pulses, rate);
-    unmap.finish();
-    Ok(report)
+    mark("built");
+    Ok((report, unmap))
 }
 
 fn text(r: &MeasureReport) -> String {

@@ -371,6 +371,14 @@ impl CodeHistogram {
     pub fn top_base(&self) -> Option<(f64, f64)> {
         top_base_of(&self.map, &self.counts())
     }
+
+    /// [`Self::moments`] and [`Self::top_base`] from one sum of the counts (each sums
+    /// the sub-histograms of every code on its own).
+    pub fn summary(&self) -> (Moments, Option<(f64, f64)>) {
+        let counts = self.counts();
+        let m = moments_of(&self.map, &counts);
+        (m, top_base_given(&self.map, &counts, &m))
+    }
 }
 
 /// [`CodeHistogram::moments`] of `counts`.
@@ -429,7 +437,11 @@ pub(super) fn moments_of(map: &CodeMap, counts: &[u64]) -> Moments {
 
 /// [`CodeHistogram::top_base`] of `counts`.
 pub(super) fn top_base_of(map: &CodeMap, counts: &[u64]) -> Option<(f64, f64)> {
-    let m = moments_of(map, counts);
+    top_base_given(map, counts, &moments_of(map, counts))
+}
+
+/// [`top_base_of`] given the moments `m` of `counts`.
+fn top_base_given(map: &CodeMap, counts: &[u64], m: &Moments) -> Option<(f64, f64)> {
     let mut h = LevelHistogram::new(0, m.min, m.max)?;
     for (i, &c) in counts.iter().enumerate() {
         if c > 0 {
@@ -480,7 +492,7 @@ impl Push<u8> for CodeHistogram {
 
     /// The moments and (top, base); a trailing partial row is ignored.
     fn finish(self) -> Result<Self::Output> {
-        Ok((self.moments(), self.top_base()))
+        Ok(self.summary())
     }
 }
 

@@ -45,15 +45,15 @@ pub struct Dist {
     /// The quantiles of [`QUANTILES`] once selected ([`Dist::settle`]), until a value
     /// comes.
     settled: Option<[Option<f64>; 3]>,
-    /// When logging: the `(key, value)` pairs added, in order, not yet accumulated (see
+    /// When logging: the values added, in order, not yet in the moments (see
     /// [`Dist::logging`]); `None` once more than `LOG_CAP` came.
-    log: Option<Option<Vec<(u64, f64)>>>,
+    log: Option<Option<Vec<f64>>>,
 }
 
 /// The quantiles reported: p50, p95, p99.
 const QUANTILES: [f64; 3] = [0.5, 0.95, 0.99];
 
-/// Values a logging [`Dist`] keeps (16 bytes each) before it gives up.
+/// Values a logging [`Dist`] keeps (8 bytes each) before it gives up.
 const LOG_CAP: usize = 1 << 15;
 
 impl Default for Dist {
@@ -79,12 +79,18 @@ impl Dist {
         if !v.is_finite() {
             return;
         }
-        if self.log.is_some() {
-            self.log_value(key, v);
-            return;
-        }
         self.settled = None;
         self.store.add(key, &[v]);
+        if self.log.is_some() {
+            self.log_value(v);
+            return;
+        }
+        self.accumulate(v);
+    }
+
+    /// Add `v` (finite) to the count, moments and extremes.
+    #[inline(always)]
+    fn accumulate(&mut self, v: f64) {
         self.count += 1;
         // Welford's update.
         let d = v - self.mean;
@@ -94,9 +100,11 @@ impl Dist {
         self.max = self.max.max(v);
     }
 
-    /// A distribution that only logs the values added (at most 2^15), for
-    /// [`Dist::replay`] into another one: the result is then the same, bit for bit, as
-    /// adding them there directly (a [`Merge`] combines moments, which rounds otherwise).
+    /// A distribution that logs the values added (at most 2^15) instead of accumulating
+    /// their moments, for [`Dist::replay`] into another one: the result is then the same,
+    /// bit for bit, as adding them there directly (a [`Merge`] combines moments, which
+    /// rounds otherwise). Their quantile store is filled as they come (its result does not
+    /// depend on the order), so a replay only runs the moments' serial recurrence.
     pub fn logging() -> Self {
         Dist {
             log: Some(Some(alloc::vec::Vec::new())),
@@ -104,12 +112,12 @@ impl Dist {
         }
     }
 
-    /// Log `(key, v)` (out of line: keeps [`Dist::add`] small where it is inlined).
+    /// Log `v` (out of line: keeps [`Dist::add`] small where it is inlined).
     #[inline(never)]
-    fn log_value(&mut self, key: u64, v: f64) {
+    fn log_value(&mut self, v: f64) {
         if let Some(log) = &mut self.log {
             match log {
-                Some(l) if l.len() < LOG_CAP => l.push((key, v)),
+                Some(l) if l.len() < LOG_CAP => l.push(v),
                 _ => *log = None,
             }
         }
@@ -121,7 +129,7 @@ impl Dist {
     }
 
     /// Add the values `later` logged, in order (or [`Merge::merge`] it when it did not
-    /// log).
+    /// log): their moments one by one, their quantile store as a whole.
     ///
     /// # Errors
     /// `later` overflowed its log.
@@ -129,9 +137,13 @@ impl Dist {
         match later.log {
             None => self.merge(later),
             Some(Some(log)) => {
-                for (key, v) in log {
-                    self.add(key, v);
+                for v in log {
+                    self.accumulate(v);
                 }
+                self.settled = None;
+                // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
+                self.merged.push(later.store);
+                self.merged.extend(later.merged);
                 Ok(())
             }
             Some(None) => Err(crate::Error::Config(
@@ -228,6 +240,35 @@ impl Merge for Dist {
 mod tests {
     use super::Dist;
     use crate::Merge as _;
+
+    /// Logged parts replayed in order report what one distribution of every value does,
+    /// bit for bit (moments included); an overflowed log is an error.
+    #[test]
+    fn replayed_logs_report_as_one() {
+        let value = |i: u64| ((i * 7919) % 1009) as f64 * 0.37 - 40.0;
+        let mut whole = Dist::default();
+        for i in 0..5000 {
+            whole.add(i, value(i));
+        }
+        let mut total = Dist::default();
+        for i in 0..1200 {
+            total.add(i, value(i));
+        }
+        for w in [1200, 1201, 3000, 5000].windows(2) {
+            let mut part = Dist::logging();
+            for i in w[0]..w[1] {
+                part.add(i, value(i));
+            }
+            total.replay(part).unwrap();
+        }
+        assert_eq!(total.report(1.0), whole.report(1.0));
+        let mut full = Dist::logging();
+        for i in 0..(super::LOG_CAP as u64 + 1) {
+            full.add(i, 1.0);
+        }
+        assert!(full.overflowed());
+        assert!(total.replay(full).is_err());
+    }
 
     /// Parts merged in order (their stores combined once, at the report) report what one
     /// distribution of every value does for the quantiles, count and extremes, and what

@@ -11,12 +11,19 @@
 use super::{cross, PulseTracker, RefLevels, State, PRE_CAP, RUN_MAX};
 use crate::measure::sample::Sample;
 
-/// How many leading samples of `xs` satisfy `keep` (checked 8 at a time without early
-/// exit, so the check vectorises).
+/// How many leading samples of `xs` satisfy `keep` (checked 32, then 8 at a time
+/// without early exit, so the check vectorises and one branch covers several vectors).
 #[inline(always)]
 fn leading<S: Sample>(xs: &[S], keep: impl Fn(S) -> bool) -> usize {
     let mut n = 0;
-    for c in xs.chunks_exact(8) {
+    for c in xs.chunks_exact(32) {
+        if c.iter().fold(true, |all, &x| all & keep(x)) {
+            n += 32;
+        } else {
+            break;
+        }
+    }
+    for c in xs[n..].chunks_exact(8) {
         if c.iter().fold(true, |all, &x| all & keep(x)) {
             n += 8;
         } else {
@@ -139,22 +146,23 @@ impl PulseTracker {
         } else if !rising && p >= high {
             self.start = Some(cross(pi, p, start, run[0].f64(), high));
         }
-        // The last crossing of the 50 % level in the run wins.
-        for j in (0..run.len()).rev() {
-            let (qi, q) = if j == 0 {
-                (pi, p)
-            } else {
-                (at(j - 1), run[j - 1].f64())
-            };
-            let x = run[j].f64();
-            let crossed = if rising {
-                q < mid && x >= mid
-            } else {
-                q > mid && x <= mid
-            };
-            if crossed {
-                self.mid = Some(cross(qi, q, at(j), x, mid));
-                break;
+        // The last crossing of the 50 % level in the run wins: within the run (found 8
+        // pairs at a time, backwards), else from the previous sample into the first.
+        match last_crossing(run, rising, mid) {
+            Some(j) => {
+                let (q, x) = (run[j - 1].f64(), run[j].f64());
+                self.mid = Some(cross(at(j - 1), q, at(j), x, mid));
+            }
+            None => {
+                let x = run[0].f64();
+                let crossed = if rising {
+                    p < mid && x >= mid
+                } else {
+                    p > mid && x <= mid
+                };
+                if crossed {
+                    self.mid = Some(cross(pi, p, start, x, mid));
+                }
             }
         }
         if let Some(mut r) = self.region.take() {
@@ -317,6 +325,37 @@ impl PulseTracker {
         }
         self.pre.extend(self.chain[..n].iter().rev());
     }
+}
+
+/// The last `j >= 1` where the pair `(run[j − 1], run[j])` crosses the level `mid` upwards
+/// (`q < mid <= x`; downwards when not `rising`: `q > mid >= x`), compared in the sample
+/// type through the level's bound ([`Sample::at_least`], [`Sample::at_most`]: the same
+/// answers for non-NaN samples). Pairs are tested 8 at a time from the end, without
+/// branches, then one by one in the group that holds a crossing.
+#[inline]
+fn last_crossing<S: Sample>(run: &[S], rising: bool, mid: f64) -> Option<usize> {
+    let m = if rising {
+        S::at_least(mid)
+    } else {
+        S::at_most(mid)
+    };
+    let hit = |q: S, x: S| {
+        if rising {
+            q < m && x >= m
+        } else {
+            q > m && x <= m
+        }
+    };
+    let mut end = run.len();
+    while end > 1 {
+        let from = end.saturating_sub(8).max(1);
+        let (a, b) = (&run[from - 1..end - 1], &run[from..end]);
+        if a.iter().zip(b).fold(false, |any, (&q, &x)| any | hit(q, x)) {
+            return (from..end).rev().find(|&j| hit(run[j - 1], run[j]));
+        }
+        end = from;
+    }
+    None
 }
 
 /// The minimum of the finite `s · x` over `xs` (`s` = −1 when `neg`, else 1), as its last
