@@ -354,7 +354,19 @@ fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64>
     if n < RADIX_MIN || u32::try_from(n).is_err() || shift + RADIX_BITS > 64 {
         return select_each(keys, ranks);
     }
-    let bucket = |k: i64| (((k as u64 ^ (1 << 63)) << shift) >> (64 - RADIX_BITS)) as usize;
+    // Keys as unsigned numbers in the same order.
+    let order = |k: i64| k as u64 ^ (1 << 63);
+    // Skip the leading bits every key shares: on narrow data (a per-cycle period, say) they
+    // would put every key in one bucket, and the selection would fall back to the whole.
+    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| {
+        let k = order(k);
+        (lo.min(k), hi.max(k))
+    });
+    if lo == hi {
+        return alloc::vec![keys[0]; ranks.len()];
+    }
+    let shift = shift.max((lo ^ hi).leading_zeros().min(64 - RADIX_BITS));
+    let bucket = |k: i64| ((order(k) << shift) >> (64 - RADIX_BITS)) as usize;
     let mut counts = alloc::vec![0u32; BUCKETS];
     let Ok(table) = <&mut [u32; BUCKETS]>::try_from(&mut counts[..]) else {
         return select_each(keys, ranks);
@@ -563,7 +575,12 @@ mod tests {
                 }
             })
             .collect();
-        for xs in [wide, offset, two, zeros, skewed, nested] {
+        // Narrow data: every key shares its leading bits (skipped before bucketing).
+        let narrow: Vec<f64> = (0..n as u64)
+            .map(|i| -1000.0 - ((mix(i) >> 44) as f64) * 1e-9)
+            .collect();
+        let constant = vec![7.25; n];
+        for xs in [wide, offset, two, zeros, skewed, nested, narrow, constant] {
             let mut keys: Vec<i64> = xs.iter().map(|&x| key(x)).collect();
             let mut sorted = keys.clone();
             sorted.sort_unstable();
