@@ -342,4 +342,4 @@ fn first_sync<D: Resync>(d: &D, mut prev: Option<u32>, part: &[Transition]) -> O
 
 #[cfg(test)]
 #[path = "parts_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -35,13 +35,13 @@ fn in_parts<D: Resync>(
 }
 
 /// `n` equal parts of `len` transitions: the cut indices.
-fn equal_cuts(len: usize, n: usize) -> Vec<usize> {
+pub(crate) fn equal_cuts(len: usize, n: usize) -> Vec<usize> {
     (1..n).map(|k| k * len / n).collect()
 }
 
 /// The protocol settings and decoder of a golden case (`None` for protocols scopekit does
 /// not decode).
-fn case_decoder(case: &golden::Case) -> Option<(AnyDecoder, Vec<usize>)> {
+pub(crate) fn case_decoder(case: &golden::Case) -> Option<(AnyDecoder, Vec<usize>)> {
     let protocol = case.json["protocol"].as_str()?;
     let mut json = case.json["options"].clone();
     json["protocol"] = protocol.into();
@@ -97,7 +97,7 @@ fn golden_captures_decode_identically_in_parts() {
 /// SPI transitions (clk line 0, mosi line 1, cs line 2; CS active low): `bursts` transfers
 /// of `words` 8-bit words, some cut short by CS, with CS and CLK sometimes changing at the
 /// same sample.
-fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
+pub(crate) fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
     let mut rng = seed;
     let mut next = move || {
         rng ^= rng << 13;
@@ -147,7 +147,7 @@ fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
     (t, at + 5)
 }
 
-fn spi(cs: bool) -> SpiDecoder {
+pub(crate) fn spi(cs: bool) -> SpiDecoder {
     let config = SpiConfig::default();
     SpiDecoder::try_new(&config, [true, false, true, cs]).unwrap()
 }
