@@ -9,7 +9,10 @@ use scopekit_core::decode::fused::{explicit_lines, FusedDecode, PartTask};
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeTail, FrameStatsBuilder, Levels,
 };
-use scopekit_core::edges::{line_threshold, FirstSamples, Threshold, AUTO_WINDOW};
+use scopekit_core::edges::{
+    finite_range, merged_range, piece_histogram, pieces_threshold, FirstSamples, Threshold,
+    AUTO_WINDOW,
+};
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::parts::{analog_parts, DECODE_PART_BYTES};
 use scopekit_core::BlockSink;
@@ -326,16 +329,11 @@ impl ParallelDecode {
                     let started = js_sys::Date::now();
                     let first = self.first_samples(fresh)?;
                     self.phases.first += js_sys::Date::now() - started;
-                    let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
+                    let enough = first.iter().all(|l| l.len >= AUTO_WINDOW);
                     let started = js_sys::Date::now();
-                    // Each line's threshold on its own (on the pool).
                     let hysteresis = self.levels.hysteresis;
-                    let lines = (enough || last).then(|| {
-                        let levels = par_map(&first, |s| {
-                            traced("levels", || line_threshold(s, hysteresis))
-                        });
-                        self.channels.iter().copied().zip(levels).collect()
-                    });
+                    let lines =
+                        (enough || last).then(|| levels(&self.channels, &first, hysteresis));
                     self.phases.levels += js_sys::Date::now() - started;
                     lines
                 }
@@ -361,11 +359,13 @@ impl ParallelDecode {
     }
 
     /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts, then the
-    /// `fresh` ones: the parts read a pool's worth at a time in parallel (each up to its own
-    /// first `AUTO_WINDOW` samples), the prefixes concatenated in order (the serial read's
-    /// samples).
-    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<Vec<f64>>, JsError> {
-        let mut first: Vec<Vec<f64>> = vec![Vec::new(); self.channels.len()];
+    /// `fresh` ones, in pieces: the parts read a pool's worth at a time in parallel (each up
+    /// to its own first `AUTO_WINDOW` samples, with each line's range), the pieces kept in
+    /// order as they are (the serial read's samples, not copied).
+    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<FirstPieces>, JsError> {
+        let mut first: Vec<FirstPieces> = (0..self.channels.len())
+            .map(|_| FirstPieces::default())
+            .collect();
         let wave = thread_count().max(1) as usize;
         let parts: Vec<(usize, &[u8])> = self
             .pending
@@ -374,31 +374,43 @@ impl ParallelDecode {
             .chain(fresh.iter().copied())
             .collect();
         for group in parts.chunks(wave) {
-            if first.iter().all(|s| s.len() >= AUTO_WINDOW) {
+            if first.iter().all(|l| l.len >= AUTO_WINDOW) {
                 break;
             }
             let read = par_map(group, |&(i, bytes)| {
-                // Room for the part's samples of a line up to AUTO_WINDOW (no vector grows
-                // on the pool).
-                let rows = self
-                    .header
-                    .row_bytes()
-                    .filter(|&r| r > 0)
-                    .map_or(0, |r| bytes.len() / r as usize);
-                let mut own = FirstSamples::new(&self.channels, rows);
-                read_part(&self.header, self.bounds[i], bytes, &mut own)
-                    .map(|()| own.into_samples())
+                traced("first", || {
+                    // Room for the part's samples of a line up to AUTO_WINDOW (no vector
+                    // grows on the pool).
+                    let rows = self
+                        .header
+                        .row_bytes()
+                        .filter(|&r| r > 0)
+                        .map_or(0, |r| bytes.len() / r as usize);
+                    let mut own = FirstSamples::new(&self.channels, rows);
+                    read_part(&self.header, self.bounds[i], bytes, &mut own)?;
+                    let samples = own.into_samples();
+                    let ranges: Vec<_> = samples.iter().map(|s| finite_range(s)).collect();
+                    Ok::<_, scopekit_core::Error>((samples, ranges))
+                })
             });
             for part in read {
-                for (buf, mut got) in first.iter_mut().zip(part.map_err(js_error)?) {
-                    if buf.is_empty() {
-                        // The first part's samples as they are (no copy).
-                        got.truncate(AUTO_WINDOW);
-                        *buf = got;
+                let (samples, ranges) = part.map_err(js_error)?;
+                for (line, (mut got, range)) in
+                    first.iter_mut().zip(samples.into_iter().zip(ranges))
+                {
+                    let take = AUTO_WINDOW.saturating_sub(line.len).min(got.len());
+                    if take == 0 {
                         continue;
                     }
-                    let take = AUTO_WINDOW.saturating_sub(buf.len()).min(got.len());
-                    buf.extend_from_slice(&got[..take]);
+                    let range = if take < got.len() {
+                        got.truncate(take);
+                        finite_range(&got)
+                    } else {
+                        range
+                    };
+                    line.len += take;
+                    line.pieces.push(got);
+                    line.ranges.push(range);
                 }
             }
         }
@@ -462,6 +474,50 @@ impl ParallelDecode {
         self.phases.carry += taking;
         Ok(())
     }
+}
+
+/// One line's first samples, in pieces (one per part read, in order).
+#[derive(Default)]
+struct FirstPieces {
+    pieces: Vec<Vec<f64>>,
+    /// Each piece's [`finite_range`].
+    ranges: Vec<Option<(f64, f64)>>,
+    /// Samples in all.
+    len: usize,
+}
+
+/// The lines' automatic thresholds from their first samples (`first[i]` of `channels[i]`):
+/// each piece's histogram on the pool (a task per line and piece), summed per line
+/// ([`pieces_threshold`]: exactly the serial digitizer's thresholds).
+fn levels(
+    channels: &[usize],
+    first: &[FirstPieces],
+    hysteresis: Option<f64>,
+) -> Vec<(usize, Threshold)> {
+    let ranges: Vec<Option<(f64, f64)>> = first.iter().map(|l| merged_range(&l.ranges)).collect();
+    let jobs: Vec<(usize, &[f64], (f64, f64))> = first
+        .iter()
+        .zip(&ranges)
+        .enumerate()
+        .filter_map(|(k, (l, r))| r.filter(|(lo, hi)| hi > lo).map(|r| (k, l, r)))
+        .flat_map(|(k, l, r)| l.pieces.iter().map(move |p| (k, &p[..], r)))
+        .collect();
+    let hists = par_map(&jobs, |&(_, p, r)| {
+        traced("levels", || piece_histogram(p, r))
+    });
+    let mut per: Vec<Vec<Vec<u64>>> = vec![Vec::new(); first.len()];
+    for (&(k, _, _), h) in jobs.iter().zip(hists) {
+        per[k].push(h);
+    }
+    channels
+        .iter()
+        .zip(first)
+        .enumerate()
+        .map(|(k, (&c, l))| {
+            let pieces: Vec<&[f64]> = l.pieces.iter().map(|p| &p[..]).collect();
+            (c, pieces_threshold(&pieces, ranges[k], &per[k], hysteresis))
+        })
+        .collect()
 }
 
 /// Part tasks in flight at once: two per pool thread and one more, so a thread finds a
