@@ -15,7 +15,7 @@ use scopekit_core::edges::{
 };
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::parts::{analog_parts, DECODE_PART_BYTES};
-use scopekit_core::BlockSink;
+use scopekit_core::{Block, BlockSink};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -144,6 +144,10 @@ pub struct ParallelDecode {
     finished: bool,
     /// Parts received before the thresholds were known: (part index, bytes).
     pending: Vec<(usize, Vec<u8>)>,
+    /// The samples of parts read whole for the automatic thresholds: (part index, each
+    /// line's first sample index and samples), replayed into their tasks instead of read
+    /// again.
+    replay: Vec<Replay>,
     /// Frames decoded and not yet taken.
     frames: Vec<AnyFrame>,
     stats: FrameStatsBuilder,
@@ -211,6 +215,7 @@ impl ParallelDecode {
             fused: None,
             finished: false,
             pending: Vec::new(),
+            replay: Vec::new(),
             frames: Vec::new(),
             stats: FrameStatsBuilder::default(),
             rate,
@@ -335,6 +340,9 @@ impl ParallelDecode {
                     let lines =
                         (enough || last).then(|| levels(&self.channels, &first, hysteresis));
                     self.phases.levels += js_sys::Date::now() - started;
+                    if lines.is_some() {
+                        self.replay = replays(&self.channels, first);
+                    }
                     lines
                 }
             };
@@ -388,29 +396,34 @@ impl ParallelDecode {
                         .map_or(0, |r| bytes.len() / r as usize);
                     let mut own = FirstSamples::new(&self.channels, rows);
                     read_part(&self.header, self.bounds[i], bytes, &mut own)?;
-                    let samples = own.into_samples();
+                    let (samples, starts) = own.into_parts();
                     let ranges: Vec<_> = samples.iter().map(|s| finite_range(s)).collect();
-                    Ok::<_, scopekit_core::Error>((samples, ranges))
+                    Ok::<_, scopekit_core::Error>((i, samples, starts, ranges))
                 })
             });
             for part in read {
-                let (samples, ranges) = part.map_err(js_error)?;
-                for (line, (mut got, range)) in
-                    first.iter_mut().zip(samples.into_iter().zip(ranges))
+                let (i, samples, starts, ranges) = part.map_err(js_error)?;
+                for (k, (line, (mut got, range))) in first
+                    .iter_mut()
+                    .zip(samples.into_iter().zip(ranges))
+                    .enumerate()
                 {
                     let take = AUTO_WINDOW.saturating_sub(line.len).min(got.len());
                     if take == 0 {
                         continue;
                     }
-                    let range = if take < got.len() {
+                    let whole = take == got.len();
+                    let range = if whole {
+                        range
+                    } else {
                         got.truncate(take);
                         finite_range(&got)
-                    } else {
-                        range
                     };
+                    let start = starts.as_ref().and_then(|s| s[k]).filter(|_| whole);
                     line.len += take;
                     line.pieces.push(got);
                     line.ranges.push(range);
+                    line.from.push((i, start));
                 }
             }
         }
@@ -429,29 +442,52 @@ impl ParallelDecode {
         let header = &self.header;
         let bounds = &self.bounds;
         let started = js_sys::Date::now();
+        let channels = &self.channels;
         struct Taking<'a> {
             fused: &'a mut FusedDecode<AnyDecoder>,
+            replay: &'a mut Vec<Replay>,
             stats: &'a mut FrameStatsBuilder,
             out: &'a mut Vec<AnyFrame>,
             ms: f64,
         }
         let mut state = Taking {
             fused,
+            replay: &mut self.replay,
             stats: &mut self.stats,
             out: &mut self.frames,
             ms: 0.0,
         };
-        let task = |k: usize, task: PartTask<AnyDecoder>| {
+        let task = |k: usize, (task, replay): (PartTask<AnyDecoder>, Option<Replay>)| {
             let (i, bytes) = parts[k];
-            traced("part", || {
-                task.run(|sink| read_part(header, bounds[i], bytes, sink))
+            traced("part", || match replay {
+                // Read whole for the thresholds already: its samples, one block per line.
+                Some(replay) => task.run(|sink| {
+                    sink.begin(header.layout())?;
+                    for (&channel, (start, samples)) in channels.iter().zip(&replay.lines) {
+                        sink.block(Block {
+                            channel,
+                            start: *start,
+                            samples,
+                        })?;
+                    }
+                    Ok(())
+                }),
+                None => task.run(|sink| read_part(header, bounds[i], bytes, sink)),
             })
         };
         par_pipeline(
             &mut state,
             parts.len(),
             in_flight(),
-            |st, _| st.fused.task(),
+            |st, k| {
+                let i = parts[k].0;
+                let replay = st
+                    .replay
+                    .iter()
+                    .position(|r| r.part == i)
+                    .map(|at| st.replay.swap_remove(at));
+                (st.fused.task(), replay)
+            },
             task,
             |st, k, done| {
                 let t0 = js_sys::Date::now();
@@ -480,6 +516,9 @@ impl ParallelDecode {
 #[derive(Default)]
 struct FirstPieces {
     pieces: Vec<Vec<f64>>,
+    /// Each piece's part and, when the piece is every sample of the line in the part, the
+    /// sample index it starts at.
+    from: Vec<(usize, Option<u64>)>,
     /// Each piece's [`finite_range`].
     ranges: Vec<Option<(f64, f64)>>,
     /// Samples in all.
@@ -518,6 +557,56 @@ fn levels(
             (c, pieces_threshold(&pieces, ranges[k], &per[k], hysteresis))
         })
         .collect()
+}
+
+/// The samples of a part read whole for the automatic thresholds.
+struct Replay {
+    part: usize,
+    /// Each line's first sample index and samples.
+    lines: Vec<(u64, Vec<f64>)>,
+}
+
+/// The parts whose every line's samples `first` holds whole, to replay into their tasks
+/// (none when two lines share a channel: a block would reach both).
+fn replays(channels: &[usize], first: Vec<FirstPieces>) -> Vec<Replay> {
+    let distinct = channels
+        .iter()
+        .enumerate()
+        .all(|(k, c)| !channels[..k].contains(c));
+    let Some(pieces) = first.first().map(|l| l.pieces.len()) else {
+        return Vec::new();
+    };
+    if !distinct || first.iter().any(|l| l.pieces.len() != pieces) {
+        return Vec::new();
+    }
+    let mut lines: Vec<_> = first
+        .into_iter()
+        .map(|l| l.from.into_iter().zip(l.pieces))
+        .collect();
+    let mut out = Vec::new();
+    for _ in 0..pieces {
+        let mut part = None;
+        let mut got = Vec::with_capacity(lines.len());
+        for line in &mut lines {
+            let Some(((i, start), samples)) = line.next() else {
+                return out;
+            };
+            match (start, part) {
+                (Some(s), None) => {
+                    part = Some(i);
+                    got.push((s, samples));
+                }
+                (Some(s), Some(p)) if p == i => got.push((s, samples)),
+                _ => part = Some(usize::MAX),
+            }
+        }
+        if let Some(part) = part.filter(|&p| p != usize::MAX) {
+            if got.len() == channels.len() {
+                out.push(Replay { part, lines: got });
+            }
+        }
+    }
+    out
 }
 
 /// Part tasks in flight at once: two per pool thread and one more, so a thread finds a

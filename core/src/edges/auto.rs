@@ -14,6 +14,10 @@ pub const AUTO_WINDOW: usize = 1 << 20;
 pub struct FirstSamples<'a> {
     channels: &'a [usize],
     samples: Vec<Vec<f64>>,
+    /// Sample index of each channel's first block.
+    starts: Vec<Option<u64>>,
+    /// Whether samples past [`AUTO_WINDOW`] were left out.
+    capped: bool,
 }
 
 impl<'a> FirstSamples<'a> {
@@ -23,6 +27,8 @@ impl<'a> FirstSamples<'a> {
         FirstSamples {
             channels,
             samples: channels.iter().map(|_| Vec::with_capacity(room)).collect(),
+            starts: alloc::vec![None; channels.len()],
+            capped: false,
         }
     }
 
@@ -35,6 +41,14 @@ impl<'a> FirstSamples<'a> {
     pub fn into_samples(self) -> Vec<Vec<f64>> {
         self.samples
     }
+
+    /// The samples kept and, when they are every sample the blocks held (none left out past
+    /// [`AUTO_WINDOW`]), the sample index each channel's first block started at: then the
+    /// blocks can be replayed from the samples (one block per channel) instead of read again.
+    pub fn into_parts(self) -> (Vec<Vec<f64>>, Option<Vec<Option<u64>>>) {
+        let starts = (!self.capped).then_some(self.starts);
+        (self.samples, starts)
+    }
 }
 
 impl BlockSink for FirstSamples<'_> {
@@ -42,11 +56,19 @@ impl BlockSink for FirstSamples<'_> {
         Ok(())
     }
     fn block(&mut self, b: Block<'_>) -> Result<()> {
-        for (c, buf) in self.channels.iter().zip(&mut self.samples) {
-            if *c == b.channel && buf.len() < AUTO_WINDOW {
-                let take = (AUTO_WINDOW - buf.len()).min(b.samples.len());
-                buf.extend_from_slice(&b.samples[..take]);
+        for ((c, buf), start) in self
+            .channels
+            .iter()
+            .zip(&mut self.samples)
+            .zip(&mut self.starts)
+        {
+            if *c != b.channel {
+                continue;
             }
+            start.get_or_insert(b.start);
+            let take = AUTO_WINDOW.saturating_sub(buf.len()).min(b.samples.len());
+            buf.extend_from_slice(&b.samples[..take]);
+            self.capped |= take < b.samples.len();
         }
         Ok(())
     }
