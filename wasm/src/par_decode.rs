@@ -150,6 +150,10 @@ pub struct ParallelDecode {
     replay: Vec<Replay>,
     /// Frames decoded and not yet taken.
     frames: Vec<AnyFrame>,
+    /// Whether frames are kept to be taken (`decodeBytes` without frames only counts
+    /// them: each part's are dropped once in the statistics, as the serial path drops
+    /// each push's).
+    keep: bool,
     stats: FrameStatsBuilder,
     rate: Option<f64>,
     /// Milliseconds spent in the pool calls of the parts (the parallel share).
@@ -217,6 +221,7 @@ impl ParallelDecode {
             pending: Vec::new(),
             replay: Vec::new(),
             frames: Vec::new(),
+            keep: true,
             stats: FrameStatsBuilder::default(),
             rate,
             parallel_ms: 0.0,
@@ -448,6 +453,7 @@ impl ParallelDecode {
             replay: &'a mut Vec<Replay>,
             stats: &'a mut FrameStatsBuilder,
             out: &'a mut Vec<AnyFrame>,
+            keep: bool,
             ms: f64,
         }
         let mut state = Taking {
@@ -455,6 +461,7 @@ impl ParallelDecode {
             replay: &mut self.replay,
             stats: &mut self.stats,
             out: &mut self.frames,
+            keep: self.keep,
             ms: 0.0,
         };
         let task = |k: usize, (task, replay): (PartTask<AnyDecoder>, Option<Replay>)| {
@@ -498,7 +505,9 @@ impl ParallelDecode {
                     .take(done, |sink| read_part(header, bounds[i], bytes, sink))
                     .map_err(js_error)?;
                 st.stats.add(&frames);
-                st.out.extend(frames);
+                if st.keep {
+                    st.out.extend(frames);
+                }
                 st.ms += js_sys::Date::now() - t0;
                 Ok::<_, JsError>(())
             },
@@ -683,6 +692,7 @@ pub fn decode_bytes(
                 levels.clone(),
             )?;
             run.phases.setup = js_sys::Date::now() - setup;
+            run.keep = with_frames;
             if run.parallel() {
                 parallel = true;
                 let at = run.header.data_offset() as usize;
