@@ -30,6 +30,9 @@
 //                    phases: `levels` (a line's automatic threshold), `part` (a part
 //                    thresholded, merged and decoded from its first sync point), `segment`
 //                    (parts that settle nothing on their own))
+//   BENCH_SETTLE_MS=250   (mem: idle time before each timed decodeBytes, so the previous
+//                    call's garbage (a 160 MB copy per call) is collected and background
+//                    compilation done before the clock starts, for either build; 0: none)
 //   BENCH_TUNE="4,4;2,8"   (mem: also the threaded parts path with 4 MiB parts, 4 per thread
 //                    per push, and so on: setDecodeTuning; needs a build that has it)
 // - `ranges`: the analog view's spectrum of a dropped float32 NPY of RANGE_SAMPLES samples
@@ -320,11 +323,13 @@ try {
   const TUNE = (process.env.BENCH_TUNE || '').split(';').filter(Boolean).map((t) => t.split(',').map(Number));
   for (const [mib, per] of TUNE) memCases.push([`parts-${mib}MiBx${per}`, 'threads', true, [mib * 2 ** 20, per]]);
   const mem = Object.fromEntries(memCases.map(([k]) => [k, { ms: [], wall: [], cpu: [] }]));
+  const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 250);
   for (let r = 0; r < RUNS; r += 1) {
     for (const [key, build, parts, tune] of memCases) {
       if (TUNE.length) {
         await page.evaluate(([b, t]) => window.benchCall(window.benchWorkers[b].worker, 'setDecodeTuning', t), [build, tune ?? [0, 0]]);
       }
+      if (SETTLE_MS > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const [out, wall, cpu] = await timed(tag, () => page.evaluate(([b, parts]) => window.benchCall(
         window.benchWorkers[b].worker, 'decodeBytes', [window.benchBytes,
           { protocol: 'spi', cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 },
@@ -345,10 +350,10 @@ try {
     for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
     window.benchBytes = null;
   });
-  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
+  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory; ${SETTLE_MS} ms idle before each call), load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   for (const [key, build, parts] of memCases) {
     const m = mem[key];
-    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
+    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (min ${Math.min(...m.ms).toFixed(0)}, max ${Math.max(...m.ms).toFixed(0)}) (on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
     if (m.phases) {
       const names = Object.keys(m.phases[0]);
       const other = m.phases.map((p, i) => m.ms[i] - names.reduce((n, k) => n + p[k], 0));
