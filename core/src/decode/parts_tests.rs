@@ -337,7 +337,7 @@ fn parts_decoded_from_their_sync_points_are_the_serial_frames() {
 #[ignore]
 fn parts_paths_native() {
     extern crate std;
-    use crate::edges::{line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange};
+    use crate::edges::{line_threshold, DigitizePart, Digitizer, MergeRange};
     use crate::formats::{Header, Reader};
     use crate::parts::{analog_parts, DECODE_PART_BYTES};
     use crate::BlockSink;
@@ -440,41 +440,29 @@ fn parts_paths_native() {
         frames.extend(pd.finish(end));
         frames
     };
+    // Core's fused path (`decode::fused`), as the page and the CLI drive it.
     let fused = |threads: usize| -> Vec<AnyFrame> {
-        let mut dig = Digitizer::new(&explicit).unwrap();
-        let mut pd = PartDecoder::new(decoder.clone());
-        let mut spare = EdgeBuffers::default();
+        use crate::decode::fused::FusedDecode;
+        let mut run = FusedDecode::new(decoder.clone(), &lines, header.layout()).unwrap();
         let mut frames = Vec::new();
         for group in bounds.chunks(batch) {
-            let jobs: Vec<_> = group
-                .iter()
-                .map(|&b| (b, DigitizePart::reusing(&lines, &mut spare)))
-                .collect();
-            let done = pool(jobs, threads, |(b, mut part)| {
-                read(b, &mut part);
-                let own = part.settle();
-                let seg = own
-                    .as_ref()
-                    .and_then(|o| decode_from_sync(&decoder, o.levels, &o.transitions));
-                (part, own, seg)
+            let jobs: Vec<_> = group.iter().map(|&b| (b, run.task())).collect();
+            let done = pool(jobs, threads, |(b, task)| {
+                task.run(|sink| {
+                    read(b, sink);
+                    Ok::<_, ()>(())
+                })
+                .unwrap()
             });
-            for (part, own, seg) in done {
-                let had = dig.carry_settled(part, &mut spare).unwrap();
-                let head = dig.take();
-                match (had, own, seg) {
-                    (true, Some(own), Some((i, seg))) => {
-                        frames.extend(pd.push_settled(&[&head, &own.transitions[..=i]], Some(seg)))
-                    }
-                    (true, Some(own), None) => {
-                        frames.extend(pd.push_settled(&[&head, &own.transitions], None))
-                    }
-                    _ => frames.extend(pd.push(&[&head])),
-                }
+            for (&b, d) in group.iter().zip(done) {
+                let got = run.take(d, |sink| {
+                    read(b, sink);
+                    Ok::<_, ()>(())
+                });
+                frames.extend(got.unwrap());
             }
         }
-        let last = dig.finish();
-        frames.extend(pd.push(&[&last]));
-        frames.extend(pd.finish(end));
+        frames.extend(run.finish(end));
         frames
     };
     let _ = MergeRange::run;
