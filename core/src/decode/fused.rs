@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 
 use super::parts::{decode_from_sync, Decoded, PartDecoder, Resync};
 use super::Levels;
-use crate::edges::{line_threshold, DigitizePart, Digitizer, EdgeBuffers, Settled, Threshold};
+use crate::edges::{DigitizePart, Digitizer, EdgeBuffers, Settled, Threshold};
 use crate::{BlockSink, Layout, Result};
 
 /// The decoder side: in segments cut at sync points when the decoder has them, else serial.
@@ -196,7 +196,8 @@ impl<D: Resync> FusedDecode<D> {
 }
 
 /// The lines' thresholds when `levels` sets one explicitly (`None`: automatic, from each
-/// line's first samples: [`auto_lines`]).
+/// line's first [`AUTO_WINDOW`](crate::edges::AUTO_WINDOW) samples:
+/// [`line_threshold`](crate::edges::line_threshold)).
 pub fn explicit_lines(channels: &[usize], levels: &Levels) -> Option<Vec<(usize, Threshold)>> {
     let level = levels.threshold?;
     let hysteresis = levels.hysteresis.unwrap_or(0.0);
@@ -206,21 +207,6 @@ pub fn explicit_lines(channels: &[usize], levels: &Levels) -> Option<Vec<(usize,
             .map(|&c| (c, Threshold { level, hysteresis }))
             .collect(),
     )
-}
-
-/// The lines' automatic thresholds from their first samples (`first[i]` of `channels[i]`,
-/// at most [`AUTO_WINDOW`](crate::edges::AUTO_WINDOW) used): what the serial digitizer
-/// chooses.
-pub fn auto_lines(
-    channels: &[usize],
-    first: &[Vec<f64>],
-    hysteresis: Option<f64>,
-) -> Vec<(usize, Threshold)> {
-    channels
-        .iter()
-        .zip(first)
-        .map(|(&c, s)| (c, line_threshold(s, hysteresis)))
-        .collect()
 }
 
 #[cfg(test)]
