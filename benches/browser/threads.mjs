@@ -30,6 +30,7 @@
 //                    phases: `levels` (a line's automatic threshold), `part` (a part
 //                    thresholded, merged and decoded from its first sync point), `segment`
 //                    (parts that settle nothing on their own))
+//   BENCH_MEM=single,parts   (mem: only these cases; single, parts, serial, single-parts)
 //   BENCH_SETTLE_MS=250   (mem: idle time before each timed decodeBytes, so the previous
 //                    call's garbage (a 160 MB copy per call) is collected and background
 //                    compilation done before the clock starts, for either build; 0: none)
@@ -317,7 +318,10 @@ try {
       for (const { worker } of Object.values(window.benchWorkers)) await window.benchCall(worker, 'setDecodeTrace', [true]);
     });
   }
-  const memCases = [['single', 'single', false], ['parts', 'threads', true], ['serial', 'threads', false], ['single-parts', 'single', true]];
+  // BENCH_MEM=single,parts: only those cases (all four by default).
+  const memOnly = process.env.BENCH_MEM ? new Set(process.env.BENCH_MEM.split(',')) : null;
+  const memCases = [['single', 'single', false], ['parts', 'threads', true], ['serial', 'threads', false], ['single-parts', 'single', true]]
+    .filter(([k]) => !memOnly || memOnly.has(k));
   // BENCH_TUNE="4,4;2,8": also the threaded parts path with parts of 4 MiB, 4 per thread
   // per push, and so on (setDecodeTuning).
   const TUNE = (process.env.BENCH_TUNE || '').split(';').filter(Boolean).map((t) => t.split(',').map(Number));
@@ -367,9 +371,10 @@ try {
         + `${med(ph, (p) => p.threads.size)} threads`).join('; ')}`);
     }
   }
-  console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `
-    + `threaded serial vs single serial ${(median(mem.serial.ms) / median(mem.single.ms)).toFixed(2)}x slower; `
-    + `single build parts vs serial ${(median(mem['single-parts'].ms) / median(mem.single.ms)).toFixed(2)}x`);
+  const ratio = (a, b) => (mem[a] && mem[b] ? (median(mem[a].ms) / median(mem[b].ms)).toFixed(2) : '-');
+  console.log(`  speed-up in memory: parts/threaded vs single ${ratio('single', 'parts')}x; `
+    + `threaded serial vs single serial ${ratio('serial', 'single')}x slower; `
+    + `single build parts vs serial ${ratio('single-parts', 'single')}x`);
   }
   const load1 = loadavg()[0];
 
