@@ -30,6 +30,10 @@
 //                    phases: `levels` (a line's automatic threshold), `part` (a part
 //                    thresholded, merged and decoded from its first sync point), `segment`
 //                    (parts that settle nothing on their own))
+//   BENCH_MEM=single,parts   (mem: only these cases; single, parts, serial, single-parts)
+//   BENCH_SETTLE_MS=250   (mem: idle time before each timed decodeBytes, so the previous
+//                    call's garbage (a 160 MB copy per call) is collected and background
+//                    compilation done before the clock starts, for either build; 0: none)
 //   BENCH_TUNE="4,4;2,8"   (mem: also the threaded parts path with 4 MiB parts, 4 per thread
 //                    per push, and so on: setDecodeTuning; needs a build that has it)
 // - `ranges`: the analog view's spectrum of a dropped float32 NPY of RANGE_SAMPLES samples
@@ -314,17 +318,22 @@ try {
       for (const { worker } of Object.values(window.benchWorkers)) await window.benchCall(worker, 'setDecodeTrace', [true]);
     });
   }
-  const memCases = [['single', 'single', false], ['parts', 'threads', true], ['serial', 'threads', false], ['single-parts', 'single', true]];
+  // BENCH_MEM=single,parts: only those cases (all four by default).
+  const memOnly = process.env.BENCH_MEM ? new Set(process.env.BENCH_MEM.split(',')) : null;
+  const memCases = [['single', 'single', false], ['parts', 'threads', true], ['serial', 'threads', false], ['single-parts', 'single', true]]
+    .filter(([k]) => !memOnly || memOnly.has(k));
   // BENCH_TUNE="4,4;2,8": also the threaded parts path with parts of 4 MiB, 4 per thread
   // per push, and so on (setDecodeTuning).
   const TUNE = (process.env.BENCH_TUNE || '').split(';').filter(Boolean).map((t) => t.split(',').map(Number));
   for (const [mib, per] of TUNE) memCases.push([`parts-${mib}MiBx${per}`, 'threads', true, [mib * 2 ** 20, per]]);
   const mem = Object.fromEntries(memCases.map(([k]) => [k, { ms: [], wall: [], cpu: [] }]));
+  const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 250);
   for (let r = 0; r < RUNS; r += 1) {
     for (const [key, build, parts, tune] of memCases) {
       if (TUNE.length) {
         await page.evaluate(([b, t]) => window.benchCall(window.benchWorkers[b].worker, 'setDecodeTuning', t), [build, tune ?? [0, 0]]);
       }
+      if (SETTLE_MS > 0) await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const [out, wall, cpu] = await timed(tag, () => page.evaluate(([b, parts]) => window.benchCall(
         window.benchWorkers[b].worker, 'decodeBytes', [window.benchBytes,
           { protocol: 'spi', cs_polarity: 'active-low', cpol: 0, cpha: 0, bitorder: 'msb-first', wordsize: 8 },
@@ -345,10 +354,10 @@ try {
     for (const { worker } of Object.values(window.benchWorkers)) worker.terminate();
     window.benchBytes = null;
   });
-  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory)`);
+  console.log(`Decode SPI from memory (decodeBytes, bytes already in the worker; ms timed inside wasm, then wall incl. the copy into wasm memory; ${SETTLE_MS} ms idle before each call), load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   for (const [key, build, parts] of memCases) {
     const m = mem[key];
-    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
+    console.log(`  ${key.padEnd(12)} (${build} build, parts ${parts}, parallel ${m.parallel}, ${m.frames} frames): decode ${m.ms.map((x) => x.toFixed(0)).join(', ')} ms; median ${median(m.ms).toFixed(0)} ms (min ${Math.min(...m.ms).toFixed(0)}, max ${Math.max(...m.ms).toFixed(0)}) (on the pool: ${median(m.par).toFixed(0)} ms); wall ${busyOf(m.wall, m.cpu)}`);
     if (m.phases) {
       const names = Object.keys(m.phases[0]);
       const other = m.phases.map((p, i) => m.ms[i] - names.reduce((n, k) => n + p[k], 0));
@@ -362,9 +371,10 @@ try {
         + `${med(ph, (p) => p.threads.size)} threads`).join('; ')}`);
     }
   }
-  console.log(`  speed-up in memory: parts/threaded vs single ${(median(mem.single.ms) / median(mem.parts.ms)).toFixed(2)}x; `
-    + `threaded serial vs single serial ${(median(mem.serial.ms) / median(mem.single.ms)).toFixed(2)}x slower; `
-    + `single build parts vs serial ${(median(mem['single-parts'].ms) / median(mem.single.ms)).toFixed(2)}x`);
+  const ratio = (a, b) => (mem[a] && mem[b] ? (median(mem[a].ms) / median(mem[b].ms)).toFixed(2) : '-');
+  console.log(`  speed-up in memory: parts/threaded vs single ${ratio('single', 'parts')}x; `
+    + `threaded serial vs single serial ${ratio('serial', 'single')}x slower; `
+    + `single build parts vs serial ${ratio('single-parts', 'single')}x`);
   }
   const load1 = loadavg()[0];
 

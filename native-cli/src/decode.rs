@@ -10,14 +10,11 @@ use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeSink, DecodeTail, FrameStatsBuilder, Levels, PartDecoder,
     ProtocolConfig, Resync as _, Span, Wire,
 };
-use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, MergeRange, Threshold};
 use scopekit_core::formats::raw::RawConfig;
 use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::Header;
 use scopekit_core::logic::{part_transitions, stitch, LogicPart, Transition};
-use scopekit_core::parts::decode_batch_parts;
-use scopekit_core::BlockSink as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -140,13 +137,17 @@ pub fn run(
     let resyncs = decoder.resyncs();
     let segmented = match (&plan, &header, pool.as_deref()) {
         // Read or thresholded, then decoded in parallel parts (segments cut at sync points).
-        (Plan::AnalogParts(bounds), _, Some(pool)) if resyncs => Some(analog_segments(
+        // Core's fused parts path: each part read, thresholded, merged and decoded from its
+        // first sync point in one task (any decoder; one without sync points decodes
+        // each part's transitions when it is taken).
+        (Plan::AnalogParts(bounds), _, Some(pool)) => Some(decode_par::analog(
             &source,
             &header,
             bounds,
-            &wires,
-            input,
-            Segmented::new(pool, decoder),
+            &channels,
+            &input.levels,
+            pool,
+            decoder,
             &mut emit,
         )?),
         (Plan::LogicParts(parts), Header::Sigrok(h), Some(pool)) if resyncs => {
@@ -174,7 +175,6 @@ pub fn run(
         None => config.decoder(rate, &roles)?,
     };
     let mut sink = match (&header, &plan) {
-        (_, Plan::AnalogParts(_)) => DecodeSink::external(decoder),
         (Header::Sigrok(_), _) => DecodeSink::logic(decoder, &channels)?,
         _ => DecodeSink::analog(decoder, &input.levels.lines(&wires))?,
     };
@@ -188,16 +188,6 @@ pub fn run(
             h,
             &parts,
             &channels,
-            input.threads,
-            &mut sink,
-            &mut each,
-        )?,
-        (Plan::AnalogParts(bounds), _) => decode_par::analog(
-            &source,
-            &header,
-            &bounds,
-            &channels,
-            &input.levels,
             input.threads,
             &mut sink,
             &mut each,
@@ -277,81 +267,6 @@ fn logic_segments(
         emit(&segmented.batch(&transitions), bytes)?;
     }
     emit(&segmented.parts.finish(samples), 0)?;
-    Ok(samples)
-}
-
-/// Decode an analog file whose decoder resyncs (SPI with CS) on `input.threads` workers, a
-/// batch of parts at a time: the parts are thresholded in parallel and carried in order by
-/// the digitizer (as `decode_par::analog`), their edges merged into transitions range by
-/// range in parallel, then the batch's transitions are decoded by `segmented`. Returns the
-/// sample count.
-fn analog_segments(
-    source: &Source,
-    header: &Header,
-    bounds: &[(u64, u64)],
-    wires: &[Wire],
-    input: &Input,
-    mut segmented: Segmented<'_>,
-    emit: &mut impl FnMut(&[AnyFrame], u64) -> Result<(), CliError>,
-) -> Result<u64, CliError> {
-    let channels: Vec<usize> = wires.iter().map(|w| w.channel).collect();
-    let levels = &input.levels;
-    let pool = segmented.pool;
-    let lines: Vec<(usize, Threshold)> = match levels.threshold {
-        Some(level) => channels
-            .iter()
-            .map(|&c| {
-                let hysteresis = levels.hysteresis.unwrap_or(0.0);
-                (c, Threshold { level, hysteresis })
-            })
-            .collect(),
-        None => {
-            let first = decode_par::first_samples(source, header, bounds, &channels)?;
-            // One histogram per line, on the pool.
-            pool.install(|| {
-                channels
-                    .par_iter()
-                    .zip(first.par_iter())
-                    .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
-                    .collect()
-            })
-        }
-    };
-    let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
-    let mut digitizer = Digitizer::new(&explicit)?;
-    digitizer.begin(header.layout())?;
-    for batch in bounds.chunks(decode_batch_parts(bounds, input.threads)) {
-        let thresholded: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&b| {
-                    let mut part = DigitizePart::new(&lines);
-                    decode_par::read_part(source, header, b, &mut part).map(|()| part)
-                })
-                .collect()
-        });
-        for (&b, part) in batch.iter().zip(thresholded) {
-            if digitizer.carry_part(part?).is_err() {
-                // A line sat in its dead band too long: read this part serially.
-                decode_par::read_part(source, header, b, &mut digitizer)?;
-            }
-        }
-        // The lines' edges merged into transitions range by range (a range per part) in
-        // parallel; what the serial fallback merged comes first.
-        let ranges = digitizer.merge_ranges();
-        let merged: Vec<Vec<Transition>> =
-            pool.install(|| ranges.par_iter().map(MergeRange::run).collect());
-        drop(ranges);
-        let mut transitions = vec![digitizer.take()];
-        transitions.extend(merged);
-        digitizer.commit();
-        let frames = segmented.batch(&transitions);
-        emit(&frames, batch.iter().map(|b| b.1 - b.0).sum())?;
-    }
-    let samples = header.layout().known_samples().unwrap_or(0);
-    let mut frames = segmented.parts.push(&[&digitizer.finish()]);
-    frames.extend(segmented.parts.finish(samples));
-    emit(&frames, 0)?;
     Ok(samples)
 }
 

@@ -3,17 +3,17 @@
 //! analog samples), and that is split:
 //! - a sigrok session: its data entries are inflated and scanned in parallel and the parts'
 //!   transitions stitched ([`scopekit_core::logic::stitch`]);
-//! - an analog file (NPY, WAV, raw): parts of the data are thresholded in parallel and taken
-//!   in order by the digitizer, which carries each line's comparator state over by re-running
-//!   only a part's first samples up to the first one outside the dead band
-//!   ([`scopekit_core::edges::Digitizer::push_part`]); a part where a line sits in its dead
-//!   band too long is re-read serially.
+//! - an analog file (NPY, WAV, raw): core's fused parts path
+//!   ([`scopekit_core::decode::fused`], the page's too): each part read, thresholded, its
+//!   own transitions merged and decoded from its first sync point in one pool task, the
+//!   parts taken in order on the calling thread while later ones run ([`analog`]).
 //!
 //! Either way the transitions, hence the frames, are exactly the serial ones (tests prove it).
 
 use rayon::prelude::*;
-use scopekit_core::decode::{DecodeSink, Levels};
-use scopekit_core::edges::{line_threshold, DigitizePart, Digitizer, FirstSamples, Threshold};
+use scopekit_core::decode::fused::{explicit_lines, FusedDecode, PartTask};
+use scopekit_core::decode::{DecodeSink, Levels, Resync};
+use scopekit_core::edges::{line_threshold, FirstSamples, Threshold};
 use scopekit_core::formats::sigrok::SigrokHeader;
 use scopekit_core::formats::zip::ZipIndex;
 use scopekit_core::formats::{Header, Reader};
@@ -159,66 +159,94 @@ pub fn first_samples(
     Ok(first.into_samples())
 }
 
-/// Threshold the parts `bounds` of an analog file on `threads` workers, a batch at a time,
-/// and decode the stitched transitions.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the pieces of one decode run, all distinct"
-)]
-pub fn analog<D: Decode>(
+/// The lines' thresholds: explicit, or automatic from each line's first samples (the
+/// histograms on `pool`): what the serial digitizer chooses.
+pub fn lines(
     source: &Source,
     header: &Header,
     bounds: &[(u64, u64)],
     channels: &[usize],
     levels: &Levels,
-    threads: usize,
-    sink: &mut DecodeSink<D>,
-    each: &mut impl FnMut(&mut DecodeSink<D>, u64) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    let lines: Vec<(usize, Threshold)> = match levels.threshold {
-        Some(level) => channels
-            .iter()
-            .map(|&c| {
-                (
-                    c,
-                    Threshold {
-                        level,
-                        hysteresis: levels.hysteresis.unwrap_or(0.0),
-                    },
-                )
-            })
-            .collect(),
-        None => channels
-            .iter()
-            .zip(first_samples(source, header, bounds, channels)?)
-            .map(|(&c, s)| (c, line_threshold(&s, levels.hysteresis)))
-            .collect(),
-    };
-    let explicit: Vec<_> = lines.iter().map(|&(c, t)| (c, Ok(t))).collect();
-    let mut digitizer = Digitizer::new(&explicit)?;
-    digitizer.begin(header.layout())?;
-    let pool = crate::par::pool(threads)?;
-    for batch in bounds.chunks(2 * threads) {
-        let parts: Vec<Result<DigitizePart, CliError>> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|&b| {
-                    let mut part = DigitizePart::new(&lines);
-                    read_part(source, header, b, &mut part).map(|()| part)
-                })
-                .collect()
-        });
-        for (&b, part) in batch.iter().zip(parts) {
-            if digitizer.push_part(part?).is_err() {
-                // A line sat in its dead band too long for the carried state to be re-run
-                // cheaply: read this part serially, continuing the comparators.
-                read_part(source, header, b, &mut digitizer)?;
-            }
-            sink.push_transitions(&digitizer.take(), 0);
-            each(sink, b.1 - b.0)?;
-        }
+    pool: &rayon::ThreadPool,
+) -> Result<Vec<(usize, Threshold)>, CliError> {
+    if let Some(lines) = explicit_lines(channels, levels) {
+        return Ok(lines);
     }
+    let first = first_samples(source, header, bounds, channels)?;
+    // One histogram per line, on the pool.
+    Ok(pool.install(|| {
+        channels
+            .par_iter()
+            .zip(first.par_iter())
+            .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
+            .collect()
+    }))
+}
+
+/// Decode the parts `bounds` of an analog file with `decoder` on `pool` (core's fused parts
+/// path: each part one task, at most two per thread and one more in flight, taken in order
+/// on this thread), handing `emit` the frames in order with the bytes each part covered.
+/// Returns the sample count.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the pieces of one decode run, all distinct"
+)]
+pub fn analog<D>(
+    source: &Source,
+    header: &Header,
+    bounds: &[(u64, u64)],
+    channels: &[usize],
+    levels: &Levels,
+    pool: &rayon::ThreadPool,
+    decoder: D,
+    emit: &mut impl FnMut(&[D::Frame], u64) -> Result<(), CliError>,
+) -> Result<u64, CliError>
+where
+    D: Resync + Send,
+    D::Frame: Send,
+{
+    let lines = lines(source, header, bounds, channels, levels, pool)?;
+    let mut fused = FusedDecode::new(decoder, &lines, header.layout())?;
+    let window = 2 * pool.current_num_threads() + 1;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let run =
+        |k: usize, task: PartTask<D>| task.run(|sink| read_part(source, header, bounds[k], sink));
+    let run = &run;
+    pool.in_place_scope_fifo(|s| {
+        let mut made = 0usize;
+        let spawn = |fused: &mut FusedDecode<D>, made: &mut usize| {
+            let k = *made;
+            let task = fused.task();
+            let tx = tx.clone();
+            s.spawn_fifo(move |_| {
+                // The receiver is gone only after an error: nothing to hand over then.
+                let _ = tx.send((k, run(k, task)));
+            });
+            *made += 1;
+        };
+        while made < bounds.len().min(window) {
+            spawn(&mut fused, &mut made);
+        }
+        let mut early = std::collections::BTreeMap::new();
+        let mut next = 0usize;
+        while next < bounds.len() {
+            let Ok((k, done)) = rx.recv() else {
+                break;
+            };
+            early.insert(k, done);
+            while let Some(done) = early.remove(&next) {
+                let b = bounds[next];
+                let frames = fused.take(done?, |sink| read_part(source, header, b, sink))?;
+                emit(&frames, b.1 - b.0)?;
+                next += 1;
+                if made < bounds.len() {
+                    spawn(&mut fused, &mut made);
+                }
+            }
+        }
+        Ok::<_, CliError>(())
+    })?;
     let samples = header.layout().known_samples().unwrap_or(0);
-    sink.push_transitions(&digitizer.finish(), samples);
-    Ok(())
+    emit(&fused.finish(samples), 0)?;
+    Ok(samples)
 }

@@ -1,25 +1,26 @@
-//! The parallel decode of analog captures (NPY, WAV): the data cut into parts, each
-//! thresholded, merged into transitions and decoded from its first sync point on its own in
-//! one pool task, then taken in order, only each part's head (up to the point where every
-//! line and the decoder are known to be in the serial state) worked serially
-//! (`ParallelDecode` for the page's reads, `decodeBytes` from memory), with the
+//! The parallel decode of analog captures (NPY, WAV) on the thread pool: the data cut into
+//! parts, each part one pool task and the parts taken in order, by core's fused parts path
+//! (`scopekit_core::decode::fused`, the CLI's too); here only the pool, the bytes and the
+//! bindings (`ParallelDecode` for the page's reads, `decodeBytes` from memory), with the
 //! opt-in trace and tuning knobs of the benchmarks (`setDecodeTrace`, `setDecodeTuning`).
 //! Without feature `threads` the same parts run one after another: identical frames.
 
+use scopekit_core::decode::fused::{explicit_lines, FusedDecode, PartTask};
 use scopekit_core::decode::{
-    AnyDecoder, AnyFrame, DecodeJob, DecodeSink, DecodeTail, FrameStatsBuilder, Levels,
+    AnyDecoder, AnyFrame, DecodeJob, DecodeTail, FrameStatsBuilder, Levels,
 };
 use scopekit_core::edges::{
-    line_threshold, DigitizePart, Digitizer, EdgeBuffers, FirstSamples, Threshold, AUTO_WINDOW,
+    finite_range, merged_range, piece_histogram, pieces_threshold, FirstSamples, Threshold,
+    AUTO_WINDOW,
 };
 use scopekit_core::formats::{Header, Reader};
 use scopekit_core::parts::{analog_parts, DECODE_PART_BYTES};
-use scopekit_core::BlockSink;
+use scopekit_core::{Block, BlockSink};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::decode::decode_settings;
-use crate::threads::{par_map, par_map_in_order, thread_count};
+use crate::threads::{par_map, par_pipeline, thread_count};
 use crate::{js_error, to_js};
 
 #[wasm_bindgen]
@@ -135,25 +136,30 @@ pub struct ParallelDecode {
     next: usize,
     channels: Vec<usize>,
     levels: Levels,
-    /// The lines' thresholds, once known (automatic ones need the first samples).
-    lines: Option<Vec<(usize, Threshold)>>,
-    digitizer: Option<Digitizer>,
+    /// The decoder, until the thresholds are known (automatic ones need the first samples).
+    decoder: Option<AnyDecoder>,
+    /// The parts' decode, once the thresholds are known.
+    fused: Option<FusedDecode<AnyDecoder>>,
+    /// Whether [`finish`](Self::finish) ran.
+    finished: bool,
     /// Parts received before the thresholds were known: (part index, bytes).
     pending: Vec<(usize, Vec<u8>)>,
-    /// The decoder: in segments cut at sync points when it has them, else serial.
-    decoder: Option<Decoding>,
+    /// The samples of parts read whole for the automatic thresholds: (part index, each
+    /// line's first sample index and samples), replayed into their tasks instead of read
+    /// again.
+    replay: Vec<Replay>,
     /// Frames decoded and not yet taken.
     frames: Vec<AnyFrame>,
+    /// Whether frames are kept to be taken (`decodeBytes` without frames only counts
+    /// them: each part's are dropped once in the statistics, as the serial path drops
+    /// each push's).
+    keep: bool,
     stats: FrameStatsBuilder,
     rate: Option<f64>,
-    /// Milliseconds spent on the pool (the parallel share): the parts' tasks, the
-    /// segments of parts decoded in segments.
+    /// Milliseconds spent in the pool calls of the parts (the parallel share).
     parallel_ms: f64,
     /// Where the time went, phase by phase.
     phases: Phases,
-    /// The edge buffers of the parts taken, for the next parts (no vector grows on the
-    /// pool once the first batch sized them).
-    spare: EdgeBuffers,
 }
 
 /// Milliseconds per phase of a [`ParallelDecode`] run (what `decodeBytes` reports).
@@ -172,15 +178,9 @@ struct Phases {
     parts: f64,
     /// Taking the parts in order (serial, while later parts still run on the pool):
     /// carrying the comparators through each part's head, merging and decoding its
-    /// transitions before the settled ones, the frame statistics.
+    /// transitions before the settled ones (a part that settles nothing on its own, or a
+    /// decoder without sync points: all of them), the frame statistics.
     carry: f64,
-    /// Parts that settle nothing on their own (a line in its dead band throughout, or a
-    /// decoder without sync points): planning their segments (serial).
-    plan: f64,
-    /// Those parts' segments (on the pool), or the serial decoder.
-    segments: f64,
-    /// Those parts' segments' frames concatenated and renumbered (serial).
-    take: f64,
     /// Finishing: the last frames and the statistics' report (serial).
     finish: f64,
     /// Moving the frames out and freeing the transitions (serial).
@@ -215,16 +215,17 @@ impl ParallelDecode {
             next: 0,
             channels: wires.iter().map(|w| w.channel).collect(),
             levels,
-            lines: None,
-            digitizer: None,
+            decoder: Some(decoder),
+            fused: None,
+            finished: false,
             pending: Vec::new(),
-            decoder: Some(Decoding::new(decoder)),
+            replay: Vec::new(),
             frames: Vec::new(),
+            keep: true,
             stats: FrameStatsBuilder::default(),
             rate,
             parallel_ms: 0.0,
             phases: Phases::default(),
-            spare: EdgeBuffers::default(),
         })
     }
 
@@ -279,7 +280,7 @@ impl ParallelDecode {
             self.next += 1;
             at += len;
         }
-        if self.lines.is_some() {
+        if self.fused.is_some() {
             self.threshold(&parts)
         } else {
             self.run(false, &parts)
@@ -291,19 +292,19 @@ impl ParallelDecode {
         if self.next != self.bounds.len() {
             return Err(JsError::new("the file ended before its last part"));
         }
+        if self.finished {
+            return Err(JsError::new("session already finished"));
+        }
         self.run(true, &[])?;
         let started = js_sys::Date::now();
         let mut frames = self.take_frame_vec()?;
-        let decoding = self
-            .decoder
+        let fused = self
+            .fused
             .take()
             .ok_or_else(|| JsError::new("session already finished"))?;
+        self.finished = true;
         let samples = self.header.layout().known_samples().unwrap_or(0);
-        let last = match &mut self.digitizer {
-            Some(d) => d.finish(),
-            None => Vec::new(),
-        };
-        let rest = decoding.finish(&last, samples);
+        let rest = fused.finish(samples);
         self.stats.add(&rest);
         frames.extend(rest);
         let tail = DecodeTail {
@@ -315,7 +316,7 @@ impl ParallelDecode {
     }
 
     fn take_frame_vec(&mut self) -> Result<Vec<AnyFrame>, JsError> {
-        if self.decoder.is_none() {
+        if self.finished {
             return Err(JsError::new("session already finished"));
         }
         // Their statistics were added as they were decoded.
@@ -331,32 +332,22 @@ impl ParallelDecode {
     /// enough samples (or `last`), then threshold them in parallel and take them in order;
     /// else keep a copy of the fresh parts until more arrive.
     fn run(&mut self, last: bool, fresh: &[(usize, &[u8])]) -> Result<(), JsError> {
-        if self.lines.is_none() {
+        if self.fused.is_none() {
             let lines: Option<Vec<(usize, Threshold)>> = match self.levels.threshold {
-                Some(level) => Some(
-                    self.channels
-                        .iter()
-                        .map(|&c| {
-                            let hysteresis = self.levels.hysteresis.unwrap_or(0.0);
-                            (c, Threshold { level, hysteresis })
-                        })
-                        .collect(),
-                ),
+                Some(_) => explicit_lines(&self.channels, &self.levels),
                 None => {
                     let started = js_sys::Date::now();
                     let first = self.first_samples(fresh)?;
                     self.phases.first += js_sys::Date::now() - started;
-                    let enough = first.iter().all(|s| s.len() >= AUTO_WINDOW);
+                    let enough = first.iter().all(|l| l.len >= AUTO_WINDOW);
                     let started = js_sys::Date::now();
-                    // Each line's threshold on its own (on the pool).
                     let hysteresis = self.levels.hysteresis;
-                    let lines = (enough || last).then(|| {
-                        let levels = par_map(&first, |s| {
-                            traced("levels", || line_threshold(s, hysteresis))
-                        });
-                        self.channels.iter().copied().zip(levels).collect()
-                    });
+                    let lines =
+                        (enough || last).then(|| levels(&self.channels, &first, hysteresis));
                     self.phases.levels += js_sys::Date::now() - started;
+                    if lines.is_some() {
+                        self.replay = replays(&self.channels, first);
+                    }
                     lines
                 }
             };
@@ -366,14 +357,13 @@ impl ParallelDecode {
                     .extend(fresh.iter().map(|&(i, p)| (i, p.to_vec())));
                 return Ok(());
             };
-            let explicit: Vec<_> = lines
-                .iter()
-                .map(|&(c, t): &(usize, Threshold)| (c, Ok(t)))
-                .collect();
-            let mut digitizer = Digitizer::new(&explicit).map_err(js_error)?;
-            digitizer.begin(self.header.layout()).map_err(js_error)?;
-            self.digitizer = Some(digitizer);
-            self.lines = Some(lines);
+            let decoder = self
+                .decoder
+                .take()
+                .ok_or_else(|| JsError::new("session already finished"))?;
+            let fused =
+                FusedDecode::new(decoder, &lines, self.header.layout()).map_err(js_error)?;
+            self.fused = Some(fused);
         }
         let pending = core::mem::take(&mut self.pending);
         let mut parts: Vec<(usize, &[u8])> = pending.iter().map(|(i, p)| (*i, &p[..])).collect();
@@ -382,11 +372,13 @@ impl ParallelDecode {
     }
 
     /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts, then the
-    /// `fresh` ones: the parts read a pool's worth at a time in parallel (each up to its own
-    /// first `AUTO_WINDOW` samples), the prefixes concatenated in order (the serial read's
-    /// samples).
-    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<Vec<f64>>, JsError> {
-        let mut first: Vec<Vec<f64>> = vec![Vec::new(); self.channels.len()];
+    /// `fresh` ones, in pieces: the parts read a pool's worth at a time in parallel (each up
+    /// to its own first `AUTO_WINDOW` samples, with each line's range), the pieces kept in
+    /// order as they are (the serial read's samples, not copied).
+    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<FirstPieces>, JsError> {
+        let mut first: Vec<FirstPieces> = (0..self.channels.len())
+            .map(|_| FirstPieces::default())
+            .collect();
         let wave = thread_count().max(1) as usize;
         let parts: Vec<(usize, &[u8])> = self
             .pending
@@ -395,98 +387,132 @@ impl ParallelDecode {
             .chain(fresh.iter().copied())
             .collect();
         for group in parts.chunks(wave) {
-            if first.iter().all(|s| s.len() >= AUTO_WINDOW) {
+            if first.iter().all(|l| l.len >= AUTO_WINDOW) {
                 break;
             }
             let read = par_map(group, |&(i, bytes)| {
-                // Room for the part's samples of a line up to AUTO_WINDOW (no vector grows
-                // on the pool).
-                let rows = self
-                    .header
-                    .row_bytes()
-                    .filter(|&r| r > 0)
-                    .map_or(0, |r| bytes.len() / r as usize);
-                let mut own = FirstSamples::new(&self.channels, rows);
-                read_part(&self.header, self.bounds[i], bytes, &mut own)
-                    .map(|()| own.into_samples())
+                traced("first", || {
+                    // Room for the part's samples of a line up to AUTO_WINDOW (no vector
+                    // grows on the pool).
+                    let rows = self
+                        .header
+                        .row_bytes()
+                        .filter(|&r| r > 0)
+                        .map_or(0, |r| bytes.len() / r as usize);
+                    let mut own = FirstSamples::new(&self.channels, rows);
+                    read_part(&self.header, self.bounds[i], bytes, &mut own)?;
+                    let (samples, starts) = own.into_parts();
+                    let ranges: Vec<_> = samples.iter().map(|s| finite_range(s)).collect();
+                    Ok::<_, scopekit_core::Error>((i, samples, starts, ranges))
+                })
             });
             for part in read {
-                for (buf, mut got) in first.iter_mut().zip(part.map_err(js_error)?) {
-                    if buf.is_empty() {
-                        // The first part's samples as they are (no copy).
-                        got.truncate(AUTO_WINDOW);
-                        *buf = got;
+                let (i, samples, starts, ranges) = part.map_err(js_error)?;
+                for (k, (line, (mut got, range))) in first
+                    .iter_mut()
+                    .zip(samples.into_iter().zip(ranges))
+                    .enumerate()
+                {
+                    let take = AUTO_WINDOW.saturating_sub(line.len).min(got.len());
+                    if take == 0 {
                         continue;
                     }
-                    let take = AUTO_WINDOW.saturating_sub(buf.len()).min(got.len());
-                    buf.extend_from_slice(&got[..take]);
+                    let whole = take == got.len();
+                    let range = if whole {
+                        range
+                    } else {
+                        got.truncate(take);
+                        finite_range(&got)
+                    };
+                    let start = starts.as_ref().and_then(|s| s[k]).filter(|_| whole);
+                    line.len += take;
+                    line.pieces.push(got);
+                    line.ranges.push(range);
+                    line.from.push((i, start));
                 }
             }
         }
         Ok(first)
     }
 
-    /// Threshold `parts` (index, bytes) on the pool, each part on its own: its lines
-    /// thresholded, the transitions it settles merged ([`DigitizePart::settle`]) and
-    /// decoded from their first sync point ([`decode_from_sync`]); take them in order on
-    /// this thread while later parts still run: carry the lines through each part, merge
-    /// and decode the few transitions before its settled ones, add the frames to the
-    /// statistics.
+    /// Decode `parts` (index, bytes) on the pool, one task each (read, thresholded, merged
+    /// and decoded from its first sync point: [`PartTask::run`]), at most [`in_flight`] at
+    /// a time, and take them in order on this thread while later parts still run
+    /// ([`FusedDecode::take`]; a part's task is made once the part before its window was
+    /// taken, so it reuses that part's edge buffers), adding the frames to the statistics.
     fn threshold(&mut self, parts: &[(usize, &[u8])]) -> Result<(), JsError> {
-        let (Some(lines), Some(digitizer), Some(decoding)) =
-            (&self.lines, &mut self.digitizer, &mut self.decoder)
-        else {
+        let Some(fused) = &mut self.fused else {
             return Ok(());
         };
         let header = &self.header;
         let bounds = &self.bounds;
         let started = js_sys::Date::now();
-        let spare = &mut self.spare;
-        let model = decoding.model().cloned();
-        let model = model.as_ref();
-        let jobs: Vec<_> = parts
-            .iter()
-            .map(|&(i, bytes)| (i, bytes, DigitizePart::reusing(lines, spare)))
-            .collect();
-        let phases = &mut self.phases;
-        let stats = &mut self.stats;
-        let out = &mut self.frames;
-        let mut taking = 0.0;
-        let task = |(i, bytes, mut part): (usize, &[u8], DigitizePart)| {
-            traced("part", || {
-                read_part(header, bounds[i], bytes, &mut part)?;
-                let own = part.settle();
-                let segment = own
-                    .as_ref()
-                    .zip(model)
-                    .and_then(|(o, m)| decode_from_sync(m, o.levels, &o.transitions));
-                Ok::<_, scopekit_core::Error>((part, own, segment))
+        let channels = &self.channels;
+        struct Taking<'a> {
+            fused: &'a mut FusedDecode<AnyDecoder>,
+            replay: &'a mut Vec<Replay>,
+            stats: &'a mut FrameStatsBuilder,
+            out: &'a mut Vec<AnyFrame>,
+            keep: bool,
+            ms: f64,
+        }
+        let mut state = Taking {
+            fused,
+            replay: &mut self.replay,
+            stats: &mut self.stats,
+            out: &mut self.frames,
+            keep: self.keep,
+            ms: 0.0,
+        };
+        let task = |k: usize, (task, replay): (PartTask<AnyDecoder>, Option<Replay>)| {
+            let (i, bytes) = parts[k];
+            traced("part", || match replay {
+                // Read whole for the thresholds already: its samples, one block per line.
+                Some(replay) => task.run(|sink| {
+                    sink.begin(header.layout())?;
+                    for (&channel, (start, samples)) in channels.iter().zip(&replay.lines) {
+                        sink.block(Block {
+                            channel,
+                            start: *start,
+                            samples,
+                        })?;
+                    }
+                    Ok(())
+                }),
+                None => task.run(|sink| read_part(header, bounds[i], bytes, sink)),
             })
         };
-        let mut order = parts.iter();
-        par_map_in_order(jobs, task, |done| {
-            let t0 = js_sys::Date::now();
-            let (part, own, segment) = done.map_err(js_error)?;
-            let Some(&(i, bytes)) = order.next() else {
-                return Ok(());
-            };
-            let frames = match (digitizer.carry_settled(part, spare), own) {
-                (Ok(true), Some(own)) => {
-                    let head = digitizer.take();
-                    decoding.push_settled(&head, &own.transitions, segment)
+        par_pipeline(
+            &mut state,
+            parts.len(),
+            in_flight(),
+            |st, k| {
+                let i = parts[k].0;
+                let replay = st
+                    .replay
+                    .iter()
+                    .position(|r| r.part == i)
+                    .map(|at| st.replay.swap_remove(at));
+                (st.fused.task(), replay)
+            },
+            task,
+            |st, k, done| {
+                let t0 = js_sys::Date::now();
+                let done = done.map_err(js_error)?;
+                let (i, bytes) = parts[k];
+                let frames = st
+                    .fused
+                    .take(done, |sink| read_part(header, bounds[i], bytes, sink))
+                    .map_err(js_error)?;
+                st.stats.add(&frames);
+                if st.keep {
+                    st.out.extend(frames);
                 }
-                (Ok(_), _) => decoding.push(&[digitizer.take()], phases),
-                (Err(_), _) => {
-                    // A line sat in its dead band too long: read this part serially.
-                    read_part(header, bounds[i], bytes, digitizer).map_err(js_error)?;
-                    decoding.push(&[digitizer.take()], phases)
-                }
-            };
-            stats.add(&frames);
-            out.extend(frames);
-            taking += js_sys::Date::now() - t0;
-            Ok::<_, JsError>(())
-        })?;
+                st.ms += js_sys::Date::now() - t0;
+                Ok::<_, JsError>(())
+            },
+        )?;
+        let taking = state.ms;
         let elapsed = js_sys::Date::now() - started;
         self.parallel_ms += elapsed;
         self.phases.parts += elapsed - taking;
@@ -495,120 +521,108 @@ impl ParallelDecode {
     }
 }
 
-use scopekit_core::decode::parts::{Decoded as SegmentDone, Segment};
-use scopekit_core::decode::{decode_from_sync, PartDecoder, Resync as _};
-use scopekit_core::logic::Transition;
-
-/// The decoder of a [`ParallelDecode`]: one that resyncs decodes each batch of parts in
-/// segments cut at its sync points, on the pool ([`PartDecoder`]: exactly the serial
-/// frames); any other decodes serially.
-enum Decoding {
-    Parts(PartDecoder<AnyDecoder>),
-    Serial(DecodeSink<AnyDecoder>),
+/// One line's first samples, in pieces (one per part read, in order).
+#[derive(Default)]
+struct FirstPieces {
+    pieces: Vec<Vec<f64>>,
+    /// Each piece's part and, when the piece is every sample of the line in the part, the
+    /// sample index it starts at.
+    from: Vec<(usize, Option<u64>)>,
+    /// Each piece's [`finite_range`].
+    ranges: Vec<Option<(f64, f64)>>,
+    /// Samples in all.
+    len: usize,
 }
 
-impl Decoding {
-    fn new(decoder: AnyDecoder) -> Self {
-        if decoder.resyncs() {
-            Decoding::Parts(PartDecoder::new(decoder))
-        } else {
-            Decoding::Serial(DecodeSink::external(decoder))
-        }
+/// The lines' automatic thresholds from their first samples (`first[i]` of `channels[i]`):
+/// each piece's histogram on the pool (a task per line and piece), summed per line
+/// ([`pieces_threshold`]: exactly the serial digitizer's thresholds).
+fn levels(
+    channels: &[usize],
+    first: &[FirstPieces],
+    hysteresis: Option<f64>,
+) -> Vec<(usize, Threshold)> {
+    let ranges: Vec<Option<(f64, f64)>> = first.iter().map(|l| merged_range(&l.ranges)).collect();
+    let jobs: Vec<(usize, &[f64], (f64, f64))> = first
+        .iter()
+        .zip(&ranges)
+        .enumerate()
+        .filter_map(|(k, (l, r))| r.filter(|(lo, hi)| hi > lo).map(|r| (k, l, r)))
+        .flat_map(|(k, l, r)| l.pieces.iter().map(move |p| (k, &p[..], r)))
+        .collect();
+    let hists = par_map(&jobs, |&(_, p, r)| {
+        traced("levels", || piece_histogram(p, r))
+    });
+    let mut per: Vec<Vec<Vec<u64>>> = vec![Vec::new(); first.len()];
+    for (&(k, _, _), h) in jobs.iter().zip(hists) {
+        per[k].push(h);
     }
-
-    /// The decoder the parts' segments resume from (`None`: decoded serially).
-    fn model(&self) -> Option<&AnyDecoder> {
-        match self {
-            Decoding::Parts(pd) => pd.model(),
-            Decoding::Serial(_) => None,
-        }
-    }
-
-    /// Decode a part's transitions before its settled ones (`head`), then the settled ones
-    /// (`own`), `segment` being those after `own`'s first sync point decoded on the pool:
-    /// the frames completed.
-    fn push_settled(
-        &mut self,
-        head: &[Transition],
-        own: &[Transition],
-        segment: Option<(usize, SegmentDone<AnyDecoder>)>,
-    ) -> Vec<AnyFrame> {
-        match self {
-            Decoding::Parts(pd) => match segment {
-                Some((i, done)) => pd.push_settled(&[head, &own[..=i]], Some(done)),
-                None => pd.push_settled(&[head, own], None),
-            },
-            Decoding::Serial(sink) => {
-                sink.push_transitions(head, 0);
-                sink.push_transitions(own, 0);
-                sink.take_frames()
-            }
-        }
-    }
-
-    /// Decode the transitions of the next parts, in order: the frames completed.
-    fn push(&mut self, parts: &[Vec<Transition>], phases: &mut Phases) -> Vec<AnyFrame> {
-        match self {
-            Decoding::Parts(pd) => {
-                let t0 = js_sys::Date::now();
-                let slices: Vec<&[Transition]> = parts.iter().map(|p| &p[..]).collect();
-                let plan = pd.plan(&slices);
-                let t1 = js_sys::Date::now();
-                let done = run_segments(plan);
-                let t2 = js_sys::Date::now();
-                let frames = pd.take(done);
-                let t3 = js_sys::Date::now();
-                phases.plan += t1 - t0;
-                phases.segments += t2 - t1;
-                phases.take += t3 - t2;
-                frames
-            }
-            Decoding::Serial(sink) => {
-                let t0 = js_sys::Date::now();
-                for p in parts {
-                    sink.push_transitions(p, 0);
-                }
-                let frames = sink.take_frames();
-                phases.segments += js_sys::Date::now() - t0;
-                frames
-            }
-        }
-    }
-
-    /// The input ended at sample `end` after the transitions `last`: the last frames.
-    fn finish(self, last: &[Transition], end: u64) -> Vec<AnyFrame> {
-        match self {
-            Decoding::Parts(mut pd) => {
-                let mut frames = pd.push(&[last]);
-                frames.extend(pd.finish(end));
-                frames
-            }
-            Decoding::Serial(mut sink) => {
-                sink.push_transitions(last, end);
-                let mut frames = sink.take_frames();
-                frames.extend(sink.finish());
-                frames
-            }
-        }
-    }
-}
-
-/// Decode the segments of a batch on the pool; results in order.
-#[cfg(feature = "threads")]
-fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecoder>> {
-    use rayon::prelude::*;
-    if plan.len() < 2 {
-        return plan.into_iter().map(Segment::run).collect();
-    }
-    plan.into_par_iter()
-        .map(|s| traced("segment", || s.run()))
+    channels
+        .iter()
+        .zip(first)
+        .enumerate()
+        .map(|(k, (&c, l))| {
+            let pieces: Vec<&[f64]> = l.pieces.iter().map(|p| &p[..]).collect();
+            (c, pieces_threshold(&pieces, ranges[k], &per[k], hysteresis))
+        })
         .collect()
 }
 
-/// Decode the segments of a batch one after another (the single-threaded build).
-#[cfg(not(feature = "threads"))]
-fn run_segments(plan: Vec<Segment<'_, AnyDecoder>>) -> Vec<SegmentDone<AnyDecoder>> {
-    plan.into_iter().map(Segment::run).collect()
+/// The samples of a part read whole for the automatic thresholds.
+struct Replay {
+    part: usize,
+    /// Each line's first sample index and samples.
+    lines: Vec<(u64, Vec<f64>)>,
+}
+
+/// The parts whose every line's samples `first` holds whole, to replay into their tasks
+/// (none when two lines share a channel: a block would reach both).
+fn replays(channels: &[usize], first: Vec<FirstPieces>) -> Vec<Replay> {
+    let distinct = channels
+        .iter()
+        .enumerate()
+        .all(|(k, c)| !channels[..k].contains(c));
+    let Some(pieces) = first.first().map(|l| l.pieces.len()) else {
+        return Vec::new();
+    };
+    if !distinct || first.iter().any(|l| l.pieces.len() != pieces) {
+        return Vec::new();
+    }
+    let mut lines: Vec<_> = first
+        .into_iter()
+        .map(|l| l.from.into_iter().zip(l.pieces))
+        .collect();
+    let mut out = Vec::new();
+    for _ in 0..pieces {
+        let mut part = None;
+        let mut got = Vec::with_capacity(lines.len());
+        for line in &mut lines {
+            let Some(((i, start), samples)) = line.next() else {
+                return out;
+            };
+            match (start, part) {
+                (Some(s), None) => {
+                    part = Some(i);
+                    got.push((s, samples));
+                }
+                (Some(s), Some(p)) if p == i => got.push((s, samples)),
+                _ => part = Some(usize::MAX),
+            }
+        }
+        if let Some(part) = part.filter(|&p| p != usize::MAX) {
+            if got.len() == channels.len() {
+                out.push(Replay { part, lines: got });
+            }
+        }
+    }
+    out
+}
+
+/// Part tasks in flight at once: two per pool thread and one more, so a thread finds a
+/// part ready while the taker catches up; the tasks reuse the edge buffers of the parts
+/// taken before them (the memory they use stays that of a window of parts).
+fn in_flight() -> usize {
+    2 * thread_count().max(1) as usize + 1
 }
 
 /// Bytes of the file given to the serial decode per push (as the page's reads).
@@ -678,6 +692,7 @@ pub fn decode_bytes(
                 levels.clone(),
             )?;
             run.phases.setup = js_sys::Date::now() - setup;
+            run.keep = with_frames;
             if run.parallel() {
                 parallel = true;
                 let at = run.header.data_offset() as usize;

@@ -34,49 +34,70 @@ pub(crate) fn par_map<T, R>(items: &[T], f: impl Fn(&T) -> R) -> Vec<R> {
     items.iter().map(f).collect()
 }
 
-/// Runs `f` over `items` on the pool and hands the results to `take` in item order on this
-/// thread as soon as each one and those before it are done, while later items still run
-/// (the serial step overlaps the parallel ones). After an error from `take` the rest of the
-/// results are dropped; the pool's tasks still finish before this returns.
+/// Runs `n` items through the pool as a pipeline with at most `window` in flight: `make`
+/// builds item `i` on this thread (in order, from `state`), `f` runs it on the pool, `take`
+/// gets the results in item order on this thread as soon as each one and those before it
+/// are done, and each take lets the next item be made (so an item can reuse what the items
+/// taken before it gave back). After an error from `take` no item is made; the pool's
+/// tasks still finish before this returns.
 #[cfg(feature = "threads")]
-pub(crate) fn par_map_in_order<T: Send, R: Send, E>(
-    items: Vec<T>,
-    f: impl Fn(T) -> R + Sync + Send,
-    mut take: impl FnMut(R) -> Result<(), E>,
+pub(crate) fn par_pipeline<S, T: Send, R: Send, E>(
+    state: &mut S,
+    n: usize,
+    window: usize,
+    mut make: impl FnMut(&mut S, usize) -> T,
+    f: impl Fn(usize, T) -> R + Sync + Send,
+    mut take: impl FnMut(&mut S, usize, R) -> Result<(), E>,
 ) -> Result<(), E> {
     let (tx, rx) = std::sync::mpsc::channel();
     let f = &f;
     rayon::in_place_scope_fifo(|s| {
-        for (i, item) in items.into_iter().enumerate() {
+        let mut made = 0usize;
+        let mut spawn = |state: &mut S, made: &mut usize| {
+            let i = *made;
+            let item = make(state, i);
             let tx = tx.clone();
             s.spawn_fifo(move |_| {
                 // The receiver is gone only after an error: nothing to hand over then.
-                let _ = tx.send((i, f(item)));
+                let _ = tx.send((i, f(i, item)));
             });
+            *made += 1;
+        };
+        while made < n.min(window.max(1)) {
+            spawn(state, &mut made);
         }
-        drop(tx);
         let mut early = std::collections::BTreeMap::new();
         let mut next = 0usize;
-        for (i, r) in rx {
+        while next < n {
+            let Ok((i, r)) = rx.recv() else {
+                break;
+            };
             early.insert(i, r);
             while let Some(r) = early.remove(&next) {
-                take(r)?;
+                take(state, next, r)?;
                 next += 1;
+                if made < n {
+                    spawn(state, &mut made);
+                }
             }
         }
         Ok(())
     })
 }
 
-/// [`par_map_in_order`] one item after another (the single-threaded build).
+/// [`par_pipeline`] one item after another (the single-threaded build).
 #[cfg(not(feature = "threads"))]
-pub(crate) fn par_map_in_order<T, R, E>(
-    items: Vec<T>,
-    f: impl Fn(T) -> R,
-    mut take: impl FnMut(R) -> Result<(), E>,
+pub(crate) fn par_pipeline<S, T, R, E>(
+    state: &mut S,
+    n: usize,
+    _window: usize,
+    mut make: impl FnMut(&mut S, usize) -> T,
+    f: impl Fn(usize, T) -> R,
+    mut take: impl FnMut(&mut S, usize, R) -> Result<(), E>,
 ) -> Result<(), E> {
-    for item in items {
-        take(f(item))?;
+    for i in 0..n {
+        let item = make(state, i);
+        take(state, i, f(i, item))?;
     }
     Ok(())
 }

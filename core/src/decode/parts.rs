@@ -31,6 +31,10 @@
 //! first sync point at or after its start), the caller runs [`Segment::run`] on each (in
 //! parallel), then [`PartDecoder::take`] merges them in order; the last segment's decoder
 //! stays open for the next batch; [`PartDecoder::finish`] flushes it.
+//!
+//! Sampled (analog) lines take a shorter way ([`super::fused`]): each part is thresholded,
+//! merged and decoded from its first sync point in one task ([`decode_from_sync`]), and the
+//! open decoder takes only each part's head ([`PartDecoder::push_settled`]).
 
 use alloc::vec::Vec;
 
@@ -342,4 +346,4 @@ fn first_sync<D: Resync>(d: &D, mut prev: Option<u32>, part: &[Transition]) -> O
 
 #[cfg(test)]
 #[path = "parts_tests.rs"]
-mod tests;
+pub(crate) mod tests;

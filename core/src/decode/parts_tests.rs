@@ -35,13 +35,13 @@ fn in_parts<D: Resync>(
 }
 
 /// `n` equal parts of `len` transitions: the cut indices.
-fn equal_cuts(len: usize, n: usize) -> Vec<usize> {
+pub(crate) fn equal_cuts(len: usize, n: usize) -> Vec<usize> {
     (1..n).map(|k| k * len / n).collect()
 }
 
 /// The protocol settings and decoder of a golden case (`None` for protocols scopekit does
 /// not decode).
-fn case_decoder(case: &golden::Case) -> Option<(AnyDecoder, Vec<usize>)> {
+pub(crate) fn case_decoder(case: &golden::Case) -> Option<(AnyDecoder, Vec<usize>)> {
     let protocol = case.json["protocol"].as_str()?;
     let mut json = case.json["options"].clone();
     json["protocol"] = protocol.into();
@@ -97,7 +97,7 @@ fn golden_captures_decode_identically_in_parts() {
 /// SPI transitions (clk line 0, mosi line 1, cs line 2; CS active low): `bursts` transfers
 /// of `words` 8-bit words, some cut short by CS, with CS and CLK sometimes changing at the
 /// same sample.
-fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
+pub(crate) fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
     let mut rng = seed;
     let mut next = move || {
         rng ^= rng << 13;
@@ -147,7 +147,7 @@ fn spi_bursts(bursts: usize, seed: u64) -> (Vec<Transition>, u64) {
     (t, at + 5)
 }
 
-fn spi(cs: bool) -> SpiDecoder {
+pub(crate) fn spi(cs: bool) -> SpiDecoder {
     let config = SpiConfig::default();
     SpiDecoder::try_new(&config, [true, false, true, cs]).unwrap()
 }
@@ -337,7 +337,7 @@ fn parts_decoded_from_their_sync_points_are_the_serial_frames() {
 #[ignore]
 fn parts_paths_native() {
     extern crate std;
-    use crate::edges::{line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange};
+    use crate::edges::{line_threshold, DigitizePart, Digitizer, MergeRange};
     use crate::formats::{Header, Reader};
     use crate::parts::{analog_parts, DECODE_PART_BYTES};
     use crate::BlockSink;
@@ -440,41 +440,29 @@ fn parts_paths_native() {
         frames.extend(pd.finish(end));
         frames
     };
+    // Core's fused path (`decode::fused`), as the page and the CLI drive it.
     let fused = |threads: usize| -> Vec<AnyFrame> {
-        let mut dig = Digitizer::new(&explicit).unwrap();
-        let mut pd = PartDecoder::new(decoder.clone());
-        let mut spare = EdgeBuffers::default();
+        use crate::decode::fused::FusedDecode;
+        let mut run = FusedDecode::new(decoder.clone(), &lines, header.layout()).unwrap();
         let mut frames = Vec::new();
         for group in bounds.chunks(batch) {
-            let jobs: Vec<_> = group
-                .iter()
-                .map(|&b| (b, DigitizePart::reusing(&lines, &mut spare)))
-                .collect();
-            let done = pool(jobs, threads, |(b, mut part)| {
-                read(b, &mut part);
-                let own = part.settle();
-                let seg = own
-                    .as_ref()
-                    .and_then(|o| decode_from_sync(&decoder, o.levels, &o.transitions));
-                (part, own, seg)
+            let jobs: Vec<_> = group.iter().map(|&b| (b, run.task())).collect();
+            let done = pool(jobs, threads, |(b, task)| {
+                task.run(|sink| {
+                    read(b, sink);
+                    Ok::<_, ()>(())
+                })
+                .unwrap()
             });
-            for (part, own, seg) in done {
-                let had = dig.carry_settled(part, &mut spare).unwrap();
-                let head = dig.take();
-                match (had, own, seg) {
-                    (true, Some(own), Some((i, seg))) => {
-                        frames.extend(pd.push_settled(&[&head, &own.transitions[..=i]], Some(seg)))
-                    }
-                    (true, Some(own), None) => {
-                        frames.extend(pd.push_settled(&[&head, &own.transitions], None))
-                    }
-                    _ => frames.extend(pd.push(&[&head])),
-                }
+            for (&b, d) in group.iter().zip(done) {
+                let got = run.take(d, |sink| {
+                    read(b, sink);
+                    Ok::<_, ()>(())
+                });
+                frames.extend(got.unwrap());
             }
         }
-        let last = dig.finish();
-        frames.extend(pd.push(&[&last]));
-        frames.extend(pd.finish(end));
+        frames.extend(run.finish(end));
         frames
     };
     let _ = MergeRange::run;

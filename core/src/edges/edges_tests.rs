@@ -373,3 +373,51 @@ fn first_samples_keep_the_window_of_the_channels_asked_for() {
     );
     assert_eq!(kept[1], xs[..AUTO_WINDOW].to_vec());
 }
+
+/// A line's automatic threshold from its first samples in pieces (ranges and histograms
+/// per piece, as on a thread pool) is exactly the one of the samples in one piece: noisy
+/// digital lines, a constant one, NaN and infinities, empty pieces, pieces of one sample.
+#[test]
+fn pieces_threshold_is_line_threshold() {
+    let mut rng = 5u64;
+    let mut noise = move || {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (rng >> 33) as f64 / (1u64 << 31) as f64 - 0.5
+    };
+    let digital: Vec<f64> = (0..50_000)
+        .map(|i| if (i / 37) % 3 == 0 { 3.3 } else { 0.1 } + 0.2 * noise())
+        .collect();
+    let mut odd = digital.clone();
+    odd[7] = f64::NAN;
+    odd[1000] = f64::INFINITY;
+    odd[0] = f64::NEG_INFINITY;
+    let constant = vec![1.25; 3000];
+    let nan = vec![f64::NAN; 10];
+    for xs in [&digital, &odd, &constant, &nan, &Vec::new()] {
+        for cuts in [
+            vec![],
+            vec![1],
+            vec![0, 0, 5],
+            vec![xs.len() / 2],
+            vec![3, 999, 1000, 1001],
+        ] {
+            let mut bounds = vec![0];
+            bounds.extend(cuts.iter().map(|&c| c.min(xs.len())));
+            bounds.push(xs.len());
+            let pieces: Vec<&[f64]> = bounds.windows(2).map(|w| &xs[w[0]..w[1]]).collect();
+            let ranges: Vec<_> = pieces.iter().map(|p| finite_range(p)).collect();
+            let range = merged_range(&ranges);
+            let hists: Vec<_> = match range {
+                Some(r) => pieces.iter().rev().map(|p| piece_histogram(p, r)).collect(),
+                None => Vec::new(),
+            };
+            for h in [None, Some(0.3)] {
+                let want = line_threshold(xs, h);
+                let got = pieces_threshold(&pieces, range, &hists, h);
+                assert_eq!(got, want, "{} samples cut at {cuts:?}", xs.len());
+            }
+        }
+    }
+}

@@ -14,7 +14,8 @@ mod threshold;
 use alloc::vec::Vec;
 
 pub use auto::{
-    auto_threshold, histogram_top_base, top_base, FirstSamples, AUTO_HYSTERESIS, AUTO_WINDOW,
+    add_histogram, auto_threshold, finite_range, histogram_top_base, merged_range, piece_histogram,
+    pieces_threshold, top_base, FirstSamples, AUTO_HYSTERESIS, AUTO_WINDOW, BINS,
 };
 pub use digitize::{
     line_threshold, DigitizePart, Digitizer, EdgeBuffers, MergeRange, Settled, PREFIX_CAP,
