@@ -323,7 +323,8 @@ async function rawRead(page, chunk, inFlight) {
   }, { chunk, inFlight });
 }
 
-/** In the page: file.stream(), with a BYOB reader into one reused buffer when supported. */
+/** In the page: file.stream(), with a BYOB reader into one reused buffer when `byob` (each
+ * read settling once the buffer is full when `byob === 'min'`: `read(view, { min })`). */
 async function streamRead(page, byob) {
   return page.evaluate(async ({ byob, size }) => {
     const file = document.getElementById('perf-input').files[0];
@@ -334,7 +335,8 @@ async function streamRead(page, byob) {
       const reader = file.stream().getReader({ mode: 'byob' });
       let buf = new ArrayBuffer(size);
       for (;;) {
-        const { done, value } = await reader.read(new Uint8Array(buf, 0, size));
+        const view = new Uint8Array(buf, 0, size);
+        const { done, value } = await (byob === 'min' ? reader.read(view, { min: size }) : reader.read(view));
         if (done) break;
         sum += value.byteLength;
         reads += 1;
@@ -608,7 +610,8 @@ try {
 
 
   // (c') the CPU budget: CPU-s per GiB (every process of this Chromium) of the reference
-  // slice read alone, of a BYOB stream read alone (how the page reads), and of the page's
+  // slice read alone, of a BYOB stream read alone (how the page reads; and with `{ min }`, in
+  // this page's main thread: docs/perf-page.md, session 9), and of the page's
   // kernels alone (statistics + viewer pyramid, pushBoth from memory, no reads). With the
   // reading and the kernels overlapped on 2 saturated cores, the end-to-end / raw-read
   // ratio is at most about read_CPU / (read_CPU + kernel_CPU).
@@ -633,6 +636,7 @@ try {
     };
     const slices = await measure(() => rawRead(page, chunk, inFlight), 'slice read 16 MiB × 4');
     const byob = await measure(() => streamRead(page, true), 'BYOB read 16 MiB');
+    const byobMin = await measure(() => streamRead(page, 'min'), 'BYOB read 16 MiB min');
     // The kernels of every variant (its own page and wasm), runs alternating between them.
     const kPages = [];
     for (const v of VARIANTS) {
@@ -652,6 +656,7 @@ try {
     const bCpu = perGiB(size1)(byob.cpu);
     row('CPU budget: raw slice read alone, 16 MiB × 4 (CPU-s per GiB)', sCpu.toFixed(2), `${mbps(size1, slices.ms).toFixed(0)} MB/s; ${cpuText(slices.cpu)}`);
     row('CPU budget: BYOB stream read alone, 16 MiB buffer (CPU-s per GiB)', bCpu.toFixed(2), `${mbps(size1, byob.ms).toFixed(0)} MB/s; ${cpuText(byob.cpu)}`);
+    row('CPU budget: BYOB stream read alone, 16 MiB buffer, read(view, { min }) (CPU-s per GiB)', perGiB(size1)(byobMin.cpu).toFixed(2), `${mbps(size1, byobMin.ms).toFixed(0)} MB/s; ${cpuText(byobMin.cpu)}`);
     for (const k of kPages) {
       const kern = summary(k.xs);
       const kCpu = perGiB(GiB)(kern.cpu);
