@@ -21,6 +21,9 @@ step "release CLI"
 cargo build --release -p scopekit-cli
 export SCOPEKIT_BIN="$PWD/target/release/scopekit"
 step "cargo tests"
+# Property tests draw from one fixed seed here, so a commit passes or fails the same way on
+# every run; plain `cargo test` draws a fresh seed each time and explores further.
+export PROPTEST_RNG_SEED=${PROPTEST_RNG_SEED:-20261126}
 cargo test --workspace
 step "fuzz (every reader, briefly)"
 scripts/fuzz.sh "${SCOPEKIT_FUZZ_SECONDS:-10}"
