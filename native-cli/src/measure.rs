@@ -31,7 +31,7 @@ use scopekit_core::formats::{Header, Reader};
 use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::measure::{
     CodeHistogram, CodeMap, Dist, LevelHistogram, LevelScan, MeasureConfig, MeasureReport,
-    Measurement, PerCycle, PulseDists, PulseTracker, RefLevels,
+    Measurement, PerCycle, PulseDists, PulseReplay, PulseTracker, RefLevels, ReplayColumn,
 };
 use scopekit_core::{Block, BlockSink, Layout, Merge as _};
 
@@ -473,7 +473,7 @@ struct Track<'a> {
     /// Integer codes read in place by the transition pass (see [`coded`]).
     codes: Option<Coded>,
     /// Log the per-cycle values of every span but the first, for
-    /// [`PulseDists::replay`].
+    /// [`PulseReplay`].
     log: bool,
 }
 
@@ -683,39 +683,23 @@ fn settled(pool: &rayon::ThreadPool, mut pulses: Option<PulseDists>) -> Option<P
     pulses
 }
 
-/// The logged per-cycle values of `parts` (in order) replayed into the first: the same
-/// bits as [`PulseDists::replay`] of each in turn, with every distribution replayed, then
-/// settled, on the workers (they are independent: the serial end of a run otherwise).
+/// The logged per-cycle values of `parts` (in order) replayed into the first, as
+/// [`PulseReplay`] does, with every distribution replayed, then settled, on the workers
+/// (they are independent: the serial end of a run otherwise).
 fn replayed(
     pool: &rayon::ThreadPool,
     parts: Vec<PulseDists>,
 ) -> Result<Option<PulseDists>, CliError> {
-    let mut parts = parts.into_iter();
-    let Some(mut total) = parts.next() else {
+    let Some(mut replay) = PulseReplay::new(parts) else {
         return Ok(None);
     };
-    let mut columns: Vec<Vec<Dist>> = (0..total.dists_mut().len()).map(|_| Vec::new()).collect();
-    for mut p in parts {
-        total.rising += p.rising;
-        total.falling += p.falling;
-        for (column, d) in columns.iter_mut().zip(p.dists_mut()) {
-            column.push(std::mem::take(d));
-        }
-    }
-    let dists: Vec<&mut Dist> = total.dists_mut().into_iter().collect();
     pool.install(|| {
-        dists
+        replay
+            .columns()
             .into_par_iter()
-            .zip(columns)
-            .try_for_each(|(t, column)| -> Result<(), CliError> {
-                for d in column {
-                    t.replay(d)?;
-                }
-                t.settle();
-                Ok(())
-            })
+            .try_for_each(ReplayColumn::run)
     })?;
-    Ok(Some(total))
+    Ok(Some(replay.into_total()))
 }
 
 /// The map being unmapped on a thread of its own: tearing down the page tables of a

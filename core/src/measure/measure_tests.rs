@@ -339,7 +339,7 @@ fn logged_parts_replay_to_the_serial_bits() {
     serial.add(0, &xs);
     let mut serial = serial.finish();
     let starts = [0usize, 70_001, 150_000, 150_500, 299_000];
-    let mut total: Option<PulseDists> = None;
+    let mut parts = Vec::new();
     for (k, &from) in starts.iter().enumerate() {
         let to = starts.get(k + 1).map_or(u64::MAX, |&t| t as u64);
         let mut back = 1;
@@ -362,12 +362,11 @@ fn logged_parts_replay_to_the_serial_bits() {
         };
         let part = p.finish();
         assert!(!part.overflowed());
-        match &mut total {
-            None => total = Some(part),
-            Some(t) => t.replay(part).unwrap(),
-        }
+        parts.push(part);
     }
-    let mut total = total.unwrap();
+    let mut replay = PulseReplay::new(parts).unwrap();
+    replay.run().unwrap();
+    let mut total = replay.into_total();
     let view = |d: &mut PulseDists| {
         [
             &mut d.rise,

@@ -30,7 +30,7 @@ use alloc::string::String;
 pub use codes::{CodeHistogram, CodeMap};
 pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
-pub use pulses::{PulseDists, PulseTracker, RefLevels};
+pub use pulses::{PulseDists, PulseReplay, PulseTracker, RefLevels, ReplayColumn};
 pub use sample::Sample;
 
 use crate::{Error, Merge as _, Result};

@@ -108,7 +108,7 @@ pub struct PulseDists {
 }
 
 impl PulseDists {
-    /// Distributions that log their values for [`PulseDists::replay`] (see
+    /// Distributions that log their values for [`PulseReplay`] (see
     /// [`Dist::logging`]).
     pub fn logging() -> Self {
         PulseDists {
@@ -168,27 +168,80 @@ impl PulseDists {
     pub fn overflowed(&self) -> bool {
         self.all().iter().any(|d| d.overflowed())
     }
+}
 
-    /// Add the values of the transitions `later` owns (the ones right after those of
-    /// `self`), logged by [`PulseDists::logging`]: the same bits as one tracker over both.
+/// Logged parts of one channel gathered for replay, in order: the first part's counts and
+/// distributions with the later parts' logged values ([`PulseDists::logging`]) to add.
+///
+/// The result is the same bits as one tracker over every part. Each of the
+/// [`ReplayColumn`]s (one distribution of every part) is independent of the others, so they
+/// may run on any threads, in any order, before [`PulseReplay::into_total`].
+pub struct PulseReplay {
+    total: PulseDists,
+    later: [Vec<Dist>; 12],
+}
+
+/// One distribution of the first part and the same one of every later part, to replay in
+/// order and settle ([`ReplayColumn::run`]).
+pub struct ReplayColumn<'a> {
+    into: &'a mut Dist,
+    later: Vec<Dist>,
+}
+
+impl PulseReplay {
+    /// Gather `parts` (in the order of their transitions); `None` when there are none.
+    pub fn new(parts: impl IntoIterator<Item = PulseDists>) -> Option<Self> {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next()?;
+        let mut later: [Vec<Dist>; 12] = Default::default();
+        for mut p in parts {
+            total.rising += p.rising;
+            total.falling += p.falling;
+            for (column, d) in later.iter_mut().zip(p.dists_mut()) {
+                column.push(core::mem::take(d));
+            }
+        }
+        Some(PulseReplay { total, later })
+    }
+
+    /// The independent replays, one per distribution.
+    pub fn columns(&mut self) -> Vec<ReplayColumn<'_>> {
+        self.total
+            .dists_mut()
+            .into_iter()
+            .zip(self.later.iter_mut())
+            .map(|(into, later)| ReplayColumn {
+                into,
+                later: core::mem::take(later),
+            })
+            .collect()
+    }
+
+    /// Replay and settle every column here, in turn.
     ///
     /// # Errors
     /// A log overflowed.
-    pub fn replay(&mut self, later: Self) -> Result<()> {
-        self.rising += later.rising;
-        self.falling += later.falling;
-        self.rise.replay(later.rise)?;
-        self.fall.replay(later.fall)?;
-        self.slew_rise.replay(later.slew_rise)?;
-        self.slew_fall.replay(later.slew_fall)?;
-        self.period.replay(later.period)?;
-        self.frequency.replay(later.frequency)?;
-        self.duty.replay(later.duty)?;
-        self.positive_width.replay(later.positive_width)?;
-        self.negative_width.replay(later.negative_width)?;
-        self.overshoot.replay(later.overshoot)?;
-        self.undershoot.replay(later.undershoot)?;
-        self.preshoot.replay(later.preshoot)
+    pub fn run(&mut self) -> Result<()> {
+        self.columns().into_iter().try_for_each(ReplayColumn::run)
+    }
+
+    /// The counts and distributions of every part (once the columns ran).
+    pub fn into_total(self) -> PulseDists {
+        self.total
+    }
+}
+
+impl ReplayColumn<'_> {
+    /// Add the later parts' logged values to the first part's distribution, then settle it.
+    ///
+    /// # Errors
+    /// A later part's log overflowed.
+    pub fn run(self) -> Result<()> {
+        for d in self.later {
+            self.into.replay(d)?;
+        }
+        self.into.settle();
+        Ok(())
     }
 }
 
@@ -301,7 +354,7 @@ impl PulseTracker {
         }
     }
 
-    /// The tracker, its per-cycle values logged for [`PulseDists::replay`] (call before
+    /// The tracker, its per-cycle values logged for [`PulseReplay`] (call before
     /// any sample).
     pub fn logged(mut self) -> Self {
         self.dists = PulseDists::logging();
