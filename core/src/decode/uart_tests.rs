@@ -677,6 +677,14 @@ fn auto_baud_estimate_tolerates_a_glitch() {
     // A rate far from every standard one is kept as measured.
     let mut w: Vec<u64> = alloc::vec![40, 40, 80, 40, 120];
     assert_eq!(baud::estimate_baud(&mut w, 1e6), Some(25_000.0));
+    // Within 3 % of a standard rate it snaps: 112 360 baud (89 samples per bit at 10 MHz)
+    // is 2.5 % below 115 200.
+    let mut w: Vec<u64> = alloc::vec![89, 89, 178, 89, 267];
+    assert_eq!(baud::estimate_baud(&mut w, 10e6), Some(115_200.0));
+    // A 16 MHz AVR's "115 200" (16 MHz / 16 / 9 = 111 111 baud, 3.5 % slow) is its real
+    // rate, kept as measured: 144 samples per bit at 16 MHz.
+    let mut w: Vec<u64> = alloc::vec![144, 144, 288, 144, 432];
+    assert_eq!(baud::estimate_baud(&mut w, 16e6), Some(16e6 / 144.0));
 }
 
 #[test]
