@@ -31,6 +31,8 @@
 //                    thresholded, merged and decoded from its first sync point), `segment`
 //                    (parts that settle nothing on their own))
 //   BENCH_MEM=single,parts   (mem: only these cases; single, parts, serial, single-parts)
+//   BENCH_JS_FLAGS='--no-wasm-dynamic-tiering'   (V8 flags for Chromium's --js-flags, e.g. to
+//                    compile all wasm with TurboFan up front)
 //   BENCH_SETTLE_MS=250   (mem: idle time before each timed decodeBytes, so the previous
 //                    call's garbage (a 160 MB copy per call) is collected and background
 //                    compilation done before the clock starts, for either build; 0: none)
@@ -199,7 +201,8 @@ try {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(process.env.BENCH_JS_FLAGS ? [`--js-flags=${process.env.BENCH_JS_FLAGS}`] : [])],
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_CACHE_HOME: path.join(home, '.cache') },
   });
   const page = context.pages()[0] ?? (await context.newPage());
