@@ -11,17 +11,17 @@
 //   { type: 'error', index, message }            the core's message (names the byte offset);
 //                                                index is null when no file is at fault
 //
-// A trace is never held in memory as a whole: it is read in CHUNK-sized slices with a few
-// reads in flight and pushed strictly in order (gzip is recognised and inflated by the core).
-// After a comparison the two finished sessions are kept, so a new threshold costs no re-read.
+// A trace is never held in memory as a whole: it is read as the statistics are
+// (file-chunks.js: a BYOB reader into reused buffers, one filled ahead, so no read leaves an
+// ArrayBuffer for the garbage collector) and pushed strictly in order (gzip is recognised and
+// inflated by the core). Slice reads with 3 in flight put the renderers of a 1 GB trace at
+// 460–513 MiB Pss. After a comparison the two finished sessions are kept, so a new threshold
+// costs no re-read.
 
 import init, { TraceSession, compareSummaries } from './pkg/scopekit_wasm.js';
+import { chunkReader } from './file-chunks.js';
 import { coreLoader, messageOf } from './worker-util.js';
 
-/** Bytes per read. */
-const CHUNK = 4 * 1024 * 1024;
-/** Reads kept in flight ahead of the one being pushed. */
-const IN_FLIGHT = 3;
 /** Minimum interval between progress messages, in ms. */
 const PROGRESS_INTERVAL = 100;
 
@@ -51,28 +51,21 @@ async function summarize(file, index) {
   };
   progress(0, true);
 
-  const pending = [];
-  let next = 0;
-  const refill = () => {
-    while (pending.length < IN_FLIGHT && next < total) {
-      const start = next;
-      const end = Math.min(start + CHUNK, total);
-      next = end;
-      const read = file.slice(start, end).arrayBuffer();
-      read.catch(() => {});
-      pending.push({ end, read });
-    }
-  };
-  refill();
-  await loadCore();
+  // Reading starts while the wasm module loads.
+  const chunks = chunkReader(file);
+  const first = chunks.take();
+  first.catch(() => {});
+  try {
+    await loadCore();
+  } catch (e) {
+    chunks.close();
+    throw e;
+  }
   const session = new TraceSession();
   try {
-    while (pending.length > 0) {
-      const { end, read } = pending.shift();
-      const buffer = await read;
-      refill();
-      session.push(new Uint8Array(buffer));
-      progress(end, false);
+    for (let c = await first; c; c = await chunks.take()) {
+      session.push(c.bytes);
+      progress(c.end, false);
     }
     progress(total, true);
     const summary = session.finish();
@@ -80,6 +73,8 @@ async function summarize(file, index) {
   } catch (e) {
     session.free();
     throw new FileError(index, messageOf(e));
+  } finally {
+    chunks.close();
   }
 }
 
