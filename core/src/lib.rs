@@ -24,6 +24,7 @@ pub mod decode;
 pub mod dsp;
 pub mod edges;
 pub mod error;
+pub mod exec;
 pub mod filter;
 pub mod formats;
 pub mod job;

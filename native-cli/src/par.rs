@@ -101,3 +101,16 @@ fn segment_stats(
     }
     Ok(job.finish()?)
 }
+
+/// Runs the tasks of core's split analyses ([`scopekit_core::exec::Exec`]) on a rayon pool.
+pub struct PoolExec<'a>(pub &'a rayon::ThreadPool);
+
+impl scopekit_core::exec::Exec for PoolExec<'_> {
+    fn threads(&self) -> usize {
+        self.0.current_num_threads()
+    }
+
+    fn each<T: Send, R: Send>(&self, items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
+        self.0.install(|| items.into_par_iter().map(f).collect())
+    }
+}

@@ -18,10 +18,14 @@
 //! Integer ADC codes (8/16-bit) can replace the first two passes by one exact count of
 //! every code ([`CodeHistogram`]): moments from exact integer sums, top and base equal to
 //! the histogram pass's bit for bit.
+//!
+//! [`mapped`] runs the passes over a file held whole in memory, in segments on the tasks
+//! of an [`crate::exec::Exec`] (the CLI's rayon workers).
 
 mod codes;
 mod dist;
 mod levels;
+pub mod mapped;
 pub mod pulses;
 mod sample;
 
