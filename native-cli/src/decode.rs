@@ -140,16 +140,17 @@ pub fn run(
         // Core's fused parts path: each part read, thresholded, merged and decoded from its
         // first sync point in one task (any decoder; one without sync points decodes
         // each part's transitions when it is taken).
-        (Plan::AnalogParts(bounds), _, Some(pool)) => Some(decode_par::analog(
-            &source,
-            &header,
-            bounds,
-            &channels,
-            &input.levels,
-            pool,
-            decoder,
-            &mut emit,
-        )?),
+        (Plan::AnalogParts(bounds), _, Some(pool)) => {
+            let run = decode_par::AnalogRun {
+                source: &source,
+                header: &header,
+                bounds,
+                channels: &channels,
+                levels: &input.levels,
+                pool,
+            };
+            Some(run.decode(decoder, &mut emit)?)
+        }
         (Plan::LogicParts(parts), Header::Sigrok(h), Some(pool)) if resyncs => {
             Some(logic_segments(
                 &source,

@@ -6,7 +6,7 @@
 //! - an analog file (NPY, WAV, raw): core's fused parts path
 //!   ([`scopekit_core::decode::fused`], the page's too): each part read, thresholded, its
 //!   own transitions merged and decoded from its first sync point in one pool task, the
-//!   parts taken in order on the calling thread while later ones run ([`analog`]).
+//!   parts taken in order on the calling thread while later ones run ([`AnalogRun`]).
 //!
 //! Either way the transitions, hence the frames, are exactly the serial ones (tests prove it).
 
@@ -159,94 +159,99 @@ pub fn first_samples(
     Ok(first.into_samples())
 }
 
-/// The lines' thresholds: explicit, or automatic from each line's first samples (the
-/// histograms on `pool`): what the serial digitizer chooses.
-pub fn lines(
-    source: &Source,
-    header: &Header,
-    bounds: &[(u64, u64)],
-    channels: &[usize],
-    levels: &Levels,
-    pool: &rayon::ThreadPool,
-) -> Result<Vec<(usize, Threshold)>, CliError> {
-    if let Some(lines) = explicit_lines(channels, levels) {
-        return Ok(lines);
-    }
-    let first = first_samples(source, header, bounds, channels)?;
-    // One histogram per line, on the pool.
-    Ok(pool.install(|| {
-        channels
-            .par_iter()
-            .zip(first.par_iter())
-            .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
-            .collect()
-    }))
+/// The parts of an analog file being decoded on a pool.
+pub struct AnalogRun<'a> {
+    /// The file.
+    pub source: &'a Source,
+    /// Its header.
+    pub header: &'a Header,
+    /// The parts: byte ranges of the data, in order.
+    pub bounds: &'a [(u64, u64)],
+    /// The channels decoded.
+    pub channels: &'a [usize],
+    /// Their threshold and hysteresis settings.
+    pub levels: &'a Levels,
+    /// The workers.
+    pub pool: &'a rayon::ThreadPool,
 }
 
-/// Decode the parts `bounds` of an analog file with `decoder` on `pool` (core's fused parts
-/// path: each part one task, at most two per thread and one more in flight, taken in order
-/// on this thread), handing `emit` the frames in order with the bytes each part covered.
-/// Returns the sample count.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the pieces of one decode run, all distinct"
-)]
-pub fn analog<D>(
-    source: &Source,
-    header: &Header,
-    bounds: &[(u64, u64)],
-    channels: &[usize],
-    levels: &Levels,
-    pool: &rayon::ThreadPool,
-    decoder: D,
-    emit: &mut impl FnMut(&[D::Frame], u64) -> Result<(), CliError>,
-) -> Result<u64, CliError>
-where
-    D: Resync + Send,
-    D::Frame: Send,
-{
-    let lines = lines(source, header, bounds, channels, levels, pool)?;
-    let mut fused = FusedDecode::new(decoder, &lines, header.layout())?;
-    let window = 2 * pool.current_num_threads() + 1;
-    let (tx, rx) = std::sync::mpsc::channel();
-    let run =
-        |k: usize, task: PartTask<D>| task.run(|sink| read_part(source, header, bounds[k], sink));
-    let run = &run;
-    pool.in_place_scope_fifo(|s| {
-        let mut made = 0usize;
-        let spawn = |fused: &mut FusedDecode<D>, made: &mut usize| {
-            let k = *made;
-            let task = fused.task();
-            let tx = tx.clone();
-            s.spawn_fifo(move |_| {
-                // The receiver is gone only after an error: nothing to hand over then.
-                let _ = tx.send((k, run(k, task)));
-            });
-            *made += 1;
-        };
-        while made < bounds.len().min(window) {
-            spawn(&mut fused, &mut made);
+impl AnalogRun<'_> {
+    /// The lines' thresholds: explicit, or automatic from each line's first samples (the
+    /// histograms on the pool): what the serial digitizer chooses.
+    fn lines(&self) -> Result<Vec<(usize, Threshold)>, CliError> {
+        let (channels, levels) = (self.channels, self.levels);
+        if let Some(lines) = explicit_lines(channels, levels) {
+            return Ok(lines);
         }
-        let mut early = std::collections::BTreeMap::new();
-        let mut next = 0usize;
-        while next < bounds.len() {
-            let Ok((k, done)) = rx.recv() else {
-                break;
+        let first = first_samples(self.source, self.header, self.bounds, channels)?;
+        // One histogram per line, on the pool.
+        Ok(self.pool.install(|| {
+            channels
+                .par_iter()
+                .zip(first.par_iter())
+                .map(|(&c, s)| (c, line_threshold(s, levels.hysteresis)))
+                .collect()
+        }))
+    }
+
+    /// Decode the parts with `decoder` (core's fused parts path: each part one task, at
+    /// most two per thread and one more in flight, taken in order on this thread), handing
+    /// `emit` the frames in order with the bytes each part covered. Returns the sample
+    /// count.
+    pub fn decode<D>(
+        &self,
+        decoder: D,
+        emit: &mut impl FnMut(&[D::Frame], u64) -> Result<(), CliError>,
+    ) -> Result<u64, CliError>
+    where
+        D: Resync + Send,
+        D::Frame: Send,
+    {
+        let (source, header, bounds, pool) = (self.source, self.header, self.bounds, self.pool);
+        let lines = self.lines()?;
+        let mut fused = FusedDecode::new(decoder, &lines, header.layout())?;
+        let window = 2 * pool.current_num_threads() + 1;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let run = |k: usize, task: PartTask<D>| {
+            task.run(|sink| read_part(source, header, bounds[k], sink))
+        };
+        let run = &run;
+        pool.in_place_scope_fifo(|s| {
+            let mut made = 0usize;
+            let spawn = |fused: &mut FusedDecode<D>, made: &mut usize| {
+                let k = *made;
+                let task = fused.task();
+                let tx = tx.clone();
+                s.spawn_fifo(move |_| {
+                    // The receiver is gone only after an error: nothing to hand over then.
+                    let _ = tx.send((k, run(k, task)));
+                });
+                *made += 1;
             };
-            early.insert(k, done);
-            while let Some(done) = early.remove(&next) {
-                let b = bounds[next];
-                let frames = fused.take(done?, |sink| read_part(source, header, b, sink))?;
-                emit(&frames, b.1 - b.0)?;
-                next += 1;
-                if made < bounds.len() {
-                    spawn(&mut fused, &mut made);
+            while made < bounds.len().min(window) {
+                spawn(&mut fused, &mut made);
+            }
+            let mut early = std::collections::BTreeMap::new();
+            let mut next = 0usize;
+            while next < bounds.len() {
+                let Ok((k, done)) = rx.recv() else {
+                    break;
+                };
+                early.insert(k, done);
+                while let Some(done) = early.remove(&next) {
+                    let b = bounds[next];
+                    let frames = fused.take(done?, |sink| read_part(source, header, b, sink))?;
+                    emit(&frames, b.1 - b.0)?;
+                    next += 1;
+                    if made < bounds.len() {
+                        spawn(&mut fused, &mut made);
+                    }
                 }
             }
-        }
-        Ok::<_, CliError>(())
-    })?;
-    let samples = header.layout().known_samples().unwrap_or(0);
-    emit(&fused.finish(samples), 0)?;
-    Ok(samples)
+            Ok::<_, CliError>(())
+        })?;
+        let samples = header.layout().known_samples().unwrap_or(0);
+        emit(&fused.finish(samples), 0)?;
+        Ok(samples)
+    }
 }
