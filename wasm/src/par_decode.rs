@@ -5,22 +5,20 @@
 //! opt-in trace and tuning knobs of the benchmarks (`setDecodeTrace`, `setDecodeTuning`).
 //! Without feature `threads` the same parts run one after another: identical frames.
 
+use scopekit_core::decode::first::{read_part, FirstPieces, Replay, WholePart};
 use scopekit_core::decode::fused::{explicit_lines, FusedDecode, PartTask};
 use scopekit_core::decode::{
     AnyDecoder, AnyFrame, DecodeJob, DecodeTail, FrameStatsBuilder, Levels,
 };
-use scopekit_core::edges::{
-    finite_range, merged_range, piece_histogram, pieces_threshold, FirstSamples, Threshold,
-    AUTO_WINDOW,
-};
-use scopekit_core::formats::{Header, Reader};
+use scopekit_core::edges::Threshold;
+use scopekit_core::exec::Exec;
+use scopekit_core::formats::Header;
 use scopekit_core::parts::{analog_parts, DECODE_PART_BYTES};
-use scopekit_core::{Block, BlockSink};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::decode::decode_settings;
-use crate::threads::{par_map, par_pipeline, thread_count};
+use crate::threads::{par_pipeline, thread_count};
 use crate::{js_error, to_js};
 
 #[wasm_bindgen]
@@ -108,16 +106,28 @@ struct Decoded<'a> {
     tail: &'a DecodeTail,
 }
 
-/// Read the data bytes of one part into `sink`.
-fn read_part(
-    header: &Header,
-    (start, end): (u64, u64),
-    bytes: &[u8],
-    sink: &mut dyn BlockSink,
-) -> scopekit_core::Result<()> {
-    let mut reader = Reader::resume(header.clone(), start, end)?;
-    reader.push(bytes, sink)?;
-    reader.finish(sink).map(|_| ())
+/// Core's split tasks ([`Exec`]) on the pool (one after another in the single-threaded
+/// build), each task traced under `phase` ([`traced`]).
+struct PoolTasks(&'static str);
+
+impl Exec for PoolTasks {
+    fn threads(&self) -> usize {
+        thread_count().max(1) as usize
+    }
+
+    #[cfg(feature = "threads")]
+    fn each<T: Send, R: Send>(&self, items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
+        use rayon::prelude::*;
+        items
+            .into_par_iter()
+            .map(|t| traced(self.0, || f(t)))
+            .collect()
+    }
+
+    #[cfg(not(feature = "threads"))]
+    fn each<T: Send, R: Send>(&self, items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
+        items.into_iter().map(|t| traced(self.0, || f(t))).collect()
+    }
 }
 
 /// A decode run over an analog capture (NPY, WAV) whose data is cut into parts, each
@@ -339,14 +349,13 @@ impl ParallelDecode {
                     let started = js_sys::Date::now();
                     let first = self.first_samples(fresh)?;
                     self.phases.first += js_sys::Date::now() - started;
-                    let enough = first.iter().all(|l| l.len >= AUTO_WINDOW);
                     let started = js_sys::Date::now();
                     let hysteresis = self.levels.hysteresis;
-                    let lines =
-                        (enough || last).then(|| levels(&self.channels, &first, hysteresis));
+                    let lines = (first.full() || last)
+                        .then(|| first.thresholds(hysteresis, &PoolTasks("levels")));
                     self.phases.levels += js_sys::Date::now() - started;
                     if lines.is_some() {
-                        self.replay = replays(&self.channels, first);
+                        self.replay = first.into_replays();
                     }
                     lines
                 }
@@ -371,67 +380,21 @@ impl ParallelDecode {
         self.threshold(&parts)
     }
 
-    /// The first [`AUTO_WINDOW`] samples of the lines in the pending parts, then the
-    /// `fresh` ones, in pieces: the parts read a pool's worth at a time in parallel (each up
-    /// to its own first `AUTO_WINDOW` samples, with each line's range), the pieces kept in
-    /// order as they are (the serial read's samples, not copied).
-    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<Vec<FirstPieces>, JsError> {
-        let mut first: Vec<FirstPieces> = (0..self.channels.len())
-            .map(|_| FirstPieces::default())
-            .collect();
-        let wave = thread_count().max(1) as usize;
-        let parts: Vec<(usize, &[u8])> = self
+    /// The first [`AUTO_WINDOW`](scopekit_core::edges::AUTO_WINDOW) samples of the lines in
+    /// the pending parts, then the
+    /// `fresh` ones ([`FirstPieces::read`]: a pool's worth of parts at a time).
+    fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<FirstPieces, JsError> {
+        let parts: Vec<WholePart<'_>> = self
             .pending
             .iter()
             .map(|(i, p)| (*i, &p[..]))
             .chain(fresh.iter().copied())
+            .map(|(i, bytes)| (i, self.bounds[i], bytes))
             .collect();
-        for group in parts.chunks(wave) {
-            if first.iter().all(|l| l.len >= AUTO_WINDOW) {
-                break;
-            }
-            let read = par_map(group, |&(i, bytes)| {
-                traced("first", || {
-                    // Room for the part's samples of a line up to AUTO_WINDOW (no vector
-                    // grows on the pool).
-                    let rows = self
-                        .header
-                        .row_bytes()
-                        .filter(|&r| r > 0)
-                        .map_or(0, |r| bytes.len() / r as usize);
-                    let mut own = FirstSamples::new(&self.channels, rows);
-                    read_part(&self.header, self.bounds[i], bytes, &mut own)?;
-                    let (samples, starts) = own.into_parts();
-                    let ranges: Vec<_> = samples.iter().map(|s| finite_range(s)).collect();
-                    Ok::<_, scopekit_core::Error>((i, samples, starts, ranges))
-                })
-            });
-            for part in read {
-                let (i, samples, starts, ranges) = part.map_err(js_error)?;
-                for (k, (line, (mut got, range))) in first
-                    .iter_mut()
-                    .zip(samples.into_iter().zip(ranges))
-                    .enumerate()
-                {
-                    let take = AUTO_WINDOW.saturating_sub(line.len).min(got.len());
-                    if take == 0 {
-                        continue;
-                    }
-                    let whole = take == got.len();
-                    let range = if whole {
-                        range
-                    } else {
-                        got.truncate(take);
-                        finite_range(&got)
-                    };
-                    let start = starts.as_ref().and_then(|s| s[k]).filter(|_| whole);
-                    line.len += take;
-                    line.pieces.push(got);
-                    line.ranges.push(range);
-                    line.from.push((i, start));
-                }
-            }
-        }
+        let mut first = FirstPieces::new(&self.channels);
+        first
+            .read(&self.header, &parts, &PoolTasks("first"))
+            .map_err(js_error)?;
         Ok(first)
     }
 
@@ -468,17 +431,7 @@ impl ParallelDecode {
             let (i, bytes) = parts[k];
             traced("part", || match replay {
                 // Read whole for the thresholds already: its samples, one block per line.
-                Some(replay) => task.run(|sink| {
-                    sink.begin(header.layout())?;
-                    for (&channel, (start, samples)) in channels.iter().zip(&replay.lines) {
-                        sink.block(Block {
-                            channel,
-                            start: *start,
-                            samples,
-                        })?;
-                    }
-                    Ok(())
-                }),
+                Some(replay) => task.run(|sink| replay.feed(channels, header.layout(), sink)),
                 None => task.run(|sink| read_part(header, bounds[i], bytes, sink)),
             })
         };
@@ -491,7 +444,7 @@ impl ParallelDecode {
                 let replay = st
                     .replay
                     .iter()
-                    .position(|r| r.part == i)
+                    .position(|r| r.part() == i)
                     .map(|at| st.replay.swap_remove(at));
                 (st.fused.task(), replay)
             },
@@ -519,103 +472,6 @@ impl ParallelDecode {
         self.phases.carry += taking;
         Ok(())
     }
-}
-
-/// One line's first samples, in pieces (one per part read, in order).
-#[derive(Default)]
-struct FirstPieces {
-    pieces: Vec<Vec<f64>>,
-    /// Each piece's part and, when the piece is every sample of the line in the part, the
-    /// sample index it starts at.
-    from: Vec<(usize, Option<u64>)>,
-    /// Each piece's [`finite_range`].
-    ranges: Vec<Option<(f64, f64)>>,
-    /// Samples in all.
-    len: usize,
-}
-
-/// The lines' automatic thresholds from their first samples (`first[i]` of `channels[i]`):
-/// each piece's histogram on the pool (a task per line and piece), summed per line
-/// ([`pieces_threshold`]: exactly the serial digitizer's thresholds).
-fn levels(
-    channels: &[usize],
-    first: &[FirstPieces],
-    hysteresis: Option<f64>,
-) -> Vec<(usize, Threshold)> {
-    let ranges: Vec<Option<(f64, f64)>> = first.iter().map(|l| merged_range(&l.ranges)).collect();
-    let jobs: Vec<(usize, &[f64], (f64, f64))> = first
-        .iter()
-        .zip(&ranges)
-        .enumerate()
-        .filter_map(|(k, (l, r))| r.filter(|(lo, hi)| hi > lo).map(|r| (k, l, r)))
-        .flat_map(|(k, l, r)| l.pieces.iter().map(move |p| (k, &p[..], r)))
-        .collect();
-    let hists = par_map(&jobs, |&(_, p, r)| {
-        traced("levels", || piece_histogram(p, r))
-    });
-    let mut per: Vec<Vec<Vec<u64>>> = vec![Vec::new(); first.len()];
-    for (&(k, _, _), h) in jobs.iter().zip(hists) {
-        per[k].push(h);
-    }
-    channels
-        .iter()
-        .zip(first)
-        .enumerate()
-        .map(|(k, (&c, l))| {
-            let pieces: Vec<&[f64]> = l.pieces.iter().map(|p| &p[..]).collect();
-            (c, pieces_threshold(&pieces, ranges[k], &per[k], hysteresis))
-        })
-        .collect()
-}
-
-/// The samples of a part read whole for the automatic thresholds.
-struct Replay {
-    part: usize,
-    /// Each line's first sample index and samples.
-    lines: Vec<(u64, Vec<f64>)>,
-}
-
-/// The parts whose every line's samples `first` holds whole, to replay into their tasks
-/// (none when two lines share a channel: a block would reach both).
-fn replays(channels: &[usize], first: Vec<FirstPieces>) -> Vec<Replay> {
-    let distinct = channels
-        .iter()
-        .enumerate()
-        .all(|(k, c)| !channels[..k].contains(c));
-    let Some(pieces) = first.first().map(|l| l.pieces.len()) else {
-        return Vec::new();
-    };
-    if !distinct || first.iter().any(|l| l.pieces.len() != pieces) {
-        return Vec::new();
-    }
-    let mut lines: Vec<_> = first
-        .into_iter()
-        .map(|l| l.from.into_iter().zip(l.pieces))
-        .collect();
-    let mut out = Vec::new();
-    for _ in 0..pieces {
-        let mut part = None;
-        let mut got = Vec::with_capacity(lines.len());
-        for line in &mut lines {
-            let Some(((i, start), samples)) = line.next() else {
-                return out;
-            };
-            match (start, part) {
-                (Some(s), None) => {
-                    part = Some(i);
-                    got.push((s, samples));
-                }
-                (Some(s), Some(p)) if p == i => got.push((s, samples)),
-                _ => part = Some(usize::MAX),
-            }
-        }
-        if let Some(part) = part.filter(|&p| p != usize::MAX) {
-            if got.len() == channels.len() {
-                out.push(Replay { part, lines: got });
-            }
-        }
-    }
-    out
 }
 
 /// Part tasks in flight at once: two per pool thread and one more, so a thread finds a

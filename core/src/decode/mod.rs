@@ -5,6 +5,7 @@
 mod any;
 pub mod can;
 mod feed;
+pub mod first;
 pub mod fused;
 #[cfg(test)]
 pub(crate) mod golden;
