@@ -277,7 +277,7 @@ mod tests {
     /// Three float32 channels (interleaved), a square wave with noise on each.
     fn capture(rows: usize) -> (Vec<u8>, Vec<Vec<f64>>) {
         let mut seed = 7u64;
-        let mut lines = vec![Vec::with_capacity(rows); 3];
+        let mut lines: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(rows)).collect();
         let mut values = Vec::with_capacity(3 * rows);
         for i in 0..rows {
             for (c, line) in lines.iter_mut().enumerate() {
