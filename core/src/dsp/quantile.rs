@@ -177,6 +177,17 @@ impl QuantileStore {
         }
     }
 
+    /// The store keeping every value it holds and will be given (exact mode), with room
+    /// for `total` values in all: how merged thinned stores at level 0 (which kept every
+    /// value) become one without copying this one's values again or growing step by step.
+    pub fn into_exact(mut self, total: usize) -> Self {
+        self.mode = QuantileMode::Exact;
+        self.zeros = Vec::new();
+        self.values
+            .reserve_exact(total.saturating_sub(self.values.len()));
+        self
+    }
+
     /// The mode in use.
     pub fn mode(&self) -> QuantileMode {
         self.mode
@@ -330,8 +341,17 @@ impl QuantileStore {
 
 /// Fewest keys for which [`select_ranks`] narrows the candidates with a histogram first.
 const RADIX_MIN: usize = 1 << 16;
-/// Leading bits of a key that pick its histogram bucket.
+/// Most leading bits of a key that pick its histogram bucket.
 const RADIX_BITS: u32 = 16;
+
+/// Leading bits of a key that pick its bucket among `n` keys: about 32 keys per bucket,
+/// 256 to 2^[`RADIX_BITS`] buckets (a table much larger than the keys costs more to clear
+/// and scan than it saves).
+fn radix_bits(n: usize) -> u32 {
+    (usize::BITS - n.leading_zeros())
+        .saturating_sub(5)
+        .clamp(8, RADIX_BITS)
+}
 
 /// The keys of `ranks` (increasing, each `< keys.len()`) in the sorted order of `keys`
 /// (reordered meanwhile).
@@ -349,9 +369,10 @@ fn select_ranks(keys: &mut [i64], ranks: &[usize]) -> Vec<i64> {
 /// [`select_ranks`] of keys whose leading `shift` bits (of [`key`] as an unsigned order)
 /// are all the same.
 fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64> {
-    const BUCKETS: usize = 1 << RADIX_BITS;
     let n = keys.len();
-    if n < RADIX_MIN || u32::try_from(n).is_err() || shift + RADIX_BITS > 64 {
+    let bits = radix_bits(n);
+    let buckets = 1usize << bits;
+    if n < RADIX_MIN || u32::try_from(n).is_err() || shift + bits > 64 {
         return select_each(keys, ranks);
     }
     // Keys as unsigned numbers in the same order.
@@ -365,12 +386,9 @@ fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64>
     if lo == hi {
         return alloc::vec![keys[0]; ranks.len()];
     }
-    let shift = shift.max((lo ^ hi).leading_zeros().min(64 - RADIX_BITS));
-    let bucket = |k: i64| ((order(k) << shift) >> (64 - RADIX_BITS)) as usize;
-    let mut counts = alloc::vec![0u32; BUCKETS];
-    let Ok(table) = <&mut [u32; BUCKETS]>::try_from(&mut counts[..]) else {
-        return select_each(keys, ranks);
-    };
+    let shift = shift.max((lo ^ hi).leading_zeros().min(64 - bits));
+    let bucket = |k: i64| ((order(k) << shift) >> (64 - bits)) as usize & (buckets - 1);
+    let mut table = alloc::vec![0u32; buckets];
     for &k in keys.iter() {
         table[bucket(k)] += 1;
     }
@@ -378,7 +396,7 @@ fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64>
     let mut wanted: Vec<(usize, Vec<usize>)> = Vec::with_capacity(ranks.len());
     let (mut b, mut below) = (0, 0usize);
     for &r in ranks {
-        while b < BUCKETS && below + table[b] as usize <= r {
+        while b < buckets && below + table[b] as usize <= r {
             below += table[b] as usize;
             b += 1;
         }
@@ -394,7 +412,7 @@ fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64>
         return select_each(keys, ranks);
     }
     // Bucket → 1 + its slot in `wanted` (0: not wanted).
-    let mut slot = alloc::vec![0u8; BUCKETS];
+    let mut slot = alloc::vec![0u8; buckets];
     let mut parts: Vec<Vec<i64>> = Vec::with_capacity(wanted.len());
     for (i, &(b, _)) in wanted.iter().enumerate() {
         if let Some(s) = slot.get_mut(b) {
@@ -410,7 +428,7 @@ fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64>
     }
     let mut found = Vec::with_capacity(ranks.len());
     for (part, (_, local)) in parts.iter_mut().zip(&wanted) {
-        found.extend(select_ranks_below(part, local, shift + RADIX_BITS));
+        found.extend(select_ranks_below(part, local, shift + bits));
     }
     found
 }
@@ -466,7 +484,9 @@ fn lerp(a: f64, b: f64, t: f64) -> f64 {
 impl Merge for QuantileStore {
     fn merge(&mut self, later: Self) -> Result<()> {
         self.values.extend_from_slice(&later.values);
-        self.zeros.extend_from_slice(&later.zeros);
+        if self.mode != QuantileMode::Exact {
+            self.zeros.extend_from_slice(&later.zeros);
+        }
         if let (QuantileMode::Thinned(a), QuantileMode::Thinned(b)) = (self.mode, later.mode) {
             self.retain_level(a.max(b));
             self.thin();

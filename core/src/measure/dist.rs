@@ -174,12 +174,10 @@ impl Dist {
         let total = self.store.len() + parts.iter().map(QuantileStore::len).sum::<u64>();
         let exact = level0(&self.store) && parts.iter().all(level0) && total <= EXACT_MAX;
         if exact {
-            let first = core::mem::replace(
-                &mut self.store,
-                QuantileStore::with_mode(QuantileMode::Exact),
-            );
-            // An exact store takes a thinned one's values as they are.
-            let _ = self.store.merge(first);
+            // `total` is at most EXACT_MAX: room for every value at once.
+            let empty = QuantileStore::with_mode(QuantileMode::Exact);
+            let first = core::mem::replace(&mut self.store, empty);
+            self.store = first.into_exact(usize::try_from(total).unwrap_or(0));
         }
         for p in parts {
             // Merging stores never fails.
