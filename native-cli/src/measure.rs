@@ -16,8 +16,7 @@ use scopekit_core::formats::Header;
 use scopekit_core::kernel::AnalogOnly;
 use scopekit_core::measure::mapped::{self, Hooks, SEGMENT};
 use scopekit_core::measure::{
-    CodeMap, LevelHistogram, LevelScan, MeasureConfig, MeasureReport, Measurement, PerCycle,
-    PulseTracker, RefLevels,
+    CodeMap, MeasureConfig, MeasurePasses, MeasureReport, Measurement, PerCycle,
 };
 
 use crate::error::CliError;
@@ -164,10 +163,6 @@ fn in_memory(
     Ok((report, unmap))
 }
 
-fn levels_of(config: &MeasureConfig, tb: Option<(f64, f64)>) -> Option<RefLevels> {
-    tb.and_then(|(t, b)| RefLevels::new(t, b, config.low_pct, config.high_pct))
-}
-
 fn tick(bar: &indicatif::ProgressBar, n: u64) -> Result<(), CliError> {
     bar.inc(n);
     Ok(())
@@ -181,26 +176,15 @@ fn serial(
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
 ) -> Result<MeasureReport, CliError> {
-    let mut scan = AnalogOnly(LevelScan::new(config.channel));
-    stream::stream(source, header, vcd_rate, &mut scan, |_, n| tick(bar, n))?;
-    let m = scan.0.moments();
-    let tb = match LevelHistogram::new(config.channel, m.min, m.max) {
-        Some(h) => {
-            let mut h = AnalogOnly(h);
-            stream::stream(source, header, vcd_rate, &mut h, |_, n| tick(bar, n))?;
-            Some(h.0.top_base())
-        }
-        None => None,
-    };
-    let pulses = match levels_of(config, tb) {
-        Some(lv) => {
-            let mut p = AnalogOnly(PulseTracker::new(config.channel, lv));
-            stream::stream(source, header, vcd_rate, &mut p, |_, n| tick(bar, n))?;
-            Some(p.0.finish())
-        }
-        None => None,
-    };
-    Ok(MeasureReport::build(config, &scan.0, tb, pulses, rate))
+    let mut passes = MeasurePasses::new(*config);
+    while let Some(sink) = passes.sink() {
+        let mut sink = AnalogOnly(sink);
+        stream::stream(source, header, vcd_rate, &mut sink, |_, n| tick(bar, n))?;
+        passes.end_pass();
+    }
+    passes
+        .into_report(rate)
+        .ok_or_else(|| CliError::msg("the measurement did not finish"))
 }
 
 /// The little-endian float32 values of `bytes` (a last incomplete value dropped) seen in

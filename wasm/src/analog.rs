@@ -10,9 +10,7 @@ use scopekit_core::correlate::{CorrelationReport, StreamCorrelator};
 use scopekit_core::dsp::histogram::{Binning, FiniteRange, Histogram};
 use scopekit_core::filter::{Band, Chain, Design, Designed, FilterSpec, Prototype};
 use scopekit_core::formats::{archive, Header, Reader};
-use scopekit_core::measure::{
-    LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels,
-};
+use scopekit_core::measure::{MeasureConfig, MeasurePasses, MeasureReport};
 use scopekit_core::precision::Precision;
 use scopekit_core::report::HistogramReport;
 use scopekit_core::spectrum::{
@@ -107,32 +105,24 @@ fn analog_only(header: &Header) -> Result<(), JsError> {
 
 // ------------------------------------------------------------------ measure
 
-enum MeasureStage {
-    Scan(LevelScan),
-    Histogram(LevelScan, LevelHistogram),
-    Pulses(LevelScan, (f64, f64), Box<PulseTracker>),
-    Done(Box<MeasureReport>),
+/// The sink of the measurement's pass being read.
+fn sink_of(measure: &mut Option<MeasurePasses>) -> Result<&mut dyn BlockSink, JsError> {
+    measure
+        .as_mut()
+        .and_then(MeasurePasses::sink)
+        .ok_or_else(|| err("session already finished"))
 }
 
-impl MeasureStage {
-    fn sink(&mut self) -> Option<&mut dyn BlockSink> {
-        match self {
-            MeasureStage::Scan(s) => Some(s),
-            MeasureStage::Histogram(_, h) => Some(h),
-            MeasureStage::Pulses(_, _, p) => Some(p.as_mut()),
-            MeasureStage::Done(_) => None,
-        }
-    }
-}
-
-/// `scopekit measure --json` in three streaming passes over the file (the CLI's serial
-/// path: moments, level histogram between the extremes, per-cycle transitions).
+/// `scopekit measure --json` in three streaming passes over the file (core's
+/// [`MeasurePasses`], the CLI's serial path: moments, level histogram between the
+/// extremes, per-cycle transitions).
 #[wasm_bindgen]
 pub struct MeasureSession {
     passes: Passes,
-    config: MeasureConfig,
-    stage: Option<MeasureStage>,
-    pass: u32,
+    /// The measurement's passes, until the report is made.
+    measure: Option<MeasurePasses>,
+    report: Option<MeasureReport>,
+    channel: usize,
 }
 
 #[wasm_bindgen]
@@ -155,97 +145,54 @@ impl MeasureSession {
         config.validate().map_err(js_error)?;
         Ok(MeasureSession {
             passes: Passes::new(file_len, vcd_rate),
-            stage: Some(MeasureStage::Scan(LevelScan::new(channel as usize))),
-            config,
-            pass: 1,
+            measure: Some(MeasurePasses::new(config)),
+            report: None,
+            channel: config.channel,
         })
     }
 
     /// The pass being read: 1, 2 or 3 (0 when done).
     pub fn pass(&self) -> u32 {
-        self.pass
+        self.measure.as_ref().map_or(0, MeasurePasses::pass)
     }
 
     /// Push the next chunk of the file. Throws on bad input, naming the byte offset.
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), JsError> {
-        let stage = self
-            .stage
-            .as_mut()
-            .and_then(MeasureStage::sink)
-            .ok_or_else(|| err("session already finished"))?;
-        self.passes.push(chunk, stage)
+        let sink = sink_of(&mut self.measure)?;
+        self.passes.push(chunk, sink)
     }
 
     /// Read a whole zip-based capture (npz) for this pass.
     #[wasm_bindgen(js_name = pushArchive)]
     pub fn push_archive(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        let stage = self
-            .stage
-            .as_mut()
-            .and_then(MeasureStage::sink)
-            .ok_or_else(|| err("session already finished"))?;
-        self.passes.push_archive(bytes, stage)
+        let sink = sink_of(&mut self.measure)?;
+        self.passes.push_archive(bytes, sink)
     }
 
     /// End the pass: `true` when the report is ready, `false` when the file must be
     /// streamed again from its first byte.
     #[wasm_bindgen(js_name = endPass)]
     pub fn end_pass(&mut self) -> Result<bool, JsError> {
-        let stage = self
-            .stage
-            .as_mut()
-            .and_then(MeasureStage::sink)
-            .ok_or_else(|| err("session already finished"))?;
-        let header = self.passes.end(stage)?;
+        let header = self.passes.end(sink_of(&mut self.measure)?)?;
         analog_only(&header)?;
-        check_channel(&header, self.config.channel)?;
+        check_channel(&header, self.channel)?;
         let rate = header.info().sample_rate.or(self.passes.vcd_rate);
-        let ch = self.config.channel;
-        let stage = self
-            .stage
-            .take()
+        let measure = self
+            .measure
+            .as_mut()
             .ok_or_else(|| err("session already finished"))?;
-        let done = |scan: &LevelScan, tb, pulses| {
-            MeasureStage::Done(Box::new(MeasureReport::build(
-                &self.config,
-                scan,
-                tb,
-                pulses,
-                rate,
-            )))
-        };
-        let levels = |tb: Option<(f64, f64)>| {
-            tb.and_then(|(t, b)| RefLevels::new(t, b, self.config.low_pct, self.config.high_pct))
-        };
-        let next = match stage {
-            MeasureStage::Scan(scan) => {
-                let m = scan.moments();
-                match LevelHistogram::new(ch, m.min, m.max) {
-                    Some(h) => MeasureStage::Histogram(scan, h),
-                    None => done(&scan, None, None),
-                }
-            }
-            MeasureStage::Histogram(scan, h) => {
-                let tb = h.top_base();
-                match levels(Some(tb)) {
-                    Some(lv) => MeasureStage::Pulses(scan, tb, Box::new(PulseTracker::new(ch, lv))),
-                    None => done(&scan, Some(tb), None),
-                }
-            }
-            MeasureStage::Pulses(scan, tb, p) => done(&scan, Some(tb), Some(p.finish())),
-            MeasureStage::Done(r) => MeasureStage::Done(r),
-        };
-        let finished = matches!(next, MeasureStage::Done(_));
-        self.pass = if finished { 0 } else { self.pass + 1 };
-        self.stage = Some(next);
-        Ok(finished)
+        if !measure.end_pass() {
+            return Ok(false);
+        }
+        self.report = self.measure.take().and_then(|m| m.into_report(rate));
+        Ok(true)
     }
 
     /// The `scopekit measure --json` document (after the last `endPass`).
     pub fn report(&self) -> Result<JsValue, JsError> {
-        match &self.stage {
-            Some(MeasureStage::Done(r)) => to_js(r.as_ref()),
-            _ => Err(err("the measurement is not finished")),
+        match &self.report {
+            Some(r) => to_js(r),
+            None => Err(err("the measurement is not finished")),
         }
     }
 }

@@ -177,17 +177,6 @@ impl QuantileStore {
         }
     }
 
-    /// The store keeping every value it holds and will be given (exact mode), with room
-    /// for `total` values in all: how merged thinned stores at level 0 (which kept every
-    /// value) become one without copying this one's values again or growing step by step.
-    pub fn into_exact(mut self, total: usize) -> Self {
-        self.mode = QuantileMode::Exact;
-        self.zeros = Vec::new();
-        self.values
-            .reserve_exact(total.saturating_sub(self.values.len()));
-        self
-    }
-
     /// The mode in use.
     pub fn mode(&self) -> QuantileMode {
         self.mode
@@ -304,42 +293,62 @@ impl QuantileStore {
     /// The `qs` quantiles (each in 0..=1, increasing), numpy's linear interpolation, or
     /// `None` when no value was kept. Reorders the kept values.
     pub fn quantiles(&mut self, qs: &[f64]) -> Vec<Option<f64>> {
-        let n = self.values.len();
-        if n == 0 {
-            return qs.iter().map(|_| None).collect();
-        }
-        // numpy's "linear" method: virtual index (n - 1) * q, clamped to the ends; the
-        // values of ranks `lo` and `lo + 1` (clamped) interpolated by `gamma`.
-        let plan: Vec<(usize, usize, f64)> = qs
-            .iter()
-            .map(|&q| {
-                let virtual_index = (n - 1) as f64 * q;
-                let (lo, gamma) = if virtual_index < 0.0 {
-                    (0, 0.0)
-                } else if virtual_index >= (n - 1) as f64 {
-                    (n - 1, 0.0)
-                } else {
-                    let f = crate::math::floor(virtual_index);
-                    (f as usize, virtual_index - f)
-                };
-                (lo, (lo + 1).min(n - 1), gamma)
-            })
-            .collect();
-        let mut ranks: Vec<usize> = plan.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        let keys = select_ranks(&mut self.values, &ranks);
-        let at = |rank: usize| {
-            let i = ranks.partition_point(|&r| r < rank);
-            value(keys[i])
-        };
-        plan.iter()
-            .map(|&(lo, hi, gamma)| Some(lerp(at(lo), at(hi), gamma)))
-            .collect()
+        quantiles_of(&mut [&mut self.values[..]], qs)
+    }
+
+    /// The `qs` quantiles of the values of all `stores` together, as one store holding them
+    /// would give: for stores that kept every value they were given ([`Self::kept_all`]),
+    /// whose union is selected from without being copied into one (only the keys near each
+    /// rank are). Reorders the kept values.
+    pub fn quantiles_of_all(stores: &mut [QuantileStore], qs: &[f64]) -> Vec<Option<f64>> {
+        let mut parts: Vec<&mut [i64]> = stores.iter_mut().map(|s| &mut s.values[..]).collect();
+        quantiles_of(&mut parts, qs)
+    }
+
+    /// Whether the store holds every value it was given (exact mode, or thinned mode that
+    /// has not thinned yet).
+    pub fn kept_all(&self) -> bool {
+        matches!(self.mode, QuantileMode::Exact | QuantileMode::Thinned(0))
     }
 }
 
-/// Fewest keys for which [`select_ranks`] narrows the candidates with a histogram first.
+/// The `qs` quantiles of the keys of all `parts` (see [`QuantileStore::quantiles`]).
+fn quantiles_of(parts: &mut [&mut [i64]], qs: &[f64]) -> Vec<Option<f64>> {
+    let n: usize = parts.iter().map(|p| p.len()).sum();
+    if n == 0 {
+        return qs.iter().map(|_| None).collect();
+    }
+    // numpy's "linear" method: virtual index (n - 1) * q, clamped to the ends; the
+    // values of ranks `lo` and `lo + 1` (clamped) interpolated by `gamma`.
+    let plan: Vec<(usize, usize, f64)> = qs
+        .iter()
+        .map(|&q| {
+            let virtual_index = (n - 1) as f64 * q;
+            let (lo, gamma) = if virtual_index < 0.0 {
+                (0, 0.0)
+            } else if virtual_index >= (n - 1) as f64 {
+                (n - 1, 0.0)
+            } else {
+                let f = crate::math::floor(virtual_index);
+                (f as usize, virtual_index - f)
+            };
+            (lo, (lo + 1).min(n - 1), gamma)
+        })
+        .collect();
+    let mut ranks: Vec<usize> = plan.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let keys = select_ranks_below(parts, &ranks, 0);
+    let at = |rank: usize| {
+        let i = ranks.partition_point(|&r| r < rank);
+        value(keys[i])
+    };
+    plan.iter()
+        .map(|&(lo, hi, gamma)| Some(lerp(at(lo), at(hi), gamma)))
+        .collect()
+}
+
+/// Fewest keys for which [`select_ranks_below`] narrows the candidates with a histogram first.
 const RADIX_MIN: usize = 1 << 16;
 /// Most leading bits of a key that pick its histogram bucket.
 const RADIX_BITS: u32 = 16;
@@ -353,44 +362,44 @@ fn radix_bits(n: usize) -> u32 {
         .clamp(8, RADIX_BITS)
 }
 
-/// The keys of `ranks` (increasing, each `< keys.len()`) in the sorted order of `keys`
-/// (reordered meanwhile).
+/// The keys of `ranks` (increasing, each below the number of keys) in the sorted order of
+/// the keys of all `parts` together (reordered meanwhile), whose leading `shift` bits (of
+/// [`key`] as an unsigned order) are all the same.
 ///
-/// A rank's key is unique, however it is found. Large stores are narrowed first: one pass
-/// counts the keys per bucket of their leading [`RADIX_BITS`] bits (buckets are ranges of
+/// A rank's key is unique, however it is found. Many keys are narrowed first: one pass
+/// counts the keys per bucket of their leading bits ([`radix_bits`]; buckets are ranges of
 /// keys, in order), which gives each rank's bucket and its rank within it; a second pass
 /// gathers the keys of those few buckets, each bucket on its own, and each bucket's ranks
 /// are selected among its keys alone, narrowed again by the next bits when it is still
 /// large (`select_nth_unstable` on the whole store took most of the statistics' `finish`).
-fn select_ranks(keys: &mut [i64], ranks: &[usize]) -> Vec<i64> {
-    select_ranks_below(keys, ranks, 0)
-}
-
-/// [`select_ranks`] of keys whose leading `shift` bits (of [`key`] as an unsigned order)
-/// are all the same.
-fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64> {
-    let n = keys.len();
+/// The parts are never copied into one, except when the keys are too few or too narrow
+/// for buckets ([`select_each_of`]).
+fn select_ranks_below(parts: &mut [&mut [i64]], ranks: &[usize], shift: u32) -> Vec<i64> {
+    let n: usize = parts.iter().map(|p| p.len()).sum();
     let bits = radix_bits(n);
     let buckets = 1usize << bits;
     if n < RADIX_MIN || u32::try_from(n).is_err() || shift + bits > 64 {
-        return select_each(keys, ranks);
+        return select_each_of(parts, ranks);
     }
     // Keys as unsigned numbers in the same order.
     let order = |k: i64| k as u64 ^ (1 << 63);
     // Skip the leading bits every key shares: on narrow data (a per-cycle period, say) they
     // would put every key in one bucket, and the selection would fall back to the whole.
-    let (lo, hi) = keys.iter().fold((u64::MAX, 0), |(lo, hi), &k| {
+    let keys = || parts.iter().flat_map(|p| p.iter().copied());
+    let (lo, hi) = keys().fold((u64::MAX, 0), |(lo, hi), k| {
         let k = order(k);
         (lo.min(k), hi.max(k))
     });
     if lo == hi {
-        return alloc::vec![keys[0]; ranks.len()];
+        return alloc::vec![lo as i64 ^ i64::MIN; ranks.len()];
     }
     let shift = shift.max((lo ^ hi).leading_zeros().min(64 - bits));
     let bucket = |k: i64| ((order(k) << shift) >> (64 - bits)) as usize & (buckets - 1);
     let mut table = alloc::vec![0u32; buckets];
-    for &k in keys.iter() {
-        table[bucket(k)] += 1;
+    for part in parts.iter() {
+        for &k in part.iter() {
+            table[bucket(k)] += 1;
+        }
     }
     // The buckets holding the ranks, with their ranks counted from the bucket's start.
     let mut wanted: Vec<(usize, Vec<usize>)> = Vec::with_capacity(ranks.len());
@@ -406,31 +415,42 @@ fn select_ranks_below(keys: &mut [i64], ranks: &[usize], shift: u32) -> Vec<i64>
         }
     }
     let size = |b: usize| table.get(b).map_or(0, |&c| c as usize);
-    let gathered: usize = wanted.iter().map(|&(b, _)| size(b)).sum();
-    if gathered > n / 2 || wanted.len() >= usize::from(u8::MAX) {
+    let near: usize = wanted.iter().map(|&(b, _)| size(b)).sum();
+    if near > n / 2 || wanted.len() >= usize::from(u8::MAX) {
         // Narrow data (a few buckets hold most keys): selecting on the whole is cheaper.
-        return select_each(keys, ranks);
+        return select_each_of(parts, ranks);
     }
     // Bucket → 1 + its slot in `wanted` (0: not wanted).
     let mut slot = alloc::vec![0u8; buckets];
-    let mut parts: Vec<Vec<i64>> = Vec::with_capacity(wanted.len());
+    let mut gathered: Vec<Vec<i64>> = Vec::with_capacity(wanted.len());
     for (i, &(b, _)) in wanted.iter().enumerate() {
         if let Some(s) = slot.get_mut(b) {
             *s = i as u8 + 1;
         }
-        parts.push(Vec::with_capacity(size(b)));
+        gathered.push(Vec::with_capacity(size(b)));
     }
-    for &k in keys.iter() {
-        let s = slot[bucket(k)] as usize;
-        if let Some(part) = s.checked_sub(1).and_then(|i| parts.get_mut(i)) {
-            part.push(k);
+    for part in parts.iter() {
+        for &k in part.iter() {
+            let s = slot[bucket(k)] as usize;
+            if let Some(g) = s.checked_sub(1).and_then(|i| gathered.get_mut(i)) {
+                g.push(k);
+            }
         }
     }
     let mut found = Vec::with_capacity(ranks.len());
-    for (part, (_, local)) in parts.iter_mut().zip(&wanted) {
-        found.extend(select_ranks_below(part, local, shift + bits));
+    for (g, (_, local)) in gathered.iter_mut().zip(&wanted) {
+        found.extend(select_ranks_below(&mut [&mut g[..]], local, shift + bits));
     }
     found
+}
+
+/// [`select_each`] of the keys of all `parts` together: in place when there is one part,
+/// else in a copy of them all.
+fn select_each_of(parts: &mut [&mut [i64]], ranks: &[usize]) -> Vec<i64> {
+    match parts {
+        [one] => select_each(one, ranks),
+        _ => select_each(&mut parts.concat(), ranks),
+    }
 }
 
 /// The keys of `ranks` (increasing) in the sorted order of `keys`, each selected among the
@@ -498,7 +518,8 @@ impl Merge for QuantileStore {
 #[cfg(test)]
 mod tests {
     use super::{
-        key, mix, mul_high_narrow, select_ranks, value, QuantileMode, QuantileStore, RADIX_MIN,
+        key, mix, mul_high_narrow, select_ranks_below, value, QuantileMode, QuantileStore,
+        RADIX_MIN,
     };
     use crate::Merge as _;
 
@@ -615,7 +636,12 @@ mod tests {
                 n - 1,
             ];
             let want: Vec<i64> = ranks.iter().map(|&r| sorted[r]).collect();
-            assert_eq!(select_ranks(&mut keys, &ranks), want);
+            assert_eq!(select_ranks_below(&mut [&mut keys[..]], &ranks, 0), want);
+            // The same keys in uneven parts.
+            let mut keys2 = keys.clone();
+            let (a, rest) = keys2.split_at_mut(keys.len() / 3);
+            let (b, c) = rest.split_at_mut(7);
+            assert_eq!(select_ranks_below(&mut [a, b, c], &ranks, 0), want);
         }
     }
 

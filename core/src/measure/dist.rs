@@ -40,7 +40,7 @@ pub struct Dist {
     max: f64,
     store: QuantileStore,
     /// Stores merged in after `store`, in order, not yet combined with it (see
-    /// [`Dist::quantile_store`]).
+    /// [`Dist::quantiles`]).
     merged: Vec<QuantileStore>,
     /// The quantiles of [`QUANTILES`] once selected ([`Dist::settle`]), until a value
     /// comes.
@@ -141,7 +141,7 @@ impl Dist {
                     self.accumulate(v);
                 }
                 self.settled = None;
-                // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
+                // Combined when the quantiles are asked for (see [`Dist::quantiles`]).
                 self.merged.push(later.store);
                 self.merged.extend(later.merged);
                 Ok(())
@@ -157,40 +157,45 @@ impl Dist {
         self.count
     }
 
-    /// The store of every value: `store` and the ones merged after it, combined.
+    /// The quantiles of every value: of `store` and the ones merged after it.
     ///
-    /// Merging thinned stores one at a time rescans everything gathered so far at each
-    /// merge (quadratic in the parts, and serial at the end of a parallel run). While
-    /// every part is still exact (thinned at level 0) and all of them together stay
-    /// within the exact limit, their sequential merge is their concatenation: gathered
-    /// in one exact store instead, at one copy per value. Otherwise they merge in order,
-    /// as they came.
-    fn quantile_store(&mut self) -> &mut QuantileStore {
+    /// While every store still holds all its values and all of them together stay within
+    /// the exact limit, their sequential merge would be their concatenation: the quantiles
+    /// are selected from them as they are ([`QuantileStore::quantiles_of_all`], no copy
+    /// into one). Otherwise they merge in order, as they came (a merge may thin).
+    fn quantiles(&mut self) -> Vec<Option<f64>> {
         if self.merged.is_empty() {
-            return &mut self.store;
+            return self.store.quantiles(&QUANTILES);
         }
-        let parts = core::mem::take(&mut self.merged);
-        let level0 = |s: &QuantileStore| s.mode() == QuantileMode::Thinned(0);
-        let total = self.store.len() + parts.iter().map(QuantileStore::len).sum::<u64>();
-        let exact = level0(&self.store) && parts.iter().all(level0) && total <= EXACT_MAX;
-        if exact {
-            // `total` is at most EXACT_MAX: room for every value at once.
-            let empty = QuantileStore::with_mode(QuantileMode::Exact);
-            let first = core::mem::replace(&mut self.store, empty);
-            self.store = first.into_exact(usize::try_from(total).unwrap_or(0));
+        let total = self.store.len() + self.merged.iter().map(QuantileStore::len).sum::<u64>();
+        let whole = self.store.kept_all() && self.merged.iter().all(QuantileStore::kept_all);
+        if whole && total <= EXACT_MAX {
+            let mut all = Vec::with_capacity(1 + self.merged.len());
+            all.push(core::mem::replace(
+                &mut self.store,
+                QuantileStore::with_mode(QuantileMode::Exact),
+            ));
+            all.append(&mut self.merged);
+            let q = QuantileStore::quantiles_of_all(&mut all, &QUANTILES);
+            let mut all = all.into_iter();
+            if let Some(first) = all.next() {
+                self.store = first;
+            }
+            self.merged = all.collect();
+            return q;
         }
-        for p in parts {
+        for p in core::mem::take(&mut self.merged) {
             // Merging stores never fails.
             let _ = self.store.merge(p);
         }
-        &mut self.store
+        self.store.quantiles(&QUANTILES)
     }
 
     /// Select the quantiles now (the costly part of [`Dist::report`]: distributions can
     /// settle on several threads before a report).
     pub fn settle(&mut self) {
         if self.settled.is_none() {
-            let q = self.quantile_store().quantiles(&QUANTILES);
+            let q = self.quantiles();
             self.settled = Some([q[0], q[1], q[2]]);
         }
     }
@@ -227,7 +232,7 @@ impl Merge for Dist {
             self.max = self.max.max(later.max);
         }
         self.settled = None;
-        // Combined when the quantiles are asked for (see [`Dist::quantile_store`]).
+        // Combined when the quantiles are asked for (see [`Dist::quantiles`]).
         self.merged.push(later.store);
         self.merged.extend(later.merged);
         Ok(())
@@ -274,35 +279,41 @@ mod tests {
     #[test]
     fn merged_parts_report_as_one() {
         let value = |i: u64| ((i * 7919) % 1009) as f64 * 0.25 - 40.0;
-        let mut whole = Dist::default();
-        for i in 0..5000 {
-            whole.add(i, value(i));
-        }
-        for cuts in [
-            vec![0, 5000],
-            vec![0, 1, 2500, 5000],
-            vec![0, 700, 701, 3000, 4999, 5000],
-        ] {
-            let mut parts = cuts.windows(2).map(|w| {
-                let mut d = Dist::default();
-                for i in w[0]..w[1] {
-                    d.add(i, value(i));
-                }
-                d
-            });
-            let mut total = parts.next().unwrap();
-            for p in parts {
-                total.merge(p).unwrap();
+        // Below and above the size where quantiles are narrowed by buckets across the
+        // parts' stores.
+        for n in [5000, 300_000] {
+            let mut whole = Dist::default();
+            for i in 0..n {
+                whole.add(i, value(i));
             }
-            let (a, b) = (total.report(1.0), whole.report(1.0));
-            assert_eq!((a.count, a.min, a.max), (b.count, b.min, b.max));
-            assert_eq!((a.p50, a.p95, a.p99), (b.p50, b.p95, b.p99), "{cuts:?}");
-            // Settled twice, or a value after: the same as fresh.
-            total.settle();
-            assert_eq!(total.report(1.0).p99, b.p99);
-            total.add(9999, 1e6);
-            assert_eq!(total.report(1.0).max, Some(1e6));
-            assert_ne!(total.report(1.0).p99, b.p99);
+            for cuts in [
+                vec![0, n],
+                vec![0, 1, n / 2, n],
+                vec![0, 700, 701, 3 * n / 5, n - 1, n],
+            ] {
+                let mut parts = cuts.windows(2).map(|w| {
+                    let mut d = Dist::default();
+                    for i in w[0]..w[1] {
+                        d.add(i, value(i));
+                    }
+                    d
+                });
+                let mut total = parts.next().unwrap();
+                for p in parts {
+                    total.merge(p).unwrap();
+                }
+                let (a, b) = (total.report(1.0), whole.report(1.0));
+                assert_eq!((a.count, a.min, a.max), (b.count, b.min, b.max));
+                assert_eq!((a.p50, a.p95, a.p99), (b.p50, b.p95, b.p99), "{cuts:?}");
+                // Settled twice, or a value after: the same as fresh.
+                total.settle();
+                assert_eq!(total.report(1.0).p99, b.p99);
+                total.add(n + 9999, 1e6);
+                assert_eq!(total.report(1.0).max, Some(1e6));
+                if n == 5000 {
+                    assert_ne!(total.report(1.0).p99, b.p99);
+                }
+            }
         }
     }
 }

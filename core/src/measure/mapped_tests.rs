@@ -49,19 +49,7 @@ fn pulses(n: usize, scale: f64, offset: f64) -> Vec<f64> {
 
 /// The three passes run serially over the decoded samples (the reference).
 fn three_passes(xs: &[f64], config: &MeasureConfig) -> MeasureReport {
-    let mut scan = LevelScan::new(0);
-    scan.add(0, xs);
-    let m = scan.moments();
-    let tb = LevelHistogram::new(0, m.min, m.max).map(|mut h| {
-        h.add(xs);
-        h.top_base()
-    });
-    let pulses = levels_of(config, tb).map(|lv| {
-        let mut p = PulseTracker::new(0, lv);
-        p.add(0, xs);
-        p.finish()
-    });
-    MeasureReport::build(config, &scan, tb, pulses, None)
+    super::super::measure_slice(xs, config, None).expect("valid config")
 }
 
 /// The per-cycle rows of `a` and `b` agree: counts, extremes and quantiles exactly, means

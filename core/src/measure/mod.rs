@@ -26,6 +26,7 @@ mod codes;
 mod dist;
 mod levels;
 pub mod mapped;
+mod passes;
 pub mod pulses;
 mod sample;
 
@@ -34,6 +35,7 @@ use alloc::string::String;
 pub use codes::{CodeHistogram, CodeMap};
 pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
+pub use passes::MeasurePasses;
 pub use pulses::{PulseDists, PulseReplay, PulseTracker, RefLevels, ReplayColumn};
 pub use sample::Sample;
 
@@ -292,7 +294,8 @@ impl MeasureReport {
     }
 }
 
-/// Measure `xs` (one channel, in memory) in three passes.
+/// Measure `xs` (channel `config.channel` of a record in memory) in the three passes of
+/// [`MeasurePasses`].
 ///
 /// # Errors
 /// Bad reference levels.
@@ -302,27 +305,23 @@ pub fn measure_slice(
     sample_rate: Option<f64>,
 ) -> Result<MeasureReport> {
     config.validate()?;
-    let mut scan = LevelScan::new(config.channel);
-    scan.add(0, xs);
-    let m = scan.moments();
-    let top_base = LevelHistogram::new(config.channel, m.min, m.max).map(|mut h| {
-        h.add(xs);
-        h.top_base()
-    });
-    let pulses = top_base
-        .and_then(|(t, b)| RefLevels::new(t, b, config.low_pct, config.high_pct))
-        .map(|lv| {
-            let mut p = PulseTracker::new(config.channel, lv);
-            p.add(0, xs);
-            p.finish()
-        });
-    Ok(MeasureReport::build(
-        config,
-        &scan,
-        top_base,
-        pulses,
-        sample_rate,
-    ))
+    let layout = crate::Layout {
+        channels: config.channel + 1,
+        samples: xs.len() as u64,
+    };
+    let mut passes = MeasurePasses::new(*config);
+    while let Some(sink) = passes.sink() {
+        sink.begin(layout)?;
+        sink.block(crate::Block {
+            channel: config.channel,
+            start: 0,
+            samples: xs,
+        })?;
+        passes.end_pass();
+    }
+    passes
+        .into_report(sample_rate)
+        .ok_or_else(|| Error::Config("the measurement did not finish".into()))
 }
 
 /// Per-cycle values of `xs` computed in parallel-style segments starting at `starts`
