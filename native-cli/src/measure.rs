@@ -14,10 +14,8 @@ use std::path::Path;
 
 use scopekit_core::formats::Header;
 use scopekit_core::kernel::AnalogOnly;
-use scopekit_core::measure::mapped::{self, Hooks, SEGMENT};
-use scopekit_core::measure::{
-    CodeMap, MeasureConfig, MeasurePasses, MeasureReport, Measurement, PerCycle,
-};
+use scopekit_core::measure::mapped::{self, Hooks, Plan};
+use scopekit_core::measure::{MeasureConfig, MeasurePasses, MeasureReport, Measurement, PerCycle};
 
 use crate::error::CliError;
 use crate::par::PoolExec;
@@ -99,20 +97,15 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     config.validate()?;
     let rate = info.sample_rate.or(options.rate);
     let bar = progress::bytes(source.len() * 3);
-    let codes = mapped::code_layout(&header, config.channel, source.len());
-    let segments = header
-        .segments(SEGMENT)
-        .filter(|_| !matches!(header, Header::Npz(_)));
     // The map of the parallel paths is still being unmapped while the report is printed.
-    let (report, unmap) = match (codes, segments) {
-        (None, None) => {
+    let (report, unmap) = match mapped::plan(&header, config.channel, source.len()) {
+        Some(plan) => {
+            let input = (&source, &header, &config);
+            in_memory(input, plan, options.threads, rate, &bar)?
+        }
+        None => {
             let report = serial(&source, &header, &config, options.rate, rate, &bar)?;
             (report, Unmap(None))
-        }
-        (codes, bounds) => {
-            let input = (&source, &header, &config);
-            let bounds = bounds.unwrap_or_default();
-            in_memory(input, codes, &bounds, options.threads, rate, &bar)?
         }
     };
     mark("report");
@@ -127,18 +120,15 @@ pub fn run(file: &Path, options: &Options, json: bool) -> Result<(), CliError> {
     printed
 }
 
-/// `measure` of the file mapped whole, on `threads` rayon workers: of its integer codes
-/// when `codes` holds their layout, else of its float data in the reader's segments.
+/// `measure` of the file mapped whole by core's `plan`, on `threads` rayon workers.
 fn in_memory(
     (source, header, config): (&Source, &Header, &MeasureConfig),
-    codes: Option<(CodeMap, u64)>,
-    bounds: &[(u64, u64)],
+    plan: Plan,
     threads: usize,
     rate: Option<f64>,
     bar: &indicatif::ProgressBar,
 ) -> Result<(MeasureReport, Unmap), CliError> {
     let pool = crate::par::pool(threads)?;
-    let exec = PoolExec(&pool);
     let len = usize::try_from(source.len())
         .map_err(|_| CliError::msg("the file is too large to map on this platform"))?;
     // Mapped once for all passes (pages are faulted in by the first; prefaulting the whole
@@ -150,13 +140,7 @@ fn in_memory(
         f32_view: f32_in_place,
     };
     let input = (&map[..], header, config);
-    let measured = match codes {
-        Some(layout) => {
-            let split = header.segments(SEGMENT);
-            mapped::measure_codes(input, layout, split, &exec, &hooks)?
-        }
-        None => mapped::measure_segments(input, bounds, &exec, &hooks)?,
-    };
+    let measured = mapped::measure(input, plan, &PoolExec(&pool), &hooks)?;
     let unmap = unmap_behind(map);
     let report = measured.report(config, rate);
     mark("built");

@@ -381,8 +381,7 @@ impl ParallelDecode {
     }
 
     /// The first [`AUTO_WINDOW`](scopekit_core::edges::AUTO_WINDOW) samples of the lines in
-    /// the pending parts, then the
-    /// `fresh` ones ([`FirstPieces::read`]: a pool's worth of parts at a time).
+    /// the pending parts, then the `fresh` ones ([`FirstPieces::read`]: a pool's worth of parts at a time).
     fn first_samples(&self, fresh: &[(usize, &[u8])]) -> Result<FirstPieces, JsError> {
         let parts: Vec<WholePart<'_>> = self
             .pending
@@ -410,7 +409,6 @@ impl ParallelDecode {
         let header = &self.header;
         let bounds = &self.bounds;
         let started = js_sys::Date::now();
-        let channels = &self.channels;
         struct Taking<'a> {
             fused: &'a mut FusedDecode<AnyDecoder>,
             replay: &'a mut Vec<Replay>,
@@ -431,7 +429,7 @@ impl ParallelDecode {
             let (i, bytes) = parts[k];
             traced("part", || match replay {
                 // Read whole for the thresholds already: its samples, one block per line.
-                Some(replay) => task.run(|sink| replay.feed(channels, header.layout(), sink)),
+                Some(replay) => task.run(|sink| replay.feed(header.layout(), sink)),
                 None => task.run(|sink| read_part(header, bounds[i], bytes, sink)),
             })
         };

@@ -81,10 +81,9 @@ impl FirstPieces {
         parts: &[WholePart<'_>],
         exec: &impl Exec,
     ) -> Result<()> {
-        let channels = self.channels.clone();
-        let channels = &channels[..];
+        let FirstPieces { channels, lines } = self;
         for group in parts.chunks(exec.threads().max(1)) {
-            if self.full() {
+            if lines.iter().all(|l| l.len >= AUTO_WINDOW) {
                 break;
             }
             let read = exec.each(group.to_vec(), &|(i, bounds, bytes)| -> Result<_> {
@@ -94,7 +93,7 @@ impl FirstPieces {
                     .row_bytes()
                     .filter(|&r| r > 0)
                     .map_or(0, |r| bytes.len() / r as usize);
-                let mut own = FirstSamples::new(channels, rows);
+                let mut own = FirstSamples::new(&channels[..], rows);
                 read_part(header, bounds, bytes, &mut own)?;
                 let (samples, starts) = own.into_parts();
                 let ranges: Vec<_> = samples.iter().map(|s| finite_range(s)).collect();
@@ -102,39 +101,10 @@ impl FirstPieces {
             });
             for part in read {
                 let (i, samples, starts, ranges) = part?;
-                self.add(i, samples, starts.as_deref(), ranges);
+                add(lines, i, samples, starts.as_deref(), ranges);
             }
         }
         Ok(())
-    }
-
-    /// Keep the samples of part `i` each line still needs.
-    fn add(
-        &mut self,
-        i: usize,
-        samples: Vec<Vec<f64>>,
-        starts: Option<&[Option<u64>]>,
-        ranges: Vec<Option<(f64, f64)>>,
-    ) {
-        let parts = samples.into_iter().zip(ranges);
-        for (k, (line, (mut got, range))) in self.lines.iter_mut().zip(parts).enumerate() {
-            let take = AUTO_WINDOW.saturating_sub(line.len).min(got.len());
-            if take == 0 {
-                continue;
-            }
-            let whole = take == got.len();
-            let range = if whole {
-                range
-            } else {
-                got.truncate(take);
-                finite_range(&got)
-            };
-            let start = starts.and_then(|s| s[k]).filter(|_| whole);
-            line.len += take;
-            line.pieces.push(got);
-            line.ranges.push(range);
-            line.from.push((i, start));
-        }
     }
 
     /// The lines' automatic thresholds (`hysteresis`: explicit, else automatic): each
@@ -190,16 +160,16 @@ impl FirstPieces {
         for _ in 0..pieces {
             let mut part = None;
             let mut got = Vec::with_capacity(lines.len());
-            for line in &mut lines {
+            for (&channel, line) in channels.iter().zip(&mut lines) {
                 let Some(((i, start), samples)) = line.next() else {
                     return out;
                 };
                 match (start, part) {
                     (Some(s), None) => {
                         part = Some(i);
-                        got.push((s, samples));
+                        got.push((channel, s, samples));
                     }
-                    (Some(s), Some(p)) if p == i => got.push((s, samples)),
+                    (Some(s), Some(p)) if p == i => got.push((channel, s, samples)),
                     _ => part = Some(usize::MAX),
                 }
             }
@@ -213,12 +183,41 @@ impl FirstPieces {
     }
 }
 
+/// Keep the samples of part `i` each of `lines` still needs.
+fn add(
+    lines: &mut [Line],
+    i: usize,
+    samples: Vec<Vec<f64>>,
+    starts: Option<&[Option<u64>]>,
+    ranges: Vec<Option<(f64, f64)>>,
+) {
+    let parts = samples.into_iter().zip(ranges);
+    for (k, (line, (mut got, range))) in lines.iter_mut().zip(parts).enumerate() {
+        let take = AUTO_WINDOW.saturating_sub(line.len).min(got.len());
+        if take == 0 {
+            continue;
+        }
+        let whole = take == got.len();
+        let range = if whole {
+            range
+        } else {
+            got.truncate(take);
+            finite_range(&got)
+        };
+        let start = starts.and_then(|s| s[k]).filter(|_| whole);
+        line.len += take;
+        line.pieces.push(got);
+        line.ranges.push(range);
+        line.from.push((i, start));
+    }
+}
+
 /// The samples of a part read whole for the automatic thresholds.
 #[derive(Debug)]
 pub struct Replay {
     part: usize,
-    /// Each line's first sample index and samples.
-    lines: Vec<(u64, Vec<f64>)>,
+    /// Each line's channel, first sample index and samples.
+    lines: Vec<(usize, u64, Vec<f64>)>,
 }
 
 impl Replay {
@@ -227,17 +226,17 @@ impl Replay {
         self.part
     }
 
-    /// Feed the part's samples to `sink` as reading it would (one block per line on
-    /// `channels`, the lines [`FirstPieces::new`] had, in a record of `layout`).
+    /// Feed the part's samples to `sink` as reading it would (one block per line, in a
+    /// record of `layout`).
     ///
     /// # Errors
     /// What `sink` returns.
-    pub fn feed(&self, channels: &[usize], layout: Layout, sink: &mut dyn BlockSink) -> Result<()> {
+    pub fn feed(&self, layout: Layout, sink: &mut dyn BlockSink) -> Result<()> {
         sink.begin(layout)?;
-        for (&channel, (start, samples)) in channels.iter().zip(&self.lines) {
+        for &(channel, start, ref samples) in &self.lines {
             sink.block(Block {
                 channel,
-                start: *start,
+                start,
                 samples,
             })?;
         }
@@ -327,7 +326,7 @@ mod tests {
             let (i, b, bytes) = parts[r.part()];
             assert_eq!(i, r.part());
             let (mut fed, mut read) = (Lines::default(), Lines::default());
-            r.feed(&channels, header.layout(), &mut fed).expect("fed");
+            r.feed(header.layout(), &mut fed).expect("fed");
             read_part(&header, b, bytes, &mut read).expect("read");
             read.0.retain(|(c, _, _)| channels.contains(c));
             read.0

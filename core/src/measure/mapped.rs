@@ -1,15 +1,16 @@
 //! A measurement of a file held whole in memory (a memory map in the CLI), in segments run
-//! by an [`Exec`]: the pass orchestration every front end with threads shares.
+//! by an [`Exec`]: the pass orchestration every front end with threads shares. [`plan`]
+//! tells how a file is measured, [`measure`] does it.
 //!
-//! - **Float data** ([`measure_segments`]; formats the reader cuts into segments: NPY, raw,
+//! - **Float data** ([`Plan::Segments`]; formats the reader cuts into segments: NPY, raw,
 //!   WAV): the data is read twice. Pass 1 takes the moments ([`LevelScan`]); pass 2 the
 //!   histogram fused with the transition pass, at levels guessed from the histogram of the
 //!   head of each segment. The transitions are kept only when the final levels equal the
 //!   guess bit for bit, else the transition pass runs again. One little-endian float32
 //!   channel is read in `f32` tiles by the passes themselves, without the reader's decoding
 //!   to `f64` (same results; [`Hooks::f32_view`] sees the bytes in place when it can).
-//! - **Integer codes** ([`measure_codes`]; 8/16-bit NPY, raw, PCM WAV and LeCroy `.trc`, see
-//!   [`code_layout`]): one read counts every code exactly ([`CodeHistogram`]: the moments
+//! - **Integer codes** ([`Plan::Codes`]; 8/16-bit NPY, raw, PCM WAV and LeCroy `.trc` of
+//!   known layout): one read counts every code exactly ([`CodeHistogram`]: the moments
 //!   from exact integer sums, and the top and base from the counts), a second one tracks
 //!   the transitions over the same segments as the float path (the whole record for
 //!   `.trc`, which the reader streams serially), so per-cycle results are the same bits.
@@ -35,7 +36,7 @@ use crate::formats::wav::SampleFormat;
 use crate::formats::{Header, Reader};
 use crate::{Block, BlockSink, Error, Layout, Merge, Result};
 
-/// Target bytes per segment of [`measure_segments`] and per part of the code counts (24
+/// Target bytes per segment of [`Plan::Segments`] and per part of the code counts (24
 /// segments of 1e8 float32 samples: two workers share them evenly).
 pub const SEGMENT: u64 = 16 << 20;
 
@@ -70,10 +71,6 @@ impl Measured {
     pub fn report(self, config: &MeasureConfig, rate: Option<f64>) -> MeasureReport {
         MeasureReport::build(config, &self.scan, self.top_base, self.pulses, rate)
     }
-}
-
-fn levels_of(config: &MeasureConfig, tb: Option<(f64, f64)>) -> Option<RefLevels> {
-    tb.and_then(|(t, b)| RefLevels::new(t, b, config.low_pct, config.high_pct))
 }
 
 fn never<S>(_: &S) -> bool {
@@ -385,12 +382,51 @@ impl Track<'_> {
     }
 }
 
+/// How a file is measured in memory (see [`plan`]).
+#[derive(Debug, Clone)]
+pub enum Plan {
+    /// Integer codes laid out as the map says (8/16-bit NPY, raw and PCM WAV of one channel
+    /// or in C order, LeCroy `.trc` with all its blocks in the file), with the channel's
+    /// sample count, and the reader's segments when it has them.
+    Codes((CodeMap, u64), Option<Vec<(u64, u64)>>),
+    /// Float data in the reader's segments.
+    Segments(Vec<(u64, u64)>),
+}
+
+/// How `channel` of a file of `file_len` bytes with `header` is measured in memory; `None`
+/// for a file read in one pass from its first byte (see [`super::MeasurePasses`]).
+pub fn plan(header: &Header, channel: usize, file_len: u64) -> Option<Plan> {
+    let segments = header.segments(SEGMENT);
+    match code_layout(header, channel, file_len) {
+        Some(layout) => Some(Plan::Codes(layout, segments)),
+        // An archive's members are read whole, not in segments.
+        None if matches!(header, Header::Npz(_)) => None,
+        None => segments.map(Plan::Segments),
+    }
+}
+
+/// `measure` of the file `data` (whole, from its first byte) by `plan`, run by `exec`.
+///
+/// # Errors
+/// Bad data (naming the byte offset), or the file shorter than its header says.
+pub fn measure(
+    input: (&[u8], &Header, &MeasureConfig),
+    plan: Plan,
+    exec: &impl Exec,
+    hooks: &Hooks<'_>,
+) -> Result<Measured> {
+    match plan {
+        Plan::Codes(layout, split) => measure_codes(input, layout, split, exec, hooks),
+        Plan::Segments(bounds) => measure_segments(input, &bounds, exec, hooks),
+    }
+}
+
 /// `measure` of the float data of the file `data` (whole, from its first byte) in the
 /// reader's segments `bounds` (see [`Header::segments`]), run by `exec`.
 ///
 /// # Errors
 /// Bad data (naming the byte offset), or the file shorter than its header says.
-pub fn measure_segments(
+fn measure_segments(
     (data, header, config): (&[u8], &Header, &MeasureConfig),
     bounds: &[(u64, u64)],
     exec: &impl Exec,
@@ -448,7 +484,7 @@ pub fn measure_segments(
     (hooks.phase)("pass 2a: heads");
     let heads = merged(heads)?;
     let guess = heads.as_ref().map(LevelHistogram::top_base);
-    let guess_lv = levels_of(config, guess);
+    let guess_lv = config.ref_levels(guess);
     // Pass 2b + 3, fused: the rest of the histogram, and the transitions at the guessed
     // levels (kept when the final levels are the same, bit for bit).
     type Part = (LevelHistogram, Option<PulseDists>);
@@ -479,7 +515,7 @@ pub fn measure_segments(
     let tb = total.map(|h| h.top_base());
     let bits = |tb: Option<(f64, f64)>| tb.map(|(t, b)| (t.to_bits(), b.to_bits()));
     let kept = guess_lv.is_some() && bits(guess) == bits(tb);
-    let again = match levels_of(config, tb) {
+    let again = match config.ref_levels(tb) {
         // Pass 3 again at the final levels.
         Some(lv) if !kept => exec.each((0..spans.len()).collect(), &|j| track.span(j, lv, None)),
         _ => Vec::new(),
@@ -495,24 +531,27 @@ pub fn measure_segments(
     } else {
         merged(again)?
     };
-    (hooks.phase)("merged");
-    let pulses = settled(exec, pulses);
-    (hooks.phase)("settled");
-    Ok(Measured {
-        scan,
-        top_base: tb,
-        pulses,
-    })
+    Ok(settled((scan, tb, pulses), exec, hooks))
 }
 
-/// The per-cycle distributions with their quantiles selected by `exec` (the serial end of
-/// a run otherwise).
-fn settled(exec: &impl Exec, mut pulses: Option<PulseDists>) -> Option<PulseDists> {
+/// The results, once the per-cycle parts are merged: their distributions' quantiles
+/// selected by `exec` (the serial end of a run otherwise).
+fn settled(
+    (scan, top_base, mut pulses): (LevelScan, Option<(f64, f64)>, Option<PulseDists>),
+    exec: &impl Exec,
+    hooks: &Hooks<'_>,
+) -> Measured {
+    (hooks.phase)("merged");
     if let Some(p) = &mut pulses {
         let dists: Vec<&mut Dist> = p.dists_mut().into_iter().collect();
         exec.each(dists, &Dist::settle);
     }
-    pulses
+    (hooks.phase)("settled");
+    Measured {
+        scan,
+        top_base,
+        pulses,
+    }
 }
 
 /// The logged per-cycle values of `parts` (in order) replayed into the first, as
@@ -532,7 +571,7 @@ fn replayed(exec: &impl Exec, parts: Vec<PulseDists>) -> Result<Option<PulseDist
 /// 8/16-bit PCM WAV of known length, LeCroy `.trc` with all its blocks in a file of
 /// `file_len` bytes), with the number of samples of the channel. The code values are what
 /// the readers emit (see [`CodeMap::value`]).
-pub fn code_layout(header: &Header, channel: usize, file_len: u64) -> Option<(CodeMap, u64)> {
+fn code_layout(header: &Header, channel: usize, file_len: u64) -> Option<(CodeMap, u64)> {
     match header {
         Header::Npy(h) | Header::Raw(RawHeader { npy: h, .. }) => {
             let d = h.dtype;
@@ -623,7 +662,7 @@ fn run_codes(c: &Coded, bytes: &[u8], mut at: u64, p: &mut PulseTracker) {
 ///
 /// # Errors
 /// The file shorter than its header says, or the data too large to address.
-pub fn measure_codes(
+fn measure_codes(
     (data, header, config): (&[u8], &Header, &MeasureConfig),
     (map, samples): (CodeMap, u64),
     split: Option<Vec<(u64, u64)>>,
@@ -661,7 +700,7 @@ pub fn measure_codes(
     let hist = merged(hists)?.unwrap_or_else(|| CodeHistogram::new(map));
     let (moments, tb) = hist.summary();
     let scan = LevelScan::with_moments(config.channel, moments, (0, samples));
-    let Some(lv) = levels_of(config, tb) else {
+    let Some(lv) = config.ref_levels(tb) else {
         return Ok(Measured {
             scan,
             top_base: tb,
@@ -725,14 +764,7 @@ pub fn measure_codes(
     } else {
         merged(parts)?
     };
-    (hooks.phase)("merged");
-    let pulses = settled(exec, pulses);
-    (hooks.phase)("settled");
-    Ok(Measured {
-        scan,
-        top_base: tb,
-        pulses,
-    })
+    Ok(settled((scan, tb, pulses), exec, hooks))
 }
 
 #[cfg(test)]

@@ -63,6 +63,12 @@ impl Default for MeasureConfig {
 }
 
 impl MeasureConfig {
+    /// The reference levels for a histogram's `(top, base)`, when it has one and they
+    /// exist (see [`RefLevels::new`]).
+    pub fn ref_levels(&self, top_base: Option<(f64, f64)>) -> Option<RefLevels> {
+        top_base.and_then(|(t, b)| RefLevels::new(t, b, self.low_pct, self.high_pct))
+    }
+
     /// Check the reference levels: `0 < low < 50 < high < 100`.
     ///
     /// # Errors

@@ -6,7 +6,7 @@
 use alloc::boxed::Box;
 
 use super::mapped::Measured;
-use super::{LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker, RefLevels};
+use super::{LevelHistogram, LevelScan, MeasureConfig, MeasureReport, PulseTracker};
 use crate::BlockSink;
 
 /// Where the passes are.
@@ -56,7 +56,6 @@ impl MeasurePasses {
     /// measurement is done, `false` when the record must be read again from its start.
     pub fn end_pass(&mut self) -> bool {
         let ch = self.config.channel;
-        let (low, high) = (self.config.low_pct, self.config.high_pct);
         let done = |scan, top_base, pulses| {
             Stage::Done(Box::new(Measured {
                 scan,
@@ -75,7 +74,7 @@ impl MeasurePasses {
             }
             Stage::Histogram(scan, h) => {
                 let tb = h.top_base();
-                match RefLevels::new(tb.0, tb.1, low, high) {
+                match self.config.ref_levels(Some(tb)) {
                     Some(lv) => Stage::Pulses(scan, tb, Box::new(PulseTracker::new(ch, lv))),
                     None => done(scan, Some(tb), None),
                 }
