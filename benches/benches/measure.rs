@@ -94,6 +94,15 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    g.bench_function("pass3_pulses_f32_1e7", |b| {
+        b.iter(|| {
+            let mut p = PulseTracker::new(0, lv);
+            for (k, c) in xs32.chunks(4096).enumerate() {
+                p.add_samples((k * 4096) as u64, c);
+            }
+            p.finish()
+        })
+    });
     g.finish();
 }
 

@@ -138,6 +138,7 @@ fn in_memory(
         progress: &|n| bar.inc(n),
         phase: &mark,
         f32_view: f32_in_place,
+        prefetch,
     };
     let input = (&map[..], header, config);
     let measured = mapped::measure(input, plan, &PoolExec(&pool), &hooks)?;
@@ -190,6 +191,27 @@ fn f32_in_place(bytes: &[u8]) -> Option<&[f32]> {
     #[allow(unsafe_code)]
     let xs = unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), n) };
     Some(xs)
+}
+
+/// Start loading `bytes` into the level-2 cache, a line at a time (x86-64 `prefetcht1`; a
+/// no-op elsewhere). The passes name the next tile of the map while they compute on one:
+/// the hardware prefetcher, which only follows demand loads, leaves the head of each tile
+/// to load at the tile's start. Measured (10^8 samples, medians of 11, alternated): int16
+/// codes 97.8 → 94.3 ms, `.trc` 118.6 → 111.3 ms; `prefetcht0` (into L1) gained nothing,
+/// and prefetching in smaller pieces cost more in the tracker's per-call work.
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        // SAFETY: a prefetch is a hint: it never faults, whatever the address, and reads
+        // nothing into the program; this one lies within `bytes` (SSE is in every x86-64).
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 /// The map being unmapped on a thread of its own: tearing down the page tables of a

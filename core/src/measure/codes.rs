@@ -19,6 +19,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::levels::LevelHistogram;
+use super::sample::CodeValues;
 use crate::dsp::moments::Moments;
 use crate::{Merge, Push, Result};
 
@@ -155,6 +156,66 @@ impl CodeMap {
             _ => {
                 for (o, r) in out.iter_mut().zip(bytes.chunks_exact(self.row)) {
                     *o = self.value(self.index(r)) as f32;
+                }
+            }
+        }
+    }
+
+    /// The map from the codes read as `i16` order keys ([`Self::decode_keys`]) to their
+    /// values, when those strictly increase with the key (a positive gain that keeps
+    /// every two codes apart): the transition pass then compares keys.
+    pub fn key_values(&self) -> Option<CodeValues> {
+        let (gain, offset) = self.affine.unwrap_or((1.0, 0.0));
+        let half = 1i32 << (8 * self.size - 1);
+        let codes = CodeValues {
+            bias: if self.signed { 0.0 } else { f64::from(half) },
+            gain,
+            offset,
+        };
+        let (lo, hi) = (-half as i16, (half - 1) as i16);
+        codes.strictly_increasing(lo, hi).then_some(codes)
+    }
+
+    /// The order key of code `index` (its bits as an unsigned number): the signed
+    /// integer, or the unsigned one less half its range.
+    #[inline(always)]
+    fn key(&self, index: usize) -> i16 {
+        match (self.size, self.signed) {
+            (1, true) => i16::from(index as u8 as i8),
+            (1, false) => index as i16 - 128,
+            (_, true) => index as u16 as i16,
+            _ => (index as u16 ^ 0x8000) as i16,
+        }
+    }
+
+    /// The order keys (see [`Self::key_values`]) of the whole rows of `bytes` into `out`
+    /// (as many as both hold).
+    pub fn decode_keys(&self, bytes: &[u8], out: &mut [i16]) {
+        // One plain loop per usual layout, so each vectorises.
+        match (self.size, self.row, self.signed, self.big_endian) {
+            (2, 2, true, false) => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = i16::from_le_bytes([b[0], b[1]]);
+                }
+            }
+            (2, 2, true, true) => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = i16::from_be_bytes([b[0], b[1]]);
+                }
+            }
+            (1, 1, true, _) => {
+                for (o, &b) in out.iter_mut().zip(bytes) {
+                    *o = i16::from(b as i8);
+                }
+            }
+            (1, 1, false, _) => {
+                for (o, &b) in out.iter_mut().zip(bytes) {
+                    *o = i16::from(b) - 128;
+                }
+            }
+            _ => {
+                for (o, r) in out.iter_mut().zip(bytes.chunks_exact(self.row)) {
+                    *o = self.key(self.index(r));
                 }
             }
         }

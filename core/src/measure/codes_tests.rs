@@ -187,6 +187,21 @@ fn report_equals_the_f64_path() {
         let pulses = lv.map(|lv| {
             let mut p = PulseTracker::new(0, lv);
             let n = xs.len();
+            // The tracker over order keys gives the same bits (when they apply).
+            if let Some(values) = map.key_values() {
+                let mut keyed = PulseTracker::new(0, lv).with_codes(values);
+                let mut tile = alloc::vec![0i16; 1000];
+                for (j, c) in bytes.chunks(1000 * map.row).enumerate() {
+                    let m = c.len() / map.row;
+                    map.decode_keys(c, &mut tile[..m]);
+                    keyed.add_samples((j * 1000) as u64, &tile[..m]);
+                }
+                let mut p = PulseTracker::new(0, lv);
+                p.add(0, &xs);
+                let (keyed, p) = (keyed.finish(), p.finish());
+                let same = alloc::format!("{keyed:?}") == alloc::format!("{p:?}");
+                assert!(same, "case {k}: keys and values track alike");
+            }
             if map.f32_exact() {
                 let mut tile = alloc::vec![0f32; 1000];
                 for (j, c) in bytes.chunks(1000 * map.row).enumerate() {
@@ -221,6 +236,37 @@ fn report_equals_the_f64_path() {
         assert!(got.rising_transitions > 10, "case {k}");
         assert_eq!(a, b, "case {k}");
     }
+}
+
+/// Order keys, valued by the map's [`CodeValues`](crate::measure::CodeValues), are the
+/// readers' values bit for bit, and increase with them; a negative gain has no keys.
+#[test]
+fn keys_value_as_the_readers_decode() {
+    for (k, (map, codes)) in cases().into_iter().enumerate() {
+        let bytes = encode(&codes, map.size, map.big_endian, map.row, map.at);
+        let xs = values(&map, &bytes);
+        let Some(values) = map.key_values() else {
+            assert!(map.affine.is_some_and(|(g, _)| g < 0.0), "case {k}");
+            continue;
+        };
+        let mut keys = alloc::vec![0i16; xs.len()];
+        map.decode_keys(&bytes, &mut keys);
+        for ((&key, &x), &c) in keys.iter().zip(&xs).zip(&codes) {
+            assert_eq!(
+                values.value(key).to_bits(),
+                x.to_bits(),
+                "case {k}: code {c}"
+            );
+        }
+        let order = |a: &i16, b: &i16| a.cmp(b);
+        let mut pairs: Vec<(i16, f64)> = keys.iter().copied().zip(xs.iter().copied()).collect();
+        pairs.sort_by(|a, b| order(&a.0, &b.0));
+        assert!(pairs
+            .windows(2)
+            .all(|w| (w[0].0 < w[1].0) == (w[0].1 < w[1].1)));
+    }
+    let negative = CodeMap::new(2, true, false, Some((-1e-3, 0.0)), 2, 0).expect("map");
+    assert!(negative.key_values().is_none());
 }
 
 #[test]

@@ -26,8 +26,8 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    CodeHistogram, CodeMap, Dist, LevelHistogram, LevelScan, MeasureConfig, MeasureReport,
-    PulseDists, PulseReplay, PulseTracker, RefLevels,
+    CodeHistogram, CodeMap, CodeValues, Dist, LevelHistogram, LevelScan, MeasureConfig,
+    MeasureReport, PulseDists, PulseReplay, PulseTracker, RefLevels,
 };
 use crate::exec::Exec;
 use crate::formats::dtype::{Dtype, DtypeKind};
@@ -53,6 +53,11 @@ pub struct Hooks<'a> {
     /// dropped) when the platform can (aligned bytes, a little-endian host); `None` makes
     /// the passes copy them a tile at a time instead.
     pub f32_view: fn(&[u8]) -> Option<&[f32]>,
+    /// Asks the platform to start loading `bytes` towards the cache (a hint that must
+    /// never fault): the transition pass over integer codes names the tile after the one
+    /// it works on, so its loads overlap the tracker's compute. A no-op where the
+    /// platform has no such hint. (Float passes gained nothing from it.)
+    pub prefetch: fn(&[u8]),
 }
 
 /// The results of the passes, before the report: see [`Measured::report`].
@@ -358,6 +363,9 @@ impl Track<'_> {
             if self.log && j > 0 {
                 p = p.logged();
             }
+            if let Some(keys) = self.codes.and_then(|c| c.keys) {
+                p = p.with_codes(keys);
+            }
             let range = (at, self.data_end);
             let file = (self.data, self.header);
             if let Some(f) = fused.take() {
@@ -369,7 +377,13 @@ impl Track<'_> {
                     .ok_or_else(|| Error::Config("transition tracker lost".into()))?;
             } else if let Some(c) = &self.codes {
                 let bytes = data_bytes(self.data, self.header, range)?;
-                run_codes(c, bytes, at / c.map.row() as u64, &mut p);
+                run_codes(
+                    c,
+                    bytes,
+                    at / c.map.row() as u64,
+                    &mut p,
+                    self.hooks.prefetch,
+                );
             } else {
                 let stop = PulseTracker::done;
                 run_range(file, range, &mut p, stop, (self.hooks, false))?;
@@ -624,24 +638,47 @@ fn code_layout(header: &Header, channel: usize, file_len: u64) -> Option<(CodeMa
     }
 }
 
-/// How the transition pass reads integer codes: as `f32` when every code's value is one
-/// (the `f32` fast paths), else as `f64`.
+/// How the transition pass reads integer codes: as `i16` order keys when their values
+/// strictly increase with them ([`CodeMap::key_values`]: sixteen per vector, a value only
+/// at a run's ends), else as `f32` when every code's value is one, else as `f64`.
 #[derive(Clone, Copy)]
 struct Coded {
     map: CodeMap,
+    keys: Option<CodeValues>,
     f32_exact: bool,
 }
 
-/// Feed the codes `bytes` (whole rows, the first of sample `at`) to `p` as values, a tile
-/// at a time, until it is done.
-fn run_codes(c: &Coded, bytes: &[u8], mut at: u64, p: &mut PulseTracker) {
+impl Coded {
+    fn new(map: CodeMap) -> Self {
+        let keys = map.key_values();
+        Coded {
+            map,
+            keys,
+            f32_exact: keys.is_none() && map.f32_exact(),
+        }
+    }
+}
+
+/// Feed the codes `bytes` (whole rows, the first of sample `at`) to `p` as [`Coded`] says,
+/// a tile at a time, until it is done.
+fn run_codes(c: &Coded, bytes: &[u8], mut at: u64, p: &mut PulseTracker, prefetch: fn(&[u8])) {
     let row = c.map.row();
+    let mut t16 = [0i16; TILE];
     let mut t32 = [0f32; TILE];
     let mut t64 = [0f64; TILE / 2];
-    let per = if c.f32_exact { TILE } else { TILE / 2 };
+    let per = if c.keys.is_some() || c.f32_exact {
+        TILE
+    } else {
+        TILE / 2
+    };
+    let mut next = bytes.chunks(per * row).skip(1);
     for chunk in bytes.chunks(per * row) {
+        prefetch(next.next().unwrap_or_default());
         let n = chunk.len() / row;
-        if c.f32_exact {
+        if c.keys.is_some() {
+            c.map.decode_keys(chunk, &mut t16[..n]);
+            p.add_samples(at, &t16[..n]);
+        } else if c.f32_exact {
             c.map.decode_f32(chunk, &mut t32[..n]);
             p.add_samples(at, &t32[..n]);
         } else {
@@ -731,10 +768,7 @@ fn measure_codes(
         row: Some(row),
         channel: config.channel,
         data_end: bounds.last().map_or(0, |b| b.1),
-        codes: Some(Coded {
-            map,
-            f32_exact: map.f32_exact(),
-        }),
+        codes: Some(Coded::new(map)),
         log: serial,
     };
     let run = |track: &Track<'_>| {

@@ -28,6 +28,7 @@ const HOOKS: Hooks<'static> = Hooks {
     progress: &|_| {},
     phase: &|_| {},
     f32_view: no_view,
+    prefetch: |_| {},
 };
 
 /// A noisy pulse train (period 1000 samples, edges of 100) around `offset`, `scale` high.

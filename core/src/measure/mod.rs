@@ -37,7 +37,7 @@ pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
 pub use passes::MeasurePasses;
 pub use pulses::{PulseDists, PulseReplay, PulseTracker, RefLevels, ReplayColumn};
-pub use sample::Sample;
+pub use sample::{CodeValues, Sample};
 
 use crate::{Error, Merge as _, Result};
 

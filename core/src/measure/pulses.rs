@@ -30,7 +30,7 @@ use alloc::vec::Vec;
 
 use super::dist::Dist;
 use super::levels::check_channel;
-use super::sample::Sample;
+use super::sample::{CodeValues, Sample};
 use crate::{Block, BlockSink, Layout, Merge, Push, Result};
 
 #[path = "runs.rs"]
@@ -317,6 +317,8 @@ pub struct PulseTracker {
     dists: PulseDists,
     /// Scratch for [`PulseTracker::push_pre_run`]: the suffix minima of one run.
     chain: Vec<(u64, f64)>,
+    /// The values of `i16` code keys (see [`Self::with_codes`]).
+    codes: CodeValues,
 }
 
 fn cross(i0: u64, y0: f64, i1: u64, y1: f64, level: f64) -> f64 {
@@ -351,7 +353,22 @@ impl PulseTracker {
             pos: 0,
             dists: PulseDists::default(),
             chain: Vec::new(),
+            codes: CodeValues::IDENTITY,
         }
+    }
+
+    /// The tracker, reading `i16` code keys as `codes` values them (which must be
+    /// strictly increasing, [`CodeValues::strictly_increasing`]); float samples are read
+    /// as their own values either way.
+    pub fn with_codes(mut self, codes: CodeValues) -> Self {
+        self.codes = codes;
+        self
+    }
+
+    /// The value of sample `x`.
+    #[inline(always)]
+    fn value<S: Sample>(&self, x: S) -> f64 {
+        x.value(&self.codes)
     }
 
     /// The tracker, its per-cycle values logged for [`PulseReplay`] (call before
@@ -391,14 +408,17 @@ impl PulseTracker {
         let mut pend = 0;
         let bounds = self.run_bounds::<S>();
         while k < xs.len() {
-            let n = self.run(start + k as u64, &xs[k..], bounds);
+            let n = match bounds {
+                Some(b) => self.run(start + k as u64, &xs[k..], b),
+                None => 0,
+            };
             if n > 0 {
                 k += n;
                 continue;
             }
             let x = xs[k];
             if x.finite() {
-                let x = x.f64();
+                let x = self.value(x);
                 let completes = match self.state {
                     State::Unknown => false,
                     State::Low => x >= self.lv.high,

@@ -9,7 +9,7 @@
 //! pick either zero) falls back to the per-sample updates.
 
 use super::{cross, PulseTracker, RefLevels, State, PRE_CAP, RUN_MAX};
-use crate::measure::sample::Sample;
+use crate::measure::sample::{CodeValues, Sample};
 
 /// How many leading samples of `xs` satisfy `keep` (checked 32, then 8 at a time
 /// without early exit, so the check vectorises and one branch covers several vectors).
@@ -39,11 +39,12 @@ fn extremes<S: Sample>(xs: &[S]) -> (S, S) {
     S::extremes(xs)
 }
 
-/// (min, max) of `s · x` over `xs` (`s` is ±1: negation is exact).
+/// (min, max) of `s · x` over the values of `xs` (`s` is ±1: negation is exact; values
+/// increase with the samples).
 #[inline]
-fn extremes_of<S: Sample>(xs: &[S], s: f64) -> (f64, f64) {
+fn extremes_of<S: Sample>(xs: &[S], s: f64, codes: &CodeValues) -> (f64, f64) {
     let (lo, hi) = extremes(xs);
-    let (lo, hi) = (lo.f64(), hi.f64());
+    let (lo, hi) = (lo.value(codes), hi.value(codes));
     if s > 0.0 {
         (lo, hi)
     } else {
@@ -75,9 +76,15 @@ fn inside_len(start: u64, len: usize, until: f64) -> usize {
 
 impl PulseTracker {
     /// The bounds `(lo, hi)` of the reference levels in the sample type: `x <= low` is
-    /// `x <= lo` and `x >= high` is `x >= hi` (also for `f32`).
-    pub(super) fn run_bounds<S: Sample>(&self) -> (S, S) {
-        (S::at_most(self.lv.low), S::at_least(self.lv.high))
+    /// `x <= lo` and `x >= high` is `x >= hi` (also for `f32` and code keys); `None` when
+    /// the sample type cannot express them (code keys whose values all lie beyond a
+    /// level: the per-sample machine then runs alone).
+    pub(super) fn run_bounds<S: Sample>(&self) -> Option<(S, S)> {
+        let codes = &self.codes;
+        Some((
+            S::at_most(self.lv.low, codes)?,
+            S::at_least(self.lv.high, codes)?,
+        ))
     }
 
     /// Handle the run at the start of `xs` (first index `start`) on a fast path and return
@@ -87,8 +94,8 @@ impl PulseTracker {
         let xs = &xs[..xs.len().min(RUN_MAX)];
         let steady = match self.state {
             State::Unknown => return 0,
-            State::Low => leading(xs, |x| x <= lo && x > S::NEG_INFINITY),
-            State::High => leading(xs, |x| x >= hi && x < S::INFINITY),
+            State::Low => leading(xs, |x| x <= lo && x >= S::LOWEST),
+            State::High => leading(xs, |x| x >= hi && x <= S::HIGHEST),
         };
         if steady > 0 {
             self.steady(start, &xs[..steady]);
@@ -111,10 +118,10 @@ impl PulseTracker {
             r.min = r.min.min(r.pend);
             r.pend = f64::INFINITY;
             if inside > 0 {
-                let (lo, hi) = extremes_of(&run[..inside], r.s);
+                let (lo, hi) = extremes_of(&run[..inside], r.s, &self.codes);
                 if lo == 0.0 || hi == 0.0 {
                     for &x in &run[..inside] {
-                        let y = r.s * x.f64();
+                        let y = r.s * self.value(x);
                         r.max = r.max.max(y);
                         r.min = r.min.min(y);
                     }
@@ -142,19 +149,19 @@ impl PulseTracker {
         // Only the first sample can leave the state's side (the others follow a sample
         // inside the band).
         if rising && p <= low {
-            self.start = Some(cross(pi, p, start, run[0].f64(), low));
+            self.start = Some(cross(pi, p, start, self.value(run[0]), low));
         } else if !rising && p >= high {
-            self.start = Some(cross(pi, p, start, run[0].f64(), high));
+            self.start = Some(cross(pi, p, start, self.value(run[0]), high));
         }
         // The last crossing of the 50 % level in the run wins: within the run (found 8
         // pairs at a time, backwards), else from the previous sample into the first.
-        match last_crossing(run, rising, mid) {
+        match last_crossing(run, rising, mid, &self.codes) {
             Some(j) => {
-                let (q, x) = (run[j - 1].f64(), run[j].f64());
+                let (q, x) = (self.value(run[j - 1]), self.value(run[j]));
                 self.mid = Some(cross(at(j - 1), q, at(j), x, mid));
             }
             None => {
-                let x = run[0].f64();
+                let x = self.value(run[0]);
                 let crossed = if rising {
                     p < mid && x >= mid
                 } else {
@@ -168,10 +175,10 @@ impl PulseTracker {
         if let Some(mut r) = self.region.take() {
             let inside = inside_len(start, run.len(), r.until);
             if inside > 0 {
-                let (lo, _) = extremes_of(&run[..inside], r.s);
+                let (lo, _) = extremes_of(&run[..inside], r.s, &self.codes);
                 if lo == 0.0 {
                     for &x in &run[..inside] {
-                        r.pend = r.pend.min(r.s * x.f64());
+                        r.pend = r.pend.min(r.s * self.value(x));
                     }
                 } else {
                     r.pend = r.pend.min(lo);
@@ -188,7 +195,7 @@ impl PulseTracker {
 
     fn set_prev<S: Sample>(&mut self, start: u64, run: &[S]) {
         let last = run.len() - 1;
-        self.prev = (start + last as u64, run[last].f64());
+        self.prev = (start + last as u64, self.value(run[last]));
     }
 
     /// Push the samples `pend` (indices from `at`, in the current state) to the
@@ -206,7 +213,8 @@ impl PulseTracker {
                 let neg = self.state == State::High;
                 for (i, &x) in (at..).zip(piece) {
                     if x.finite() {
-                        self.push_pre(i, if neg { -x.f64() } else { x.f64() });
+                        let v = self.value(x);
+                        self.push_pre(i, if neg { -v } else { v });
                     }
                 }
             }
@@ -236,7 +244,7 @@ impl PulseTracker {
         }
         let skip = usize::try_from(from.saturating_sub(pend_start))
             .map_or(pend.len(), |s| s.min(pend.len()));
-        let pending = last_min(&pend[skip..], neg);
+        let pending = last_min(&pend[skip..], neg, &self.codes);
         // Deque entries from `from` on (none when `from` is past them all).
         let at = self.pre.partition_point(|&(j, _)| j < from);
         let kept = self.pre.get(at).map(|&(_, v)| v);
@@ -246,9 +254,8 @@ impl PulseTracker {
             (None, Some(d)) => Some(d),
             (None, None) => {
                 // Nothing from `from` on: the last value pushed.
-                let value = |x: S| if neg { -x } else { x };
                 match pend.iter().rev().find(|x| x.finite()) {
-                    Some(&x) => Some(value(x).f64()),
+                    Some(&x) => Some(if neg { -self.value(x) } else { self.value(x) }),
                     None => self.pre.back().map(|&(_, v)| v),
                 }
             }
@@ -267,23 +274,33 @@ impl PulseTracker {
         }
     }
 
-    /// [`Self::push_pre_run`] of the values `x` (`−x` when `NEG`).
+    /// [`Self::push_pre_run`] of the values `x` (`−x` when `NEG`). Samples compare in
+    /// their own type, mirrored when `NEG` (`−x < −m` is `x > m`); values are negated
+    /// only once mapped to `f64`.
     fn push_pre_values<S: Sample, const NEG: bool>(&mut self, start: u64, run: &[S]) {
-        let value = |x: S| if NEG { -x } else { x };
+        let codes = self.codes;
+        let value = |x: S| {
+            let v = x.value(&codes);
+            if NEG {
+                -v
+            } else {
+                v
+            }
+        };
         if self.pre.len() + run.len() > PRE_CAP {
             for (i, &x) in (start..).zip(run) {
-                self.push_pre(i, value(x).f64());
+                self.push_pre(i, value(x));
             }
             return;
         }
         if increasing(run, NEG) {
             // Every value is below all later ones (a transit run, typically): all stay.
-            let m = value(run[0]).f64();
+            let m = value(run[0]);
             while self.pre.back().is_some_and(|&(_, v)| v >= m) {
                 self.pre.pop_back();
             }
             self.pre
-                .extend((start..).zip(run).map(|(i, &x)| (i, value(x).f64())));
+                .extend((start..).zip(run).map(|(i, &x)| (i, value(x))));
             return;
         }
         // The suffix minima, last first, in `chain[..n]` (written without branches: new
@@ -291,35 +308,39 @@ impl PulseTracker {
         if self.chain.len() < run.len() {
             self.chain.resize(run.len().max(RUN_MAX), (0, 0.0));
         }
+        let below = |x: S, m: S| if NEG { x > m } else { x < m };
         let chain = &mut self.chain[..];
-        let mut n = 0;
-        let mut m = S::INFINITY;
+        // The last sample is the first suffix minimum.
+        let last = run.len() - 1;
+        chain[0] = (start + last as u64, value(run[last]));
+        let mut n = 1;
+        let mut m = run[last];
         let mut note = |i: usize, x: S, m: &mut S| {
-            let v = value(x);
-            let lt = v < *m;
-            *m = if lt { v } else { *m };
+            let lt = below(x, *m);
+            *m = if lt { x } else { *m };
             if let Some(slot) = chain.get_mut(n) {
-                *slot = (start + i as u64, v.f64());
+                *slot = (start + i as u64, value(x));
             }
             n += usize::from(lt);
         };
         // Backwards, 8 samples at a time: most groups hold no new suffix minimum.
-        let head = run.len() % 8;
-        let body = &run[head..];
-        let mut from = run.len();
+        let rest = &run[..last];
+        let head = rest.len() % 8;
+        let body = &rest[head..];
+        let mut from = rest.len();
         for group in body.chunks_exact(8).rev() {
             from -= 8;
-            if !group.iter().fold(false, |any, &x| any | (value(x) < m)) {
+            if !group.iter().fold(false, |any, &x| any | below(x, m)) {
                 continue;
             }
             for (j, &x) in group.iter().enumerate().rev() {
                 note(from + j, x, &mut m);
             }
         }
-        for (j, &x) in run[..head].iter().enumerate().rev() {
+        for (j, &x) in rest[..head].iter().enumerate().rev() {
             note(j, x, &mut m);
         }
-        let m = m.f64();
+        let m = value(m);
         while self.pre.back().is_some_and(|&(_, v)| v >= m) {
             self.pre.pop_back();
         }
@@ -333,11 +354,17 @@ impl PulseTracker {
 /// answers for non-NaN samples). Pairs are tested 8 at a time from the end, without
 /// branches, then one by one in the group that holds a crossing.
 #[inline]
-fn last_crossing<S: Sample>(run: &[S], rising: bool, mid: f64) -> Option<usize> {
+fn last_crossing<S: Sample>(
+    run: &[S],
+    rising: bool,
+    mid: f64,
+    codes: &CodeValues,
+) -> Option<usize> {
+    // No bound: no sample reaches the level, so none crosses it.
     let m = if rising {
-        S::at_least(mid)
+        S::at_least(mid, codes)?
     } else {
-        S::at_most(mid)
+        S::at_most(mid, codes)?
     };
     let hit = |q: S, x: S| {
         if rising {
@@ -358,24 +385,31 @@ fn last_crossing<S: Sample>(run: &[S], rising: bool, mid: f64) -> Option<usize> 
     None
 }
 
-/// The minimum of the finite `s · x` over `xs` (`s` = −1 when `neg`, else 1), as its last
-/// occurrence (the one a deque popping `>=` keeps: only the sign of a zero tells them
-/// apart); `None` when no sample is finite. Min in integer lanes ([`Sample::finite_min`]),
-/// then a backward scan for a zero minimum.
+/// The minimum of the finite `s · x` over the values of `xs` (`s` = −1 when `neg`, else
+/// 1), as its last occurrence (the one a deque popping `>=` keeps: only the sign of a zero
+/// tells them apart); `None` when no sample is finite. The extreme sample in integer lanes
+/// ([`Sample::finite_extreme`]), then, for a float zero, a backward scan for the last one.
 #[inline]
-fn last_min<S: Sample>(xs: &[S], neg: bool) -> Option<f64> {
-    let value = |x: S| if neg { -x } else { x };
-    let m = S::finite_min(xs, neg)?;
-    if m == S::ZERO {
+fn last_min<S: Sample>(xs: &[S], neg: bool, codes: &CodeValues) -> Option<f64> {
+    let signed = |x: S| {
+        let v = x.value(codes);
+        if neg {
+            -v
+        } else {
+            v
+        }
+    };
+    let m = signed(S::finite_extreme(xs, neg)?);
+    if S::SIGNED_ZEROS && m == 0.0 {
         // +0 and −0 are equal: the last zero is the one kept.
         return xs
             .iter()
             .rev()
-            .map(|&x| value(x))
-            .find(|&v| v == S::ZERO)
-            .map(S::f64);
+            .filter(|x| x.finite())
+            .map(|&x| signed(x))
+            .find(|&v| v == 0.0);
     }
-    Some(m.f64())
+    Some(m)
 }
 
 /// Whether `s · xs[j] < s · xs[j + 1]` for every `j` (`s` = −1 when `neg`, else 1; NaN

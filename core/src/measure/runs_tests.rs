@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::super::{PulseTracker, RefLevels};
-use crate::measure::Sample;
+use crate::measure::{CodeValues, Sample};
 
 struct Rng(u64);
 
@@ -130,13 +130,90 @@ fn check(xs: &[f64], lv: RefLevels, own: (u64, u64, bool), rng: &mut Rng) {
         ..lv
     };
     check_as(&narrow, lv32, own, rng);
+    // As integer codes under several maps (coarse ones give many equal neighbours).
+    let maps = [
+        (
+            CodeValues {
+                bias: 0.0,
+                gain: 1e-3,
+                offset: 0.0,
+            },
+            lv,
+        ),
+        (
+            CodeValues {
+                bias: 0.0,
+                gain: 0.05,
+                offset: 0.0,
+            },
+            lv,
+        ),
+        (
+            CodeValues {
+                bias: 0.0,
+                gain: 1.25e-4,
+                offset: -0.3,
+            },
+            lv,
+        ),
+        (
+            CodeValues {
+                bias: 32768.0,
+                gain: 1.0 / 20000.0,
+                offset: 1.6384,
+            },
+            lv,
+        ),
+        (CodeValues::IDENTITY, scaled(lv, 1000.0)),
+    ];
+    for (codes, lv) in maps {
+        let unit = if codes == CodeValues::IDENTITY {
+            1e-3
+        } else {
+            codes.gain
+        };
+        let keys: Vec<i16> = xs
+            .iter()
+            .map(|&x| {
+                let k = ((x + codes.offset) / unit - codes.bias).round();
+                if x.is_nan() {
+                    0
+                } else {
+                    k.clamp(-32768.0, 32767.0) as i16
+                }
+            })
+            .collect();
+        assert!(codes.strictly_increasing(i16::MIN, i16::MAX));
+        check_codes(&keys, lv, own, rng, codes);
+    }
 }
 
-/// The fast paths over `xs` (any sample type) equal the per-sample machine over their
-/// `f64` values, whatever the chunking.
+/// `lv` with every level times `k`.
+fn scaled(lv: RefLevels, k: f64) -> RefLevels {
+    RefLevels {
+        top: lv.top * k,
+        base: lv.base * k,
+        low: lv.low * k,
+        mid: lv.mid * k,
+        high: lv.high * k,
+    }
+}
+
 fn check_as<S: Sample>(xs: &[S], lv: RefLevels, own: (u64, u64, bool), rng: &mut Rng) {
-    let make = || PulseTracker::owning(0, lv, own.0, own.1, own.2);
-    let wide: Vec<f64> = xs.iter().map(|x| x.f64()).collect();
+    check_codes(xs, lv, own, rng, CodeValues::IDENTITY);
+}
+
+/// The fast paths over `xs` (any sample type, code keys valued by `codes`) equal the
+/// per-sample machine over their `f64` values, whatever the chunking.
+fn check_codes<S: Sample>(
+    xs: &[S],
+    lv: RefLevels,
+    own: (u64, u64, bool),
+    rng: &mut Rng,
+    codes: CodeValues,
+) {
+    let make = || PulseTracker::owning(0, lv, own.0, own.1, own.2).with_codes(codes);
+    let wide: Vec<f64> = xs.iter().map(|x| x.value(&codes)).collect();
     let mut slow = make();
     slow.add_per_sample(0, &wide);
     let want = state(&slow);

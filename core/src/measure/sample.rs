@@ -1,30 +1,79 @@
-//! Sample types the measurement passes read directly: `f64` (decoded blocks) and `f32` (a
-//! float32 capture read in place, four values per 128-bit vector instead of two).
+//! Sample types the measurement passes read directly: `f64` (decoded blocks), `f32` (a
+//! float32 capture read in place, four values per 128-bit vector instead of two) and `i16`
+//! (integer ADC codes as order keys, eight per 128-bit vector, whose values a
+//! [`CodeValues`] gives).
 //!
 //! Every pass computes in `f64` exactly as for decoded samples: `f32 → f64` is exact and
-//! monotone, so comparisons between samples, their extremes and negations are the same in
-//! either type, and a comparison with an `f64` level equals one with the level's `f32`
-//! bound ([`Sample::at_most`], [`Sample::at_least`]). Results are identical bit for bit.
+//! monotone, and so is a code's value where [`CodeValues`] applies (strictly increasing
+//! in the key), so comparisons between samples and their extremes are the same in the
+//! sample type, and a comparison with an `f64` level equals one with the level's bound in
+//! the sample type ([`Sample::at_most`], [`Sample::at_least`]). Negation happens only on
+//! the `f64` values (a code cannot always be negated). Results are identical bit for bit.
 
-/// A sample type of the measurement passes (`f32` or `f64`).
-pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> + Send {
-    /// Zero.
-    const ZERO: Self;
-    /// Negative infinity.
-    const NEG_INFINITY: Self;
-    /// Positive infinity.
-    const INFINITY: Self;
+/// The values of integer codes read as `i16` order keys: `gain · (key + bias) − offset`
+/// in `f64` (the raw integer is `key + bias`: signed codes are their own keys, unsigned
+/// ones are shifted by half their range). Used only where that is strictly increasing in
+/// the key (see [`CodeValues::strictly_increasing`]); floats ignore it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CodeValues {
+    /// The raw integer of key 0.
+    pub bias: f64,
+    /// Scale of the raw integer.
+    pub gain: f64,
+    /// Subtracted after scaling.
+    pub offset: f64,
+}
 
-    /// The value as `f64` (exact).
+impl CodeValues {
+    /// Keys that are the raw integers themselves.
+    pub const IDENTITY: CodeValues = CodeValues {
+        bias: 0.0,
+        gain: 1.0,
+        offset: 0.0,
+    };
+
+    /// The value of key `k` (for an identity map, `k` itself: `1 · x − 0` is `x`).
+    #[inline(always)]
+    pub fn value(&self, k: i16) -> f64 {
+        self.gain * (f64::from(k) + self.bias) - self.offset
+    }
+
+    /// Whether the values of the keys `lo..=hi` strictly increase (and are finite): then
+    /// comparisons of keys are comparisons of values, and equal values mean equal keys.
+    pub fn strictly_increasing(&self, lo: i16, hi: i16) -> bool {
+        let mut prev = f64::NEG_INFINITY;
+        (lo..=hi).all(|k| {
+            let v = self.value(k);
+            let up = v > prev && v.is_finite();
+            prev = v;
+            up
+        })
+    }
+}
+
+/// A sample type of the measurement passes (`f32`, `f64` or `i16` code keys).
+pub trait Sample: Copy + PartialOrd + PartialEq + Send {
+    /// Whether two unequal representations compare equal (`±0`): extremes and minima
+    /// then need a second look to tell which one the per-sample machine keeps.
+    const SIGNED_ZEROS: bool;
+    /// The smallest finite value (`x >= LOWEST` fails only for `−inf` and NaN).
+    const LOWEST: Self;
+    /// The largest finite value.
+    const HIGHEST: Self;
+
+    /// The sample as a number: a float's value (exact), a code's key.
     fn f64(self) -> f64;
+
+    /// The sample's value: a float's own, a code's by `codes` (floats ignore it).
+    fn value(self, codes: &CodeValues) -> f64;
 
     /// (min, max) of `xs` (finite, non-empty; which of `±0` is returned is unspecified:
     /// callers treat a zero extreme apart).
     fn extremes(xs: &[Self]) -> (Self, Self);
 
-    /// The smallest finite `s · x` over `xs` (`s` = −1 when `neg`, else 1), `None` when
-    /// no sample is finite; which of `±0` is returned is unspecified.
-    fn finite_min(xs: &[Self], neg: bool) -> Option<Self>;
+    /// The smallest finite sample of `xs` (the largest when `max`), `None` when no sample
+    /// is finite; which of `±0` is returned is unspecified.
+    fn finite_extreme(xs: &[Self], max: bool) -> Option<Self>;
 
     /// The samples as `f32` when they are (a fast path's test, without `unsafe` casts).
     fn as_f32(xs: &[Self]) -> Option<&[f32]>;
@@ -32,22 +81,29 @@ pub trait Sample: Copy + PartialOrd + PartialEq + core::ops::Neg<Output = Self> 
     /// Whether the value is neither NaN nor infinite.
     fn finite(self) -> bool;
 
-    /// The largest value `b` with `b.f64() <= t` (`t` not NaN): for any non-NaN `x`,
-    /// `x <= b` exactly when `x.f64() <= t`.
-    fn at_most(t: f64) -> Self;
+    /// The largest sample `b` whose value is `<= t` (`t` not NaN): for any non-NaN `x`,
+    /// `x <= b` exactly when `x.value(codes) <= t`. `None` when no sample has such a
+    /// value (never for floats).
+    fn at_most(t: f64, codes: &CodeValues) -> Option<Self>;
 
-    /// The smallest value `b` with `b.f64() >= t` (`t` not NaN): for any non-NaN `x`,
-    /// `x >= b` exactly when `x.f64() >= t`.
-    fn at_least(t: f64) -> Self;
+    /// The smallest sample `b` whose value is `>= t` (`t` not NaN): for any non-NaN `x`,
+    /// `x >= b` exactly when `x.value(codes) >= t`. `None` when no sample has such a
+    /// value (never for floats).
+    fn at_least(t: f64, codes: &CodeValues) -> Option<Self>;
 }
 
 impl Sample for f64 {
-    const ZERO: Self = 0.0;
-    const NEG_INFINITY: Self = f64::NEG_INFINITY;
-    const INFINITY: Self = f64::INFINITY;
+    const SIGNED_ZEROS: bool = true;
+    const LOWEST: Self = f64::MIN;
+    const HIGHEST: Self = f64::MAX;
 
     #[inline(always)]
     fn f64(self) -> f64 {
+        self
+    }
+
+    #[inline(always)]
+    fn value(self, _: &CodeValues) -> f64 {
         self
     }
 
@@ -64,8 +120,8 @@ impl Sample for f64 {
     }
 
     #[inline(always)]
-    fn finite_min(xs: &[Self], neg: bool) -> Option<Self> {
-        finite_min_f64(xs, neg)
+    fn finite_extreme(xs: &[Self], max: bool) -> Option<Self> {
+        finite_min_f64(xs, max).map(|m| if max { -m } else { m })
     }
 
     #[inline(always)]
@@ -78,22 +134,27 @@ impl Sample for f64 {
         self.is_finite()
     }
 
-    fn at_most(t: f64) -> Self {
-        t
+    fn at_most(t: f64, _: &CodeValues) -> Option<Self> {
+        Some(t)
     }
 
-    fn at_least(t: f64) -> Self {
-        t
+    fn at_least(t: f64, _: &CodeValues) -> Option<Self> {
+        Some(t)
     }
 }
 
 impl Sample for f32 {
-    const ZERO: Self = 0.0;
-    const NEG_INFINITY: Self = f32::NEG_INFINITY;
-    const INFINITY: Self = f32::INFINITY;
+    const SIGNED_ZEROS: bool = true;
+    const LOWEST: Self = f32::MIN;
+    const HIGHEST: Self = f32::MAX;
 
     #[inline(always)]
     fn f64(self) -> f64 {
+        f64::from(self)
+    }
+
+    #[inline(always)]
+    fn value(self, _: &CodeValues) -> f64 {
         f64::from(self)
     }
 
@@ -112,8 +173,8 @@ impl Sample for f32 {
     }
 
     #[inline(always)]
-    fn finite_min(xs: &[Self], neg: bool) -> Option<Self> {
-        finite_min_f32(xs, neg)
+    fn finite_extreme(xs: &[Self], max: bool) -> Option<Self> {
+        finite_min_f32(xs, max).map(|m| if max { -m } else { m })
     }
 
     #[inline(always)]
@@ -126,23 +187,83 @@ impl Sample for f32 {
         self.is_finite()
     }
 
-    fn at_most(t: f64) -> Self {
+    fn at_most(t: f64, _: &CodeValues) -> Option<Self> {
         // Rounded to nearest: one step down when that went above.
         let b = t as f32;
-        if f64::from(b) > t {
-            step(b, false)
-        } else {
-            b
-        }
+        Some(if f64::from(b) > t { step(b, false) } else { b })
     }
 
-    fn at_least(t: f64) -> Self {
+    fn at_least(t: f64, _: &CodeValues) -> Option<Self> {
         let b = t as f32;
-        if f64::from(b) < t {
-            step(b, true)
-        } else {
-            b
+        Some(if f64::from(b) < t { step(b, true) } else { b })
+    }
+}
+
+/// Code keys: sixteen per 256-bit vector in the comparison loops; a key's value only at
+/// the ends of runs.
+impl Sample for i16 {
+    const SIGNED_ZEROS: bool = false;
+    const LOWEST: Self = i16::MIN;
+    const HIGHEST: Self = i16::MAX;
+
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        f64::from(self)
+    }
+
+    #[inline(always)]
+    fn value(self, codes: &CodeValues) -> f64 {
+        codes.value(self)
+    }
+
+    #[inline(always)]
+    fn extremes(xs: &[Self]) -> (Self, Self) {
+        xs.iter()
+            .fold((i16::MAX, i16::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+    }
+
+    #[inline(always)]
+    fn finite_extreme(xs: &[Self], max: bool) -> Option<Self> {
+        let (lo, hi) = Self::extremes(xs);
+        (!xs.is_empty()).then_some(if max { hi } else { lo })
+    }
+
+    #[inline(always)]
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+
+    #[inline(always)]
+    fn finite(self) -> bool {
+        true
+    }
+
+    fn at_most(t: f64, codes: &CodeValues) -> Option<Self> {
+        // The values increase with the key: the last key at or below `t`.
+        let (mut lo, mut hi) = (i32::from(i16::MIN), i32::from(i16::MAX) + 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if codes.value(mid as i16) <= t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
         }
+        i16::try_from(lo - 1).ok()
+    }
+
+    fn at_least(t: f64, codes: &CodeValues) -> Option<Self> {
+        // The first key at or above `t`.
+        let (mut lo, mut hi) = (i32::from(i16::MIN), i32::from(i16::MAX) + 1);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if codes.value(mid as i16) >= t {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        i16::try_from(lo).ok()
     }
 }
 
@@ -211,7 +332,11 @@ fn step(b: f32, up: bool) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{from_order_key, from_order_key_f64, order_key, order_key_f64, step, Sample};
+    use alloc::vec::Vec;
+
+    use super::{
+        from_order_key, from_order_key_f64, order_key, order_key_f64, step, CodeValues, Sample,
+    };
 
     /// Signed zeros, subnormals, the largest finite values and the infinities.
     const AWKWARD: [f32; 11] = [
@@ -286,12 +411,59 @@ mod tests {
                         .map(|&x| if neg { -x } else { x })
                         .filter(|x| x.is_finite())
                         .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.min(x))));
-                    assert_eq!(f32::finite_min(v, neg), want, "{v:?} {neg}");
+                    let got = f32::finite_extreme(v, neg).map(|m| if neg { -m } else { m });
+                    assert_eq!(got, want, "{v:?} {neg}");
                     let w: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
-                    assert_eq!(f64::finite_min(&w, neg), want.map(f64::from), "{v:?} {neg}");
+                    let got = f64::finite_extreme(&w, neg).map(|m| if neg { -m } else { m });
+                    assert_eq!(got, want.map(f64::from), "{v:?} {neg}");
                 }
             }
         }
+    }
+
+    /// Code keys' bounds of a level equal comparisons of their values, for maps like the
+    /// formats' (identity, a scope's gain and offset, unsigned codes, a coarse gain).
+    #[test]
+    fn code_bounds_equal_value_comparisons() {
+        let maps = [
+            CodeValues::IDENTITY,
+            CodeValues {
+                bias: 0.0,
+                gain: 1.25e-4,
+                offset: -0.3,
+            },
+            CodeValues {
+                bias: 32768.0,
+                gain: 1.0 / 20000.0,
+                offset: 1.6384,
+            },
+            CodeValues {
+                bias: 0.0,
+                gain: 0.05,
+                offset: 0.0,
+            },
+        ];
+        for codes in maps {
+            assert!(codes.strictly_increasing(i16::MIN, i16::MAX));
+            let keys = [i16::MIN, -20000, -1, 0, 1, 77, 20000, i16::MAX];
+            let mut levels: Vec<f64> = keys.iter().map(|&k| codes.value(k)).collect();
+            levels.extend(keys.iter().map(|&k| codes.value(k) + codes.gain / 3.0));
+            levels.extend([-1e9, 1e9, 0.0, -0.0]);
+            for &t in &levels {
+                let (lo, hi) = (i16::at_most(t, &codes), i16::at_least(t, &codes));
+                for x in (i16::MIN..=i16::MAX).step_by(7).chain([i16::MAX]) {
+                    let v = codes.value(x);
+                    assert_eq!(lo.is_some_and(|b| x <= b), v <= t, "{x} <= {t}");
+                    assert_eq!(hi.is_some_and(|b| x >= b), v >= t, "{x} >= {t}");
+                }
+            }
+        }
+        let flat = CodeValues {
+            bias: 0.0,
+            gain: 1e-30,
+            offset: -1.0,
+        };
+        assert!(!flat.strictly_increasing(i16::MIN, i16::MAX));
     }
 
     #[test]
@@ -327,7 +499,11 @@ mod tests {
             -1e-45,
         ];
         for &t in &levels {
-            let (lo, hi) = (f32::at_most(t), f32::at_least(t));
+            let id = CodeValues::IDENTITY;
+            let (lo, hi) = (f32::at_most(t, &id), f32::at_least(t, &id));
+            let (Some(lo), Some(hi)) = (lo, hi) else {
+                panic!("no f32 bound of {t}");
+            };
             for &x in &xs {
                 for y in [x, step(x, true), step(x, false)] {
                     assert_eq!(y <= lo, f64::from(y) <= t, "{y} <= {t}");
