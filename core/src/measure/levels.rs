@@ -14,6 +14,9 @@ use crate::{Block, BlockSink, Error, Layout, Merge, Result};
 /// threshold of `edges`).
 pub const HISTOGRAM_BINS: usize = 1024;
 
+/// Samples binned at a time by [`LevelHistogram::add_samples`].
+pub(crate) const HIST_STRETCH: usize = 256;
+
 /// Sub-histograms counted in turn (added to the totals every [`ROOM`] samples at most).
 const SUBS: usize = 8;
 
@@ -356,14 +359,21 @@ impl LevelHistogram {
 
     /// [`Self::add`] of `f32` or `f64` samples (the same counts as of their `f64` values).
     pub fn add_samples<S: Sample>(&mut self, xs: &[S]) {
+        self.add_samples_then(xs, |_| {});
+    }
+
+    /// [`Self::add_samples`], calling `each(k)` before the `k`-th stretch of
+    /// [`HIST_STRETCH`] samples is binned (where a caller prefetches what follows `xs`).
+    pub(crate) fn add_samples_then<S: Sample>(&mut self, xs: &[S], mut each: impl FnMut(usize)) {
         // Consecutive samples often fall in the same bin: counting them in separate
         // sub-histograms keeps each increment from waiting on the previous one's store.
         let (min, scale) = (self.min, self.scale);
         let last = HISTOGRAM_BINS as u32;
         // The bins of a stretch first (a plain loop over lanes, which vectorises), then
         // the increments.
-        let mut bins = [0u32; 256];
-        for part in xs.chunks(bins.len()) {
+        let mut bins = [0u32; HIST_STRETCH];
+        for (k, part) in xs.chunks(bins.len()).enumerate() {
+            each(k);
             // Sub 0 takes a part's eighth and its remainder; the others less.
             let need = part.len() / SUBS + SUBS;
             if self.room < need {

@@ -25,6 +25,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+use super::levels::HIST_STRETCH;
 use super::{
     CodeHistogram, CodeMap, CodeValues, Dist, LevelHistogram, LevelScan, MeasureConfig,
     MeasureReport, PulseDists, PulseReplay, PulseTracker, RefLevels,
@@ -54,9 +55,10 @@ pub struct Hooks<'a> {
     /// the passes copy them a tile at a time instead.
     pub f32_view: fn(&[u8]) -> Option<&[f32]>,
     /// Asks the platform to start loading `bytes` towards the cache (a hint that must
-    /// never fault): the transition pass over integer codes names the tile after the one
-    /// it works on, so its loads overlap the tracker's compute. A no-op where the
-    /// platform has no such hint. (Float passes gained nothing from it.)
+    /// never fault): the passes after the first name the tile after the one they work on,
+    /// so its loads overlap their compute (the hardware prefetcher follows demand loads
+    /// only, so each tile's head would otherwise load when the tile starts). A no-op where
+    /// the platform has no such hint.
     pub prefetch: fn(&[u8]),
 }
 
@@ -82,10 +84,18 @@ fn never<S>(_: &S) -> bool {
     false
 }
 
+/// The bytes of the tile after the one being read, and the hook that prefetches them.
+type Ahead<'a> = (&'a [u8], fn(&[u8]));
+
 /// A pass that also reads `f32` samples in place (see [`f32_channel`]).
 trait Sink32 {
     /// The samples from absolute index `start` on.
     fn samples(&mut self, start: u64, xs: &[f32]);
+
+    /// [`Self::samples`], given the bytes of the next tile to prefetch meanwhile.
+    fn samples_ahead(&mut self, start: u64, xs: &[f32], _: Ahead<'_>) {
+        self.samples(start, xs);
+    }
 
     /// The little-endian samples `bytes` from absolute index `start` on (`tile` is room
     /// for them as `f32`).
@@ -163,8 +173,10 @@ fn run_f32<S: Sink32>(
         }
     };
     if let Some(xs) = (hooks.f32_view)(bytes) {
+        let mut next = bytes.chunks(4 * TILE).skip(1);
         for (k, tile) in xs.chunks(TILE).enumerate() {
-            sink.samples(at, tile);
+            let ahead = next.next().unwrap_or_default();
+            sink.samples_ahead(at, tile, (ahead, hooks.prefetch));
             at += tile.len() as u64;
             tick(k);
             if stop(sink) {
@@ -271,11 +283,22 @@ impl BlockSink for Fused {
 
 impl Sink32 for Fused {
     fn samples(&mut self, start: u64, xs: &[f32]) {
+        self.samples_ahead(start, xs, (&[], |_| ()));
+    }
+
+    /// The next tile is prefetched a stretch at a time while this one is binned (all at
+    /// once, its prefetches crowd the loads in flight: measured slower), and what is left
+    /// of it (all of it where this tile has no histogram samples) before the tracker runs.
+    fn samples_ahead(&mut self, start: u64, xs: &[f32], (next, prefetch): Ahead<'_>) {
         let end = start + xs.len() as u64;
         let from = self.lo.clamp(start, end);
         let to = self.hi.clamp(from, end);
+        let mut pieces = next.chunks(4 * HIST_STRETCH);
         self.hist
-            .add_samples(&xs[(from - start) as usize..(to - start) as usize]);
+            .add_samples_then(&xs[(from - start) as usize..(to - start) as usize], |_| {
+                prefetch(pieces.next().unwrap_or_default())
+            });
+        pieces.for_each(prefetch);
         self.seen = self.seen.max(end);
         if let Some(t) = &mut self.tracker {
             t.add_samples(start, xs);
