@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every check and test: formatting, clippy (native and
-# wasm32), the no_std build of the core, unit/property/integration tests, a short fuzz run
+# wasm32), the docs (no broken links), the no_std build of the core, unit/property/integration tests, a short fuzz run
 # of every reader, and the browser test in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,8 @@ scripts/build-wasm.sh
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p scopekit-wasm --target wasm32-unknown-unknown -- -D warnings
+step "docs (no broken links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 step "no_std core (thumbv7em-none-eabihf)"
 cargo build -p scopekit-core --no-default-features --target thumbv7em-none-eabihf
 step "release CLI"

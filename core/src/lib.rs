@@ -8,11 +8,11 @@
 //! Every reader and kernel is a push-based state machine ([`Push`]): it takes chunks of any
 //! size and `finish()` flushes. Output never depends on where chunks split, and reductions
 //! implement [`Merge`], so a file split across threads gives exactly the serial result.
-//! [`testkit`] (feature `test-util`) proves both for any kernel.
+//! `testkit` (feature `test-util`) proves both for any kernel.
 //!
 //! ## Features
 //! - `std` (default): use the standard library. Without it the crate is `no_std` + `alloc`.
-//! - `test-util`: the chunk-invariance and parallel == serial checkers in [`testkit`].
+//! - `test-util`: the chunk-invariance and parallel == serial checkers in `testkit`.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 

@@ -265,7 +265,7 @@ pub enum Command {
         /// Print one JSON document.
         #[arg(long, conflicts_with = "csv")]
         json: bool,
-        /// Print frequency,psd,dbv[,dbfs] rows.
+        /// Print `frequency,psd,dbv[,dbfs]` rows.
         #[arg(long)]
         csv: bool,
         /// Threads, a VCD's sampling rate, a raw file's layout.

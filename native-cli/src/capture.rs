@@ -1,6 +1,6 @@
 //! `scopekit capture`: record a serial device live. This file holds the arguments, the port
-//! handling (open, send, read, reconnect) and the main loop; [`capture_record`] decodes and
-//! records, [`capture_view`] reports. The parsing itself is `scopekit_core::live`.
+//! handling (open, send, read, reconnect) and the main loop; [`capture_record`](crate::capture_record) decodes and
+//! records, [`capture_view`](crate::capture_view) reports. The parsing itself is `scopekit_core::live`.
 //!
 //! Nothing is lost: the recording is written straight to its final name and flushed at
 //! least every [`FLUSH_EVERY`], so Ctrl-C, SIGKILL, an unplugged device or a read error

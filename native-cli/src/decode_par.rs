@@ -130,7 +130,7 @@ pub fn read_part(
 /// Bytes mapped at a time while looking for the first samples.
 const FIRST_WINDOW: u64 = 1 << 20;
 
-/// The first [`AUTO_WINDOW`] samples of each of `channels` (fewer if the file is shorter):
+/// The first [`AUTO_WINDOW`](scopekit_core::edges::AUTO_WINDOW) samples of each of `channels` (fewer if the file is shorter):
 /// what the serial kernels choose an automatic threshold from.
 pub fn first_samples(
     source: &Source,

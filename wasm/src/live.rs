@@ -212,7 +212,7 @@ impl LiveSession {
     }
 
     /// Messages since the previous call (malformed lines, alerts; the first
-    /// [`MAX_NOTES`] of each, then a note that further ones are only counted).
+    /// `MAX_NOTES` of each, then a note that further ones are only counted).
     #[wasm_bindgen(js_name = takeNotes)]
     pub fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)

@@ -3,7 +3,7 @@
 //! frequency and duty-cycle statistics.
 //!
 //! [`EdgeKernel`] is a [`BlockSink`] over one channel of any reader's blocks; logic captures
-//! feed it their transitions through [`EdgeKernel::push_edges`].
+//! feed it their transitions as digitized parts ([`EdgeKernel::push_part`]).
 
 mod auto;
 mod digitize;

@@ -1,5 +1,5 @@
 //! VCD value changes as samples: a [`VcdReader`] whose changes are resampled (sample and
-//! hold, [`VcdResampler`]) at a rate the caller gives, so the statistics kernel and the
+//! hold, [`VcdResampler`](crate::formats::vcd::VcdResampler)) at a rate the caller gives, so the statistics kernel and the
 //! writers take a VCD like any sampled capture. Every numeric variable becomes a channel:
 //! bits and vectors as unsigned integers (x and z as NaN), reals as they are. Samples go
 //! straight to the caller's sink, however many one time stamp decides.

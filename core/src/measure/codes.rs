@@ -47,7 +47,7 @@ impl CodeMap {
     /// Codes of `size` bytes (1 or 2), signed or not, in rows of `row` bytes with the
     /// channel's code at byte `at` of each; the value of a code is its integer (`gain`,
     /// `offset`: `gain · raw − offset`, as LeCroy `.trc` and centred 8-bit WAV).
-    /// `None` for another size, a code outside the row, a row longer than [`MAX_ROW`] or
+    /// `None` for another size, a code outside the row, a row longer than `MAX_ROW` or
     /// a non-finite gain or offset.
     pub fn new(
         size: usize,

@@ -107,7 +107,7 @@ impl Sample for f64 {
         self
     }
 
-    /// In integer lanes, as for `f32` (see [`order_key_f64`]).
+    /// In integer lanes, as for `f32` (see `order_key_f64`).
     #[inline(always)]
     fn extremes(xs: &[Self]) -> (Self, Self) {
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
@@ -158,7 +158,7 @@ impl Sample for f32 {
         f64::from(self)
     }
 
-    /// In integer lanes: for non-NaN values, [`order_key`] orders as the values do (with
+    /// In integer lanes: for non-NaN values, `order_key` orders as the values do (with
     /// −0 below +0), and integer minima and maxima vectorise cleanly (float compare-selects
     /// of several lanes do not: LLVM packs their masks).
     #[inline(always)]
