@@ -139,25 +139,26 @@ impl OpenBlock {
     }
 
     /// Add samples whose absolute indices are `start ..`, all within this block.
-    fn add(&mut self, start: u64, mut xs: &[f64]) {
+    fn add<T: Lane>(&mut self, start: u64, mut xs: &[T]) {
         let mut lane = (start % LANES as u64) as usize;
         let k = match self.shift {
             Some(k) => k,
             None => {
                 // The shift is the block's first non-NaN value.
-                let Some(first) = xs.iter().position(|x| !x.is_nan()) else {
+                let Some(first) = xs.iter().position(|x| !x.wide().is_nan()) else {
                     return;
                 };
                 lane = (lane + first) % LANES;
                 xs = &xs[first..];
-                self.shift = Some(xs[0]);
-                xs[0]
+                let k = xs[0].wide();
+                self.shift = Some(k);
+                k
             }
         };
         // Head: up to the next lane-0 index.
         let head = ((LANES - lane) % LANES).min(xs.len());
         for &x in &xs[..head] {
-            self.one(lane, k, x);
+            self.one(lane, k, x.wide());
             lane = (lane + 1) % LANES;
         }
         let body = &xs[head..];
@@ -166,17 +167,17 @@ impl OpenBlock {
             // NaN (or +inf meeting -inf) poisoned a lane sum: redo these samples one by one,
             // skipping NaN. Rare, so the fast loop carries no NaN test.
             for (j, &x) in body[..whole].iter().enumerate() {
-                self.one(j % LANES, k, x);
+                self.one(j % LANES, k, x.wide());
             }
         }
         for (j, &x) in body[whole..].iter().enumerate() {
-            self.one(j, k, x);
+            self.one(j, k, x.wide());
         }
     }
 
     /// Add whole groups of [`LANES`] samples starting at lane 0. Returns false, leaving the
     /// block unchanged, when a sum is NaN.
-    fn add_lanes(&mut self, k: f64, xs: &[f64]) -> bool {
+    fn add_lanes<T: Lane>(&mut self, k: f64, xs: &[T]) -> bool {
         let (s, q, lo, hi) = sum_lanes(k, xs, (self.s, self.q, self.lo, self.hi));
         if s.iter().chain(&q).any(|v| v.is_nan()) {
             return false;
@@ -203,6 +204,27 @@ impl OpenBlock {
     }
 }
 
+/// A sample type the accumulator reads: `f64`, or `f32` widened in registers (exact) as it
+/// is summed, with the same results bit for bit as its `f64` values.
+pub trait Lane: Copy {
+    /// The value as `f64`.
+    fn wide(self) -> f64;
+}
+
+impl Lane for f64 {
+    #[inline(always)]
+    fn wide(self) -> f64 {
+        self
+    }
+}
+
+impl Lane for f32 {
+    #[inline(always)]
+    fn wide(self) -> f64 {
+        f64::from(self)
+    }
+}
+
 /// Per-lane sums, sums of squares, minima and maxima, after adding whole groups of
 /// [`LANES`] samples (`x - k` summed); each lane's operations in sample order.
 type LaneSums = ([f64; LANES], [f64; LANES], [f64; LANES], [f64; LANES]);
@@ -210,10 +232,10 @@ type LaneSums = ([f64; LANES], [f64; LANES], [f64; LANES], [f64; LANES]);
 /// [`LaneSums`] after `xs` (a multiple of [`LANES`] long), portable form (x86-64
 /// vectorises it).
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn sum_lanes(k: f64, xs: &[f64], (mut s, mut q, mut lo, mut hi): LaneSums) -> LaneSums {
+fn sum_lanes<T: Lane>(k: f64, xs: &[T], (mut s, mut q, mut lo, mut hi): LaneSums) -> LaneSums {
     for c in xs.chunks_exact(LANES) {
         for j in 0..LANES {
-            let x = c[j];
+            let x = c[j].wide();
             let d = x - k;
             s[j] += d;
             q[j] += d * d;
@@ -234,7 +256,7 @@ fn sum_lanes(k: f64, xs: &[f64], (mut s, mut q, mut lo, mut hi): LaneSums) -> La
 /// passes of four over the (cached) samples: all eight lanes at once need 16 vector
 /// accumulators, more than a wasm engine keeps in x86-64 registers (measured 10 % slower).
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-fn sum_lanes(k: f64, xs: &[f64], (mut s, mut q, mut lo, mut hi): LaneSums) -> LaneSums {
+fn sum_lanes<T: Lane>(k: f64, xs: &[T], (mut s, mut q, mut lo, mut hi): LaneSums) -> LaneSums {
     use core::arch::wasm32::{
         f64x2, f64x2_add, f64x2_extract_lane, f64x2_mul, f64x2_pmax, f64x2_pmin, f64x2_splat,
         f64x2_sub, v128,
@@ -250,7 +272,8 @@ fn sum_lanes(k: f64, xs: &[f64], (mut s, mut q, mut lo, mut hi): LaneSums) -> La
         let (mut hi0, mut hi1) = (pair(&hi, 0), pair(&hi, 2));
         for c in xs.chunks_exact(LANES) {
             let c = &c[p..p + PASS];
-            let (x0, x1) = (f64x2(c[0], c[1]), f64x2(c[2], c[3]));
+            let w = |j: usize| c[j].wide();
+            let (x0, x1) = (f64x2(w(0), w(1)), f64x2(w(2), w(3)));
             let (d0, d1) = (f64x2_sub(x0, shift), f64x2_sub(x1, shift));
             s0 = f64x2_add(s0, d0);
             s1 = f64x2_add(s1, d1);
@@ -294,7 +317,7 @@ impl MomentsAcc {
 
     /// Add samples whose absolute indices are `start .. start + xs.len()`. Calls must
     /// cover increasing, contiguous index ranges.
-    pub fn add(&mut self, mut start: u64, mut xs: &[f64]) {
+    pub fn add<T: Lane>(&mut self, mut start: u64, mut xs: &[T]) {
         while !xs.is_empty() {
             let index = start / BLOCK;
             if !matches!(&self.open, Some((b, _)) if b.index == index) {

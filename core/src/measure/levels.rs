@@ -205,12 +205,26 @@ impl LevelScan {
 }
 
 impl LevelScan {
-    /// [`Self::add`] of `f32` samples (widened to `f64` a cache-sized tile at a time,
-    /// checked finite on the way).
+    /// [`Self::add`] of `f32` samples: a tile at a time, checked finite, then summed with
+    /// each value widened in registers (the same bits as summing the `f64` values, without
+    /// writing them out: measured 3.35 → 2.6 ms per 10⁷); a tile holding a non-finite
+    /// value is widened into a buffer and takes [`Self::add`]'s careful path.
     pub fn add_f32(&mut self, start: u64, xs: &[f32]) {
-        self.add_widened(start, xs.len(), |from, out| {
-            widen(&xs[from..from + out.len()], out)
-        });
+        const TILE: usize = 1024;
+        for (j, tile) in xs.chunks(TILE).enumerate() {
+            let at = start + (j * TILE) as u64;
+            if all_finite_f32(tile) {
+                self.first.get_or_insert(at);
+                self.end = at + tile.len() as u64;
+                self.moments.add(at, tile);
+            } else {
+                let mut wide = core::mem::take(&mut self.wide);
+                wide.clear();
+                wide.extend(tile.iter().map(|&x| f64::from(x)));
+                self.add(at, &wide);
+                self.wide = wide;
+            }
+        }
     }
 
     /// [`Self::add_f32`] of little-endian `f32` samples still in their bytes (e.g. a
@@ -246,21 +260,9 @@ impl LevelScan {
     }
 }
 
-/// `xs` widened into `out` (as long); whether all are finite. Two plain loops, each of
-/// which vectorises cleanly (one loop doing both compiled to per-value inserts and
-/// shuffles): the conversion, then the largest magnitude's bits, below infinity's
-/// exactly when every value is finite (NaN's are above).
-#[inline(always)]
-fn widen(xs: &[f32], out: &mut [f64]) -> bool {
-    let n = xs.len().min(out.len());
-    let (xs, out) = (&xs[..n], &mut out[..n]);
-    for (w, &x) in out.iter_mut().zip(xs) {
-        *w = f64::from(x);
-    }
-    all_finite_f32(xs)
-}
-
-/// Whether every value of `xs` is finite (see [`widen`]).
+/// Whether every value of `xs` is finite: the largest magnitude's bits are below
+/// infinity's exactly when every value is finite (NaN's are above). A plain loop of
+/// integer maxima, which vectorises.
 #[inline(always)]
 fn all_finite_f32(xs: &[f32]) -> bool {
     let mut top = 0u32;
@@ -270,7 +272,8 @@ fn all_finite_f32(xs: &[f32]) -> bool {
     top < 0x7F80_0000
 }
 
-/// [`widen`] of little-endian `f32` bytes (4 per value of `out`).
+/// Little-endian `f32` bytes (4 per value of `out`) widened into `out`; whether all are
+/// finite (see [`all_finite_f32`]).
 #[inline(always)]
 fn widen_le(bytes: &[u8], out: &mut [f64]) -> bool {
     let mut top = 0u32;

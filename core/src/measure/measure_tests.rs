@@ -276,7 +276,7 @@ fn f32_passes_equal_f64_passes() {
         b.add_f32(k as u64 * 5000, c);
     }
     assert_eq!(a.moments(), b.moments());
-    assert_eq!(a.nonfinite(), b.nonfinite());
+    assert_eq!((a.nonfinite(), a.span()), (b.nonfinite(), b.span()));
     // The same samples as little-endian bytes, in chunks of any size (a last partial
     // sample of a chunk is ignored).
     let bytes: Vec<u8> = narrow.iter().flat_map(|x| x.to_le_bytes()).collect();
