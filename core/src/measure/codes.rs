@@ -12,8 +12,9 @@
 //!   1024-bin histogram and its modes equal the sample-by-sample ones.
 //!
 //! A code's value is what the format readers emit for it ([`CodeMap::value`]), bit for bit.
-//! The transition pass then reads the codes again as values ([`CodeMap::decode_f32`] when
-//! every value is an `f32`, else [`CodeMap::decode_f64`]).
+//! The transition pass then reads the codes again, as `i16` order keys compared directly
+//! when their values strictly increase with them ([`CodeMap::key_values`]), else as values
+//! ([`CodeMap::decode_f64`]).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -113,66 +114,25 @@ impl CodeMap {
         }
     }
 
-    /// Whether every code's value is exactly an `f32` (then [`Self::decode_f32`] can feed
-    /// the `f32` fast paths with the same results).
-    pub fn f32_exact(&self) -> bool {
-        (0..self.codes()).all(|i| {
-            let v = self.value(i);
-            f64::from(v as f32) == v
-        })
-    }
-
-    /// The values of the whole rows of `bytes` into `out` (as many as both hold), as `f32`
-    /// (exact only when [`Self::f32_exact`]).
-    pub fn decode_f32(&self, bytes: &[u8], out: &mut [f32]) {
-        // One plain loop per layout, so each vectorises.
-        match (
-            self.size,
-            self.row,
-            self.affine,
-            self.signed,
-            self.big_endian,
-        ) {
-            (2, 2, None, true, false) => {
-                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                    *o = f32::from(i16::from_le_bytes([b[0], b[1]]));
-                }
-            }
-            (2, 2, None, false, false) => {
-                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                    *o = f32::from(u16::from_le_bytes([b[0], b[1]]));
-                }
-            }
-            (1, 1, None, true, _) => {
-                for (o, &b) in out.iter_mut().zip(bytes) {
-                    *o = f32::from(b as i8);
-                }
-            }
-            (1, 1, None, false, _) => {
-                for (o, &b) in out.iter_mut().zip(bytes) {
-                    *o = f32::from(b);
-                }
-            }
-            _ => {
-                for (o, r) in out.iter_mut().zip(bytes.chunks_exact(self.row)) {
-                    *o = self.value(self.index(r)) as f32;
-                }
-            }
-        }
-    }
-
     /// The map from the codes read as `i16` order keys ([`Self::decode_keys`]) to their
-    /// values, when those strictly increase with the key (a positive gain that keeps
-    /// every two codes apart): the transition pass then compares keys.
-    pub fn key_values(&self) -> Option<CodeValues> {
+    /// values: [`Self::value`]'s operations, bit for bit (an identity map's `1 · raw − 0`
+    /// is `raw`).
+    fn key_map(&self) -> CodeValues {
         let (gain, offset) = self.affine.unwrap_or((1.0, 0.0));
-        let half = 1i32 << (8 * self.size - 1);
-        let codes = CodeValues {
-            bias: if self.signed { 0.0 } else { f64::from(half) },
-            gain,
-            offset,
+        let bias = if self.signed {
+            0.0
+        } else {
+            f64::from(1u32 << (8 * self.size - 1))
         };
+        CodeValues { bias, gain, offset }
+    }
+
+    /// [`Self::key_map`] when the values strictly increase with the key (a positive gain
+    /// that keeps every two codes apart): the transition pass then compares keys.
+    pub fn key_values(&self) -> Option<CodeValues> {
+        let half = 1i32 << (8 * self.size - 1);
         let (lo, hi) = (-half as i16, (half - 1) as i16);
+        let codes = self.key_map();
         codes.strictly_increasing(lo, hi).then_some(codes)
     }
 
@@ -203,6 +163,11 @@ impl CodeMap {
                     *o = i16::from_be_bytes([b[0], b[1]]);
                 }
             }
+            (2, 2, false, false) => {
+                for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = (u16::from_le_bytes([b[0], b[1]]) ^ 0x8000) as i16;
+                }
+            }
             (1, 1, true, _) => {
                 for (o, &b) in out.iter_mut().zip(bytes) {
                     *o = i16::from(b as i8);
@@ -221,49 +186,20 @@ impl CodeMap {
         }
     }
 
-    /// The values of the whole rows of `bytes` into `out` (as many as both hold).
+    /// The values of the whole rows of `bytes` into `out` (as many as both hold): their
+    /// keys ([`Self::decode_keys`]) a stretch at a time, then each key's value.
     pub fn decode_f64(&self, bytes: &[u8], out: &mut [f64]) {
-        // The usual layouts in plain loops that vectorise (the same `f64` operations as
-        // [`Self::value`]).
-        let (gain, offset) = self.affine.unwrap_or((1.0, 0.0));
-        match (self.size, self.row, self.signed, self.big_endian) {
-            (2, 2, true, big) => {
-                let pair = |b: &[u8]| [b[0], b[1]];
-                if big {
-                    for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                        *o = self.scaled(f64::from(i16::from_be_bytes(pair(b))), gain, offset);
-                    }
-                } else {
-                    for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                        *o = self.scaled(f64::from(i16::from_le_bytes(pair(b))), gain, offset);
-                    }
-                }
+        let map = self.key_map();
+        let mut keys = [0i16; 256];
+        for (rows, out) in bytes
+            .chunks(keys.len() * self.row)
+            .zip(out.chunks_mut(keys.len()))
+        {
+            let keys = &mut keys[..out.len().min(rows.len() / self.row)];
+            self.decode_keys(rows, keys);
+            for (o, &k) in out.iter_mut().zip(keys.iter()) {
+                *o = map.value(k);
             }
-            (1, 1, true, _) => {
-                for (o, &b) in out.iter_mut().zip(bytes) {
-                    *o = self.scaled(f64::from(b as i8), gain, offset);
-                }
-            }
-            (1, 1, false, _) => {
-                for (o, &b) in out.iter_mut().zip(bytes) {
-                    *o = self.scaled(f64::from(b), gain, offset);
-                }
-            }
-            _ => {
-                for (o, r) in out.iter_mut().zip(bytes.chunks_exact(self.row)) {
-                    *o = self.value(self.index(r));
-                }
-            }
-        }
-    }
-
-    /// `raw` as [`Self::value`] maps it, given the map's `(gain, offset)`.
-    #[inline(always)]
-    fn scaled(&self, raw: f64, gain: f64, offset: f64) -> f64 {
-        if self.affine.is_some() {
-            gain * raw - offset
-        } else {
-            raw
         }
     }
 }

@@ -202,20 +202,11 @@ fn report_equals_the_f64_path() {
                 let same = alloc::format!("{keyed:?}") == alloc::format!("{p:?}");
                 assert!(same, "case {k}: keys and values track alike");
             }
-            if map.f32_exact() {
-                let mut tile = alloc::vec![0f32; 1000];
-                for (j, c) in bytes.chunks(1000 * map.row).enumerate() {
-                    let m = c.len() / map.row;
-                    map.decode_f32(c, &mut tile[..m]);
-                    p.add_samples((j * 1000) as u64, &tile[..m]);
-                }
-            } else {
-                let mut tile = alloc::vec![0f64; 1000];
-                for (j, c) in bytes.chunks(1000 * map.row).enumerate() {
-                    let m = c.len() / map.row;
-                    map.decode_f64(c, &mut tile[..m]);
-                    p.add_samples((j * 1000) as u64, &tile[..m]);
-                }
+            let mut tile = alloc::vec![0f64; 1000];
+            for (j, c) in bytes.chunks(1000 * map.row).enumerate() {
+                let m = c.len() / map.row;
+                map.decode_f64(c, &mut tile[..m]);
+                p.add_samples((j * 1000) as u64, &tile[..m]);
             }
             assert!(n > 0);
             p.finish()

@@ -663,37 +663,20 @@ fn code_layout(header: &Header, channel: usize, file_len: u64) -> Option<(CodeMa
 
 /// How the transition pass reads integer codes: as `i16` order keys when their values
 /// strictly increase with them ([`CodeMap::key_values`]: sixteen per vector, a value only
-/// at a run's ends), else as `f32` when every code's value is one, else as `f64`.
+/// at a run's ends), else as `f64` values.
 #[derive(Clone, Copy)]
 struct Coded {
     map: CodeMap,
     keys: Option<CodeValues>,
-    f32_exact: bool,
-}
-
-impl Coded {
-    fn new(map: CodeMap) -> Self {
-        let keys = map.key_values();
-        Coded {
-            map,
-            keys,
-            f32_exact: keys.is_none() && map.f32_exact(),
-        }
-    }
 }
 
 /// Feed the codes `bytes` (whole rows, the first of sample `at`) to `p` as [`Coded`] says,
-/// a tile at a time, until it is done.
+/// a tile at a time, until it is done; the next tile is prefetched first.
 fn run_codes(c: &Coded, bytes: &[u8], mut at: u64, p: &mut PulseTracker, prefetch: fn(&[u8])) {
     let row = c.map.row();
     let mut t16 = [0i16; TILE];
-    let mut t32 = [0f32; TILE];
     let mut t64 = [0f64; TILE / 2];
-    let per = if c.keys.is_some() || c.f32_exact {
-        TILE
-    } else {
-        TILE / 2
-    };
+    let per = if c.keys.is_some() { TILE } else { TILE / 2 };
     let mut next = bytes.chunks(per * row).skip(1);
     for chunk in bytes.chunks(per * row) {
         prefetch(next.next().unwrap_or_default());
@@ -701,9 +684,6 @@ fn run_codes(c: &Coded, bytes: &[u8], mut at: u64, p: &mut PulseTracker, prefetc
         if c.keys.is_some() {
             c.map.decode_keys(chunk, &mut t16[..n]);
             p.add_samples(at, &t16[..n]);
-        } else if c.f32_exact {
-            c.map.decode_f32(chunk, &mut t32[..n]);
-            p.add_samples(at, &t32[..n]);
         } else {
             c.map.decode_f64(chunk, &mut t64[..n]);
             p.add_samples(at, &t64[..n]);
@@ -791,7 +771,10 @@ fn measure_codes(
         row: Some(row),
         channel: config.channel,
         data_end: bounds.last().map_or(0, |b| b.1),
-        codes: Some(Coded::new(map)),
+        codes: Some(Coded {
+            map,
+            keys: map.key_values(),
+        }),
         log: serial,
     };
     let run = |track: &Track<'_>| {
