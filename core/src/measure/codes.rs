@@ -127,8 +127,10 @@ impl CodeMap {
         CodeValues { bias, gain, offset }
     }
 
-    /// [`Self::key_map`] when the values strictly increase with the key (a positive gain
-    /// that keeps every two codes apart): the transition pass then compares keys.
+    /// The map from the codes read as `i16` order keys ([`Self::decode_keys`]) to their
+    /// values ([`Self::value`]'s operations, bit for bit), when the values strictly
+    /// increase with the key (a positive gain that keeps every two codes apart): the
+    /// transition pass then compares keys.
     pub fn key_values(&self) -> Option<CodeValues> {
         let half = 1i32 << (8 * self.size - 1);
         let (lo, hi) = (-half as i16, (half - 1) as i16);
