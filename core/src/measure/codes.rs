@@ -92,31 +92,24 @@ impl CodeMap {
         }
     }
 
-    /// The integer a code stands for, as `f64` (what the readers decode).
+    /// The integer a code stands for, as `f64` (what the readers decode): its order key
+    /// plus the key map's bias.
     #[inline(always)]
     fn raw(&self, index: usize) -> f64 {
-        match (self.size, self.signed) {
-            (1, true) => f64::from(index as u8 as i8),
-            (1, false) => f64::from(index as u8),
-            (_, true) => f64::from(index as u16 as i16),
-            _ => f64::from(index as u16),
-        }
+        f64::from(self.key(index)) + self.key_map().bias
     }
 
     /// The value of code `index` (its bits as an unsigned number), as the readers emit it:
-    /// the raw integer, or `gain · raw − offset` in `f64`.
+    /// the raw integer, or `gain · raw − offset` in `f64` (through [`CodeValues`], whose
+    /// identity `1 · raw − 0` is `raw` bit for bit).
     #[inline(always)]
     pub fn value(&self, index: usize) -> f64 {
-        let raw = self.raw(index);
-        match self.affine {
-            Some((gain, offset)) => gain * raw - offset,
-            None => raw,
-        }
+        self.key_map().value(self.key(index))
     }
 
     /// The map from the codes read as `i16` order keys ([`Self::decode_keys`]) to their
-    /// values: [`Self::value`]'s operations, bit for bit (an identity map's `1 · raw − 0`
-    /// is `raw`).
+    /// values (see [`Self::value`]).
+    #[inline(always)]
     fn key_map(&self) -> CodeValues {
         let (gain, offset) = self.affine.unwrap_or((1.0, 0.0));
         let bias = if self.signed {

@@ -239,32 +239,28 @@ impl Sample for i16 {
     }
 
     fn at_most(t: f64, codes: &CodeValues) -> Option<Self> {
-        // The values increase with the key: the last key at or below `t`.
-        let (mut lo, mut hi) = (i32::from(i16::MIN), i32::from(i16::MAX) + 1);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if codes.value(mid as i16) <= t {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        i16::try_from(lo - 1).ok()
+        // The values increase with the key: the key before the first one above `t`.
+        i16::try_from(first_key(codes, |v| v > t) - 1).ok()
     }
 
     fn at_least(t: f64, codes: &CodeValues) -> Option<Self> {
-        // The first key at or above `t`.
-        let (mut lo, mut hi) = (i32::from(i16::MIN), i32::from(i16::MAX) + 1);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if codes.value(mid as i16) >= t {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        i16::try_from(lo).ok()
+        i16::try_from(first_key(codes, |v| v >= t)).ok()
     }
+}
+
+/// The first `i16` key whose value satisfies `past` (monotone: false, then true, as the
+/// values increase with the key), by binary search; `i16::MAX + 1` when none does.
+fn first_key(codes: &CodeValues, past: impl Fn(f64) -> bool) -> i32 {
+    let (mut lo, mut hi) = (i32::from(i16::MIN), i32::from(i16::MAX) + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if past(codes.value(mid as i16)) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
 }
 
 /// `$key(x)`: an integer ordered as the non-NaN values of the float type are (−0 just
