@@ -244,6 +244,25 @@ impl QuantileStore {
         }
     }
 
+    /// [`Self::add`] of one value `x` of absolute index `i`, without the slice loop: the
+    /// per-cycle measurements add their values one at a time.
+    #[inline]
+    pub fn add_one(&mut self, i: u64, x: f64) {
+        let QuantileMode::Thinned(level) = self.mode else {
+            self.add(i, &[x]);
+            return;
+        };
+        let zeros = mix(i).trailing_zeros().min(63) as u8;
+        if !x.is_nan() && u32::from(zeros) >= level {
+            self.values.push(key(x));
+            self.zeros.push(zeros);
+            if level == 0 && self.len() <= self.limits.0 {
+                return;
+            }
+            self.thin();
+        }
+    }
+
     /// Thinned mode: raise the level to the smallest that respects the bounds.
     fn thin(&mut self) {
         let QuantileMode::Thinned(level) = self.mode else {
@@ -527,6 +546,27 @@ mod tests {
         let mut s = QuantileStore::with_mode(QuantileMode::Thinned(0));
         s.limits = (10_000, 1_000);
         s
+    }
+
+    /// One value at a time keeps what a one-value slice keeps, thinning included (and NaN
+    /// skipped).
+    #[test]
+    fn add_one_is_add_of_one_value() {
+        let (mut one, mut slice) = (thinned(), thinned());
+        for i in 0..30_000u64 {
+            let x = if i % 997 == 0 {
+                f64::NAN
+            } else {
+                ((i * 7919) % 30_011) as f64 - 5.0
+            };
+            one.add_one(i, x);
+            slice.add(i, &[x]);
+        }
+        assert!(!one.is_exact());
+        assert_eq!(one, slice);
+        let mut exact = QuantileStore::with_mode(QuantileMode::Exact);
+        exact.add_one(3, 2.5);
+        assert_eq!(exact.len(), 1);
     }
 
     #[test]

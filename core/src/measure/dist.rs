@@ -80,7 +80,7 @@ impl Dist {
             return;
         }
         self.settled = None;
-        self.store.add(key, &[v]);
+        self.store.add_one(key, v);
         if self.log.is_some() {
             self.log_value(v);
             return;

@@ -60,6 +60,11 @@ pub struct Hooks<'a> {
     /// only, so each tile's head would otherwise load when the tile starts). A no-op where
     /// the platform has no such hint.
     pub prefetch: fn(&[u8]),
+    /// Tells the platform the passes are done with `bytes` for now: it may drop their
+    /// mapping, so that tearing the map down at the end has less left to do (the CLI
+    /// drops them on the worker that read them, beside the other's compute). A later
+    /// read must still see the same bytes (mapped again). A no-op where it cannot.
+    pub release: fn(&[u8]),
 }
 
 /// The results of the passes, before the report: see [`Measured::report`].
@@ -536,6 +541,8 @@ fn measure_segments(
                 None
             }
         };
+        // Only a missed guess, or a later segment's restart, reads these bytes again.
+        (hooks.release)(data_bytes(data, header, bounds[k])?);
         Ok((f.hist, pulses))
     });
     let mut total = heads;
@@ -779,7 +786,11 @@ fn measure_codes(
     };
     let run = |track: &Track<'_>| {
         exec.each((0..track.spans.len()).collect(), &|j| {
-            track.span(j, lv, None)
+            let p = track.span(j, lv, None)?;
+            // Only a later part's restart (or a replay that overflowed) reads it again.
+            let b = track.bounds[track.spans[j].0];
+            (hooks.release)(data_bytes(data, header, b)?);
+            Ok(p)
         })
     };
     let parts = run(&track);

@@ -29,6 +29,7 @@ const HOOKS: Hooks<'static> = Hooks {
     phase: &|_| {},
     f32_view: no_view,
     prefetch: |_| {},
+    release: |_| {},
 };
 
 /// A noisy pulse train (period 1000 samples, edges of 100) around `offset`, `scale` high.
