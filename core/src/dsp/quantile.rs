@@ -205,11 +205,7 @@ impl QuantileStore {
                 .extend(xs.iter().filter(|x| !x.is_nan()).map(|&x| key(x))),
             QuantileMode::Thinned(level) => {
                 for (i, &x) in (start..).zip(xs) {
-                    let zeros = mix(i).trailing_zeros().min(63) as u8;
-                    if !x.is_nan() && u32::from(zeros) >= level {
-                        self.values.push(key(x));
-                        self.zeros.push(zeros);
-                    }
+                    self.keep_thinned(level, i, x);
                 }
                 self.thin();
             }
@@ -252,18 +248,24 @@ impl QuantileStore {
             self.add(i, &[x]);
             return;
         };
+        self.keep_thinned(level, i, x);
+        self.thin();
+    }
+
+    /// Thinned mode at `level`: keep `x` (of absolute index `i`) when it is not NaN and its
+    /// index's hash has at least `level` trailing zeros.
+    #[inline(always)]
+    fn keep_thinned(&mut self, level: u32, i: u64, x: f64) {
         let zeros = mix(i).trailing_zeros().min(63) as u8;
         if !x.is_nan() && u32::from(zeros) >= level {
             self.values.push(key(x));
             self.zeros.push(zeros);
-            if level == 0 && self.len() <= self.limits.0 {
-                return;
-            }
-            self.thin();
         }
     }
 
-    /// Thinned mode: raise the level to the smallest that respects the bounds.
+    /// Thinned mode: raise the level to the smallest that respects the bounds (the check
+    /// inline, the raise out of line).
+    #[inline]
     fn thin(&mut self) {
         let QuantileMode::Thinned(level) = self.mode else {
             return;
@@ -276,9 +278,15 @@ impl QuantileStore {
         } else {
             2 * target_len
         };
-        if self.len() <= bound {
-            return;
+        if self.len() > bound {
+            self.raise_level(level, target_len);
         }
+    }
+
+    /// Thinned mode, over its bound at `level`: the smallest level that keeps at most
+    /// twice `target_len` values.
+    #[inline(never)]
+    fn raise_level(&mut self, level: u32, target_len: u64) {
         let kept = |level: u32| {
             self.zeros
                 .iter()

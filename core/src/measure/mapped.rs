@@ -366,6 +366,13 @@ struct Track<'a> {
 }
 
 impl Track<'_> {
+    /// Hand the bytes of span `j`'s segment to [`Hooks::release`].
+    fn release(&self, j: usize) -> Result<()> {
+        let b = self.bounds[self.spans[j].0];
+        (self.hooks.release)(data_bytes(self.data, self.header, b)?);
+        Ok(())
+    }
+
     /// The transitions completing in span `j`, at levels `lv`; the first attempt also
     /// feeds `fused` its histogram samples. Restarts a short way before the segment (whole
     /// rows), else whole segments earlier, until the tracker is in sync.
@@ -542,7 +549,7 @@ fn measure_segments(
             }
         };
         // Only a missed guess, or a later segment's restart, reads these bytes again.
-        (hooks.release)(data_bytes(data, header, bounds[k])?);
+        track.release(j)?;
         Ok((f.hist, pulses))
     });
     let mut total = heads;
@@ -788,8 +795,7 @@ fn measure_codes(
         exec.each((0..track.spans.len()).collect(), &|j| {
             let p = track.span(j, lv, None)?;
             // Only a later part's restart (or a replay that overflowed) reads it again.
-            let b = track.bounds[track.spans[j].0];
-            (hooks.release)(data_bytes(data, header, b)?);
+            track.release(j)?;
             Ok(p)
         })
     };
