@@ -1,0 +1,119 @@
+//! `measure` of a 10^8-sample float32 NPY held in memory, on every core: the CLI's
+//! in-memory path (`mapped::measure`, segments run by a rayon pool, samples read in place,
+//! the next tile prefetched) without what the operating system adds to the CLI's run
+//! (mapping the file, its page faults and unmapping, process start and exit). Compare
+//! with `scopekit measure` on the same samples (benches/compare_measure.sh) for that share.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rayon::prelude::*;
+use scopekit_core::exec::Exec;
+use scopekit_core::formats::Header;
+use scopekit_core::measure::mapped::{measure, plan, Hooks};
+use scopekit_core::measure::MeasureConfig;
+
+/// Samples measured.
+const N: usize = 100_000_000;
+
+/// The pulse train of `measure.rs` (period 1000, 10–90 % edges of 80 samples, uniform
+/// noise of ±0.002) as a float32 NPY file's bytes.
+fn npy_pulses(n: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n},), }}");
+    // Magic, version and length (10 bytes), then the dictionary padded to 128 in all.
+    let header = format!("{dict:<117}\n").into_bytes();
+    assert_eq!(header.len(), 118, "the dictionary fits");
+    let mut bytes = Vec::with_capacity(10 + header.len() + 4 * n);
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(&header);
+    let mut seed = 1u64;
+    for i in 0..n {
+        let t = (i % 1000) as f64;
+        let up = |u: f64| ((u + 50.0) / 100.0).clamp(0.0, 1.0);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 * 0.004 - 0.002;
+        let x = (up(t) - up(t - 300.0)).max(up(t - 1000.0)) + noise;
+        bytes.extend_from_slice(&(x as f32).to_le_bytes());
+    }
+    bytes
+}
+
+/// Runs tasks on a rayon pool.
+struct Pool(rayon::ThreadPool);
+
+impl Exec for Pool {
+    fn threads(&self) -> usize {
+        self.0.current_num_threads()
+    }
+
+    fn each<T: Send, R: Send>(&self, items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
+        self.0.install(|| items.into_par_iter().map(f).collect())
+    }
+}
+
+/// The CLI's in-place view of little-endian float32 bytes (native-cli/src/measure.rs).
+fn f32_in_place(bytes: &[u8]) -> Option<&[f32]> {
+    let aligned = bytes.as_ptr().align_offset(core::mem::align_of::<f32>()) == 0;
+    if cfg!(target_endian = "big") || !aligned {
+        return None;
+    }
+    let n = bytes.len() / core::mem::size_of::<f32>();
+    // SAFETY: aligned, non-null, `4 · n` initialised bytes borrowed for the result's
+    // lifetime; every bit pattern is an `f32`, read as little-endian on this host.
+    #[allow(unsafe_code)]
+    let xs = unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), n) };
+    Some(xs)
+}
+
+/// The CLI's prefetch of the next tile into L2 (x86-64 `prefetcht1`; a no-op elsewhere).
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        // SAFETY: a prefetch is a hint that never faults; the address lies in `bytes`.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
+}
+
+fn bench(c: &mut Criterion) {
+    let bytes = npy_pulses(N);
+    let header = Header::parse(&bytes[..256])
+        .and_then(|h| h.with_file_len(bytes.len() as u64))
+        .expect("an NPY header");
+    let config = MeasureConfig::default();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    let exec = Pool(pool);
+    let hooks = Hooks {
+        progress: &|_| {},
+        phase: &|_| {},
+        f32_view: f32_in_place,
+        prefetch,
+        // The bytes are the program's own: nothing to hand back.
+        release: |_| {},
+    };
+    let mut g = c.benchmark_group("measure_mapped");
+    g.throughput(Throughput::Elements(N as u64));
+    g.sample_size(10);
+    g.bench_function(format!("float32_1e8_{threads}_threads"), |b| {
+        b.iter(|| {
+            let p = plan(&header, 0, bytes.len() as u64).expect("a plan");
+            measure((&bytes, &header, &config), p, &exec, &hooks)
+                .expect("a measurement")
+                .report(&config, None)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
