@@ -14,10 +14,10 @@ use scopekit_core::measure::MeasureConfig;
 /// Samples measured.
 const N: usize = 100_000_000;
 
-/// The pulse train of benches/compare_measure.sh (period 1000, 10–90 % edges of 80
-/// samples, Gaussian noise of σ = 0.002: peaked levels, as a scope's are) as a float32
-/// NPY file's bytes.
-fn npy_pulses(n: usize) -> Vec<u8> {
+/// The pulse train of benches/compare_measure.sh (period `period` samples, high for 30 %
+/// of it, 10–90 % edges of 8 % of it, Gaussian noise of σ = 0.002: peaked levels, as a
+/// scope's are) as a float32 NPY file's bytes.
+fn npy_pulses(n: usize, period: usize) -> Vec<u8> {
     let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n},), }}");
     // Magic, version and length (10 bytes), then the dictionary padded to 128 in all.
     let header = format!("{dict:<117}\n").into_bytes();
@@ -33,13 +33,14 @@ fn npy_pulses(n: usize) -> Vec<u8> {
         seed ^= seed << 17;
         ((seed >> 11) as f64 + 0.5) / (1u64 << 53) as f64
     };
+    let p = period as f64;
     for i in 0..n {
-        let t = (i % 1000) as f64;
-        let up = |u: f64| ((u + 50.0) / 100.0).clamp(0.0, 1.0);
+        let t = (i % period) as f64;
+        let up = |u: f64| ((u + p / 20.0) / (p / 10.0)).clamp(0.0, 1.0);
         // Box–Muller.
         let (a, b) = (uniform(), uniform());
         let noise = 0.002 * (-2.0 * a.ln()).sqrt() * (core::f64::consts::TAU * b).cos();
-        let x = (up(t) - up(t - 300.0)).max(up(t - 1000.0)) + noise;
+        let x = (up(t) - up(t - 0.3 * p)).max(up(t - p)) + noise;
         bytes.extend_from_slice(&(x as f32).to_le_bytes());
     }
     bytes
@@ -88,10 +89,6 @@ fn prefetch(bytes: &[u8]) {
 }
 
 fn bench(c: &mut Criterion) {
-    let bytes = npy_pulses(N);
-    let header = Header::parse(&bytes[..256])
-        .and_then(|h| h.with_file_len(bytes.len() as u64))
-        .expect("an NPY header");
     let config = MeasureConfig::default();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pool = rayon::ThreadPoolBuilder::new()
@@ -107,35 +104,44 @@ fn bench(c: &mut Criterion) {
         // The bytes are the program's own: nothing to hand back.
         release: |_| {},
     };
-    // Whether the levels guessed from the segments' heads held (else the transitions
-    // are tracked twice): printed, as it decides what is measured.
-    let kept = std::sync::atomic::AtomicBool::new(false);
-    let phase = |p: &str| {
-        if p == "guessed levels kept" {
-            kept.store(true, std::sync::atomic::Ordering::Relaxed);
-        }
-    };
-    let check = Hooks {
-        phase: &phase,
-        ..hooks
-    };
-    let p = plan(&header, 0, bytes.len() as u64).expect("a plan");
-    measure((&bytes, &header, &config), p, &exec, &check).expect("a measurement");
-    eprintln!(
-        "guessed levels kept: {}",
-        kept.load(std::sync::atomic::Ordering::Relaxed)
-    );
     let mut g = c.benchmark_group("measure_mapped");
     g.throughput(Throughput::Elements(N as u64));
     g.sample_size(10);
-    g.bench_function(format!("float32_1e8_{threads}_threads"), |b| {
-        b.iter(|| {
-            let p = plan(&header, 0, bytes.len() as u64).expect("a plan");
-            measure((&bytes, &header, &config), p, &exec, &hooks)
-                .expect("a measurement")
-                .report(&config, None)
-        })
-    });
+    // A slow pulse train (2·10^5 transitions) and a fast clock (2·10^6), where the
+    // per-cycle work dominates.
+    for period in [1000, 100] {
+        let bytes = npy_pulses(N, period);
+        let header = Header::parse(&bytes[..256])
+            .and_then(|h| h.with_file_len(bytes.len() as u64))
+            .expect("an NPY header");
+        // Whether the levels guessed from the segments' heads held (else the transitions
+        // are tracked twice): printed, as it decides what is measured.
+        let kept = std::sync::atomic::AtomicBool::new(false);
+        let phase = |p: &str| {
+            if p == "guessed levels kept" {
+                kept.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
+        let check = Hooks {
+            phase: &phase,
+            ..hooks
+        };
+        let p = plan(&header, 0, bytes.len() as u64).expect("a plan");
+        measure((&bytes, &header, &config), p, &exec, &check).expect("a measurement");
+        eprintln!(
+            "period {period}: guessed levels kept: {}",
+            kept.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        let name = format!("float32_1e8_period_{period}_{threads}_threads");
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let p = plan(&header, 0, bytes.len() as u64).expect("a plan");
+                measure((&bytes, &header, &config), p, &exec, &hooks)
+                    .expect("a measurement")
+                    .report(&config, None)
+            })
+        });
+    }
     g.finish();
 }
 
