@@ -4,7 +4,9 @@
 # float32 NPY, in the same session; medians of RUNS runs (wall time, and CPU time, which
 # a loaded machine inflates less). The same pulse train is also measured as integer ADC
 # codes: int16 and int8 NPY, and a LeCroy-like int16 .trc (gain/offset; its descriptor is taken
-# from TRC_TEMPLATE, default ../shared/data/trc/pulse.trc). With SCOPEKIT_BASE set to
+# from TRC_TEMPLATE, default ../shared/data/trc/pulse.trc). A fast clock (period 100
+# samples: 2·10^6 transitions, where the per-cycle work dominates) is measured as float32
+# too, beside numpy. With SCOPEKIT_BASE set to
 # another build (e.g. main's), runs it alternately with SCOPEKIT_BIN and prints both,
 # checking their --json: identical, or identical except the last digits of mean/RMS (the
 # integer path sums exactly), with the largest relative difference.
@@ -22,6 +24,10 @@ ph = np.mod(t, 1000.0); up = lambda u: np.clip((u + 50) / 100, 0, 1)
 x = np.maximum(up(ph) - up(ph - 300), up(ph - 1000)).astype(np.float32)
 x += np.random.default_rng(1).normal(0, 0.002, n).astype(np.float32)
 np.save(os.path.join(d, 'pulses.npy'), x)
+ph = np.mod(t, 100.0); up = lambda u: np.clip((u + 5) / 10, 0, 1)
+f = np.maximum(up(ph) - up(ph - 30), up(ph - 100)).astype(np.float32)
+f += np.random.default_rng(2).normal(0, 0.002, n).astype(np.float32)
+np.save(os.path.join(d, 'clock.npy'), f); del f
 codes = np.round((x - 0.5) * 40000).astype('<i2')
 np.save(os.path.join(d, 'pulses_i16.npy'), codes)
 np.save(os.path.join(d, 'pulses_i8.npy'), np.round((x - 0.5) * 200).astype('i1'))
@@ -74,7 +80,7 @@ report() {
     if (p > 0) printf "; numpy/scopekit %.2fx", p/s
     printf "\n" }'
 }
-for CASE in pulses.npy pulses_i16.npy pulses_i8.npy pulses.trc; do
+for CASE in pulses.npy clock.npy pulses_i16.npy pulses_i8.npy pulses.trc; do
   G=$D/$CASE; [ -e "$G" ] || continue
   cat "$G" > /dev/null  # page cache
   : > "$G.bin"; : > "$G.base"
@@ -83,7 +89,7 @@ for CASE in pulses.npy pulses_i16.npy pulses_i8.npy pulses.trc; do
     if [ -n "$BASE" ]; then one "$BASE" "$G" >> "$G.base"; fi
   done
   np_=0
-  if [ "$CASE" = pulses.npy ]; then
+  if [ "$CASE" = pulses.npy ] || [ "$CASE" = clock.npy ]; then
     np_=$(for _ in $(seq "$RUNS"); do python3 -c "$NUMPY" "$G"; done | med)
   fi
   echo "$CASE (load: $(cut -d' ' -f1-3 /proc/loadavg), samples: $N, runs: $RUNS, medians)"
