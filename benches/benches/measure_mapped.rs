@@ -11,6 +11,12 @@ use scopekit_core::formats::Header;
 use scopekit_core::measure::mapped::{measure, plan, Hooks};
 use scopekit_core::measure::MeasureConfig;
 
+/// The CLI's own hooks (float32 bytes seen in place, the next tile prefetched): the file is
+/// included, not copied.
+#[path = "../../native-cli/src/mapped_hooks.rs"]
+mod mapped_hooks;
+use mapped_hooks::{f32_in_place, prefetch};
+
 /// Samples measured.
 const N: usize = 100_000_000;
 
@@ -57,35 +63,6 @@ impl Exec for Pool {
     fn each<T: Send, R: Send>(&self, items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
         self.0.install(|| items.into_par_iter().map(f).collect())
     }
-}
-
-/// The CLI's in-place view of little-endian float32 bytes (native-cli/src/measure.rs).
-fn f32_in_place(bytes: &[u8]) -> Option<&[f32]> {
-    let aligned = bytes.as_ptr().align_offset(core::mem::align_of::<f32>()) == 0;
-    if cfg!(target_endian = "big") || !aligned {
-        return None;
-    }
-    let n = bytes.len() / core::mem::size_of::<f32>();
-    // SAFETY: aligned, non-null, `4 · n` initialised bytes borrowed for the result's
-    // lifetime; every bit pattern is an `f32`, read as little-endian on this host.
-    #[allow(unsafe_code)]
-    let xs = unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), n) };
-    Some(xs)
-}
-
-/// The CLI's prefetch of the next tile into L2 (x86-64 `prefetcht1`; a no-op elsewhere).
-fn prefetch(bytes: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in bytes.chunks(64) {
-        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        // SAFETY: a prefetch is a hint that never faults; the address lies in `bytes`.
-        #[allow(unsafe_code)]
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast());
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = bytes;
 }
 
 fn bench(c: &mut Criterion) {

@@ -16,6 +16,7 @@ mod error;
 mod filter;
 mod hist;
 mod interrupt;
+mod mapped_hooks;
 mod measure;
 mod out;
 mod par;

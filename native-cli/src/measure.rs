@@ -3,10 +3,10 @@
 //! Formats the reader cuts into segments (NPY, raw, WAV) and channels of 8/16-bit integer
 //! codes (also LeCroy `.trc`) are mapped whole and measured by
 //! [`scopekit_core::measure::mapped`] on rayon workers ([`crate::par::PoolExec`]); this
-//! module lends it the map, the progress bar, a view of aligned float32 bytes in place
-//! ([`f32_in_place`]) and the phase trace. Other formats stream serially through the three
-//! passes. At the end, the map is unmapped on a thread of its own while the report is
-//! built and printed ([`Unmap`]). With `SCOPEKIT_MEASURE_TRACE` set, each phase's wall and
+//! module lends it the map, the progress bar, a view of aligned float32 bytes in place and
+//! a prefetch ([`crate::mapped_hooks`]), and the phase trace. Other formats stream serially
+//! through the three passes. At the end, the map is unmapped on a thread of its own while
+//! the report is built and printed ([`Unmap`]). With `SCOPEKIT_MEASURE_TRACE` set, each phase's wall and
 //! CPU milliseconds (and whether the guessed levels were kept) go to stderr.
 
 use std::fmt::Write as _;
@@ -18,6 +18,7 @@ use scopekit_core::measure::mapped::{self, Hooks, Plan};
 use scopekit_core::measure::{MeasureConfig, MeasurePasses, MeasureReport, Measurement, PerCycle};
 
 use crate::error::CliError;
+use crate::mapped_hooks::{f32_in_place, prefetch};
 use crate::par::PoolExec;
 use crate::source::Source;
 use crate::{progress, read_header, stream};
@@ -171,48 +172,6 @@ fn serial(
     passes
         .into_report(rate)
         .ok_or_else(|| CliError::msg("the measurement did not finish"))
-}
-
-/// The little-endian float32 values of `bytes` (a last incomplete value dropped) seen in
-/// place as `f32`, when `bytes` start 4-byte aligned on a little-endian host (NPY data
-/// starts at a multiple of 64 bytes of the map); `None` otherwise (the caller copies).
-/// Measured (session 8, 10^8 float32 samples, alternated, medians of 11–15): 5–9 % less
-/// CPU than the copy a tile at a time (the copy's memmove reads the map instead, then the
-/// passes read the copy).
-fn f32_in_place(bytes: &[u8]) -> Option<&[f32]> {
-    let aligned = bytes.as_ptr().align_offset(core::mem::align_of::<f32>()) == 0;
-    if cfg!(target_endian = "big") || !aligned {
-        return None;
-    }
-    let n = bytes.len() / core::mem::size_of::<f32>();
-    // SAFETY: the pointer is non-null and aligned for `f32` (checked above), the `n`
-    // values lie within `bytes` (`4 · n <= bytes.len()`), which are initialised and
-    // borrowed immutably for the returned lifetime, every bit pattern is a valid `f32`,
-    // and on a little-endian host its bytes are read as `f32::from_le_bytes` reads them.
-    #[allow(unsafe_code)]
-    let xs = unsafe { core::slice::from_raw_parts(bytes.as_ptr().cast::<f32>(), n) };
-    Some(xs)
-}
-
-/// Start loading `bytes` into the level-2 cache, a line at a time (x86-64 `prefetcht1`; a
-/// no-op elsewhere). The passes name the next tile of the map while they compute on one:
-/// the hardware prefetcher, which only follows demand loads, leaves the head of each tile
-/// to load at the tile's start. Measured (10^8 samples, medians of 11, alternated): int16
-/// codes 97.8 → 94.3 ms, `.trc` 118.6 → 111.3 ms; `prefetcht0` (into L1) gained nothing,
-/// and prefetching in smaller pieces cost more in the tracker's per-call work.
-fn prefetch(bytes: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    for line in bytes.chunks(64) {
-        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
-        // SAFETY: a prefetch is a hint: it never faults, whatever the address, and reads
-        // nothing into the program; this one lies within `bytes` (SSE is in every x86-64).
-        #[allow(unsafe_code)]
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T1>(line.as_ptr().cast());
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = bytes;
 }
 
 /// Drops the page table entries of the whole pages within `bytes` (of the read-only file
