@@ -1,7 +1,8 @@
-//! The memory hooks of the in-memory measure path that need `unsafe`: float32 bytes seen in
-//! place, and the next tile prefetched. Their own file so that the criterion bench of that
-//! path (`benches/benches/measure_mapped.rs`) includes these very functions rather than
-//! copies.
+//! Two of the memory hooks of the in-memory measure path that need `unsafe`: float32 bytes
+//! seen in place, and the next tile prefetched. Their own file so that the criterion bench
+//! of that path (`benches/benches/measure_mapped.rs`) includes these very functions rather
+//! than copies. The third hook, `release` (in `measure.rs`), stays out: it drops the pages
+//! of a file map, which would zero the bench's own memory, and it needs `libc`.
 
 /// The little-endian float32 values of `bytes` (a last incomplete value dropped) seen in
 /// place as `f32`, when `bytes` start 4-byte aligned on a little-endian host (NPY data

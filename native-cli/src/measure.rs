@@ -6,8 +6,9 @@
 //! module lends it the map, the progress bar, a view of aligned float32 bytes in place and
 //! a prefetch ([`crate::mapped_hooks`]), and the phase trace. Other formats stream serially
 //! through the three passes. At the end, the map is unmapped on a thread of its own while
-//! the report is built and printed ([`Unmap`]). With `SCOPEKIT_MEASURE_TRACE` set, each phase's wall and
-//! CPU milliseconds (and whether the guessed levels were kept) go to stderr.
+//! the report is built and printed ([`Unmap`]). With `SCOPEKIT_MEASURE_TRACE` set, each
+//! phase's wall and CPU milliseconds (and whether the guessed levels were kept) go to
+//! stderr.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -210,8 +211,8 @@ fn whole_pages(bytes: &[u8]) -> Option<(usize, usize)> {
 
 /// The map being unmapped on a thread of its own: tearing down the page tables of a
 /// large map is serial work (≈ 8–15 ms for 200–400 MB), which then overlaps the report
-/// and its printing instead of following them. It starts once the quantiles are selected: overlapping their
-/// selection was slower (session 9, 10^8 samples, medians of 15 under load: the run's end
+/// and its printing instead of following them. It starts once the quantiles are selected:
+/// overlapping their selection was slower (session 9, 10^8 samples, medians of 15 under load: the run's end
 /// after the transition pass 21.7 → 19.3 ms for int16 codes, 35.5 → 33.3 ms for float32),
 /// as the unmap holds the address-space lock, which the workers' allocations wait for (the
 /// first selection on each worker took 10–33 ms instead of 1–3).
