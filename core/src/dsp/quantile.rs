@@ -192,6 +192,16 @@ impl QuantileStore {
         self.values.len() as u64
     }
 
+    /// Make room for `additional` more kept values at once, so that a store whose size is
+    /// known roughly in advance does not double its way there (each outgrown copy is fresh
+    /// memory to fault in, then left behind).
+    pub fn reserve(&mut self, additional: usize) {
+        self.values.reserve_exact(additional);
+        if matches!(self.mode, QuantileMode::Thinned(_)) {
+            self.zeros.reserve_exact(additional);
+        }
+    }
+
     /// Whether no value is kept.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()

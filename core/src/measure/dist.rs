@@ -152,6 +152,11 @@ impl Dist {
         }
     }
 
+    /// Make room for `n` more values (see [`QuantileStore::reserve`]).
+    pub fn reserve(&mut self, n: usize) {
+        self.store.reserve(n);
+    }
+
     /// Number of values.
     pub fn count(&self) -> u64 {
         self.count

@@ -363,6 +363,31 @@ struct Track<'a> {
     codes: Option<Coded>,
     /// Log the per-cycle values of every span but the first, for [`PulseReplay`].
     log: bool,
+    /// The room later spans' trackers reserve for their per-cycle values.
+    room: Room,
+}
+
+/// The most values one span's tracker kept in each of its distributions so far: a later
+/// span's tracker reserves about as much up front, instead of doubling its way there and
+/// leaving each outgrown copy's freshly faulted pages behind (spans are of about the same
+/// length, and so, on most signals, are their counts).
+#[derive(Default)]
+struct Room([AtomicUsize; 12]);
+
+impl Room {
+    /// What a new tracker reserves: an eighth more than the most seen.
+    fn get(&self) -> [usize; 12] {
+        self.0
+            .each_ref()
+            .map(|n| n.load(Ordering::Relaxed).saturating_mul(9) / 8)
+    }
+
+    /// Learn from the distributions of a finished span.
+    fn learn(&self, dists: &PulseDists) {
+        for (n, c) in self.0.iter().zip(dists.counts()) {
+            n.fetch_max(usize::try_from(c).unwrap_or(usize::MAX), Ordering::Relaxed);
+        }
+    }
 }
 
 impl Track<'_> {
@@ -394,7 +419,8 @@ impl Track<'_> {
                     (bounds[self.spans[begin].0].0, begin == 0)
                 }
             };
-            let mut p = PulseTracker::owning(self.channel, lv, from, to, first);
+            let mut p =
+                PulseTracker::owning(self.channel, lv, from, to, first).with_room(self.room.get());
             if self.log && j > 0 {
                 p = p.logged();
             }
@@ -424,7 +450,9 @@ impl Track<'_> {
                 run_range(file, range, &mut p, stop, (self.hooks, false))?;
             }
             if !p.unsynced() || first {
-                return Ok(p.finish());
+                let dists = p.finish();
+                self.room.learn(&dists);
+                return Ok(dists);
             }
             back *= 2;
         }
@@ -517,6 +545,7 @@ fn measure_segments(
         data_end: bounds.last().map_or(0, |b| b.1),
         codes: None,
         log: false,
+        room: Room::default(),
     };
     let split = |first: u64, end: u64| first + (end - first) / GUESS;
     // Pass 2a: the histogram of the head of each segment, whose modes guess the levels.
@@ -790,6 +819,7 @@ fn measure_codes(
             keys: map.key_values(),
         }),
         log: serial,
+        room: Room::default(),
     };
     let run = |track: &Track<'_>| {
         exec.each((0..track.spans.len()).collect(), &|j| {

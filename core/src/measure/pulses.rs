@@ -164,6 +164,19 @@ impl PulseDists {
         ]
     }
 
+    /// The number of values of each distribution (in the order of [`Self::dists_mut`]).
+    pub fn counts(&self) -> [u64; 12] {
+        self.all().map(Dist::count)
+    }
+
+    /// Make room for `room[k]` more values in the `k`-th distribution (in the order of
+    /// [`Self::dists_mut`]; see [`Dist::reserve`]).
+    pub fn reserve(&mut self, room: [usize; 12]) {
+        for (d, n) in self.dists_mut().into_iter().zip(room) {
+            d.reserve(n);
+        }
+    }
+
     /// Whether a logging distribution overflowed (then it cannot be replayed).
     pub fn overflowed(&self) -> bool {
         self.all().iter().any(|d| d.overflowed())
@@ -355,6 +368,13 @@ impl PulseTracker {
             chain: Vec::new(),
             codes: CodeValues::IDENTITY,
         }
+    }
+
+    /// The tracker, with room for `room[k]` values in its `k`-th distribution (see
+    /// [`PulseDists::reserve`]): for a caller that knows about how many will come.
+    pub fn with_room(mut self, room: [usize; 12]) -> Self {
+        self.dists.reserve(room);
+        self
     }
 
     /// The tracker, reading `i16` code keys as `codes` values them (which must be
