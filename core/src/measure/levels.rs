@@ -467,6 +467,33 @@ impl LevelHistogram {
         histogram_top_base(&self.totals(), self.min, self.width)
     }
 
+    /// Whether the modes of this histogram of part of a record ([`Self::top_base`]) are
+    /// likely those of the whole record's: in each half, no other bin's count is a close
+    /// contender of the mode's. Counting noise makes the difference of two bins' counts
+    /// `a > b` vary by about `√(a + b)`; a bin within 0.4 of that of the mode, or two bins
+    /// within 1 of it (the two halves together), make a different final mode likely
+    /// (flat-topped levels, with uniform noise or dither, give several). Peaked levels
+    /// (Gaussian noise) lead by many deviations.
+    pub fn sure_modes(&self) -> bool {
+        let totals = self.totals();
+        let half = totals.len() / 2;
+        let (mut near, mut close) = (0, false);
+        for part in [&totals[..half], &totals[half..]] {
+            // The first modal bin, as `top_base` picks it.
+            let m = (0..part.len()).fold(0, |m, b| if part[b] > part[m] { b } else { m });
+            let mode = part.get(m).copied().unwrap_or(0);
+            for (b, &c) in part.iter().enumerate() {
+                // (mode - c) / √(mode + c), squared, against 1 and 0.4².
+                let (d, v) = ((mode - c) as f64, (mode + c) as f64);
+                if b != m && c > 0 && d * d < v {
+                    near += 1;
+                    close |= d * d < 0.16 * v;
+                }
+            }
+        }
+        !close && near < 2
+    }
+
     /// Width of a bin.
     pub fn bin_width(&self) -> f64 {
         self.width
@@ -558,5 +585,40 @@ mod tests {
             b.add(&wide);
             assert_eq!(a.totals(), b.totals(), "range {min}..{max}");
         }
+    }
+
+    /// Bins of 1/1024 over 0..=1 (bin `k` holds `(k + 0.5) / 1024`) with `count(k)` samples
+    /// in bin `k`.
+    fn counted(count: impl Fn(usize) -> u64) -> LevelHistogram {
+        let mut h = LevelHistogram::new(0, 0.0, 1.0).expect("range");
+        for k in 0..super::HISTOGRAM_BINS {
+            h.add_count((k as f64 + 0.5) / 1024.0, count(k));
+        }
+        h
+    }
+
+    /// Peaked levels lead their neighbours by many deviations; a close contender, or two
+    /// near ones (over both halves), make the modes unsure, as flat tops do.
+    #[test]
+    fn sure_modes_need_a_clear_lead() {
+        let peaked = |k: usize| match k {
+            100 | 900 => 10_000,
+            99 | 101 | 899 | 901 => 9_000,
+            _ => 10,
+        };
+        assert!(counted(peaked).sure_modes());
+        // √(10000 + 9950) ≈ 141: a lead of 50 is within 0.4 of it.
+        assert!(!counted(|k| if k == 101 { 9_950 } else { peaked(k) }).sure_modes());
+        // Leads of 100 (within one deviation, not 0.4) in each half: two near ones.
+        let one_near = |k: usize| if k == 101 { 9_900 } else { peaked(k) };
+        assert!(counted(one_near).sure_modes());
+        assert!(!counted(|k| if k == 899 { 9_900 } else { one_near(k) }).sure_modes());
+        // A flat top: sixteen bins of about the same count.
+        let flat = |k: usize| match k {
+            100 => 10_000,
+            890..=905 => 10_000 - (k as u64 % 7) * 30,
+            _ => peaked(k),
+        };
+        assert!(!counted(flat).sure_modes());
     }
 }

@@ -6,7 +6,8 @@
 //!   WAV): the data is read twice. Pass 1 takes the moments ([`LevelScan`]); pass 2 the
 //!   histogram fused with the transition pass, at levels guessed from the histogram of the
 //!   head of each segment. The transitions are kept only when the final levels equal the
-//!   guess bit for bit, else the transition pass runs again. One little-endian float32
+//!   guess bit for bit, else the transition pass runs again (and runs only then when the
+//!   heads' modes have close contenders: [`LevelHistogram::sure_modes`]). One little-endian float32
 //!   channel is read in `f32` tiles by the passes themselves, without the reader's decoding
 //!   to `f64` (same results; [`Hooks::f32_view`] sees the bytes in place when it can).
 //! - **Integer codes** ([`Plan::Codes`]; 8/16-bit NPY, raw, PCM WAV and LeCroy `.trc` of
@@ -562,7 +563,10 @@ fn measure_segments(
     (hooks.phase)("pass 2a: heads");
     let heads = merged(heads)?;
     let guess = heads.as_ref().map(LevelHistogram::top_base);
-    let guess_lv = config.ref_levels(guess);
+    // Levels the heads are unsure of are not guessed: tracking transitions at levels that
+    // are likely to change would only be done again.
+    let sure = heads.as_ref().is_some_and(LevelHistogram::sure_modes);
+    let guess_lv = config.ref_levels(guess).filter(|_| sure);
     // Pass 2b + 3, fused: the rest of the histogram, and the transitions at the guessed
     // levels (kept when the final levels are the same, bit for bit).
     type Part = (LevelHistogram, Option<PulseDists>);
@@ -600,10 +604,10 @@ fn measure_segments(
         Some(lv) if !kept => exec.each((0..spans.len()).collect(), &|j| track.span(j, lv, None)),
         _ => Vec::new(),
     };
-    (hooks.phase)(if kept {
-        "guessed levels kept"
-    } else {
-        "guess missed: transitions again at the final levels"
+    (hooks.phase)(match (kept, guess_lv) {
+        (true, _) => "guessed levels kept",
+        (false, Some(_)) => "guess missed: transitions again at the final levels",
+        (false, None) => "no guess: transitions at the final levels",
     });
     let pulses = if kept {
         let parts: Option<Vec<PulseDists>> = guessed.into_iter().collect();

@@ -32,8 +32,14 @@ const HOOKS: Hooks<'static> = Hooks {
     release: |_| {},
 };
 
-/// A noisy pulse train (period 1000 samples, edges of 100) around `offset`, `scale` high.
+/// A pulse train (period 1000 samples, edges of 100) around `offset`, `scale` high, with
+/// uniform noise of 1 % of it (flat-topped levels).
 fn pulses(n: usize, scale: f64, offset: f64) -> Vec<f64> {
+    pulses_with_noise(n, scale, offset, 0.01)
+}
+
+/// [`pulses`] with uniform noise of `amplitude` times `scale`.
+fn pulses_with_noise(n: usize, scale: f64, offset: f64, amplitude: f64) -> Vec<f64> {
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     (0..n)
         .map(|i| {
@@ -43,8 +49,8 @@ fn pulses(n: usize, scale: f64, offset: f64) -> Vec<f64> {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let noise = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
-            offset + scale * (x + 0.01 * noise)
+            let u = (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            offset + scale * (x + amplitude * u)
         })
         .collect()
 }
@@ -75,9 +81,12 @@ fn assert_same_cycles(a: &MeasureReport, b: &MeasureReport) {
             (s.count, s.min, s.max, s.p50, s.p95, s.p99),
             (t.count, t.min, t.max, t.p50, t.p95, t.p99)
         );
+        // Deviations to 1e-12 of the mean's magnitude too: a deviation far below the mean
+        // has fewer of its digits exact.
+        let scale = t.mean.unwrap_or(0.0).abs();
         let near = |u: Option<f64>, v: Option<f64>| {
             let (u, v) = (u.unwrap_or(0.0), v.unwrap_or(0.0));
-            (u - v).abs() <= 1e-12 * v.abs().max(1e-3)
+            (u - v).abs() <= 1e-12 * v.abs().max(scale).max(1e-3)
         };
         assert!(near(s.mean, t.mean) && near(s.std, t.std), "{s:?} vs {t:?}");
     }
@@ -106,6 +115,41 @@ fn float_segments_equal_the_serial_passes_on_any_executor() {
     );
     assert!(serial.rising_transitions > 250);
     assert_same_cycles(&serial, &want);
+}
+
+/// Levels the heads are sure of are guessed, and the guess kept (quiet levels, each in a
+/// bin of its own); flat-topped ones are not guessed (uniform noise over ten bins): the
+/// transitions are tracked at the final levels only. Both equal the serial passes.
+#[test]
+fn heads_guess_the_levels_only_when_sure() {
+    for (amplitude, phase) in [
+        (1e-5, "guessed levels kept"),
+        (0.01, "no guess: transitions at the final levels"),
+    ] {
+        let xs: Vec<f64> = pulses_with_noise(300_000, 1.0, 0.0, amplitude)
+            .into_iter()
+            .map(|x| f64::from(x as f32))
+            .collect();
+        let file = npy_bytes("<f4", &[xs.len() as u64], false, 1, &xs);
+        let header = Header::parse(&file).expect("npy");
+        let config = MeasureConfig::default();
+        let bounds = header.segments(64 << 10).expect("segments");
+        let phases = std::sync::Mutex::new(Vec::new());
+        let hooks = Hooks {
+            phase: &|p| phases.lock().expect("phases").push(p.to_string()),
+            ..HOOKS
+        };
+        let input = (&file[..], &header, &config);
+        let got = measure_segments(input, &bounds, &Threads, &hooks).expect("measured");
+        assert!(
+            phases.lock().expect("phases").iter().any(|p| p == phase),
+            "{amplitude}"
+        );
+        let want = three_passes(&xs, &config);
+        let got = got.report(&config, None);
+        assert!(got.rising_transitions > 250);
+        assert_same_cycles(&got, &want);
+    }
 }
 
 #[test]
