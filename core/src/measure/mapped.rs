@@ -346,8 +346,10 @@ fn row_bytes(header: &Header, bounds: &[(u64, u64)], scans: &[LevelScan]) -> Opt
 }
 
 /// Each segment's histogram is first read over `1 / GUESS` of its samples: their modes
-/// guess the levels of the fused histogram and transition pass.
-const GUESS: u64 = 4;
+/// guess the levels of the fused histogram and transition pass. 1.5 M samples of 10^8 give
+/// peaked levels leads of a dozen counting deviations ([`LevelHistogram::sure_modes`]);
+/// a larger share only costs its separate read (1/4: 2 % slower on 10^8 float32).
+const GUESS: u64 = 64;
 
 /// What every transition task shares.
 struct Track<'a> {
