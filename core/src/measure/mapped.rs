@@ -351,6 +351,10 @@ fn row_bytes(header: &Header, bounds: &[(u64, u64)], scans: &[LevelScan]) -> Opt
 /// a larger share only costs its separate read (1/4: 2 % slower on 10^8 float32).
 const GUESS: u64 = 64;
 
+/// The fewest samples the heads hold in all (see [`GUESS`]), so that a record of a few
+/// segments still guesses from enough of them.
+const HEADS_MIN: u64 = 1 << 20;
+
 /// What every transition task shares.
 struct Track<'a> {
     data: &'a [u8],
@@ -550,7 +554,13 @@ fn measure_segments(
         log: false,
         room: Room::default(),
     };
-    let split = |first: u64, end: u64| first + (end - first) / GUESS;
+    // The heads: `1 / GUESS` of each segment, but [`HEADS_MIN`] samples in all (at most a
+    // quarter of each segment) when that is more.
+    let floor = HEADS_MIN / spans.len().max(1) as u64;
+    let split = |first: u64, end: u64| {
+        let len = end - first;
+        first + (len / GUESS).max(floor.min(len / 4))
+    };
     // Pass 2a: the histogram of the head of each segment, whose modes guess the levels.
     let heads = exec.each(
         spans.clone(),
