@@ -333,13 +333,20 @@ impl QuantileStore {
         quantiles_of(&mut [&mut self.values[..]], qs)
     }
 
-    /// The `qs` quantiles of the values of all `stores` together, as one store holding them
-    /// would give: for stores that kept every value they were given ([`Self::kept_all`]),
-    /// whose union is selected from without being copied into one (only the keys near each
-    /// rank are). Reorders the kept values.
-    pub fn quantiles_of_all(stores: &mut [QuantileStore], qs: &[f64]) -> Vec<Option<f64>> {
+    /// The kept values of all `stores` together at `ranks` (increasing, distinct, each
+    /// below the number of kept values) in their sorted order, as one store holding them
+    /// would give them: for stores that kept every value they were given
+    /// ([`Self::kept_all`]), whose union is selected from without being copied into one
+    /// (only the keys near each rank are). Reorders the kept values.
+    pub fn ranked_of_all(stores: &mut [QuantileStore], ranks: &[usize]) -> Vec<f64> {
         let mut parts: Vec<&mut [i64]> = stores.iter_mut().map(|s| &mut s.values[..]).collect();
-        quantiles_of(&mut parts, qs)
+        let keys = select_ranks_below(&mut parts, ranks, 0);
+        keys.into_iter().map(value).collect()
+    }
+
+    /// The kept values, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = f64> + '_ {
+        self.values.iter().map(|&k| value(k))
     }
 
     /// Whether the store holds every value it was given (exact mode, or thinned mode that
@@ -355,23 +362,7 @@ fn quantiles_of(parts: &mut [&mut [i64]], qs: &[f64]) -> Vec<Option<f64>> {
     if n == 0 {
         return qs.iter().map(|_| None).collect();
     }
-    // numpy's "linear" method: virtual index (n - 1) * q, clamped to the ends; the
-    // values of ranks `lo` and `lo + 1` (clamped) interpolated by `gamma`.
-    let plan: Vec<(usize, usize, f64)> = qs
-        .iter()
-        .map(|&q| {
-            let virtual_index = (n - 1) as f64 * q;
-            let (lo, gamma) = if virtual_index < 0.0 {
-                (0, 0.0)
-            } else if virtual_index >= (n - 1) as f64 {
-                (n - 1, 0.0)
-            } else {
-                let f = crate::math::floor(virtual_index);
-                (f as usize, virtual_index - f)
-            };
-            (lo, (lo + 1).min(n - 1), gamma)
-        })
-        .collect();
+    let plan: Vec<(usize, usize, f64)> = qs.iter().map(|&q| linear_ranks(n, q)).collect();
     let mut ranks: Vec<usize> = plan.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
     ranks.sort_unstable();
     ranks.dedup();
@@ -383,6 +374,22 @@ fn quantiles_of(parts: &mut [&mut [i64]], qs: &[f64]) -> Vec<Option<f64>> {
     plan.iter()
         .map(|&(lo, hi, gamma)| Some(lerp(at(lo), at(hi), gamma)))
         .collect()
+}
+
+/// numpy's "linear" method for quantile `q` of `n > 0` values: virtual index `(n − 1)·q`,
+/// clamped to the ends; the values of ranks `lo` and `hi = lo + 1` (clamped) are
+/// interpolated by `gamma` ([`lerp`]). Returns `(lo, hi, gamma)`.
+pub fn linear_ranks(n: usize, q: f64) -> (usize, usize, f64) {
+    let virtual_index = (n - 1) as f64 * q;
+    let (lo, gamma) = if virtual_index < 0.0 {
+        (0, 0.0)
+    } else if virtual_index >= (n - 1) as f64 {
+        (n - 1, 0.0)
+    } else {
+        let f = crate::math::floor(virtual_index);
+        (f as usize, virtual_index - f)
+    };
+    (lo, (lo + 1).min(n - 1), gamma)
 }
 
 /// Fewest keys for which [`select_ranks_below`] narrows the candidates with a histogram first.
@@ -529,7 +536,7 @@ impl Selector<'_> {
 }
 
 /// numpy's `_lerp`: `a + (b - a) * t`, computed from `b` for `t >= 0.5`.
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
+pub fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let diff = b - a;
     if t >= 0.5 {
         b - diff * (1.0 - t)

@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use crate::dsp::quantile::{QuantileMode, QuantileStore, EXACT_MAX};
+use crate::dsp::quantile::{lerp, linear_ranks, QuantileMode, QuantileStore, EXACT_MAX};
 use crate::{Merge, Result};
 
 /// Statistics over all cycles of one measurement (`None` when there is none).
@@ -48,6 +48,9 @@ pub struct Dist {
     /// When logging: the values added, in order, not yet in the moments (see
     /// [`Dist::logging`]); `None` once more than `LOG_CAP` came.
     log: Option<Option<Vec<f64>>>,
+    /// Whether the values are kept for the quantiles: a distribution derived from another
+    /// keeps none (see [`Dist::derived`]).
+    stored: bool,
 }
 
 /// The quantiles reported: p50, p95, p99.
@@ -68,6 +71,7 @@ impl Default for Dist {
             merged: Vec::new(),
             settled: None,
             log: None,
+            stored: true,
         }
     }
 }
@@ -80,7 +84,9 @@ impl Dist {
             return;
         }
         self.settled = None;
-        self.store.add_one(key, v);
+        if self.stored {
+            self.store.add_one(key, v);
+        }
         if self.log.is_some() {
             self.log_value(v);
             return;
@@ -109,6 +115,17 @@ impl Dist {
         Dist {
             log: Some(Some(alloc::vec::Vec::new())),
             ..Dist::default()
+        }
+    }
+
+    /// This distribution keeping no values for its quantiles: they come from the source's,
+    /// when this one is given `c / x` for each value `x` of a source of values `>= 0`
+    /// ([`Dist::settle_with`]). A frequency is one over a period, a slew rate a level
+    /// span over a duration: storing them too would double the memory for nothing.
+    pub fn derived(self) -> Self {
+        Dist {
+            stored: false,
+            ..self
         }
     }
 
@@ -154,7 +171,9 @@ impl Dist {
 
     /// Make room for `n` more values (see [`QuantileStore::reserve`]).
     pub fn reserve(&mut self, n: usize) {
-        self.store.reserve(n);
+        if self.stored {
+            self.store.reserve(n);
+        }
     }
 
     /// Number of values.
@@ -162,47 +181,112 @@ impl Dist {
         self.count
     }
 
-    /// The quantiles of every value: of `store` and the ones merged after it.
-    ///
-    /// While every store still holds all its values and all of them together stay within
-    /// the exact limit, their sequential merge would be their concatenation: the quantiles
-    /// are selected from them as they are ([`QuantileStore::quantiles_of_all`], no copy
-    /// into one). Otherwise they merge in order, as they came (a merge may thin).
-    fn quantiles(&mut self) -> Vec<Option<f64>> {
+    /// Merge the stores merged after `store` into it, unless their union can be selected
+    /// from as it is: while every store still holds all its values and all of them together
+    /// stay within the exact limit, their sequential merge would be their concatenation
+    /// (then [`Self::ranked`] selects from them without a copy into one). Otherwise they
+    /// merge in order, as they came (a merge may thin).
+    fn combine(&mut self) {
         if self.merged.is_empty() {
-            return self.store.quantiles(&QUANTILES);
+            return;
         }
         let total = self.store.len() + self.merged.iter().map(QuantileStore::len).sum::<u64>();
         let whole = self.store.kept_all() && self.merged.iter().all(QuantileStore::kept_all);
         if whole && total <= EXACT_MAX {
-            let mut all = Vec::with_capacity(1 + self.merged.len());
-            all.push(core::mem::replace(
-                &mut self.store,
-                QuantileStore::with_mode(QuantileMode::Exact),
-            ));
-            all.append(&mut self.merged);
-            let q = QuantileStore::quantiles_of_all(&mut all, &QUANTILES);
-            let mut all = all.into_iter();
-            if let Some(first) = all.next() {
-                self.store = first;
-            }
-            self.merged = all.collect();
-            return q;
+            return;
         }
         for p in core::mem::take(&mut self.merged) {
             // Merging stores never fails.
             let _ = self.store.merge(p);
         }
-        self.store.quantiles(&QUANTILES)
+    }
+
+    /// The number of kept values (of `store` and the ones merged after it).
+    fn kept(&self) -> usize {
+        let n = self.store.len() + self.merged.iter().map(QuantileStore::len).sum::<u64>();
+        usize::try_from(n).unwrap_or(usize::MAX)
+    }
+
+    /// The kept values at `ranks` (increasing, distinct, below [`Self::kept`]) in their
+    /// sorted order, once [`Self::combine`]d ([`QuantileStore::ranked_of_all`]).
+    fn ranked(&mut self, ranks: &[usize]) -> Vec<f64> {
+        if self.merged.is_empty() {
+            return QuantileStore::ranked_of_all(core::slice::from_mut(&mut self.store), ranks);
+        }
+        let mut all = Vec::with_capacity(1 + self.merged.len());
+        all.push(core::mem::replace(
+            &mut self.store,
+            QuantileStore::with_mode(QuantileMode::Exact),
+        ));
+        all.append(&mut self.merged);
+        let v = QuantileStore::ranked_of_all(&mut all, ranks);
+        let mut all = all.into_iter();
+        if let Some(first) = all.next() {
+            self.store = first;
+        }
+        self.merged = all.collect();
+        v
     }
 
     /// Select the quantiles now (the costly part of [`Dist::report`]: distributions can
-    /// settle on several threads before a report).
+    /// settle on several threads before a report). A derived distribution
+    /// ([`Dist::derived`]) settles with its source ([`Dist::settle_with`]) instead.
     pub fn settle(&mut self) {
-        if self.settled.is_none() {
-            let q = self.quantiles();
-            self.settled = Some([q[0], q[1], q[2]]);
+        if self.settled.is_none() && self.stored {
+            self.settle_ranks(None);
         }
+    }
+
+    /// [`Dist::settle`], and the quantiles of `derived`: a [`Dist::derived`] distribution
+    /// given `c / x` (when finite) for each value `x >= 0` given to this one. `c / x`
+    /// decreases as `x` grows (rounding keeps the order), so its sorted values are this
+    /// one's in reverse, less the smallest whose `c / x` is not finite: its quantiles
+    /// come from ranks of these values, selected in the same pass, with the same bits as
+    /// if it had stored its own.
+    pub fn settle_with(&mut self, derived: &mut Dist, c: f64) {
+        if self.settled.is_none() || derived.settled.is_none() {
+            derived.settled = Some(self.settle_ranks(Some((derived.count, c))));
+        }
+    }
+
+    /// Select this distribution's quantiles, and those of `c / x` over the values when
+    /// `mirror` is `Some((count, c))` (`count`: how many of them are finite), returned.
+    fn settle_ranks(&mut self, mirror: Option<(u64, f64)>) -> [Option<f64>; 3] {
+        self.combine();
+        let n = self.kept();
+        let own = (n > 0).then(|| QUANTILES.map(|q| linear_ranks(n, q)));
+        // Rank `r` of the images is rank `n − 1 − r` of the values; the values whose image
+        // is not finite (the smallest) have no rank among the images.
+        let mirrored = mirror.and_then(|(count, c)| {
+            let dropped = if count == self.count {
+                0
+            } else {
+                let inf = |x: f64| !(c / x).is_finite();
+                let all = core::iter::once(&self.store).chain(&self.merged);
+                all.map(|s| s.values().filter(|&x| inf(x)).count()).sum()
+            };
+            let m = n.saturating_sub(dropped);
+            (m > 0).then(|| {
+                QUANTILES.map(|q| {
+                    let (lo, hi, gamma) = linear_ranks(m, q);
+                    (n - 1 - lo, n - 1 - hi, gamma)
+                })
+            })
+        });
+        let plans = own.iter().chain(&mirrored).flatten();
+        let mut ranks: Vec<usize> = plans.flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let values = self.ranked(&ranks);
+        let at = |r: usize| values[ranks.partition_point(|&k| k < r)];
+        let quantiles = |plan: Option<[(usize, usize, f64); 3]>, f: &dyn Fn(f64) -> f64| {
+            plan.map_or([None; 3], |p| {
+                p.map(|(lo, hi, gamma)| Some(lerp(f(at(lo)), f(at(hi)), gamma)))
+            })
+        };
+        self.settled = Some(quantiles(own, &|x| x));
+        let c = mirror.map_or(1.0, |(_, c)| c);
+        quantiles(mirrored, &|x| c / x)
     }
 
     /// The statistics, each value multiplied by `scale` (> 0: e.g. the sample period).
@@ -318,6 +402,49 @@ mod tests {
                 if n == 5000 {
                     assert_ne!(total.report(1.0).p99, b.p99);
                 }
+            }
+        }
+    }
+
+    /// A derived distribution settled with its source reports the quantiles one storing its
+    /// own values (`c / x`, the infinite ones skipped) does, bit for bit: over one part or
+    /// merged parts, with zeros among the source's values (infinite images), below and
+    /// above the size where the selection narrows by buckets.
+    #[test]
+    fn derived_quantiles_equal_stored_ones() {
+        let value = |i: u64| ((i * 7919) % 1009) as f64 * 0.37;
+        let c = 0.8;
+        for n in [1u64, 2, 3, 1010, 5000, 300_000] {
+            let mut stored = Dist::default();
+            for i in 0..n {
+                stored.add(i, c / value(i));
+            }
+            let want = stored.report(1.0);
+            for cuts in [vec![0, n], vec![0, n / 3, n], vec![0, 1, n / 2, n]] {
+                let mut parts = cuts.windows(2).map(|w| {
+                    let (mut d, mut e) = (Dist::default(), Dist::default().derived());
+                    for i in w[0]..w[1] {
+                        d.add(i, value(i));
+                        e.add(i, c / value(i));
+                    }
+                    (d, e)
+                });
+                let (mut source, mut derived) = parts.next().unwrap();
+                for (d, e) in parts {
+                    source.merge(d).unwrap();
+                    derived.merge(e).unwrap();
+                }
+                source.settle_with(&mut derived, c);
+                let got = derived.report(1.0);
+                assert_eq!(
+                    (got.count, got.min, got.max),
+                    (want.count, want.min, want.max)
+                );
+                assert_eq!((got.p50, got.p95, got.p99), (want.p50, want.p95, want.p99));
+                // The source's own quantiles are what it reports settled alone.
+                let mut alone = source.clone();
+                alone.settled = None;
+                assert_eq!(source.report(1.0), alone.report(1.0), "{n} {cuts:?}");
             }
         }
     }

@@ -19,7 +19,7 @@
 //! The transition pass restarts a segment's task one segment earlier (or a short way
 //! before it, for whole rows) until its state provably equals the serial one, so cycles
 //! spanning segment borders are measured exactly once. At the end the per-cycle parts merge
-//! and their quantiles are selected on the workers ([`Dist::settle`]; logged `.trc` parts
+//! and their quantiles are selected on the workers ([`PulseDists::settles`]; logged `.trc` parts
 //! are replayed one distribution per task, see [`PulseReplay`]).
 
 use alloc::vec;
@@ -28,8 +28,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use super::levels::HIST_STRETCH;
 use super::{
-    CodeHistogram, CodeMap, CodeValues, Dist, LevelHistogram, LevelScan, MeasureConfig,
-    MeasureReport, PulseDists, PulseReplay, PulseTracker, RefLevels,
+    CodeHistogram, CodeMap, CodeValues, LevelHistogram, LevelScan, MeasureConfig, MeasureReport,
+    PulseDists, PulseReplay, PulseTracker, RefLevels, Settle,
 };
 use crate::exec::Exec;
 use crate::formats::dtype::{Dtype, DtypeKind};
@@ -639,8 +639,7 @@ fn settled(
 ) -> Measured {
     (hooks.phase)("merged");
     if let Some(p) = &mut pulses {
-        let dists: Vec<&mut Dist> = p.dists_mut().into_iter().collect();
-        exec.each(dists, &Dist::settle);
+        exec.each(p.settles(), &Settle::run);
     }
     (hooks.phase)("settled");
     Measured {
@@ -651,8 +650,8 @@ fn settled(
 }
 
 /// The logged per-cycle values of `parts` (in order) replayed into the first, as
-/// [`PulseReplay`] does, with every distribution replayed, then settled, by `exec` (they
-/// are independent: the serial end of a run otherwise).
+/// [`PulseReplay`] does, with every distribution replayed by `exec` (they are independent:
+/// the serial end of a run otherwise).
 fn replayed(exec: &impl Exec, parts: Vec<PulseDists>) -> Result<Option<PulseDists>> {
     let Some(mut replay) = PulseReplay::new(parts) else {
         return Ok(None);

@@ -36,7 +36,7 @@ pub use codes::{CodeHistogram, CodeMap};
 pub use dist::{Dist, DistStats};
 pub use levels::{LevelHistogram, LevelScan, HISTOGRAM_BINS};
 pub use passes::MeasurePasses;
-pub use pulses::{PulseDists, PulseReplay, PulseTracker, RefLevels, ReplayColumn};
+pub use pulses::{PulseDists, PulseReplay, PulseTracker, RefLevels, ReplayColumn, Settle};
 pub use sample::{CodeValues, Sample};
 
 use crate::{Error, Merge as _, Result};
@@ -248,6 +248,7 @@ impl MeasureReport {
         let tracked = pulses.is_some();
         let why = |none: &'static str| if tracked { Ok(none) } else { all };
         let mut d = pulses.unwrap_or_default();
+        d.settle();
         let time = 1.0 / per;
         MeasureReport {
             channel: config.channel,

@@ -75,7 +75,10 @@ impl RefLevels {
 
 /// Per-cycle values of the transitions a tracker owns, in samples (widths, durations),
 /// signal units per sample (slew rates), cycles per sample (frequency) and percent.
-#[derive(Debug, Clone, Default)]
+///
+/// Slew rates and frequencies keep no values of their own ([`Dist::derived`]): their
+/// quantiles come from the rise and fall times' and the periods' ([`Self::settles`]).
+#[derive(Debug, Clone)]
 pub struct PulseDists {
     /// Rising transitions.
     pub rising: u64,
@@ -105,28 +108,84 @@ pub struct PulseDists {
     pub undershoot: Dist,
     /// Preshoot of each transition.
     pub preshoot: Dist,
+    /// The span of the reference levels (high − low) the slew rates divide by their
+    /// durations (NaN until a tracker sets it).
+    pub slew_span: f64,
+}
+
+impl Default for PulseDists {
+    fn default() -> Self {
+        PulseDists::with(Dist::default, f64::NAN)
+    }
 }
 
 impl PulseDists {
-    /// Distributions that log their values for [`PulseReplay`] (see
-    /// [`Dist::logging`]).
-    pub fn logging() -> Self {
+    /// The distributions of a tracker at levels `lv`.
+    pub fn new(lv: &RefLevels) -> Self {
+        PulseDists::with(Dist::default, lv.high - lv.low)
+    }
+
+    /// Distributions that log their values for [`PulseReplay`] (see [`Dist::logging`]),
+    /// of a tracker at levels `lv`.
+    pub fn logging(lv: &RefLevels) -> Self {
+        PulseDists::with(Dist::logging, lv.high - lv.low)
+    }
+
+    /// Every distribution made by `dist` (the derived ones then made so), slew rates over
+    /// `slew_span`.
+    fn with(dist: fn() -> Dist, slew_span: f64) -> Self {
         PulseDists {
             rising: 0,
             falling: 0,
-            rise: Dist::logging(),
-            fall: Dist::logging(),
-            slew_rise: Dist::logging(),
-            slew_fall: Dist::logging(),
-            period: Dist::logging(),
-            frequency: Dist::logging(),
-            duty: Dist::logging(),
-            positive_width: Dist::logging(),
-            negative_width: Dist::logging(),
-            overshoot: Dist::logging(),
-            undershoot: Dist::logging(),
-            preshoot: Dist::logging(),
+            rise: dist(),
+            fall: dist(),
+            slew_rise: dist().derived(),
+            slew_fall: dist().derived(),
+            period: dist(),
+            frequency: dist().derived(),
+            duty: dist(),
+            positive_width: dist(),
+            negative_width: dist(),
+            overshoot: dist(),
+            undershoot: dist(),
+            preshoot: dist(),
+            slew_span,
         }
+    }
+
+    /// The distributions to settle, the derived ones with their sources: independent
+    /// tasks (e.g. for several threads).
+    pub fn settles(&mut self) -> Vec<Settle<'_>> {
+        let span = self.slew_span;
+        let one = |dist| Settle {
+            dist,
+            derived: None,
+        };
+        alloc::vec![
+            Settle {
+                dist: &mut self.rise,
+                derived: Some((&mut self.slew_rise, span)),
+            },
+            Settle {
+                dist: &mut self.fall,
+                derived: Some((&mut self.slew_fall, span)),
+            },
+            Settle {
+                dist: &mut self.period,
+                derived: Some((&mut self.frequency, 1.0)),
+            },
+            one(&mut self.duty),
+            one(&mut self.positive_width),
+            one(&mut self.negative_width),
+            one(&mut self.overshoot),
+            one(&mut self.undershoot),
+            one(&mut self.preshoot),
+        ]
+    }
+
+    /// Select every distribution's quantiles, in turn.
+    pub fn settle(&mut self) {
+        self.settles().into_iter().for_each(Settle::run);
     }
 
     fn all(&self) -> [&Dist; 12] {
@@ -183,6 +242,23 @@ impl PulseDists {
     }
 }
 
+/// One distribution to settle, with the one derived from it, if any, and its numerator
+/// (see [`Dist::settle_with`]).
+pub struct Settle<'a> {
+    dist: &'a mut Dist,
+    derived: Option<(&'a mut Dist, f64)>,
+}
+
+impl Settle<'_> {
+    /// Select the quantiles.
+    pub fn run(self) {
+        match self.derived {
+            Some((d, c)) => self.dist.settle_with(d, c),
+            None => self.dist.settle(),
+        }
+    }
+}
+
 /// Logged parts of one channel gathered for replay, in order: the first part's counts and
 /// distributions with the later parts' logged values ([`PulseDists::logging`]) to add.
 ///
@@ -195,7 +271,7 @@ pub struct PulseReplay {
 }
 
 /// One distribution of the first part and the same one of every later part, to replay in
-/// order and settle ([`ReplayColumn::run`]).
+/// order ([`ReplayColumn::run`]).
 pub struct ReplayColumn<'a> {
     into: &'a mut Dist,
     later: Vec<Dist>,
@@ -230,7 +306,7 @@ impl PulseReplay {
             .collect()
     }
 
-    /// Replay and settle every column here, in turn.
+    /// Replay every column here, in turn.
     ///
     /// # Errors
     /// A log overflowed.
@@ -245,7 +321,8 @@ impl PulseReplay {
 }
 
 impl ReplayColumn<'_> {
-    /// Add the later parts' logged values to the first part's distribution, then settle it.
+    /// Add the later parts' logged values to the first part's distribution (settled later,
+    /// with the others: see [`PulseDists::settles`]).
     ///
     /// # Errors
     /// A later part's log overflowed.
@@ -253,7 +330,6 @@ impl ReplayColumn<'_> {
         for d in self.later {
             self.into.replay(d)?;
         }
-        self.into.settle();
         Ok(())
     }
 }
@@ -262,6 +338,9 @@ impl Merge for PulseDists {
     fn merge(&mut self, later: Self) -> Result<()> {
         self.rising += later.rising;
         self.falling += later.falling;
+        if self.slew_span.is_nan() {
+            self.slew_span = later.slew_span;
+        }
         self.rise.merge(later.rise)?;
         self.fall.merge(later.fall)?;
         self.slew_rise.merge(later.slew_rise)?;
@@ -364,7 +443,7 @@ impl PulseTracker {
             seen: 0,
             unsynced: false,
             pos: 0,
-            dists: PulseDists::default(),
+            dists: PulseDists::new(&levels),
             chain: Vec::new(),
             codes: CodeValues::IDENTITY,
         }
@@ -394,7 +473,7 @@ impl PulseTracker {
     /// The tracker, its per-cycle values logged for [`PulseReplay`] (call before
     /// any sample).
     pub fn logged(mut self) -> Self {
-        self.dists = PulseDists::logging();
+        self.dists = PulseDists::logging(&self.lv);
         self
     }
 
