@@ -212,10 +212,10 @@ fn whole_pages(bytes: &[u8]) -> Option<(usize, usize)> {
 /// The map being unmapped on a thread of its own: tearing down the page tables of a
 /// large map is serial work (≈ 8–15 ms for 200–400 MB), which then overlaps the report
 /// and its printing instead of following them. It starts once the quantiles are selected:
-/// overlapping their selection was slower (session 9, 10^8 samples, medians of 15 under load: the run's end
-/// after the transition pass 21.7 → 19.3 ms for int16 codes, 35.5 → 33.3 ms for float32),
-/// as the unmap holds the address-space lock, which the workers' allocations wait for (the
-/// first selection on each worker took 10–33 ms instead of 1–3).
+/// overlapping their selection was slower (session 9, 10^8 samples, medians of 15 under
+/// load: the run's end after the transition pass 21.7 → 19.3 ms for int16 codes, 35.5 →
+/// 33.3 ms for float32), as the unmap holds the address-space lock, which the workers'
+/// allocations wait for (the first selection on each worker took 10–33 ms instead of 1–3).
 struct Unmap(Option<std::thread::JoinHandle<()>>);
 
 /// Unmap `map` on a thread (in place when no thread can be started).

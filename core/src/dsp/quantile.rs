@@ -362,24 +362,47 @@ fn quantiles_of(parts: &mut [&mut [i64]], qs: &[f64]) -> Vec<Option<f64>> {
     if n == 0 {
         return qs.iter().map(|_| None).collect();
     }
-    let plan: Vec<(usize, usize, f64)> = qs.iter().map(|&q| linear_ranks(n, q)).collect();
-    let mut ranks: Vec<usize> = plan.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+    let plan: Vec<Plan> = qs.iter().map(|&q| linear_ranks(n, q)).collect();
+    let [q] = interpolated([(&plan[..], &|x| x)], |ranks| {
+        let keys = select_ranks_below(parts, ranks, 0);
+        keys.into_iter().map(value).collect()
+    });
+    q.into_iter().map(Some).collect()
+}
+
+/// Ranks `lo` and `hi` and the weight `gamma` of `hi` of one quantile ([`linear_ranks`]).
+pub type Plan = (usize, usize, f64);
+
+/// Plans, and the map `f` of the selected values whose ranks they name (see
+/// [`interpolated`]).
+pub type PlanSet<'a> = (&'a [Plan], &'a dyn Fn(f64) -> f64);
+
+/// Quantiles of several plans ([`linear_ranks`]) from one selection: `select` gets the
+/// ranks they all need (increasing, distinct) and returns the values at them; each plan
+/// then interpolates (numpy's `_lerp`) its `f` of those values. `f` maps the selected
+/// values to the ones whose ranks the plan names: e.g. `c / x`, whose rank `r` is the
+/// values' rank `n − 1 − r`.
+pub fn interpolated<const K: usize>(
+    plans: [PlanSet<'_>; K],
+    select: impl FnOnce(&[usize]) -> Vec<f64>,
+) -> [Vec<f64>; K] {
+    let all = plans.iter().flat_map(|(p, _)| p.iter());
+    let mut ranks: Vec<usize> = all.flat_map(|&(lo, hi, _)| [lo, hi]).collect();
     ranks.sort_unstable();
     ranks.dedup();
-    let keys = select_ranks_below(parts, &ranks, 0);
-    let at = |rank: usize| {
-        let i = ranks.partition_point(|&r| r < rank);
-        value(keys[i])
-    };
-    plan.iter()
-        .map(|&(lo, hi, gamma)| Some(lerp(at(lo), at(hi), gamma)))
-        .collect()
+    let values = select(&ranks);
+    let at = |rank: usize| values[ranks.partition_point(|&r| r < rank)];
+    plans.map(|(plan, f)| {
+        plan.iter()
+            .map(|&(lo, hi, gamma)| lerp(f(at(lo)), f(at(hi)), gamma))
+            .collect()
+    })
 }
 
 /// numpy's "linear" method for quantile `q` of `n > 0` values: virtual index `(n − 1)·q`,
 /// clamped to the ends; the values of ranks `lo` and `hi = lo + 1` (clamped) are
-/// interpolated by `gamma` ([`lerp`]). Returns `(lo, hi, gamma)`.
-pub fn linear_ranks(n: usize, q: f64) -> (usize, usize, f64) {
+/// interpolated by `gamma` (numpy's `_lerp`). Returns `(lo, hi, gamma)`.
+pub fn linear_ranks(n: usize, q: f64) -> Plan {
     let virtual_index = (n - 1) as f64 * q;
     let (lo, gamma) = if virtual_index < 0.0 {
         (0, 0.0)
@@ -536,7 +559,7 @@ impl Selector<'_> {
 }
 
 /// numpy's `_lerp`: `a + (b - a) * t`, computed from `b` for `t >= 0.5`.
-pub fn lerp(a: f64, b: f64, t: f64) -> f64 {
+fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let diff = b - a;
     if t >= 0.5 {
         b - diff * (1.0 - t)

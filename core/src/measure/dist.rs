@@ -4,7 +4,9 @@
 
 use alloc::vec::Vec;
 
-use crate::dsp::quantile::{lerp, linear_ranks, QuantileMode, QuantileStore, EXACT_MAX};
+use crate::dsp::quantile::{
+    interpolated, linear_ranks, Plan, QuantileMode, QuantileStore, EXACT_MAX,
+};
 use crate::{Merge, Result};
 
 /// Statistics over all cycles of one measurement (`None` when there is none).
@@ -254,39 +256,42 @@ impl Dist {
     fn settle_ranks(&mut self, mirror: Option<(u64, f64)>) -> [Option<f64>; 3] {
         self.combine();
         let n = self.kept();
-        let own = (n > 0).then(|| QUANTILES.map(|q| linear_ranks(n, q)));
+        let plan = |m: usize| -> Vec<Plan> {
+            match m {
+                0 => Vec::new(),
+                _ => QUANTILES.iter().map(|&q| linear_ranks(m, q)).collect(),
+            }
+        };
+        let own = plan(n);
         // Rank `r` of the images is rank `n − 1 − r` of the values; the values whose image
         // is not finite (the smallest) have no rank among the images.
-        let mirrored = mirror.and_then(|(count, c)| {
-            let dropped = if count == self.count {
-                0
-            } else {
-                let inf = |x: f64| !(c / x).is_finite();
-                let all = core::iter::once(&self.store).chain(&self.merged);
-                all.map(|s| s.values().filter(|&x| inf(x)).count()).sum()
-            };
-            let m = n.saturating_sub(dropped);
-            (m > 0).then(|| {
-                QUANTILES.map(|q| {
-                    let (lo, hi, gamma) = linear_ranks(m, q);
-                    (n - 1 - lo, n - 1 - hi, gamma)
-                })
-            })
-        });
-        let plans = own.iter().chain(&mirrored).flatten();
-        let mut ranks: Vec<usize> = plans.flat_map(|&(lo, hi, _)| [lo, hi]).collect();
-        ranks.sort_unstable();
-        ranks.dedup();
-        let values = self.ranked(&ranks);
-        let at = |r: usize| values[ranks.partition_point(|&k| k < r)];
-        let quantiles = |plan: Option<[(usize, usize, f64); 3]>, f: &dyn Fn(f64) -> f64| {
-            plan.map_or([None; 3], |p| {
-                p.map(|(lo, hi, gamma)| Some(lerp(f(at(lo)), f(at(hi)), gamma)))
-            })
+        let (count, c) = mirror.unwrap_or((0, 1.0));
+        let dropped = if mirror.is_none() || count == self.count {
+            0
+        } else {
+            let inf = |x: f64| !(c / x).is_finite();
+            let all = core::iter::once(&self.store).chain(&self.merged);
+            all.map(|s| s.values().filter(|&x| inf(x)).count()).sum()
         };
-        self.settled = Some(quantiles(own, &|x| x));
-        let c = mirror.map_or(1.0, |(_, c)| c);
-        quantiles(mirrored, &|x| c / x)
+        let m = if mirror.is_some() {
+            n.saturating_sub(dropped)
+        } else {
+            0
+        };
+        let mirrored: Vec<_> = plan(m)
+            .into_iter()
+            .map(|(lo, hi, gamma)| (n - 1 - lo, n - 1 - hi, gamma))
+            .collect();
+        let [own, mirrored] =
+            interpolated([(&own[..], &|x| x), (&mirrored[..], &|x| c / x)], |ranks| {
+                self.ranked(ranks)
+            });
+        let three = |v: Vec<f64>| match v[..] {
+            [a, b, c] => [Some(a), Some(b), Some(c)],
+            _ => [None; 3],
+        };
+        self.settled = Some(three(own));
+        three(mirrored)
     }
 
     /// The statistics, each value multiplied by `scale` (> 0: e.g. the sample period).

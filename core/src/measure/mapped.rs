@@ -6,10 +6,12 @@
 //!   WAV): the data is read twice. Pass 1 takes the moments ([`LevelScan`]); pass 2 the
 //!   histogram fused with the transition pass, at levels guessed from the histogram of the
 //!   head of each segment. The transitions are kept only when the final levels equal the
-//!   guess bit for bit, else the transition pass runs again (and runs only then when the
-//!   heads' modes have close contenders: [`LevelHistogram::sure_modes`]). One little-endian float32
-//!   channel is read in `f32` tiles by the passes themselves, without the reader's decoding
-//!   to `f64` (same results; [`Hooks::f32_view`] sees the bytes in place when it can).
+//!   guess bit for bit, else the transition pass runs again. When the heads' modes have
+//!   close contenders ([`LevelHistogram::sure_modes`]) there is no guess: pass 2 counts the
+//!   histogram alone, and the transition pass runs once, at the final levels. One
+//!   little-endian float32 channel is read in `f32` tiles by the passes themselves,
+//!   without the reader's decoding to `f64` (same results; [`Hooks::f32_view`] sees the
+//!   bytes in place when it can).
 //! - **Integer codes** ([`Plan::Codes`]; 8/16-bit NPY, raw, PCM WAV and LeCroy `.trc` of
 //!   known layout): one read counts every code exactly ([`CodeHistogram`]: the moments
 //!   from exact integer sums, and the top and base from the counts), a second one tracks
@@ -19,8 +21,8 @@
 //! The transition pass restarts a segment's task one segment earlier (or a short way
 //! before it, for whole rows) until its state provably equals the serial one, so cycles
 //! spanning segment borders are measured exactly once. At the end the per-cycle parts merge
-//! and their quantiles are selected on the workers ([`PulseDists::settles`]; logged `.trc` parts
-//! are replayed one distribution per task, see [`PulseReplay`]).
+//! and their quantiles are selected on the workers ([`PulseDists::settles`]; logged `.trc`
+//! parts are replayed one distribution per task, see [`PulseReplay`]).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -379,11 +381,11 @@ struct Track<'a> {
 /// leaving each outgrown copy's freshly faulted pages behind (spans are of about the same
 /// length, and so, on most signals, are their counts).
 #[derive(Default)]
-struct Room([AtomicUsize; 12]);
+struct Room([AtomicUsize; PulseDists::COUNT]);
 
 impl Room {
     /// What a new tracker reserves: an eighth more than the most seen.
-    fn get(&self) -> [usize; 12] {
+    fn get(&self) -> [usize; PulseDists::COUNT] {
         self.0
             .each_ref()
             .map(|n| n.load(Ordering::Relaxed).saturating_mul(9) / 8)

@@ -120,6 +120,9 @@ impl Default for PulseDists {
 }
 
 impl PulseDists {
+    /// The number of distributions (in the order of [`Self::dists_mut`]).
+    pub const COUNT: usize = 12;
+
     /// The distributions of a tracker at levels `lv`.
     pub fn new(lv: &RefLevels) -> Self {
         PulseDists::with(Dist::default, lv.high - lv.low)
@@ -188,7 +191,7 @@ impl PulseDists {
         self.settles().into_iter().for_each(Settle::run);
     }
 
-    fn all(&self) -> [&Dist; 12] {
+    fn all(&self) -> [&Dist; Self::COUNT] {
         [
             &self.rise,
             &self.fall,
@@ -206,7 +209,7 @@ impl PulseDists {
     }
 
     /// Every distribution, to [`Dist::settle`] them (e.g. on several threads).
-    pub fn dists_mut(&mut self) -> [&mut Dist; 12] {
+    pub fn dists_mut(&mut self) -> [&mut Dist; Self::COUNT] {
         [
             &mut self.rise,
             &mut self.fall,
@@ -224,13 +227,13 @@ impl PulseDists {
     }
 
     /// The number of values of each distribution (in the order of [`Self::dists_mut`]).
-    pub fn counts(&self) -> [u64; 12] {
+    pub fn counts(&self) -> [u64; Self::COUNT] {
         self.all().map(Dist::count)
     }
 
     /// Make room for `room[k]` more values in the `k`-th distribution (in the order of
     /// [`Self::dists_mut`]; see [`Dist::reserve`]).
-    pub fn reserve(&mut self, room: [usize; 12]) {
+    pub fn reserve(&mut self, room: [usize; Self::COUNT]) {
         for (d, n) in self.dists_mut().into_iter().zip(room) {
             d.reserve(n);
         }
@@ -267,7 +270,7 @@ impl Settle<'_> {
 /// may run on any threads, in any order, before [`PulseReplay::into_total`].
 pub struct PulseReplay {
     total: PulseDists,
-    later: [Vec<Dist>; 12],
+    later: [Vec<Dist>; PulseDists::COUNT],
 }
 
 /// One distribution of the first part and the same one of every later part, to replay in
@@ -282,7 +285,7 @@ impl PulseReplay {
     pub fn new(parts: impl IntoIterator<Item = PulseDists>) -> Option<Self> {
         let mut parts = parts.into_iter();
         let mut total = parts.next()?;
-        let mut later: [Vec<Dist>; 12] = Default::default();
+        let mut later: [Vec<Dist>; PulseDists::COUNT] = Default::default();
         for mut p in parts {
             total.rising += p.rising;
             total.falling += p.falling;
@@ -451,7 +454,7 @@ impl PulseTracker {
 
     /// The tracker, with room for `room[k]` values in its `k`-th distribution (see
     /// [`PulseDists::reserve`]): for a caller that knows about how many will come.
-    pub fn with_room(mut self, room: [usize; 12]) -> Self {
+    pub fn with_room(mut self, room: [usize; PulseDists::COUNT]) -> Self {
         self.dists.reserve(room);
         self
     }
